@@ -1,0 +1,36 @@
+// Mapping constraints that belong to an architecture (its dataflow) or narrow a search: per level and
+// kind, fixed factors, a loop order, the X/Y split of spatial loops, and forced keep/bypass.
+#pragma once
+
+#include "workload/problem.h"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bitloop {
+
+enum class ConstraintKind { Temporal, Spatial, Bypass };
+
+struct LevelConstraint {
+    std::string target; // level name
+    ConstraintKind kind = ConstraintKind::Temporal;
+    // Fixed factor per dimension: -1 = free, 0 = "all that is left" (the residual), n > 0 = exactly n.
+    std::array<int64_t, kNumDims> factors{-1, -1, -1, -1, -1, -1, -1, -1};
+    // Loop order, innermost first, as Timeloop writes permutations. Only the listed dims are ordered:
+    // a permutation "NPQR SCM" fixes the inner dims N P Q R and leaves the rest free (the space marks where).
+    std::vector<Dim> permutation;
+    bool permutationHasFreeSlot = false;
+    size_t freeSlotAt = 0; // index in permutation where the unordered dims go
+    int split = -1;        // spatial: loops at index < split go to X, the rest to Y; -1 = unset
+    std::array<int, kNumTensors> keep{-1, -1, -1}; // -1 free, 1 keep, 0 bypass
+    std::string origin; // "file:line" for messages
+};
+
+struct ArchConstraints {
+    std::vector<LevelConstraint> targets;
+    void append(const ArchConstraints &other);
+};
+
+} // namespace bitloop

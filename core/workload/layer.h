@@ -1,0 +1,49 @@
+// Layers and networks: what a user names (a 3x3 depthwise convolution on 112x112, a classifier) mapped
+// onto the problem shape that the cost model and the mapper work on.
+#pragma once
+
+#include "workload/problem.h"
+
+#include <string>
+#include <vector>
+
+namespace bitloop {
+
+enum class LayerKind { Conv, Depthwise, Pointwise, FullyConnected };
+const char *layerKindName(LayerKind k);
+bool layerKindFromName(const std::string &name, LayerKind &out);
+
+struct Layer {
+    std::string name;
+    LayerKind kind = LayerKind::Conv;
+    ProblemShape shape;
+
+    int64_t macs() const { return shape.macs(); }
+    int64_t weightCount() const { return shape.tensorSize(Tensor::Weights); }
+    int64_t inputChannels() const;  // G*C
+    int64_t outputChannels() const; // G*M
+    std::string describe() const;   // e.g. "dw 3x3/1 32->32 @112x112"
+};
+
+// A convolution given as a user writes it: channels, square kernel, stride, padding, input size.
+// groups == channels in and out gives a depthwise layer (G = channels, C = M = 1).
+struct ConvSpec {
+    std::string name;
+    int64_t inChannels = 1, outChannels = 1;
+    int kernel = 1, stride = 1, padding = 0, dilation = 1;
+    int64_t inHeight = 1, inWidth = 1;
+    int64_t groups = 1;
+    int64_t batch = 1;
+};
+// Throws std::invalid_argument with a message naming the field when the spec is impossible.
+Layer makeConv(const ConvSpec &spec);
+Layer makeFullyConnected(const std::string &name, int64_t inFeatures, int64_t outFeatures, int64_t batch = 1);
+
+struct Network {
+    std::string name;
+    std::vector<Layer> layers;
+    int64_t totalMacs() const;
+    int64_t totalWeights() const;
+};
+
+} // namespace bitloop
