@@ -25,6 +25,10 @@ struct LevelConstraint {
     size_t freeSlotAt = 0; // index in permutation where the unordered dims go
     int split = -1;        // spatial: loops at index < split go to X, the rest to Y; -1 = unset
     std::array<int, kNumTensors> keep{-1, -1, -1}; // -1 free, 1 keep, 0 bypass
+    // True for constraints that only narrow a search (Timeloop's mapspace_constraints), false for what the
+    // hardware's dataflow requires (architecture_constraints). Both bind the mapper; only the latter make a
+    // hand-written mapping invalid.
+    bool searchOnly = false;
     std::string origin; // "file:line" for messages
 };
 
