@@ -1,0 +1,79 @@
+#include "args.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace bitloop::cli {
+
+Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &valued,
+           const std::set<std::string> &flags)
+{
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string &a = argv[i];
+        if (a.rfind("--", 0) != 0)
+            throw UsageError("unexpected argument '" + a + "'");
+        std::string key = a.substr(2), value;
+        bool inlineValue = false;
+        if (auto eq = key.find('='); eq != std::string::npos) {
+            value = key.substr(eq + 1);
+            key = key.substr(0, eq);
+            inlineValue = true;
+        }
+        if (flags.count(key)) {
+            if (inlineValue)
+                throw UsageError("--" + key + " takes no value");
+            flags_.insert(key);
+        } else if (valued.count(key)) {
+            if (!inlineValue) {
+                if (i + 1 >= argv.size())
+                    throw UsageError("--" + key + " needs a value");
+                value = argv[++i];
+            }
+            values_[key].push_back(value);
+        } else {
+            throw UsageError("unknown option --" + key);
+        }
+    }
+}
+
+std::optional<std::string> Args::get(const std::string &key) const
+{
+    auto it = values_.find(key);
+    if (it == values_.end())
+        return std::nullopt;
+    if (it->second.size() > 1)
+        throw UsageError("--" + key + " given more than once");
+    return it->second.front();
+}
+
+std::vector<std::string> Args::all(const std::string &key) const
+{
+    auto it = values_.find(key);
+    return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::string Args::require(const std::string &key) const
+{
+    auto v = get(key);
+    if (!v)
+        throw UsageError("--" + key + " is required");
+    return *v;
+}
+
+std::optional<int64_t> Args::integer(const std::string &key, int64_t lo, int64_t hi) const
+{
+    auto v = get(key);
+    if (!v)
+        return std::nullopt;
+    char *end = nullptr;
+    errno = 0;
+    long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || errno != 0)
+        throw UsageError("--" + key + " must be an integer, got '" + *v + "'");
+    if (n < lo || n > hi)
+        throw UsageError("--" + key + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                         ", got " + std::to_string(n));
+    return n;
+}
+
+} // namespace bitloop::cli

@@ -1,0 +1,35 @@
+// Command-line arguments: `--key value`, `--flag`, repeated keys, and a clear error for anything unknown.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bitloop::cli {
+
+// Bad command-line usage: the CLI prints the message and exits with status 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Args {
+public:
+    // `valued` are options that take a value, `flags` are switches; anything else is a usage error.
+    Args(const std::vector<std::string> &argv, const std::set<std::string> &valued, const std::set<std::string> &flags);
+    bool has(const std::string &key) const { return values_.count(key) > 0; }
+    bool flag(const std::string &key) const { return flags_.count(key) > 0; }
+    std::optional<std::string> get(const std::string &key) const;
+    std::vector<std::string> all(const std::string &key) const;
+    std::string require(const std::string &key) const;
+    // An integer option within [lo, hi], or the fallback when absent.
+    std::optional<int64_t> integer(const std::string &key, int64_t lo, int64_t hi) const;
+
+private:
+    std::map<std::string, std::vector<std::string>> values_;
+    std::set<std::string> flags_;
+};
+
+} // namespace bitloop::cli

@@ -1,0 +1,24 @@
+// Resolving what the user named on the command line: an architecture (preset or file, plus ERT and
+// constraint files), a layer (problem file, or a network and a 1-based layer index) and bit-widths.
+#pragma once
+
+#include "args.h"
+#include "arch/architecture.h"
+#include "workload/layer.h"
+
+#include <optional>
+
+namespace bitloop::cli {
+
+extern const std::set<std::string> kArchOptions;     // arch, ert, constraints
+extern const std::set<std::string> kLayerOptions;    // problem, network, layer, width, resolution, classes
+extern const std::set<std::string> kBitOptions;      // wbits, abits, obits
+
+Architecture resolveArchitecture(const Args &args);
+// The layer and the bit-widths its file carries, if any.
+Layer resolveLayer(const Args &args, std::optional<BitWidths> &fileBits);
+Network resolveNetwork(const Args &args);
+// --wbits/--abits/--obits over the file's widths over 16 bits; Outputs default to the activation width.
+BitWidths resolveBits(const Args &args, const std::optional<BitWidths> &fileBits);
+
+} // namespace bitloop::cli

@@ -1,0 +1,123 @@
+#include "util/json.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace bitloop {
+
+std::string jsonEscape(const std::string &s)
+{
+    std::string o = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"': o += "\\\""; break;
+        case '\\': o += "\\\\"; break;
+        case '\n': o += "\\n"; break;
+        case '\t': o += "\\t"; break;
+        case '\r': o += "\\r"; break;
+        default:
+            if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                o += buf;
+            } else {
+                o += static_cast<char>(c);
+            }
+        }
+    }
+    return o + "\"";
+}
+
+void JsonWriter::separate()
+{
+    if (afterKey_) {
+        afterKey_ = false;
+        return;
+    }
+    if (!first_.empty()) {
+        if (!first_.back())
+            out_ << ",";
+        first_.back() = false;
+    }
+}
+
+JsonWriter &JsonWriter::beginObject()
+{
+    separate();
+    out_ << "{";
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter &JsonWriter::endObject()
+{
+    out_ << "}";
+    first_.pop_back();
+    return *this;
+}
+
+JsonWriter &JsonWriter::beginArray()
+{
+    separate();
+    out_ << "[";
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter &JsonWriter::endArray()
+{
+    out_ << "]";
+    first_.pop_back();
+    return *this;
+}
+
+JsonWriter &JsonWriter::key(const std::string &k)
+{
+    separate();
+    out_ << jsonEscape(k) << ":";
+    afterKey_ = true;
+    return *this;
+}
+
+JsonWriter &JsonWriter::value(const std::string &s)
+{
+    separate();
+    out_ << jsonEscape(s);
+    return *this;
+}
+
+JsonWriter &JsonWriter::value(double d)
+{
+    separate();
+    if (!std::isfinite(d)) {
+        out_ << "null";
+        return *this;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", d);
+    out_ << buf;
+    return *this;
+}
+
+JsonWriter &JsonWriter::value(int64_t i)
+{
+    separate();
+    out_ << i;
+    return *this;
+}
+
+JsonWriter &JsonWriter::value(bool b)
+{
+    separate();
+    out_ << (b ? "true" : "false");
+    return *this;
+}
+
+JsonWriter &JsonWriter::null()
+{
+    separate();
+    out_ << "null";
+    return *this;
+}
+
+} // namespace bitloop
