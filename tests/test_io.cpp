@@ -1,0 +1,561 @@
+// YAML input and output: Timeloop v0.3 architectures, ERTs, constraints, problems and mappings against the
+// reference study's files, Bitloop's own formats, the shipped presets, and the errors bad files give.
+#include "io/arch_io.h"
+#include "io/constraints_io.h"
+#include "io/mapping_io.h"
+#include "io/problem_io.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+
+using namespace bitloop;
+
+namespace
+{
+
+const std::string kData = std::string(BITLOOP_TEST_DATA) + "/io";
+
+std::string data(const std::string &rel)
+{
+    return kData + "/" + rel;
+}
+
+// Everything but `source`, `name` and the constraints' `origin`; empty when equal, else the first difference.
+std::string archDifference(const Architecture &a, const Architecture &b)
+{
+    if (a.numLevels() != b.numLevels())
+        return "level count " + std::to_string(a.numLevels()) + " vs " + std::to_string(b.numLevels());
+    for (int i = 0; i < a.numLevels(); ++i) {
+        const StorageLevel &x = a.levels[i], &y = b.levels[i];
+        const std::string at = "level " + x.name + ": ";
+        if (x.name != y.name)
+            return at + "name " + y.name;
+        if (x.instances != y.instances || x.meshX != y.meshX)
+            return at + "instances/meshX";
+        if (x.depth != y.depth || x.wordBits != y.wordBits || x.blockSize != y.blockSize ||
+            x.clusterSize != y.clusterSize)
+            return at + "depth/word bits/block size/cluster size";
+        if (x.readBandwidth != y.readBandwidth || x.writeBandwidth != y.writeBandwidth)
+            return at + "bandwidth";
+        if (x.mayKeep != y.mayKeep)
+            return at + "mayKeep";
+        if (x.readEnergy != y.readEnergy || x.writeEnergy != y.writeEnergy ||
+            x.updateEnergy != y.updateEnergy)
+            return at + "energies";
+    }
+    const MacUnit &m = a.mac, &n = b.mac;
+    if (m.name != n.name || m.instances != n.instances || m.meshX != n.meshX || m.energy != n.energy ||
+        m.nativeBits != n.nativeBits || m.scaleWithBits != n.scaleWithBits)
+        return "mac";
+    const auto &c = a.constraints.targets, &d = b.constraints.targets;
+    if (c.size() != d.size())
+        return "constraint count " + std::to_string(c.size()) + " vs " + std::to_string(d.size());
+    for (size_t i = 0; i < c.size(); ++i) {
+        const LevelConstraint &x = c[i], &y = d[i];
+        if (x.target != y.target || x.kind != y.kind || x.factors != y.factors ||
+            x.permutation != y.permutation || x.permutationHasFreeSlot != y.permutationHasFreeSlot ||
+            x.freeSlotAt != y.freeSlotAt || x.split != y.split || x.keep != y.keep ||
+            x.searchOnly != y.searchOnly)
+            return "constraint " + std::to_string(i) + " on " + x.target + " (" + x.origin + " vs " +
+                   y.origin + ")";
+    }
+    return "";
+}
+
+std::string mappingDifference(const Mapping &a, const Mapping &b)
+{
+    if (a.levels.size() != b.levels.size())
+        return "level count";
+    for (size_t i = 0; i < a.levels.size(); ++i) {
+        const LevelMapping &x = a.levels[i], &y = b.levels[i];
+        const std::string at = "level " + std::to_string(i) + ": ";
+        if (x.temporal != y.temporal)
+            return at + "temporal";
+        if (x.order != y.order)
+            return at + "order";
+        if (x.spatialX != y.spatialX || x.spatialY != y.spatialY)
+            return at + "spatial";
+        if (x.spatialOrder != y.spatialOrder)
+            return at + "spatial order";
+        if (x.keep != y.keep)
+            return at + "keep";
+    }
+    return "";
+}
+
+DimArray dims(std::initializer_list<std::pair<Dim, int64_t>> factors)
+{
+    DimArray a{1, 1, 1, 1, 1, 1, 1, 1};
+    for (auto [d, f] : factors)
+        a[idx(d)] = f;
+    return a;
+}
+
+std::vector<Dim> perm(const std::string &letters)
+{
+    std::vector<Dim> out;
+    for (char c : letters) {
+        Dim d;
+        if (dimFromLetter(c, d))
+            out.push_back(d);
+    }
+    return out;
+}
+
+struct ExpectedLevel {
+    const char *name;
+    int64_t instances, meshX, depth;
+    int wordBits;
+    int64_t blockSize, clusterSize;
+    double readBandwidth, writeBandwidth, readEnergy, writeEnergy, updateEnergy;
+};
+
+void checkLevels(const Architecture &a, const std::vector<ExpectedLevel> &expected)
+{
+    QCOMPARE(a.numLevels(), static_cast<int>(expected.size()));
+    for (int i = 0; i < a.numLevels(); ++i) {
+        const StorageLevel &l = a.levels[i];
+        const ExpectedLevel &e = expected[i];
+        QCOMPARE(QString::fromStdString(l.name), QString(e.name));
+        QCOMPARE(l.instances, e.instances);
+        QCOMPARE(l.meshX, e.meshX);
+        QCOMPARE(l.depth, e.depth);
+        QCOMPARE(l.wordBits, e.wordBits);
+        QCOMPARE(l.blockSize, e.blockSize);
+        QCOMPARE(l.clusterSize, e.clusterSize);
+        QCOMPARE(l.readBandwidth, e.readBandwidth);
+        QCOMPARE(l.writeBandwidth, e.writeBandwidth);
+        QCOMPARE(l.readEnergy, e.readEnergy);
+        QCOMPARE(l.writeEnergy, e.writeEnergy);
+        QCOMPARE(l.updateEnergy, e.updateEnergy);
+    }
+}
+
+// Runs `f`, which must throw an InputError naming `file` at `line` and mentioning `needle`.
+void expectInputError(const std::function<void()> &f, const std::string &file, int line,
+                      const std::string &needle)
+{
+    try {
+        f();
+    } catch (const InputError &e) {
+        const std::string what = e.what();
+        const std::string name = file.substr(file.rfind('/') + 1);
+        QVERIFY2(what.find(name) != std::string::npos, what.c_str());
+        if (line > 0)
+            QVERIFY2(what.find(":" + std::to_string(line) + ":") != std::string::npos, what.c_str());
+        QVERIFY2(what.find(needle) != std::string::npos, what.c_str());
+        QCOMPARE(e.line(), line);
+        QVERIFY2(what.find('\n') == std::string::npos, what.c_str());
+        return;
+    }
+    QFAIL(("no InputError for " + file).c_str());
+}
+
+} // namespace
+
+class TestIo : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { qunsetenv("BITLOOP_PRESETS"); }
+
+    void timeloopEyeriss()
+    {
+        std::vector<std::string> warnings;
+        Architecture a = readTimeloopArch(data("eyeriss16/arch.yaml"), &warnings);
+        applyErt(a, data("eyeriss16/ert.yaml"), &warnings);
+        QVERIFY2(warnings.empty(), warnings.empty() ? "" : warnings.front().c_str());
+        checkLevels(a, {
+                           {"psum_spad", 168, 14, 24, 16, 1, 1, 2, 2, 0.30161, 0.30161, 0.30161},
+                           {"weights_spad", 168, 14, 224, 16, 1, 1, 2, 2, 0.75891, 1.17943, 1.17943},
+                           {"ifmap_spad", 168, 14, 12, 16, 1, 1, 2, 2, 0.23632, 0.23632, 0.23632},
+                           {"DummyBuffer", 14, 14, 16, 16, 1, 1, 0, 0, 0.2, 0.2, 0.2},
+                           {"shared_glb", 1, 1, 51200, 16, 4, 1, 16, 16, 67.9377, 68.7512, 68.7512},
+                           {"DRAM", 1, 1, 0, 16, 4, 1, 0, 0, 512, 512, 512},
+                       });
+        QCOMPARE(QString::fromStdString(a.mac.name), QString("mac"));
+        QCOMPARE(a.mac.instances, int64_t(168));
+        QCOMPARE(a.mac.meshX, int64_t(14));
+        QCOMPARE(a.mac.energy, 2.20035);
+        QCOMPARE(a.mac.nativeBits, 16);
+        const int glb = a.levelIndex("shared_glb"), dummy = a.levelIndex("DummyBuffer");
+        QCOMPARE(a.fanoutX(glb), int64_t(14));
+        QCOMPARE(a.fanoutY(glb), int64_t(1));
+        QCOMPARE(a.fanoutX(dummy), int64_t(1));
+        QCOMPARE(a.fanoutY(dummy), int64_t(12));
+        for (const char *inner : {"psum_spad", "weights_spad", "ifmap_spad", "DRAM"})
+            QCOMPARE(a.fanout(a.levelIndex(inner)), int64_t(1));
+    }
+
+    void timeloopSimba()
+    {
+        std::vector<std::string> warnings;
+        Architecture a = readTimeloopArch(data("simba16/arch.yaml"), &warnings);
+        applyErt(a, data("simba16/ert.yaml"), &warnings);
+        QVERIFY2(warnings.empty(), warnings.empty() ? "" : warnings.front().c_str());
+        checkLevels(a, {
+                           {"PEWeightRegs", 256, 16, 1, 16, 1, 64, 0, 0, 0.981156, 0.981156, 0.981156},
+                           {"PEAccuBuffer", 64, 16, 128, 16, 1, 1, 0, 0, 1.00522, 1.00522, 1.00522},
+                           {"PEWeightBuffer", 64, 16, 16384, 16, 4, 1, 0, 0, 44.75984, 44.75984, 44.75984},
+                           {"PEInputBuffer", 16, 16, 32768, 16, 4, 1, 0, 0, 97.18672, 97.18672, 97.18672},
+                           {"GlobalBuffer", 1, 1, 32768, 16, 16, 1, 0, 0, 167.0908, 182.7858, 182.7858},
+                           {"DRAM", 1, 1, 0, 16, 4, 1, 0, 0, 512, 512, 512},
+                       });
+        QCOMPARE(QString::fromStdString(a.mac.name), QString("LMAC"));
+        QCOMPARE(a.mac.instances, int64_t(256));
+        QCOMPARE(a.mac.meshX, int64_t(16));
+        QCOMPARE(a.mac.energy, 2.20035);
+        auto fan = [&](const char *name) {
+            const int i = a.levelIndex(name);
+            return std::make_pair(a.fanoutX(i), a.fanoutY(i));
+        };
+        QCOMPARE(fan("GlobalBuffer"), std::make_pair(int64_t(16), int64_t(1)));
+        QCOMPARE(fan("PEInputBuffer"), std::make_pair(int64_t(1), int64_t(4)));
+        QCOMPARE(fan("PEAccuBuffer"), std::make_pair(int64_t(1), int64_t(4)));
+        QCOMPARE(fan("PEWeightBuffer"), std::make_pair(int64_t(1), int64_t(1)));
+        QCOMPARE(fan("PEWeightRegs"), std::make_pair(int64_t(1), int64_t(1)));
+    }
+
+    void timeloopConstraints()
+    {
+        const Architecture a = loadArchitecture(data("eyeriss16"));
+        QCOMPARE(a.constraints.targets.size(), size_t(14));
+        const LevelConstraint *spatial = nullptr;
+        for (const LevelConstraint &c : a.constraints.targets)
+            if (c.target == "DummyBuffer" && c.kind == ConstraintKind::Spatial)
+                spatial = &c;
+        QVERIFY(spatial);
+        QCOMPARE(spatial->factors, (std::array<int64_t, kNumDims>{1, -1, -1, -1, 1, 0, 1, 1}));
+        QCOMPARE(spatial->permutation, perm("NPQRSCM")); // "NPQR SCM": the space is cosmetic
+        QVERIFY(spatial->permutationHasFreeSlot);        // G is not listed
+        QCOMPARE(spatial->freeSlotAt, size_t(7));
+        QCOMPARE(spatial->split, 4);
+        QVERIFY(!spatial->searchOnly);
+        const LevelConstraint &last = a.constraints.targets.back();
+        QCOMPARE(QString::fromStdString(last.target), QString("DRAM"));
+        QVERIFY(last.searchOnly);
+        QVERIFY(last.origin.find("map_constraints.yaml:") != std::string::npos);
+        // Hardware bypass constraints decide what a level may keep.
+        QCOMPARE(a.levels[a.levelIndex("DummyBuffer")].mayKeep, (std::array<bool, 3>{false, false, false}));
+        QCOMPARE(a.levels[a.levelIndex("shared_glb")].mayKeep, (std::array<bool, 3>{false, true, true}));
+
+        const Architecture s = loadArchitecture(data("simba16"));
+        const LevelConstraint &partial = s.constraints.targets.back(); // PEWeightBuffer: PQMN
+        QCOMPARE(partial.permutation, perm("PQMN"));
+        QVERIFY(partial.permutationHasFreeSlot);
+        QCOMPARE(partial.freeSlotAt, size_t(4));
+        QCOMPARE(partial.split, -1);
+
+        const ArchConstraints only = readConstraints(data("eyeriss16/map_constraints.yaml"), a);
+        QCOMPARE(only.targets.size(), size_t(3));
+    }
+
+    void presetsEqualTimeloopImport()
+    {
+        for (const char *name : {"eyeriss16", "simba16"}) {
+            std::vector<std::string> warnings;
+            const Architecture timeloop = loadArchitecture(data(name), &warnings);
+            QVERIFY(warnings.empty());
+            const Architecture preset = loadArchitecture(name, &warnings);
+            QVERIFY(warnings.empty());
+            QCOMPARE(QString::fromStdString(preset.name), QString(name));
+            QVERIFY(preset.source.find("arch_presets") != std::string::npos);
+            const std::string diff = archDifference(timeloop, preset);
+            QVERIFY2(diff.empty(), (std::string(name) + ": " + diff).c_str());
+        }
+    }
+
+    void eightBitPresets()
+    {
+        for (auto [narrow, wide] :
+             {std::make_pair("eyeriss8", "eyeriss16"), std::make_pair("simba8", "simba16")}) {
+            const Architecture a8 = loadArchitecture(narrow), a16 = loadArchitecture(wide);
+            QCOMPARE(a8.numLevels(), a16.numLevels());
+            for (int i = 0; i < a8.numLevels(); ++i) {
+                const StorageLevel &x = a8.levels[i], &y = a16.levels[i];
+                QCOMPARE(x.name, y.name);
+                QCOMPARE(x.wordBits, 8);
+                QCOMPARE(x.depth, 2 * y.depth);
+                QCOMPARE(x.blockSize, 2 * y.blockSize);
+                QCOMPARE(x.clusterSize, y.clusterSize);
+                QCOMPARE(x.readBandwidth, 2 * y.readBandwidth);
+                QCOMPARE(x.writeBandwidth, 2 * y.writeBandwidth);
+                QCOMPARE(x.readEnergy, y.readEnergy);
+                QCOMPARE(x.writeEnergy, y.writeEnergy);
+                QCOMPARE(x.updateEnergy, y.updateEnergy);
+                QCOMPARE(x.instances, y.instances);
+                QCOMPARE(x.meshX, y.meshX);
+                QCOMPARE(x.mayKeep, y.mayKeep);
+            }
+            QCOMPARE(a8.mac.energy, 0.56);
+            QCOMPARE(a8.mac.nativeBits, 8);
+            QCOMPARE(a8.mac.instances, a16.mac.instances);
+            QCOMPARE(a8.mac.meshX, a16.mac.meshX);
+            QCOMPARE(a8.constraints.targets.size(), a16.constraints.targets.size());
+        }
+    }
+
+    void presetDirectory()
+    {
+        const std::vector<std::string> presets = listPresets();
+        for (const char *name : {"eyeriss16", "eyeriss8", "simba16", "simba8"})
+            QVERIFY(std::find(presets.begin(), presets.end(), name) != presets.end());
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string own = dir.path().toStdString() + "/mine.yaml";
+        saveArchitecture(loadArchitecture("simba8"), own);
+        qputenv("BITLOOP_PRESETS", dir.path().toUtf8());
+        QCOMPARE(listPresets(), std::vector<std::string>{"mine"});
+        QCOMPARE(QString::fromStdString(loadArchitecture("mine").name), QString("simba8"));
+        qunsetenv("BITLOOP_PRESETS");
+        expectInputError([] { loadArchitecture("no_such_preset"); }, "no_such_preset", 0, "eyeriss16");
+    }
+
+    void timeloopMapping()
+    {
+        const Architecture a = loadArchitecture("simba16");
+        const Mapping m = loadMapping(data("simba16/layer2-w4-map.yaml"), a);
+        QCOMPARE(m.levels.size(), size_t(6));
+        auto level = [&](const char *name) -> const LevelMapping & { return m.levels[a.levelIndex(name)]; };
+        QCOMPARE(level("DRAM").temporal, dims({{Dim::P, 2}, {Dim::Q, 14}}));
+        QCOMPARE(level("DRAM").order, perm("QPCMRSN"));
+        QCOMPARE(level("GlobalBuffer").temporal, dims({{Dim::Q, 8}}));
+        QCOMPARE(level("GlobalBuffer").spatialX,
+                 dims({{Dim::C, 8}, {Dim::M, 2}})); // split 2: M and C along X
+        QCOMPARE(level("GlobalBuffer").spatialY, dims({}));
+        QCOMPARE(level("GlobalBuffer").spatialOrder, perm("MCRSNPQ"));
+        QCOMPARE(level("PEInputBuffer").temporal, dims({}));
+        QCOMPARE(level("PEInputBuffer").spatialX, dims({}));
+        QCOMPARE(level("PEInputBuffer").spatialY, dims({{Dim::M, 4}})); // split 0: all along Y
+        QCOMPARE(level("PEWeightBuffer").temporal, dims({{Dim::R, 3}, {Dim::S, 3}}));
+        QCOMPARE(level("PEAccuBuffer").temporal, dims({{Dim::M, 4}}));
+        QCOMPARE(level("PEAccuBuffer").spatialY, dims({{Dim::C, 4}}));
+        QCOMPARE(level("PEAccuBuffer").spatialX, dims({}));
+        QCOMPARE(level("PEWeightRegs").temporal, dims({{Dim::P, 56}}));
+        QCOMPARE(level("PEWeightRegs").keep, (std::array<bool, 3>{true, false, false}));
+        QCOMPARE(level("GlobalBuffer").keep, (std::array<bool, 3>{false, true, true}));
+        QCOMPARE(level("DRAM").keep, (std::array<bool, 3>{true, true, true}));
+        for (Dim d : kAllDims) {
+            const int64_t expected = d == Dim::C || d == Dim::M   ? 32
+                                     : d == Dim::R || d == Dim::S ? 3
+                                     : d == Dim::P || d == Dim::Q ? 112
+                                                                  : 1;
+            QCOMPARE(m.product(d), expected);
+        }
+    }
+
+    void timeloopMappingDefaults()
+    {
+        const Architecture a = loadArchitecture("simba16");
+        // No split: Timeloop puts every spatial loop along X. No bypass directive: what the hardware forces.
+        const YAML::Node root = YAML::Load("mapping:\n"
+                                           "  - {target: GlobalBuffer, type: spatial, factors: C=8 M=2}\n"
+                                           "  - {target: DRAM, type: temporal, factors: Q=14}\n");
+        const Mapping m = parseTimeloopMapping(root, "inline.yaml", a);
+        const LevelMapping &gb = m.levels[a.levelIndex("GlobalBuffer")];
+        QCOMPARE(gb.spatialX, dims({{Dim::C, 8}, {Dim::M, 2}}));
+        QCOMPARE(gb.keep, (std::array<bool, 3>{false, true, true}));
+        QCOMPARE(m.levels[a.levelIndex("DRAM")].temporal, dims({{Dim::Q, 14}}));
+        QCOMPARE(m.levels[a.levelIndex("PEWeightRegs")].keep, (std::array<bool, 3>{true, false, false}));
+    }
+
+    void timeloopMappingWriterRoundTrip()
+    {
+        const Architecture a = loadArchitecture("simba16");
+        const Mapping m = loadMapping(data("simba16/layer2-w4-map.yaml"), a);
+        const std::string text = mappingToTimeloopYaml(a, m);
+        const Mapping back = parseTimeloopMapping(YAML::Load(text), "written.yaml", a);
+        const std::string diff = mappingDifference(m, back);
+        QVERIFY2(diff.empty(), (diff + "\n" + text).c_str());
+        QVERIFY(text.find("factors: C=8 M=2 R=1 S=1 N=1 P=1 Q=1, permutation: MCRSNPQ, split: 2") !=
+                std::string::npos);
+
+        Mapping grouped = m;
+        grouped.levels[0].temporal[idx(Dim::G)] = 2;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, mappingToTimeloopYaml(a, grouped));
+    }
+
+    void bitloopMappingRoundTrip()
+    {
+        const Architecture a = loadArchitecture("simba16");
+        Mapping m = loadMapping(data("simba16/layer2-w4-map.yaml"), a);
+        m.levels[a.levelIndex("PEAccuBuffer")].spatialX[idx(Dim::M)] = 1;
+        m.levels[a.levelIndex("GlobalBuffer")].spatialY[idx(Dim::G)] =
+            2; // Bitloop can say what Timeloop cannot
+        m.levels[a.levelIndex("DRAM")].order.clear();
+        QTemporaryDir dir;
+        const std::string path = dir.path().toStdString() + "/map.yaml";
+        saveMapping(path, a, m);
+        const Mapping back = loadMapping(path, a);
+        const std::string diff = mappingDifference(m, back);
+        QVERIFY2(diff.empty(), (diff + "\n" + mappingToYaml(a, m)).c_str());
+        QCOMPARE(mappingToYaml(a, back), mappingToYaml(a, m));
+    }
+
+    void bitloopArchRoundTrip()
+    {
+        for (const char *name : {"eyeriss16", "simba16", "eyeriss8", "simba8"}) {
+            Architecture a = loadArchitecture(name);
+            a.mac.scaleWithBits = true;
+            a.levels[1].readBandwidth = 1.0 / 3.0; // needs all 17 digits
+            a.levels[1].updateEnergy = 0.1 + 0.2;
+            QTemporaryDir dir;
+            const std::string path = dir.path().toStdString() + "/arch.yaml";
+            saveArchitecture(a, path, "a header\nof two lines");
+            const Architecture back = loadArchitecture(path);
+            const std::string diff = archDifference(a, back);
+            QVERIFY2(diff.empty(), (std::string(name) + ": " + diff).c_str());
+            QCOMPARE(back.name, a.name);
+            QCOMPARE(architectureToYaml(back), architectureToYaml(a));
+        }
+    }
+
+    void problems()
+    {
+        const std::vector<std::pair<std::string, std::optional<BitWidths>>> files = {
+            {"eyeriss16/layer2-16.yaml", std::nullopt},
+            {"eyeriss16/layer2-8.yaml", BitWidths::uniform(8)},
+            {"eyeriss16/layer2-w4.yaml", BitWidths{{4, 8, 8}}},
+            {"eyeriss16/layer2-4.yaml", BitWidths::uniform(4)},
+            {"simba16/layer2-w4.yaml", BitWidths{{4, 8, 8}}},
+        };
+        for (const auto &[file, bits] : files) {
+            const ProblemFile p = loadProblem(data(file));
+            QCOMPARE(p.shape.bound(Dim::C), int64_t(32));
+            QCOMPARE(p.shape.bound(Dim::M), int64_t(32));
+            QCOMPARE(p.shape.bound(Dim::R), int64_t(3));
+            QCOMPARE(p.shape.bound(Dim::S), int64_t(3));
+            QCOMPARE(p.shape.bound(Dim::P), int64_t(112));
+            QCOMPARE(p.shape.bound(Dim::Q), int64_t(112));
+            QCOMPARE(p.shape.bound(Dim::N), int64_t(1));
+            QCOMPARE(p.shape.bound(Dim::G), int64_t(1));
+            QCOMPARE(p.shape.wstride, 1);
+            QCOMPARE(p.shape.hdilation, 1);
+            QCOMPARE(p.bits.has_value(), bits.has_value());
+            if (bits)
+                QCOMPARE(p.bits->bits, bits->bits);
+        }
+        const ProblemFile common = parseTimeloopProblem(
+            YAML::Load("problem: {instance: {C: 8, M: 4, P: 7, Q: 5, Wstride: 2, commonBitwidth: 6, "
+                       "bitwidths: {Weights: 2}}}"),
+            "inline.yaml");
+        QCOMPARE(common.shape.wstride, 2);
+        QCOMPARE(common.shape.hstride, 1);
+        QCOMPARE(common.bits->bits, (std::array<int, 3>{2, 6, 6}));
+
+        // A Timeloop problem written by Bitloop reads back the same.
+        const ProblemFile p = loadProblem(data("simba16/layer2-w4.yaml"));
+        const ProblemFile again =
+            parseTimeloopProblem(YAML::Load(problemToTimeloopYaml(p.shape, p.bits)), "w.yaml");
+        QVERIFY(again.shape == p.shape);
+        QCOMPARE(again.bits->bits, p.bits->bits);
+
+        // Bitloop's own layer form, depthwise as itself.
+        const ProblemFile dw = loadProblem(data("layer-dw.yaml"));
+        QCOMPARE(QString::fromStdString(dw.name), QString("dw2"));
+        QCOMPARE(dw.shape.bound(Dim::G), int64_t(32));
+        QCOMPARE(dw.shape.bound(Dim::C), int64_t(1));
+        QCOMPARE(dw.shape.bound(Dim::M), int64_t(1));
+        QCOMPARE(dw.shape.bound(Dim::P), int64_t(112));
+        QCOMPARE(dw.bits->bits, (std::array<int, 3>{4, 8, 8}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, problemToTimeloopYaml(dw.shape));
+    }
+
+    void warnings()
+    {
+        std::vector<std::string> warnings;
+        const Architecture a = loadArchitecture(data("warn-arch.yaml"), &warnings);
+        QCOMPARE(warnings.size(), size_t(1));
+        QVERIFY2(warnings[0].find("warn-arch.yaml:15:") != std::string::npos, warnings[0].c_str());
+        QVERIFY2(warnings[0].find("colour") != std::string::npos, warnings[0].c_str());
+        const StorageLevel &buffer = a.levels[a.levelIndex("buffer")];
+        QCOMPARE(buffer.instances, int64_t(4));
+        QCOMPARE(buffer.meshX, int64_t(4)); // Timeloop: no meshX -> all instances along X
+        QCOMPARE(buffer.wordBits, 8);       // inherited from the system node
+        QCOMPARE(buffer.blockSize, int64_t(1));
+        QCOMPARE(buffer.clusterSize, int64_t(8)); // width 64 / (8 bits * block 1), as in Timeloop
+        QCOMPARE(buffer.depth, int64_t(256));
+        QCOMPARE(a.mac.instances, int64_t(16));
+        QCOMPARE(a.fanoutX(0), int64_t(1));
+        QCOMPARE(a.fanoutY(0), int64_t(4));
+
+        // ERT problems are warnings too.
+        Architecture e = loadArchitecture(data("eyeriss16/arch.yaml"));
+        warnings.clear();
+        applyErt(
+            e,
+            YAML::Load(
+                "ERT:\n  tables:\n"
+                "    - {name: x.psum_spad, actions: [{name: read, energy: 1}, {name: write, energy: 2},\n"
+                "        {name: read, arguments: {data_delta: 1}, energy: 3}]}\n"
+                "    - {name: x.nothing, actions: []}\n"
+                "    - {name: x.mac, actions: [{name: mac_gated, energy: 0.1}, {name: mac_reused, energy: "
+                "0.5}]}\n"),
+            "ert.yaml", &warnings);
+        const StorageLevel &psum = e.levels[e.levelIndex("psum_spad")];
+        QCOMPARE(psum.readEnergy, 3.0); // the most expensive of the read entries
+        QCOMPARE(psum.updateEnergy, 2.0);
+        QCOMPARE(e.mac.energy, 0.5);
+        QCOMPARE(warnings.size(), size_t(6)); // x.nothing; five levels without a table
+        QVERIFY(warnings[0].find("ert.yaml:5:") != std::string::npos);
+    }
+
+    void badInputs()
+    {
+        const Architecture eyeriss = loadArchitecture("eyeriss16");
+        const Architecture simba = loadArchitecture("simba16");
+        auto arch = [](const std::string &file) { return [file] { loadArchitecture(data(file)); }; };
+        auto mapping = [&](const std::string &file) {
+            return [&simba, file] { loadMapping(data(file), simba); };
+        };
+        auto constraints = [&](const std::string &file) {
+            return [&eyeriss, file] {
+                Architecture copy = eyeriss;
+                applyConstraints(copy, data(file));
+            };
+        };
+        auto problem = [](const std::string &file) { return [file] { loadProblem(data(file)); }; };
+
+        expectInputError(arch("bad/malformed.yaml"), "malformed.yaml", 9, "malformed YAML");
+        expectInputError(arch("bad/missing-depth.yaml"), "missing-depth.yaml", 10, "'depth' is missing");
+        expectInputError(arch("bad/missing-word-bits.yaml"), "missing-word-bits.yaml", 9,
+                         "'word-bits' is missing");
+        expectInputError(arch("bad/zero-block-size.yaml"), "zero-block-size.yaml", 14,
+                         "level 'buffer': 'block-size' must be a positive integer, got 0");
+        expectInputError(arch("bad/negative-depth.yaml"), "negative-depth.yaml", 10,
+                         "level 'psum_spad': 'depth' must be a non-negative integer, got -4");
+        expectInputError(arch("bad/unknown-key.yaml"), "unknown-key.yaml", 9, "'dept'");
+        expectInputError(arch("bad/no-such-file.yaml"), "no-such-file.yaml", 0, "nor an existing file");
+        expectInputError(mapping("bad/mapping-unknown-level.yaml"), "mapping-unknown-level.yaml", 3,
+                         "GlobalBufer");
+        expectInputError(mapping("bad/mapping-unknown-tensor.yaml"), "mapping-unknown-tensor.yaml", 5,
+                         "Psums");
+        expectInputError(mapping("bad/mapping-factor-syntax.yaml"), "mapping-factor-syntax.yaml", 4,
+                         "'factors'");
+        expectInputError(mapping("bad/mapping-unknown-key.yaml"), "mapping-unknown-key.yaml", 5, "'ordr'");
+        expectInputError(constraints("bad/constraint-unknown-level.yaml"), "constraint-unknown-level.yaml", 4,
+                         "unknown level 'Dummy'");
+        expectInputError(constraints("bad/constraint-unknown-tensor.yaml"), "constraint-unknown-tensor.yaml",
+                         6, "'Input'");
+        expectInputError(constraints("bad/constraint-factor-syntax.yaml"), "constraint-factor-syntax.yaml", 3,
+                         "unknown dimension 'X'");
+        expectInputError(constraints("bad/constraint-unknown-key.yaml"), "constraint-unknown-key.yaml", 3,
+                         "'factor'");
+        expectInputError(constraints("bad/constraint-unknown-type.yaml"), "constraint-unknown-type.yaml", 3,
+                         "'temporary'");
+        expectInputError(constraints("bad/constraint-conflict.yaml"), "constraint-conflict.yaml", 3,
+                         "factor of C is already given");
+        expectInputError(problem("bad/problem-shape.yaml"), "problem-shape.yaml", 3, "GEMM");
+        expectInputError(problem("bad/problem-unknown-key.yaml"), "problem-unknown-key.yaml", 5, "'Gstride'");
+        expectInputError(problem("bad/layer-negative-kernel.yaml"), "layer-negative-kernel.yaml", 6,
+                         "kernel");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIo)
+#include "test_io.moc"
