@@ -18,27 +18,21 @@ std::string dimList(const std::vector<Dim> &dims)
     return s;
 }
 
-// The loops of bound > 1 that a permutation constraint orders must appear in its order (innermost first);
-// with no free slot every other loop must be outside them.
+// A permutation constraint lists loops innermost first; Timeloop places the dims listed before the free slot
+// innermost in that order, those after it outermost, and lets the unlisted ones go between (a permutation
+// that lists only some dims leaves the others free outside it). Only loops of bound > 1 are compared.
 std::string checkOrder(const LevelConstraint &c, const std::vector<Dim> &active)
 {
-    std::vector<Dim> listed;
-    for (Dim d : c.permutation)
-        if (std::find(active.begin(), active.end(), d) != active.end())
-            listed.push_back(d);
-    std::vector<Dim> actualListed;
-    for (Dim d : active)
-        if (std::find(listed.begin(), listed.end(), d) != listed.end())
-            actualListed.push_back(d);
-    if (actualListed != listed)
+    auto isActive = [&](Dim d) { return std::find(active.begin(), active.end(), d) != active.end(); };
+    std::vector<Dim> inner, outer;
+    for (size_t i = 0; i < c.permutation.size(); ++i)
+        if (isActive(c.permutation[i]))
+            (c.permutationHasFreeSlot && i >= c.freeSlotAt ? outer : inner).push_back(c.permutation[i]);
+    const bool innerOk = active.size() >= inner.size() && std::equal(inner.begin(), inner.end(), active.begin());
+    const bool outerOk =
+        active.size() >= outer.size() && std::equal(outer.begin(), outer.end(), active.end() - outer.size());
+    if (!innerOk || !outerOk)
         return "loop order " + dimList(active) + " breaks permutation " + dimList(c.permutation);
-    if (!c.permutationHasFreeSlot) {
-        // Unlisted loops go outside the listed ones.
-        for (size_t i = 0; i < active.size() && i < listed.size(); ++i)
-            if (active[i] != listed[i])
-                return "loop order " + dimList(active) + " puts an unlisted loop inside permutation " +
-                       dimList(c.permutation);
-    }
     return {};
 }
 

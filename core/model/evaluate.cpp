@@ -76,11 +76,15 @@ void countTensor(Tensor t, const ProblemShape &shape, const Mapping &m, const Mo
         // What the level below asks of this one: every MAC step, or the changes of the child's tile;
         // children holding the same tile share one access.
         const int child = k == 0 ? -1 : keepers[k - 1];
-        const std::vector<NestLoop> fan = spatialLoopsBetween(m, child, c);
-        const int64_t distinct = distinctTiles(t, fan, shape);
-        int64_t children = 1;
-        for (const NestLoop &l : fan)
-            children *= l.bound;
+        // Timeloop groups identical requests one fan-out at a time: children of a fan-out that bypasses
+        // the tensor ask for the union of their own children's tiles, and only equal unions share a read.
+        int64_t distinct = 1, children = 1;
+        for (int l = child + 1; l <= c; ++l) {
+            const std::vector<NestLoop> fan = spatialLoopsBetween(m, l - 1, l);
+            distinct *= distinctTiles(t, fan, shape);
+            for (const NestLoop &x : fan)
+                children *= x.bound;
+        }
         const int64_t perChild = child < 0 ? computeSteps : changes[child];
         const int64_t contentAccesses = perChild * distinct;
         tc.multicast = double(children) / double(distinct);
