@@ -18,11 +18,12 @@ struct LevelConstraint {
     ConstraintKind kind = ConstraintKind::Temporal;
     // Fixed factor per dimension: -1 = free, 0 = "all that is left" (the residual), n > 0 = exactly n.
     std::array<int64_t, kNumDims> factors{-1, -1, -1, -1, -1, -1, -1, -1};
-    // Loop order, innermost first, as Timeloop writes permutations. Only the listed dims are ordered:
-    // a permutation "NPQR SCM" fixes the inner dims N P Q R and leaves the rest free (the space marks where).
+    // Loop order, innermost first, as Timeloop writes permutations; spaces in "NPQR SCM" are cosmetic. As in
+    // Timeloop's mapspace, the listed dims are the innermost loops in the listed order and the dims not
+    // listed go outside them in any order: the free slot is after the last listed dim.
     std::vector<Dim> permutation;
-    bool permutationHasFreeSlot = false;
-    size_t freeSlotAt = 0; // index in permutation where the unordered dims go
+    bool permutationHasFreeSlot = false; // fewer than all dims listed
+    size_t freeSlotAt = 0;               // index in permutation where the unordered dims go: the number listed
     int split = -1;        // spatial: loops at index < split go to X, the rest to Y; -1 = unset
     std::array<int, kNumTensors> keep{-1, -1, -1}; // -1 free, 1 keep, 0 bypass
     // True for constraints that only narrow a search (Timeloop's mapspace_constraints), false for what the

@@ -1,0 +1,427 @@
+// bitloop-cli as users drive it: Timeloop and Bitloop inputs that must agree, the example mapping that ships
+// with the presets, exit statuses and one-line errors, and the layer and preset listings.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace
+{
+
+const QString kCli = QStringLiteral(BITLOOP_CLI);
+const QString kData = QStringLiteral(BITLOOP_TEST_DATA);
+const QString kPresets = QStringLiteral(BITLOOP_PRESETS);
+const QString kSimba = kData + "/io/simba16";
+const QString kExample = kPresets + "/examples/eyeriss16_mobilenet_v1_layer3.yaml";
+const QString kExampleTimeloop = kPresets + "/examples/eyeriss16_mobilenet_v1_layer3.map.yaml";
+
+struct CliRun {
+    bool finished = false; // started, ended within the time limit and not by a signal
+    int status = -1;
+    QByteArray out, err;
+    QString command;
+
+    // What users may rely on: the process ends by itself with 0 (valid), 1 (invalid mapping) or 2 (bad
+    // input).
+    bool sane() const { return finished && status >= 0 && status <= 2; }
+    QString summary() const
+    {
+        return QString("%1\n  finished %2, status %3\n  stderr: %4")
+            .arg(command)
+            .arg(finished)
+            .arg(status)
+            .arg(QString::fromUtf8(err));
+    }
+    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+CliRun runCli(const QStringList &args)
+{
+    CliRun r;
+    r.command = "bitloop-cli " + args.join(' ');
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("BITLOOP_PRESETS", kPresets);
+    p.setProcessEnvironment(env);
+    p.start(kCli, args);
+    if (!p.waitForStarted(10000))
+        return r;
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.finished = p.exitStatus() == QProcess::NormalExit;
+    r.status = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+// Runs bitloop-cli into `r` and fails the calling test unless it ended by itself with status 0, 1 or 2.
+#define RUN_CLI(r, ...)                                                                                      \
+    do {                                                                                                     \
+        r = runCli(__VA_ARGS__);                                                                             \
+        QVERIFY2(r.sane(), qPrintable(r.summary()));                                                         \
+    } while (0)
+
+QJsonObject levelNamed(const QJsonObject &ev, const QString &name)
+{
+    for (const QJsonValue &l : ev["levels"].toArray())
+        if (l["name"].toString() == name)
+            return l.toObject();
+    return {};
+}
+
+QJsonObject tensorAt(const QJsonObject &ev, const QString &level, const QString &tensor)
+{
+    return levelNamed(ev, level)["tensors"].toObject()[tensor].toObject();
+}
+
+constexpr double kPjPerUj = 1e6;
+
+QStringList simbaTimeloopArgs()
+{
+    return {"evaluate",
+            "--arch",
+            kSimba + "/arch.yaml",
+            "--ert",
+            kSimba + "/ert.yaml",
+            "--constraints",
+            kSimba + "/arch_constraints.yaml",
+            "--constraints",
+            kSimba + "/map_constraints.yaml",
+            "--problem",
+            kSimba + "/layer2-w4.yaml",
+            "--mapping",
+            kSimba + "/layer2-w4-map.yaml",
+            "--json"};
+}
+
+QStringList simbaBitloopArgs()
+{
+    return {"evaluate",
+            "--arch",
+            "simba16",
+            "--problem",
+            kSimba + "/layer2-w4.yaml",
+            "--mapping",
+            kData + "/cli/simba16_layer2_w4.bitloop.yaml",
+            "--json"};
+}
+
+QStringList exampleArgs(const QString &mapping)
+{
+    return {"evaluate", "--arch", "eyeriss16", "--network", "mobilenet_v1",
+            "--layer",  "3",      "--mapping", mapping};
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    // The reference study's Simba mapping of MobileNetV1 layer 2 (weights 4, activations 8), once from the
+    // Timeloop files and once from the simba16 preset with the mapping in Bitloop's form: the same numbers,
+    // and the fork's own figures (tests/data/io/simba16/README.md).
+    void timeloopAndBitloopInputsAgree_data()
+    {
+        QTest::addColumn<QString>("rule");
+        QTest::addColumn<double>("energyUj");
+        QTest::newRow("fork fill rule") << "fork" << 716.191;
+        QTest::newRow("upstream rule") << "elide" << 712.284;
+    }
+    void timeloopAndBitloopInputsAgree()
+    {
+        QFETCH(QString, rule);
+        QFETCH(double, energyUj);
+        CliRun timeloop, bitloop;
+        RUN_CLI(timeloop, simbaTimeloopArgs() << "--first-psum" << rule << "--check-search-constraints");
+        RUN_CLI(bitloop, simbaBitloopArgs() << "--first-psum" << rule << "--check-search-constraints");
+        QCOMPARE(timeloop.status, 0);
+        QCOMPARE(bitloop.status, 0);
+        const QJsonObject a = timeloop.json(), b = bitloop.json();
+        for (const QJsonObject &ev : {a, b}) {
+            QVERIFY(ev["valid"].toBool());
+            QVERIFY2(qAbs(ev["energy_pj"].toDouble() / kPjPerUj - energyUj) <= 0.0005,
+                     qPrintable(QString::number(ev["energy_pj"].toDouble() / kPjPerUj, 'f', 6)));
+            QCOMPARE(ev["cycles"].toInteger(), qint64(451584));
+            QCOMPARE(ev["macs"].toInteger(), qint64(115605504));
+        }
+        QCOMPARE(a["energy_pj"].toDouble(), b["energy_pj"].toDouble());
+
+        const QJsonArray la = a["levels"].toArray(), lb = b["levels"].toArray();
+        QCOMPARE(la.size(), 6);
+        QCOMPARE(lb.size(), la.size());
+        for (qsizetype i = 0; i < la.size(); ++i) {
+            const QString level = la[i]["name"].toString();
+            QCOMPARE(lb[i]["name"].toString(), level);
+            const QJsonObject ta = la[i]["tensors"].toObject(), tb = lb[i]["tensors"].toObject();
+            QCOMPARE(tb.keys(), ta.keys());
+            QVERIFY2(!ta.isEmpty(), qPrintable(level + " keeps nothing"));
+            for (const QString &tensor : ta.keys())
+                for (const QString &count : QStringList{"reads", "fills", "updates", "instances"}) {
+                    const QString where = level + " " + tensor + " " + count;
+                    QVERIFY2(ta[tensor][count].isDouble(), qPrintable(where));
+                    QVERIFY2(ta[tensor][count] == tb[tensor][count], qPrintable(where));
+                }
+        }
+    }
+
+    // The example mapping that ships in arch_presets/examples, in both forms, under the hardware and the
+    // search constraints of the eyeriss16 preset.
+    void shippedExample()
+    {
+        CliRun bitloop, timeloop;
+        RUN_CLI(bitloop, exampleArgs(kExample) << "--json"
+                                               << "--check-search-constraints");
+        QCOMPARE(bitloop.status, 0);
+        const QJsonObject ev = bitloop.json();
+        QVERIFY2(ev["valid"].toBool(), bitloop.out.constData());
+        QCOMPARE(ev["macs"].toInteger(), qint64(32) * 64 * 112 * 112);
+
+        // Counts derived by hand. Loops, outermost first: DRAM Q8 M4 C2 | shared_glb P112, spatial Q14 (X) |
+        // DummyBuffer spatial C4 M2 (Y) | weights_spad C4 | psum_spad M8; 14 x 4 x 2 = 112 PEs in use.
+        // - DRAM Weights reads: weights bypass the global buffer, so each weights_spad tile (C4 x M8 = 32) is
+        //   refilled whenever a DRAM loop over C or M steps; P at shared_glb leaves it alone. Per PE that is
+        //   Q8 x M4 x C2 x 32 = 2,048 fills; the 14 PEs along X share a tile (multicast 14), so DRAM reads
+        //   8 x 2,048 = 16,384 words: the 2,048 weights once per DRAM step of Q.
+        // - DRAM Inputs reads: shared_glb holds C16 x P112 x Q14 = 25,088 inputs; C is the innermost DRAM
+        //   loop and M sits outside it, so all 401,408 inputs are fetched once per M step: 4 x 401,408.
+        // - psum_spad Outputs updates: one per MAC, 25,690,112 / 112 PEs = 229,376 per PE.
+        // - DRAM Outputs updates: C is innermost at DRAM, so each output is written back once: 802,816.
+        const QJsonObject dramWeights = tensorAt(ev, "DRAM", "Weights");
+        QCOMPARE(dramWeights["reads"].toInteger(), qint64(8 * 2048));
+        QCOMPARE(dramWeights["multicast"].toDouble(), 14.0);
+        QCOMPARE(tensorAt(ev, "weights_spad", "Weights")["fills"].toInteger(), qint64(8 * 4 * 2 * 32));
+        QCOMPARE(tensorAt(ev, "DRAM", "Inputs")["reads"].toInteger(), qint64(4 * 32 * 112 * 112));
+        const QJsonObject psums = tensorAt(ev, "psum_spad", "Outputs");
+        QCOMPARE(psums["instances"].toInteger(), qint64(112));
+        QCOMPARE(psums["updates"].toInteger(), qint64(32) * 64 * 112 * 112 / 112);
+        QCOMPARE(tensorAt(ev, "DRAM", "Outputs")["updates"].toInteger(), qint64(64 * 112 * 112));
+        // 16,384 words in blocks of 4 at 512 pJ per block access.
+        QCOMPARE(dramWeights["energy_pj"].toDouble(), 16384 / 4 * 512.0);
+
+        // Regression figure for the whole layer (Bitloop at the fork's fill rule, 16-bit operands).
+        const double energyUj = ev["energy_pj"].toDouble() / kPjPerUj;
+        QVERIFY2(qAbs(energyUj - 519.867370) <= 0.0005, qPrintable(QString::number(energyUj, 'f', 6)));
+        QCOMPARE(ev["cycles"].toInteger(), qint64(250880));
+
+        RUN_CLI(timeloop, exampleArgs(kExampleTimeloop) << "--json"
+                                                        << "--check-search-constraints");
+        QCOMPARE(timeloop.status, 0);
+        QCOMPARE(timeloop.json(), ev);
+    }
+
+    // Every way of getting the input wrong ends with status 2 and one line on stderr naming the file, the
+    // line and the offending key or value; nothing is printed on stdout.
+    void badInput_data()
+    {
+        QTest::addColumn<QStringList>("args"); // {dir} is the scratch directory
+        QTest::addColumn<QString>("fileName"); // written into it first, when not empty
+        QTest::addColumn<QString>("fileText");
+        QTest::addColumn<QString>("expectedError"); // a regular expression for stderr
+        QTest::addColumn<bool>("oneLine");
+
+        const QStringList evalArch = {"evaluate", "--network", "mobilenet_v1", "--layer",
+                                      "3",        "--mapping", kExample,       "--arch"};
+        const QStringList evalMapping = {"evaluate",     "--arch",  "eyeriss16", "--network",
+                                         "mobilenet_v1", "--layer", "3",         "--mapping"};
+
+        // yaml-cpp reports the unclosed brace where it gives up, at the start of the next line.
+        QTest::newRow("malformed YAML") << (evalArch + QStringList{"{dir}/bad_arch.yaml"}) << "bad_arch.yaml"
+                                        << "bitloop_architecture: 1\n"
+                                           "name: tiny\n"
+                                           "mac: {name: mac, instances: 4, mesh_x: 4, energy: 1\n"
+                                           "levels:\n"
+                                           "  - {name: DRAM, word_bits: 16}\n"
+                                        << R"(bad_arch\.yaml:[34]: malformed YAML)" << true;
+        QTest::newRow("negative size") << (evalArch + QStringList{"{dir}/negative.yaml"}) << "negative.yaml"
+                                       << "bitloop_architecture: 1\n"
+                                          "name: tiny\n"
+                                          "mac: {name: mac, instances: 4, mesh_x: 4, energy: 1}\n"
+                                          "levels:\n"
+                                          "  - {name: DRAM, word_bits: 16}\n"
+                                          "  - name: psum_spad\n"
+                                          "    instances: 4\n"
+                                          "    mesh_x: 4\n"
+                                          "    word_bits: 16\n"
+                                          "    depth: -4\n"
+                                       << R"(negative\.yaml:10: .*psum_spad.*'depth'.*-4)" << true;
+        QTest::newRow("missing word bits")
+            << (evalArch + QStringList{"{dir}/no_word_bits.yaml"}) << "no_word_bits.yaml"
+            << "bitloop_architecture: 1\n"
+               "name: tiny\n"
+               "mac: {name: mac, instances: 4, mesh_x: 4, energy: 1}\n"
+               "levels:\n"
+               "  - {name: DRAM, word_bits: 16}\n"
+               "  - name: psum_spad\n"
+               "    instances: 4\n"
+               "    mesh_x: 4\n"
+               "    depth: 24\n"
+            << R"(no_word_bits\.yaml:6: .*psum_spad.*'word_bits' is missing)" << true;
+        QTest::newRow("missing word bits, Timeloop")
+            << (evalArch + QStringList{kData + "/io/bad/missing-word-bits.yaml"}) << ""
+            << ""
+            << R"(missing-word-bits\.yaml:9: .*'buffer'.*'word-bits' is missing)" << true;
+        QTest::newRow("unknown level in mapping")
+            << (evalMapping + QStringList{"{dir}/level.yaml"}) << "level.yaml"
+            << "bitloop_mapping: 1\n"
+               "levels:\n"
+               "  - target: DRAM\n"
+               "    temporal: {C: 2, M: 4, Q: 8}\n"
+               "  - target: global_buffer\n"
+               "    temporal: {P: 112}\n"
+            << R"(level\.yaml:5: .*unknown level 'global_buffer')" << true;
+        QTest::newRow("unknown tensor in keep")
+            << (evalMapping + QStringList{"{dir}/tensor.yaml"}) << "tensor.yaml"
+            << "bitloop_mapping: 1\n"
+               "levels:\n"
+               "  - target: DRAM\n"
+               "    temporal: {C: 2, M: 4, Q: 8}\n"
+               "  - target: shared_glb\n"
+               "    temporal: {P: 112}\n"
+               "    keep: [Inputs, Psums]\n"
+            << R"(tensor\.yaml:7: .*unknown tensor 'Psums' in 'keep')" << true;
+        QTest::newRow("missing mapping file") << (evalMapping + QStringList{"{dir}/nowhere.yaml"}) << ""
+                                              << ""
+                                              << R"(nowhere\.yaml: no such file)" << true;
+        QTest::newRow("layer out of range")
+            << QStringList{"evaluate", "--arch", "eyeriss16", "--network", "mobilenet_v1",
+                           "--layer",  "99",     "--mapping", kExample}
+            << ""
+            << ""
+            << R"(--layer 99: mobilenet_v1 has 28 layers)" << true;
+        QTest::newRow("zero weight bits") << (evalMapping + QStringList{kExample, "--wbits", "0"}) << ""
+                                          << ""
+                                          << R"(--wbits must be between 1 and \d+, got 0)" << true;
+        QTest::newRow("unknown option") << (evalMapping + QStringList{kExample, "--frobnicate"}) << ""
+                                        << ""
+                                        << R"(unknown option --frobnicate)" << true;
+        QTest::newRow("unknown command") << QStringList{"frobnicate", "--arch", "eyeriss16"} << ""
+                                         << ""
+                                         << R"(^bitloop-cli: unknown command 'frobnicate'\n)" << false;
+    }
+    void badInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, fileName);
+        QFETCH(QString, fileText);
+        QFETCH(QString, expectedError);
+        QFETCH(bool, oneLine);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        if (!fileName.isEmpty()) {
+            QFile f(dir.filePath(fileName));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(fileText.toUtf8());
+        }
+        for (QString &a : args)
+            a.replace("{dir}", dir.path());
+        CliRun r;
+        RUN_CLI(r, args);
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.out.isEmpty(), r.out.constData());
+        const QString err = QString::fromUtf8(r.err);
+        QVERIFY2(QRegularExpression(expectedError).match(err).hasMatch(), qPrintable(r.summary()));
+        if (oneLine) {
+            QVERIFY2(err.endsWith('\n') && err.count('\n') == 1, qPrintable(r.summary()));
+            QVERIFY(err.startsWith("bitloop-cli evaluate: "));
+        }
+    }
+
+    // A mapping whose factors do not multiply to the layer's bounds is invalid (status 1), not bad input.
+    void factorsNotMultiplyingToBound()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile f(dir.filePath("short_p.yaml"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("bitloop_mapping: 1\n"
+                "levels:\n"
+                "  - {target: DRAM, temporal: {C: 2, M: 4, Q: 8}}\n"
+                "  - {target: shared_glb, temporal: {P: 56}, spatial_x: {Q: 14}}\n"
+                "  - {target: DummyBuffer, spatial_y: {C: 4, M: 2}}\n"
+                "  - {target: weights_spad, temporal: {C: 4}}\n"
+                "  - {target: psum_spad, temporal: {M: 8}}\n");
+        f.close();
+        CliRun r;
+        RUN_CLI(r, exampleArgs(f.fileName()) << "--json");
+        QCOMPARE(r.status, 1);
+        const QJsonObject ev = r.json();
+        QCOMPARE(ev["valid"].toBool(true), false);
+        const QJsonArray reasons = ev["reasons"].toArray();
+        QCOMPARE(reasons.size(), 1);
+        QCOMPARE(reasons[0].toString(), QString("factors of P multiply to 56, the bound is 112"));
+    }
+
+    // Weights of 32 bits cannot be stored in 16-bit words: the mapping is invalid, and every level that keeps
+    // weights says so.
+    void weightsWiderThanWord()
+    {
+        CliRun r;
+        RUN_CLI(r, exampleArgs(kExample) << "--wbits"
+                                         << "32"
+                                         << "--json");
+        QCOMPARE(r.status, 1);
+        const QJsonObject ev = r.json();
+        QCOMPARE(ev["valid"].toBool(true), false);
+        QCOMPARE(ev["bits"]["weights"].toInt(), 32);
+        QStringList reasons;
+        for (const QJsonValue &v : ev["reasons"].toArray())
+            reasons << v.toString();
+        QCOMPARE(reasons.size(), 2);
+        for (const QString &level : QStringList{"weights_spad", "DRAM"})
+            QVERIFY2(reasons.contains(level + ": Weights bit-width 32 is wider than its 16-bit word"),
+                     qPrintable(reasons.join('\n')));
+
+        // The text report lists the same reasons.
+        RUN_CLI(r, exampleArgs(kExample) << "--wbits"
+                                         << "32");
+        QCOMPARE(r.status, 1);
+        QVERIFY(r.out.contains("INVALID mapping"));
+        QVERIFY(r.out.contains("weights_spad: Weights bit-width 32 is wider than its 16-bit word"));
+    }
+
+    void layersListsEveryLayer()
+    {
+        CliRun r;
+        RUN_CLI(r, {"layers", "--network", "mobilenet_v2"});
+        QCOMPARE(r.status, 0);
+        const QStringList lines = QString::fromUtf8(r.out).split('\n', Qt::SkipEmptyParts);
+        QVERIFY(lines.value(0).startsWith("mobilenet_v2: 53 layers"));
+        const QRegularExpression numbered(R"(^\s*(\d+)\s+\S)");
+        int expected = 1;
+        for (const QString &line : lines.mid(1)) {
+            const auto m = numbered.match(line);
+            QVERIFY2(m.hasMatch(), qPrintable(line));
+            QCOMPARE(m.captured(1).toInt(), expected++);
+        }
+        QCOMPARE(expected - 1, 53);
+    }
+
+    void presetsListsTheShippedArchitectures()
+    {
+        CliRun r;
+        RUN_CLI(r, {"presets"});
+        QCOMPARE(r.status, 0);
+        QStringList names;
+        const QRegularExpression entry(R"(^  (\S+)  \()");
+        for (const QString &line : QString::fromUtf8(r.out).split('\n'))
+            if (const auto m = entry.match(line); m.hasMatch())
+                names << m.captured(1);
+        for (const char *preset : {"eyeriss16", "eyeriss8", "simba16", "simba8"})
+            QVERIFY2(names.contains(preset), qPrintable(names.join(' ')));
+        // The example mappings beside the presets are not architectures.
+        for (const QString &n : names)
+            QVERIFY2(!n.contains("mobilenet"), qPrintable(n));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
