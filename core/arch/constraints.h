@@ -23,7 +23,7 @@ struct LevelConstraint {
     // listed go outside them in any order: the free slot is after the last listed dim.
     std::vector<Dim> permutation;
     bool permutationHasFreeSlot = false; // fewer than all dims listed
-    size_t freeSlotAt = 0;               // index in permutation where the unordered dims go: the number listed
+    size_t freeSlotAt = 0; // where in permutation the unordered dims go: the number of dims listed
     int split = -1;        // spatial: loops at index < split go to X, the rest to Y; -1 = unset
     std::array<int, kNumTensors> keep{-1, -1, -1}; // -1 free, 1 keep, 0 bypass
     // True for constraints that only narrow a search (Timeloop's mapspace_constraints), false for what the
