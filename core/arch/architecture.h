@@ -12,6 +12,9 @@
 
 namespace bitloop {
 
+// Deeper hierarchies than any accelerator in the field; the model keeps per-level state in fixed arrays.
+constexpr int kMaxLevels = 16;
+
 struct StorageLevel {
     std::string name;
     int64_t instances = 1;

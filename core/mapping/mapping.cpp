@@ -3,6 +3,7 @@
 #include "arch/architecture.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 namespace bitloop {
@@ -17,9 +18,12 @@ int64_t LevelMapping::spatialFanout() const
 
 int64_t Mapping::product(Dim d) const
 {
+    // Saturates instead of wrapping, so that absurd factors from a file can never multiply to a bound.
     int64_t p = 1;
     for (const LevelMapping &l : levels)
-        p *= l.temporal[idx(d)] * l.spatial(d);
+        for (int64_t f : {l.temporal[idx(d)], l.spatialX[idx(d)], l.spatialY[idx(d)]})
+            if (__builtin_mul_overflow(p, f, &p))
+                return INT64_MAX;
     return p;
 }
 

@@ -27,7 +27,7 @@ struct LevelMapping {
 struct Mapping {
     std::vector<LevelMapping> levels; // index i maps architecture level i (innermost first)
 
-    // Product of every factor of a dimension over all levels, temporal and spatial.
+    // Product of every factor of a dimension over all levels, temporal and spatial (INT64_MAX on overflow).
     int64_t product(Dim d) const;
     // The temporal loops of a level with bound > 1, innermost first, in the level's order (dims missing
     // from the order follow in canonical order).

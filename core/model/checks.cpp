@@ -4,6 +4,7 @@
 #include "mapping/mapping.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 namespace bitloop {
@@ -44,15 +45,15 @@ std::string checkConstraint(const LevelConstraint &c, const Architecture &arch, 
     if (li < 0 || li >= static_cast<int>(mapping.levels.size()))
         return "constraint on unknown level '" + c.target + "'";
     const LevelMapping &lm = mapping.levels[li];
-    std::ostringstream why;
-    const std::string where = c.target + (c.origin.empty() ? "" : " (" + c.origin + ")");
+    std::string why;
+    auto where = [&c]() { return c.target + (c.origin.empty() ? "" : " (" + c.origin + ")"); };
     switch (c.kind) {
     case ConstraintKind::Bypass:
         for (Tensor t : kAllTensors) {
             if (c.keep[idx(t)] == 1 && !lm.keep[idx(t)])
-                why << where << ": must keep " << tensorName(t);
+                why += where() + ": must keep " + tensorName(t);
             else if (c.keep[idx(t)] == 0 && lm.keep[idx(t)])
-                why << where << ": must bypass " << tensorName(t);
+                why += where() + ": must bypass " + tensorName(t);
         }
         break;
     case ConstraintKind::Temporal:
@@ -61,32 +62,28 @@ std::string checkConstraint(const LevelConstraint &c, const Architecture &arch, 
         for (Dim d : kAllDims) {
             const int64_t want = c.factors[idx(d)];
             const int64_t have = spatial ? lm.spatial(d) : lm.temporal[idx(d)];
-            if (want > 0 && have != want) {
-                why << where << ": " << (spatial ? "spatial" : "temporal") << " factor " << dimLetter(d) << " is "
-                    << have << ", the constraint fixes " << want;
-                return why.str();
-            }
+            if (want > 0 && have != want)
+                return where() + ": " + (spatial ? "spatial" : "temporal") + " factor " + dimLetter(d) + " is " +
+                       std::to_string(have) + ", the constraint fixes " + std::to_string(want);
         }
         if (!spatial && !c.permutation.empty()) {
             std::string e = checkOrder(c, mapping.activeTemporalOrder(li));
             if (!e.empty())
-                return where + ": " + e;
+                return where() + ": " + e;
         }
         if (spatial && c.split >= 0) {
             for (size_t pos = 0; pos < c.permutation.size(); ++pos) {
                 const Dim d = c.permutation[pos];
                 const bool toX = static_cast<int>(pos) < c.split;
-                if ((toX && lm.spatialY[idx(d)] > 1) || (!toX && lm.spatialX[idx(d)] > 1)) {
-                    why << where << ": spatial " << dimLetter(d) << " must go to " << (toX ? "X" : "Y")
-                        << " (split " << c.split << ")";
-                    return why.str();
-                }
+                if ((toX && lm.spatialY[idx(d)] > 1) || (!toX && lm.spatialX[idx(d)] > 1))
+                    return where() + ": spatial " + dimLetter(d) + " must go to " + (toX ? "X" : "Y") + " (split " +
+                           std::to_string(c.split) + ")";
             }
         }
         break;
     }
     }
-    return why.str();
+    return why;
 }
 
 std::vector<std::string> checkMapping(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
@@ -104,9 +101,11 @@ std::vector<std::string> checkMapping(const ProblemShape &shape, const Architect
                 reasons.push_back(std::string("factors of ") + dimLetter(d) + " must be positive");
                 break;
             }
-        if (mapping.product(d) != shape.bound(d))
+        const int64_t product = mapping.product(d);
+        if (product != shape.bound(d))
             reasons.push_back(std::string("factors of ") + dimLetter(d) + " multiply to " +
-                              std::to_string(mapping.product(d)) + ", the bound is " + std::to_string(shape.bound(d)));
+                              (product == INT64_MAX ? std::string("more than 2^63") : std::to_string(product)) +
+                              ", the bound is " + std::to_string(shape.bound(d)));
     }
     for (int li = 0; li < arch.numLevels(); ++li) {
         const StorageLevel &spec = arch.levels[li];

@@ -22,26 +22,9 @@ struct TensorCounts { // operands per instance, before packing
     double multicast = 1;
 };
 
-int64_t spatialProductAbove(const Mapping &m, int level)
-{
-    int64_t p = 1;
-    for (int li = level + 1; li < static_cast<int>(m.levels.size()); ++li)
-        p *= m.levels[li].spatialFanout();
-    return p;
-}
-
-int64_t temporalProduct(const Mapping &m)
-{
-    int64_t p = 1;
-    for (const LevelMapping &l : m.levels)
-        for (Dim d : kAllDims)
-            p *= l.temporal[idx(d)];
-    return p;
-}
-
 // Distinct operands of a (non-sliding) tensor one instance ever holds: its tile times every relevant
 // temporal loop above. Timeloop's partition size, used for the first-read elision of partial sums.
-int64_t partitionSize(Tensor t, const Extents &tile, const std::vector<NestLoop> &above, const ProblemShape &s)
+int64_t partitionSize(Tensor t, const Extents &tile, LoopSpan above, const ProblemShape &s)
 {
     int64_t n = tileVolume(t, tile, s);
     for (const NestLoop &l : above)
@@ -51,96 +34,98 @@ int64_t partitionSize(Tensor t, const Extents &tile, const std::vector<NestLoop>
 }
 
 // Counts for every level that keeps tensor t, innermost first along the tensor's chain of keepers.
-void countTensor(Tensor t, const ProblemShape &shape, const Mapping &m, const ModelOptions &opt,
-                 std::vector<TensorCounts> &out)
+void countTensor(Tensor t, const ProblemShape &shape, const Mapping &m, const LoopNest &nest,
+                 const ModelOptions &opt, TensorCounts *out)
 {
-    const int levels = static_cast<int>(m.levels.size());
-    std::vector<int> keepers;
-    for (int li = 0; li < levels; ++li)
-        if (m.levels[li].keep[idx(t)])
-            keepers.push_back(li);
-    if (keepers.empty())
-        return;
-    const int64_t computeSteps = temporalProduct(m);
-    std::vector<int64_t> changes(levels, 0);
-    for (size_t k = 0; k < keepers.size(); ++k) {
-        const int c = keepers[k];
+    const int levels = nest.numLevels();
+    for (int l = 0; l < levels; ++l)
+        out[l] = TensorCounts{};
+    int child = -1;              // the keeper below (-1: the MACs)
+    int64_t childChanges = 0;    // how often the child's tile changes (operands)
+    std::array<int64_t, kMaxLevels> above{}; // per level, the instances in use: the product of the fan-outs above it
+    for (int l = levels - 1; l >= 0; --l)
+        above[static_cast<size_t>(l)] = l + 1 < levels ? above[static_cast<size_t>(l + 1)] * nest.fanout(l + 1) : 1;
+    int lastKeeper = -1;
+    for (int l = 0; l < levels; ++l)
+        if (m.levels[static_cast<size_t>(l)].keep[idx(t)])
+            lastKeeper = l;
+    for (int c = 0; c < levels; ++c) {
+        if (!m.levels[static_cast<size_t>(c)].keep[idx(t)])
+            continue;
         TensorCounts &tc = out[c];
-        const Extents tile = tileExtents(m, c);
-        const std::vector<NestLoop> above = temporalLoopsAbove(m, c);
+        const Extents &tile = nest.extents(c);
+        const LoopSpan loopsAbove = nest.temporalAbove(c);
         tc.tile = tileVolume(t, tile, shape);
-        tc.instances = spatialProductAbove(m, c);
-        const bool outermost = k + 1 == keepers.size();
-        changes[c] = tileChanges(t, tile, above, shape);
+        tc.instances = above[static_cast<size_t>(c)];
+        const int64_t changes = tileChanges(t, tile, loopsAbove, shape);
 
-        // What the level below asks of this one: every MAC step, or the changes of the child's tile;
-        // children holding the same tile share one access.
-        const int child = k == 0 ? -1 : keepers[k - 1];
-        // Timeloop groups identical requests one fan-out at a time: children of a fan-out that bypasses
-        // the tensor ask for the union of their own children's tiles, and only equal unions share a read.
+        // What the level below asks of this one: every MAC step, or the changes of the child's tile.
+        // Timeloop groups identical requests one fan-out at a time: children of a fan-out that bypasses the
+        // tensor ask for the union of their own children's tiles, and only equal unions share an access.
         int64_t distinct = 1, children = 1;
         for (int l = child + 1; l <= c; ++l) {
-            const std::vector<NestLoop> fan = spatialLoopsBetween(m, l - 1, l);
-            distinct *= distinctTiles(t, fan, shape);
-            for (const NestLoop &x : fan)
-                children *= x.bound;
+            distinct *= distinctTiles(t, nest.spatial(l), shape);
+            children *= nest.fanout(l);
         }
-        const int64_t perChild = child < 0 ? computeSteps : changes[child];
+        const int64_t perChild = child < 0 ? nest.computeSteps() : childChanges;
         const int64_t contentAccesses = perChild * distinct;
         tc.multicast = double(children) / double(distinct);
 
+        const bool outermost = c == lastKeeper;
         if (t == Tensor::Outputs) {
-            const int64_t partition = partitionSize(t, tile, above, shape);
+            const int64_t partition = partitionSize(t, tile, loopsAbove, shape);
             tc.updates = contentAccesses;
             tc.reads = contentAccesses - partition; // the first update of each output finds zero
             if (!outermost)
-                tc.fills = opt.firstPsum == FirstPsumRule::ForkFill ? changes[c] : changes[c] - partition;
+                tc.fills = opt.firstPsum == FirstPsumRule::ForkFill ? changes : changes - partition;
         } else {
             tc.reads = contentAccesses;
             if (!outermost)
-                tc.fills = changes[c];
+                tc.fills = changes;
         }
+        child = c;
+        childChanges = changes;
     }
 }
 
 } // namespace
 
-Evaluation evaluate(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
-                    const BitWidths &bits, const ModelOptions &options)
+void evaluateChecked(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
+                     const BitWidths &bits, const ModelOptions &options, Evaluation &ev, bool explain)
 {
-    Evaluation ev;
+    const int levels = arch.numLevels();
     ev.bits = bits;
     ev.macs = shape.macs();
-    ev.reasons = checkMapping(shape, arch, mapping, bits, options);
-    const int levels = arch.numLevels();
-    if (static_cast<int>(mapping.levels.size()) != levels) {
-        ev.valid = false;
-        return ev; // nothing can be counted against the wrong number of levels
-    }
+    ev.energy = 0;
+    ev.valid = true;
 
-    std::array<std::vector<TensorCounts>, kNumTensors> counts;
-    for (Tensor t : kAllTensors) {
-        counts[idx(t)].assign(levels, TensorCounts{});
-        countTensor(t, shape, mapping, options, counts[idx(t)]);
-    }
+    const LoopNest nest(mapping);
+    std::array<std::array<TensorCounts, kMaxLevels>, kNumTensors> counts{};
+    for (Tensor t : kAllTensors)
+        countTensor(t, shape, mapping, nest, options, counts[idx(t)].data());
 
-    const int64_t computeCycles = temporalProduct(mapping);
+    const int64_t computeCycles = nest.computeSteps();
     ev.computeCycles = computeCycles;
     ev.macsUsed = 1;
-    for (const LevelMapping &l : mapping.levels)
-        ev.macsUsed *= l.spatialFanout();
+    for (int l = 0; l < levels; ++l)
+        ev.macsUsed *= nest.fanout(l);
     ev.cycles = computeCycles;
 
-    ev.levels.resize(levels);
+    ev.levels.resize(static_cast<size_t>(levels));
     for (int li = 0; li < levels; ++li) {
         const StorageLevel &spec = arch.levels[li];
         LevelStats &ls = ev.levels[li];
-        ls.name = spec.name;
+        if (explain)
+            ls.name = spec.name;
         ls.capacityWords = spec.depth;
+        ls.energy = 0;
+        ls.utilizedWords = 0;
+        ls.instancesUsed = 0;
         int64_t readWords = 0, writeWords = 0;
         for (Tensor t : kAllTensors) {
             const TensorCounts &c = counts[idx(t)][li];
             TensorLevelStats &ts = ls.tensors[idx(t)];
+            ts = TensorLevelStats{};
             ts.kept = mapping.levels[li].keep[idx(t)];
             if (!ts.kept)
                 continue;
@@ -165,9 +150,13 @@ Evaluation evaluate(const ProblemShape &shape, const Architecture &arch, const M
             readWords += ts.reads;
             writeWords += ts.fills + ts.updates;
         }
-        if (spec.depth > 0 && ls.utilizedWords > spec.depth)
-            ev.reasons.push_back(spec.name + ": tiles need " + std::to_string(ls.utilizedWords) + " words, it holds " +
-                                 std::to_string(spec.depth));
+        if (spec.depth > 0 && ls.utilizedWords > spec.depth) {
+            ev.valid = false;
+            if (explain)
+                ev.reasons.push_back(spec.name + ": tiles need " + std::to_string(ls.utilizedWords) +
+                                     " words, it holds " + std::to_string(spec.depth));
+        }
+        ls.readBandwidthNeed = ls.writeBandwidthNeed = 0;
         if (computeCycles > 0) {
             ls.readBandwidthNeed = double(readWords) / double(computeCycles);
             ls.writeBandwidthNeed = double(writeWords) / double(computeCycles);
@@ -190,9 +179,29 @@ Evaluation evaluate(const ProblemShape &shape, const Architecture &arch, const M
     ev.macEnergy = macEnergy * double(ev.macs);
     ev.energy += ev.macEnergy;
     // MACs done over MAC slots offered: spatial under-use and bandwidth stalls both lower it.
+    ev.utilization = 0;
     if (arch.mac.instances > 0 && ev.cycles > 0)
         ev.utilization = double(ev.macs) / (double(ev.cycles) * double(arch.mac.instances));
     ev.weightMemoryBytes = ceilDiv(shape.tensorSize(Tensor::Weights) * bits.of(Tensor::Weights), 8);
+}
+
+Evaluation evaluate(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
+                    const BitWidths &bits, const ModelOptions &options)
+{
+    Evaluation ev;
+    ev.bits = bits;
+    ev.macs = shape.macs();
+    ev.reasons = checkMapping(shape, arch, mapping, bits, options);
+    if (static_cast<int>(mapping.levels.size()) != arch.numLevels() || arch.numLevels() > kMaxLevels) {
+        ev.valid = false;
+        return ev; // nothing can be counted against the wrong number of levels
+    }
+    for (Dim d : kAllDims)
+        if (mapping.product(d) != shape.bound(d)) {
+            ev.valid = false;
+            return ev; // nor against factors that do not make the layer
+        }
+    evaluateChecked(shape, arch, mapping, bits, options, ev, true);
     ev.valid = ev.reasons.empty();
     return ev;
 }

@@ -76,4 +76,10 @@ inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 Evaluation evaluate(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
                     const BitWidths &bits, const ModelOptions &options = {});
 
+// The counting half of evaluate() for a mapping the caller has already checked (levels, factors,
+// fan-outs, bit-widths, constraints), as the mapper's mapspace guarantees: only capacity is checked.
+// Reuses ev's storage; with explain = false it skips level names and reason texts (a search's inner loop).
+void evaluateChecked(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
+                     const BitWidths &bits, const ModelOptions &options, Evaluation &ev, bool explain);
+
 } // namespace bitloop
