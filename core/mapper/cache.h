@@ -1,0 +1,57 @@
+// An on-disk cache of mapper results, in SQLite: a second run of the same question is instant, two
+// processes can share it, and any change to the architecture misses it.
+//
+// A result is keyed by what changes it and nothing else: the architecture's content (every level, energy
+// and constraint, as its canonical YAML), the layer's shape, the packing factor of each tensor at each level
+// (bit-widths that pack the same, such as 6, 7 and 8 bits in 16-bit words, share one entry; the MAC's
+// operand widths join the key only when its energy scales with them), the metric, the strategy and its
+// budget, and the model options.
+#pragma once
+
+#include "mapper/search.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace bitloop {
+
+// The cache directory: $BITLOOP_CACHE_DIR, else $XDG_CACHE_HOME/bitloop, else ~/.cache/bitloop.
+std::string defaultCacheDir();
+
+// The key of one mapper question (a hex digest of its canonical text; the text is kept for debugging).
+struct MapperKey {
+    std::string digest;
+    std::string text;
+};
+MapperKey mapperKey(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
+                    const MapperOptions &options);
+
+class MapperCache {
+public:
+    // Opens (creating if needed) `dir`/mapper.sqlite. Throws std::runtime_error naming the file on failure.
+    explicit MapperCache(const std::string &dir = defaultCacheDir());
+    ~MapperCache();
+    MapperCache(const MapperCache &) = delete;
+    MapperCache &operator=(const MapperCache &) = delete;
+
+    // A stored result for this question, its mapping re-evaluated at exactly these bit-widths.
+    std::optional<MapperResult> lookup(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
+                                       const MapperOptions &options);
+    void store(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
+               const MapperOptions &options, const MapperResult &result);
+    const std::string &path() const { return path_; }
+    int64_t entries() const;
+
+private:
+    struct Db;
+    std::unique_ptr<Db> db_;
+    std::string path_;
+};
+
+// The mapper through a cache: a hit is returned at once (cached = true), a miss is searched and stored.
+// Cancelled searches are not stored. A null cache searches every time.
+MapperResult findBestMappingCached(MapperCache *cache, const ProblemShape &shape, const Architecture &arch,
+                                   const BitWidths &bits, const MapperOptions &options, bool *cached = nullptr);
+
+} // namespace bitloop
