@@ -10,5 +10,7 @@ namespace bitloop::cli {
 int runEvaluate(const std::vector<std::string> &args);
 int runLayers(const std::vector<std::string> &args);
 int runPresets(const std::vector<std::string> &args);
+int runMap(const std::vector<std::string> &args);
+int runMapNetwork(const std::vector<std::string> &args);
 
 } // namespace bitloop::cli

@@ -4,6 +4,7 @@
 
 #include "util/error.h"
 
+#include <filesystem>
 #include <iostream>
 
 namespace {
@@ -16,6 +17,14 @@ Commands:
              (--problem FILE | --network NAME|FILE --layer INDEX [--width X --resolution N --classes N])
              --mapping FILE [--wbits N] [--abits N] [--obits N]
              [--first-psum fork|elide] [--scale-mac-energy] [--check-search-constraints] [--json]
+  map        the best mapping of one layer at given bit-widths
+             --arch ... (--problem FILE | --network ... --layer INDEX) [--wbits N --abits N --obits N]
+             [--metric energy|delay|edp] [--strategy auto|exhaustive|sampled] [--budget N] [--seed N]
+             [--threads N] [--count-valid] [--reuse-mapping-from-bits B] [--no-search-constraints]
+             [--no-cache] [--cache-dir DIR] [--first-psum fork|elide] [--json]
+  map-network  every layer of a network under its best mapping, network totals
+             --arch ... --network NAME|FILE (--wbits N --abits N [--obits N] | --bits FILE)
+             [--out DIR] [--reuse-mapping-from-bits B] and the map options above
   layers     the layers of a network: --network NAME|FILE [--width X --resolution N --classes N]
   presets    the architectures that ship with Bitloop
 
@@ -36,6 +45,10 @@ int main(int argc, char **argv)
     try {
         if (command == "evaluate")
             return bitloop::cli::runEvaluate(args);
+        if (command == "map")
+            return bitloop::cli::runMap(args);
+        if (command == "map-network")
+            return bitloop::cli::runMapNetwork(args);
         if (command == "layers")
             return bitloop::cli::runLayers(args);
         if (command == "presets")
@@ -46,6 +59,9 @@ int main(int argc, char **argv)
         std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
         return 2;
     } catch (const bitloop::InputError &e) {
+        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const std::filesystem::filesystem_error &e) {
         std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
         return 2;
     } catch (const std::invalid_argument &e) {

@@ -1,5 +1,7 @@
 #include "io/evaluation_report.h"
 
+#include "arch/architecture.h"
+#include "mapping/mapping.h"
 #include "util/json.h"
 
 #include <cstdio>
@@ -101,6 +103,35 @@ void writeEvaluationJson(JsonWriter &json, const Evaluation &ev)
             json.endObject();
         }
         json.endObject().endObject();
+    }
+    json.endArray();
+}
+
+void writeMappingJson(JsonWriter &json, const Architecture &arch, const Mapping &mapping)
+{
+    auto factors = [&json](const char *key, const DimArray &f) {
+        json.key(key).beginObject();
+        for (Dim d : kAllDims)
+            if (f[idx(d)] > 1)
+                json.field(std::string(1, dimLetter(d)), f[idx(d)]);
+        json.endObject();
+    };
+    json.beginArray();
+    for (size_t l = 0; l < mapping.levels.size(); ++l) {
+        const LevelMapping &lm = mapping.levels[l];
+        json.beginObject().field("name", l < arch.levels.size() ? arch.levels[l].name : std::string());
+        factors("temporal", lm.temporal);
+        std::string order;
+        for (Dim d : mapping.activeTemporalOrder(static_cast<int>(l)))
+            order += dimLetter(d);
+        json.field("order", order);
+        factors("spatial_x", lm.spatialX);
+        factors("spatial_y", lm.spatialY);
+        json.key("keep").beginArray();
+        for (Tensor t : kAllTensors)
+            if (lm.keep[idx(t)])
+                json.value(tensorName(t));
+        json.endArray().endObject();
     }
     json.endArray();
 }

@@ -179,7 +179,7 @@ double Mapspace::loopNestBound() const
 }
 
 std::vector<std::vector<Dim>> Mapspace::orders(int level, const std::vector<Dim> &active,
-                                               const std::array<bool, kNumTensors> &keptBelow) const
+                                               const std::array<bool, kNumTensors> &keptBelow, int64_t *total) const
 {
     std::vector<Dim> inner, free, outer;
     if (const LevelConstraint *c = orderConstraint_[level]) {
@@ -200,7 +200,9 @@ std::vector<std::vector<Dim>> Mapspace::orders(int level, const std::vector<Dim>
     // level keep the full order in the signature.
     std::vector<std::vector<Dim>> out;
     std::set<std::vector<int>> seen;
+    int64_t all = 0;
     do {
+        ++all;
         std::vector<Dim> order = inner;
         order.insert(order.end(), free.begin(), free.end());
         order.insert(order.end(), outer.begin(), outer.end());
@@ -225,6 +227,8 @@ std::vector<std::vector<Dim>> Mapspace::orders(int level, const std::vector<Dim>
         if (seen.insert(signature).second)
             out.push_back(order);
     } while (std::next_permutation(free.begin(), free.end()));
+    if (total)
+        *total = all;
     return out;
 }
 

@@ -41,9 +41,10 @@ public:
     const std::vector<std::array<bool, kNumTensors>> &keepOptions(int level) const { return keepOptions_[level]; }
 
     // Loop orders (innermost first, loops of bound > 1 only) a level may take with these active dims,
-    // one per class of orders that give the same reuse.
+    // one per class of orders that give the same reuse; *total receives how many distinct orders the
+    // constraints allow (every member of every class).
     std::vector<std::vector<Dim>> orders(int level, const std::vector<Dim> &active,
-                                         const std::array<bool, kNumTensors> &keptBelow) const;
+                                         const std::array<bool, kNumTensors> &keptBelow, int64_t *total = nullptr) const;
 
     // Number of factor assignments the constraints allow (Timeloop's mapspace size, loop orders and
     // keep choices aside).

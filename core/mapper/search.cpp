@@ -135,6 +135,8 @@ public:
     // Expands partial walks until `stopStep` (prefix tasks) or to the leaves (visit).
     template <typename Visit> void walk(Partial &p, size_t stopStep, Visit &&visit)
     {
+        if (abandon_)
+            return;
         if (p.step == stopStep || p.step == steps_.size()) {
             visit(p);
             return;
@@ -172,6 +174,24 @@ public:
     }
 
     size_t numSteps() const { return steps_.size(); }
+
+    // Loop nests an exhaustive walk would evaluate (distinct orders of every factorization that fits),
+    // counted without evaluating any; stops counting past `limit`.
+    double countEvaluations(double limit)
+    {
+        double n = 0;
+        abandon_ = false;
+        Partial p = start();
+        walk(p, steps_.size(), [&](const Partial &leaf) {
+            double nests = 1;
+            for (const auto *c : orderChoices(leaf))
+                nests *= double(c->size());
+            n += nests;
+            abandon_ = n > limit;
+        });
+        abandon_ = false;
+        return n;
+    }
 
     // One random loop nest: a random divisor for every free slot, a random order per level. Returns false
     // when the factors already break a fan-out or a capacity (an invalid draw).
@@ -242,6 +262,7 @@ public:
     {
         const int L = space_.numLevels();
         choices_.assign(L, nullptr);
+        nestsPerFactorization_ = 1;
         std::array<bool, kNumTensors> keptBelow{false, false, false};
         for (int l = 0; l < L; ++l) {
             std::vector<Dim> active;
@@ -254,29 +275,38 @@ public:
             const int keptMask = keptBelow[0] | keptBelow[1] << 1 | keptBelow[2] << 2;
             auto key = std::make_tuple(l, mask, keptMask);
             auto it = orderCache_.find(key);
-            if (it == orderCache_.end())
-                it = orderCache_.emplace(key, space_.orders(l, active, keptBelow)).first;
-            choices_[l] = &it->second;
+            if (it == orderCache_.end()) {
+                Orders o;
+                o.distinct = space_.orders(l, active, keptBelow, &o.total);
+                it = orderCache_.emplace(key, std::move(o)).first;
+            }
+            choices_[l] = &it->second.distinct;
+            nestsPerFactorization_ *= it->second.total;
             for (Tensor t : kAllTensors)
                 keptBelow[idx(t)] = keptBelow[idx(t)] || keep_[l][idx(t)];
         }
         return choices_;
     }
 
-    // Every loop order of a complete factorization.
+    // Every distinct loop order of a complete factorization. Validity does not depend on the order (tiles
+    // do not), so a valid factorization adds every loop nest the constraints allow to the valid count.
     void evaluateOrders(const Partial &p, Candidate &best, int64_t &valid, int64_t &visited)
     {
         const auto choices = orderChoices(p);
+        const int64_t nests = nestsPerFactorization_;
         const size_t L = choices.size();
         std::vector<size_t> pick(L, 0);
+        int64_t validHere = 0;
         while (true) {
-            consider(p, pick, best, valid, visited);
+            consider(p, pick, best, validHere, visited);
             size_t l = 0;
             while (l < L && ++pick[l] == choices[l]->size())
                 pick[l++] = 0;
             if (l == L)
                 break;
         }
+        if (validHere > 0)
+            valid += nests;
     }
 
 private:
@@ -328,8 +358,14 @@ private:
     const MapperOptions &opt_;
     std::vector<std::array<bool, kNumTensors>> keep_;
     std::vector<Step> steps_;
-    std::map<std::tuple<int, int, int>, std::vector<std::vector<Dim>>> orderCache_;
+    struct Orders {
+        std::vector<std::vector<Dim>> distinct;
+        int64_t total = 0; // every order the constraints allow, reuse-equivalent ones included
+    };
+    std::map<std::tuple<int, int, int>, Orders> orderCache_;
     std::vector<const std::vector<std::vector<Dim>> *> choices_;
+    bool abandon_ = false;
+    int64_t nestsPerFactorization_ = 1; // distinct loop nests of the last factorization given to orderChoices
     Mapping mapping_;  // reused: one allocation per walker, not per loop nest
     Evaluation eval_;
 };
@@ -385,8 +421,18 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
     const int threads = resolveThreads(opt.threads);
 
     Strategy strategy = opt.strategy;
-    if (strategy == Strategy::Auto)
-        strategy = space.loopNestBound() <= opt.exhaustiveLimit ? Strategy::Exhaustive : Strategy::Sampled;
+    if (strategy == Strategy::Auto) {
+        // Walk when the pruned space is small enough: counting it costs little next to evaluating it.
+        double evaluations = 0;
+        if (space.loopNestBound() > opt.exhaustiveLimit)
+            for (const auto &config : configs) {
+                Walker w(space, bits, opt, config);
+                evaluations += w.countEvaluations(opt.exhaustiveLimit - evaluations);
+                if (evaluations > opt.exhaustiveLimit)
+                    break;
+            }
+        strategy = evaluations <= opt.exhaustiveLimit ? Strategy::Exhaustive : Strategy::Sampled;
+    }
     result.strategy = strategy;
 
     // Work is cut into tasks that threads take in any order; each task keeps its own best and the results

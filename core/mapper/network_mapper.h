@@ -1,0 +1,45 @@
+// Every layer of a network mapped at its own bit-widths: the per-layer best mappings and the network's
+// totals. A layer's Outputs width is the next layer's Inputs width.
+#pragma once
+
+#include "mapper/cache.h"
+#include "workload/layer.h"
+
+#include <functional>
+#include <vector>
+
+namespace bitloop {
+
+// Weight and input-activation widths of one layer, as the co-design search's genes give them.
+struct LayerBits {
+    int weights = 16;
+    int activations = 16;
+};
+
+// Per-tensor widths of every layer: Inputs = the layer's activations, Outputs = the next layer's
+// activations (the last layer's outputs are `lastOutputBits`).
+std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastOutputBits);
+
+struct NetworkMapping {
+    std::vector<MapperResult> layers;
+    std::vector<bool> cached;
+    bool allFound = true;
+    double energy = 0;       // pJ, sum over layers
+    int64_t cycles = 0;      // sum over layers (layers run one after another)
+    double edp = 0;          // network energy x network cycles
+    int64_t weightBytes = 0; // sum of the layers' bit-packed weights
+    double seconds = 0;
+};
+
+struct NetworkMapperOptions {
+    MapperOptions mapper;
+    // When > 0: map each layer at this uniform width, then evaluate that mapping at the requested widths
+    // (the flow that maps once and quantizes afterwards).
+    int reuseMappingFromBits = 0;
+    std::function<void(size_t layer, size_t layers)> progress;
+};
+
+NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const std::vector<BitWidths> &bits,
+                          const NetworkMapperOptions &options, MapperCache *cache);
+
+} // namespace bitloop
