@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <unistd.h>
 
 namespace bitloop::cli {
 
@@ -76,7 +77,8 @@ int runMapNetwork(const std::vector<std::string> &argv)
     opt.mapper = resolveMapperOptions(args);
     opt.reuseMappingFromBits = static_cast<int>(args.integer("reuse-mapping-from-bits", 1, 32).value_or(0));
     const bool json = args.flag("json");
-    if (!json)
+    const bool showProgress = !json && isatty(fileno(stderr));
+    if (showProgress)
         opt.progress = [](size_t i, size_t n) { std::fprintf(stderr, "\rmapping layer %zu/%zu ", i + 1, n); };
     auto cache = openCache(args);
 
@@ -86,7 +88,7 @@ int runMapNetwork(const std::vector<std::string> &argv)
     } catch (const std::invalid_argument &e) {
         throw UsageError(std::string("no mapping can satisfy the constraints: ") + e.what());
     }
-    if (!json)
+    if (showProgress)
         std::fprintf(stderr, "\r%*s\r", 30, "");
 
     if (auto out = args.get("out")) {
