@@ -49,6 +49,9 @@ public:
     // Number of factor assignments the constraints allow (Timeloop's mapspace size, loop orders and
     // keep choices aside).
     double factorizationCount() const;
+    // Fixed factors of search-only constraints that could not hold for this layer and were dropped
+    // ("PEAccuBuffer spatial C=4"); empty when every constraint holds as written.
+    const std::vector<std::string> &droppedFactors() const { return dropped_; }
     // An upper bound on the loop nests of the whole space: factorizations x keep choices x loop orders.
     double loopNestBound() const;
 
@@ -60,6 +63,7 @@ private:
     std::array<std::pair<int, SlotKind>, kNumDims> lastFree_{};
     std::vector<std::vector<std::array<bool, kNumTensors>>> keepOptions_;
     std::vector<const LevelConstraint *> orderConstraint_; // temporal permutation per level, or null
+    std::vector<std::string> dropped_;
 };
 
 } // namespace bitloop

@@ -197,21 +197,39 @@ public:
     // when the factors already break a fan-out or a capacity (an invalid draw).
     bool sample(std::mt19937_64 &rng, Partial &p, std::vector<size_t> &pick)
     {
+        // Levels are drawn innermost first; a level whose tiles or fan-out do not fit is drawn again (up
+        // to a few times) before the draw is given up, so that tight buffers do not starve the sample.
         p = start();
-        for (const Step &s : steps_) {
+        size_t levelBegin = 0;
+        Partial saved = p;
+        int retries = 0;
+        for (size_t i = 0; i < steps_.size(); ++i) {
+            const Step &s = steps_[i];
             if (s.check) {
-                if (!levelFits(p, s.level))
+                if (levelFits(p, s.level)) {
+                    levelBegin = i + 1;
+                    saved = p;
+                    retries = 0;
+                    continue;
+                }
+                if (++retries > 16)
                     return false;
+                p = saved;
+                i = levelBegin - 1; // the loop's ++i restarts this level
+                if (levelBegin == 0) {
+                    p = start();
+                    i = static_cast<size_t>(-1);
+                }
                 continue;
             }
             const int64_t rem = p.remaining[idx(s.dim)];
             int64_t f = rem;
             if (!s.last) {
-                std::vector<int64_t> divisors;
+                divisors_.clear();
                 for (int64_t x = 1; x <= rem; ++x)
                     if (rem % x == 0)
-                        divisors.push_back(x);
-                f = divisors[std::uniform_int_distribution<size_t>(0, divisors.size() - 1)(rng)];
+                        divisors_.push_back(x);
+                f = divisors_[std::uniform_int_distribution<size_t>(0, divisors_.size() - 1)(rng)];
             }
             p.f[s.level][int(s.kind)][idx(s.dim)] = f;
             p.remaining[idx(s.dim)] = rem / f;
@@ -365,6 +383,7 @@ private:
     std::map<std::tuple<int, int, int>, Orders> orderCache_;
     std::vector<const std::vector<std::vector<Dim>> *> choices_;
     bool abandon_ = false;
+    std::vector<int64_t> divisors_;
     int64_t nestsPerFactorization_ = 1; // distinct loop nests of the last factorization given to orderChoices
     Mapping mapping_;  // reused: one allocation per walker, not per loop nest
     Evaluation eval_;
@@ -416,6 +435,12 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
         result.note = std::string("search constraints dropped for this layer: ") + e.what();
     }
     const Mapspace &space = *built;
+    if (!space.droppedFactors().empty()) {
+        std::string list;
+        for (const std::string &f : space.droppedFactors())
+            list += (list.empty() ? "" : ", ") + f;
+        result.note = "search constraints that cannot hold for this layer were dropped: " + list;
+    }
     result.spaceSize = space.factorizationCount();
     const auto configs = keepConfigurations(space);
     const int threads = resolveThreads(opt.threads);
