@@ -1,6 +1,7 @@
 // bitloop-cli evaluate: the cost of one layer under one mapping, from Bitloop or Timeloop files.
 #include "commands.h"
 #include "inputs.h"
+#include "mapper_options.h"
 
 #include "io/evaluation_report.h"
 #include "io/mapping_io.h"
@@ -25,16 +26,7 @@ int runEvaluate(const std::vector<std::string> &argv)
     const BitWidths bits = resolveBits(args, fileBits);
     const Mapping mapping = loadMapping(args.require("mapping"), arch);
 
-    ModelOptions opt;
-    if (auto rule = args.get("first-psum")) {
-        if (*rule == "fork")
-            opt.firstPsum = FirstPsumRule::ForkFill;
-        else if (*rule == "elide")
-            opt.firstPsum = FirstPsumRule::Elide;
-        else
-            throw UsageError("--first-psum must be 'fork' or 'elide', got '" + *rule + "'");
-    }
-    opt.scaleMacEnergy = args.flag("scale-mac-energy");
+    ModelOptions opt = resolveModelOptions(args);
     opt.checkSearchConstraints = args.flag("check-search-constraints");
 
     const Evaluation ev = evaluate(layer.shape, arch, mapping, bits, opt);

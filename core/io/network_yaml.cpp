@@ -1,5 +1,7 @@
 #include "io/network_yaml.h"
 
+#include "io/yaml_util.h"
+
 #include "util/error.h"
 
 #include <yaml-cpp/yaml.h>
@@ -520,26 +522,7 @@ std::string networkToYaml(const Network &net)
 
 void writeNetworkYaml(const Network &net, const std::string &path)
 {
-    const std::string text = networkToYaml(net);
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw InputError(tmp, 0, std::string("cannot write network file: ") + std::strerror(errno));
-        out << text;
-        out.flush();
-        if (!out) {
-            const int err = errno;
-            out.close();
-            std::remove(tmp.c_str());
-            throw InputError(tmp, 0, std::string("cannot write network file: ") + std::strerror(err));
-        }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        std::remove(tmp.c_str());
-        throw InputError(path, 0, std::string("cannot replace network file: ") + std::strerror(err));
-    }
+    yamlutil::writeFileAtomically(path, networkToYaml(net));
 }
 
 Network loadNetwork(const std::string &nameOrPath, const MobileNetOptions &opt)
