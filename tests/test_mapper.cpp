@@ -9,7 +9,9 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <set>
 
 using namespace bitloop;
@@ -280,6 +282,34 @@ private Q_SLOTS:
             QVERIFY(r.validMappings > previous);
             previous = r.validMappings;
         }
+    }
+
+    // The GUI runs the mapper in the background: progress reaches 1 and a cancelled walk says so, proves
+    // nothing, and stops early.
+    void progressAndCancellation()
+    {
+        const Architecture arch = tinyMachine();
+        std::atomic<bool> cancel{false};
+        std::atomic<int> calls{0};
+        double last = 0;
+        std::mutex m;
+        MapperOptions opt;
+        opt.threads = 2;
+        opt.progress = [&](double f) {
+            std::lock_guard<std::mutex> lock(m);
+            last = std::max(last, f);
+            ++calls;
+        };
+        const MapperResult full = findBestMapping(tinyLayer(), arch, BitWidths::uniform(8), opt);
+        QVERIFY(calls.load() > 1);
+        QCOMPARE(last, 1.0);
+        QVERIFY(!full.cancelled && full.optimal);
+        opt.cancel = &cancel;
+        opt.progress = [&](double) { cancel = true; }; // cancel as soon as the first task is done
+        const MapperResult cut = findBestMapping(tinyLayer(), arch, BitWidths::uniform(8), opt);
+        QVERIFY(cut.cancelled);
+        QVERIFY(!cut.optimal);
+        QVERIFY(cut.visited < full.visited);
     }
 
     void unsatisfiableConstraintsSayWhich()
