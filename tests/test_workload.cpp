@@ -65,6 +65,36 @@ class TestWorkload : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The accuracy side needs what follows each layer: V1 uses ReLU throughout, V2 ReLU6 except its linear
+    // bottlenecks, and V2 adds a block's input to its output in the 10 blocks of stride 1 whose channels
+    // agree (stages 24x2, 32x3, 64x4, 96x3, 160x3 give 1 + 2 + 3 + 2 + 2).
+    void activationsAndResiduals()
+    {
+        const Network v1 = mobileNetV1();
+        for (size_t i = 0; i + 1 < v1.layers.size(); ++i)
+            QCOMPARE(int(v1.layers[i].activation), int(Activation::ReLU));
+        QCOMPARE(int(v1.layers.back().activation), int(Activation::None));
+        const Network v2 = mobileNetV2();
+        int residuals = 0, linear = 0;
+        for (size_t i = 0; i < v2.layers.size(); ++i) {
+            const Layer &l = v2.layers[i];
+            if (l.residualFrom >= 0) {
+                ++residuals;
+                QVERIFY(QString::fromStdString(l.name).endsWith(".project"));
+                const Layer &first = v2.layers[size_t(l.residualFrom)];
+                QVERIFY(QString::fromStdString(first.name).endsWith(".expand"));
+                QCOMPARE(first.inputChannels(), l.outputChannels());
+            }
+            if (l.activation == Activation::None)
+                ++linear;
+        }
+        QCOMPARE(residuals, 10);
+        QCOMPARE(linear, 17 + 1); // 17 projections and the classifier
+        // conv1, b1.dw, b1.project, b2.expand, b2.dw, b2.project, b3.expand, b3.dw, b3.project
+        QCOMPARE(v2.layers[5].name, std::string("b2.project"));
+        QCOMPARE(v2.layers[5].residualFrom, -1); // 16 -> 24 channels, stride 2
+        QCOMPARE(v2.layers[8].residualFrom, 6);  // b3 (24 -> 24, stride 1) adds the input of b3.expand
+    }
     void dimsAndTensors();
     void problemSizes();
     void makeConvShapes();

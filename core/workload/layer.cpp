@@ -183,4 +183,24 @@ int64_t Network::totalWeights() const
     return total;
 }
 
+const char *activationName(Activation a)
+{
+    switch (a) {
+    case Activation::None: return "none";
+    case Activation::ReLU: return "relu";
+    case Activation::ReLU6: return "relu6";
+    }
+    return "?";
+}
+
+bool activationFromName(const std::string &name, Activation &out)
+{
+    for (Activation a : {Activation::None, Activation::ReLU, Activation::ReLU6})
+        if (name == activationName(a)) {
+            out = a;
+            return true;
+        }
+    return false;
+}
+
 } // namespace bitloop

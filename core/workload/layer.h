@@ -13,10 +13,19 @@ enum class LayerKind { Conv, Depthwise, Pointwise, FullyConnected };
 const char *layerKindName(LayerKind k);
 bool layerKindFromName(const std::string &name, LayerKind &out);
 
+// What follows a layer's BatchNorm in the network (the accuracy side needs it; the cost model does not).
+enum class Activation { None, ReLU, ReLU6 };
+const char *activationName(Activation a);
+bool activationFromName(const std::string &name, Activation &out);
+
 struct Layer {
     std::string name;
     LayerKind kind = LayerKind::Conv;
     ProblemShape shape;
+    Activation activation = Activation::ReLU; // None for classifiers and linear bottlenecks
+    // Index (0-based) of the layer whose input is added to this layer's output (MobileNetV2's residual
+    // connections); -1 for none.
+    int residualFrom = -1;
 
     int64_t macs() const { return shape.macs(); }
     int64_t weightCount() const { return shape.tensorSize(Tensor::Weights); }

@@ -66,8 +66,13 @@ public:
     void classifier(const std::string &name, int64_t classes)
     {
         net_.layers.push_back(makeFullyConnected(name, channels_, classes));
+        net_.layers.back().activation = Activation::None;
         channels_ = classes;
     }
+    // The activation after the last layer added, and where its residual comes from.
+    void activation(Activation a) { net_.layers.back().activation = a; }
+    void residualFrom(int layer) { net_.layers.back().residualFrom = layer; }
+    int size() const { return static_cast<int>(net_.layers.size()); }
     int64_t channels() const { return channels_; }
     Network take() { return std::move(net_); }
 
@@ -98,7 +103,7 @@ private:
 } // namespace
 
 // Howard et al. 2017, Table 1: conv 3x3/2 to 32 channels, 13 depthwise-separable blocks (dw 3x3 then
-// pw 1x1), global average pooling, classifier: 28 layers with weights. Names follow Keras's numbering:
+// pw 1x1) each followed by BatchNorm and ReLU, global average pooling, classifier: 28 layers with weights. Names follow Keras's numbering:
 // conv1, dw1/pw1 ... dw13/pw13, fc.
 Network mobileNetV1(const MobileNetOptions &opt)
 {
@@ -131,7 +136,8 @@ Network mobileNetV1(const MobileNetOptions &opt)
 
 // Sandler et al. 2018, Table 2: conv 3x3/2 to 32 channels, 17 inverted-residual blocks (expand 1x1 by t,
 // dw 3x3, project 1x1; the t = 1 block has no expansion), conv 1x1 to 1280, global average pooling,
-// classifier: 53 layers with weights. Names: conv1, b1.dw, b1.project, b2.expand, b2.dw, b2.project ...
+// classifier: 53 layers with weights. BatchNorm and ReLU6 follow every layer but the projections (linear
+// bottlenecks); a block of stride 1 whose input and output channels agree adds its input to its output. Names: conv1, b1.dw, b1.project, b2.expand, b2.dw, b2.project ...
 // b17.project, conv_last, fc. As in torchvision, the last conv stays at 1280 channels when alpha <= 1.
 Network mobileNetV2(const MobileNetOptions &opt)
 {
@@ -147,6 +153,7 @@ Network mobileNetV2(const MobileNetOptions &opt)
                                    {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
     Builder b("mobilenet_v2", opt.inputChannels, opt.resolution);
     b.conv("conv1", makeDivisible(32 * a), 3, opt.smallInput ? 1 : 2);
+    b.activation(Activation::ReLU6);
     bool firstDownsampling = true;
     int block = 1;
     for (const Stage &st : stages) {
@@ -159,13 +166,22 @@ Network mobileNetV2(const MobileNetOptions &opt)
                     stride = 1;
             }
             const std::string prefix = "b" + std::to_string(block++) + ".";
-            if (st.expansion != 1)
+            const int blockStart = b.size();
+            const bool residual = stride == 1 && b.channels() == out;
+            if (st.expansion != 1) {
                 b.pointwise(prefix + "expand", b.channels() * st.expansion);
+                b.activation(Activation::ReLU6);
+            }
             b.depthwise(prefix + "dw", stride);
+            b.activation(Activation::ReLU6);
             b.pointwise(prefix + "project", out);
+            b.activation(Activation::None); // the linear bottleneck
+            if (residual)
+                b.residualFrom(blockStart);
         }
     }
     b.pointwise("conv_last", makeDivisible(1280 * std::max(1.0, a)));
+    b.activation(Activation::ReLU6);
     b.classifier("fc", opt.numClasses);
     return b.take();
 }
