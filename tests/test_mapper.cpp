@@ -325,7 +325,8 @@ private Q_SLOTS:
             QFAIL("expected an error");
         } catch (const std::invalid_argument &e) {
             QCOMPARE(QString(e.what()),
-                     QString("the constraints fix the factors of P to a product of 3, which cannot make its bound 4"));
+                     QString("the constraints fix the factors of P to a product of 3, which cannot make its bound 4; "
+                             "RF temporal P=3"));
         }
     }
 

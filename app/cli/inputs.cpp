@@ -5,6 +5,7 @@
 #include "io/network_yaml.h"
 #include "io/problem_io.h"
 
+#include <climits>
 #include <iostream>
 
 namespace bitloop::cli {
@@ -58,13 +59,22 @@ Layer resolveLayer(const Args &args, std::optional<BitWidths> &fileBits)
         return l;
     }
     Network net = resolveNetwork(args);
-    const auto index = args.integer("layer", 1, 1000000);
+    const auto index = args.integer("layer", INT64_MIN, INT64_MAX);
     if (!index)
         throw UsageError("--network needs --layer INDEX (1-based, as in the paper)");
-    if (*index > static_cast<int64_t>(net.layers.size()))
+    if (*index < 1 || *index > static_cast<int64_t>(net.layers.size()))
         throw UsageError("--layer " + std::to_string(*index) + ": " + net.name + " has " +
                          std::to_string(net.layers.size()) + " layers (1-based)");
     return net.layers[static_cast<size_t>(*index - 1)];
+}
+
+void checkBitsFit(const Architecture &arch, const BitWidths &bits, const std::string &what)
+{
+    for (Tensor t : kAllTensors)
+        for (const StorageLevel &l : arch.levels)
+            if (l.mayKeep[idx(t)] && bits.of(t) > l.wordBits)
+                throw UsageError(what + tensorName(t) + " bit-width " + std::to_string(bits.of(t)) +
+                                 " is wider than the " + std::to_string(l.wordBits) + "-bit words of " + l.name);
 }
 
 BitWidths resolveBits(const Args &args, const std::optional<BitWidths> &fileBits)

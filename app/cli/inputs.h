@@ -20,5 +20,8 @@ Layer resolveLayer(const Args &args, std::optional<BitWidths> &fileBits);
 Network resolveNetwork(const Args &args);
 // --wbits/--abits/--obits over the file's widths over 16 bits; Outputs default to the activation width.
 BitWidths resolveBits(const Args &args, const std::optional<BitWidths> &fileBits);
+// A usage error when a width is wider than the words of a level that may keep that tensor; `what`
+// prefixes the message ("layer 3: ").
+void checkBitsFit(const Architecture &arch, const BitWidths &bits, const std::string &what = "");
 
 } // namespace bitloop::cli

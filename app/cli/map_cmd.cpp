@@ -31,12 +31,10 @@ int runMap(const std::vector<std::string> &argv)
     // Counting every valid mapping needs the whole space walked.
     if (args.flag("count-valid"))
         opt.strategy = Strategy::Exhaustive;
-    for (Tensor t : kAllTensors)
-        for (const StorageLevel &l : arch.levels)
-            if (bits.of(t) > l.wordBits)
-                throw UsageError(std::string(tensorName(t)) + " bit-width " + std::to_string(bits.of(t)) +
-                                 " is wider than the " + std::to_string(l.wordBits) + "-bit words of " + l.name);
+    checkBitsFit(arch, bits);
     const auto reuse = args.integer("reuse-mapping-from-bits", 1, 32);
+    if (reuse)
+        checkBitsFit(arch, BitWidths::uniform(int(*reuse)), "--reuse-mapping-from-bits: ");
     auto cache = openCache(args);
 
     bool cached = false;

@@ -67,15 +67,12 @@ int runMapNetwork(const std::vector<std::string> &argv)
     const Network net = resolveNetwork(args);
     const std::vector<BitWidths> bits = resolveNetworkBits(args, net);
     for (size_t i = 0; i < bits.size(); ++i)
-        for (Tensor t : kAllTensors)
-            for (const StorageLevel &l : arch.levels)
-                if (bits[i].of(t) > l.wordBits)
-                    throw UsageError("layer " + std::to_string(i + 1) + ": " + tensorName(t) + " bit-width " +
-                                     std::to_string(bits[i].of(t)) + " is wider than the " +
-                                     std::to_string(l.wordBits) + "-bit words of " + l.name);
+        checkBitsFit(arch, bits[i], "layer " + std::to_string(i + 1) + ": ");
     NetworkMapperOptions opt;
     opt.mapper = resolveMapperOptions(args);
     opt.reuseMappingFromBits = static_cast<int>(args.integer("reuse-mapping-from-bits", 1, 32).value_or(0));
+    if (opt.reuseMappingFromBits)
+        checkBitsFit(arch, BitWidths::uniform(opt.reuseMappingFromBits), "--reuse-mapping-from-bits: ");
     const bool json = args.flag("json");
     const bool showProgress = !json && isatty(fileno(stderr));
     if (showProgress)

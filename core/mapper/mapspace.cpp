@@ -47,6 +47,11 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
         fixed_[l][int(SlotKind::SpatialY)].fill(arch.fanoutY(l) > 1 ? 0 : 1);
     }
     std::vector<std::array<int, kNumTensors>> forcedKeep(L, {-1, -1, -1});
+    std::array<std::string, kNumDims> fixedBy; // which constraints fix factors of a dimension, for messages
+    auto describeFix = [](const LevelConstraint &c, Dim d, int64_t f) {
+        return std::string("; ") + c.target + (c.kind == ConstraintKind::Spatial ? " spatial " : " temporal ") +
+               dimLetter(d) + "=" + std::to_string(f) + (c.origin.empty() ? "" : " (" + c.origin + ")");
+    };
     for (const LevelConstraint &c : arch.constraints.targets) {
         if (c.searchOnly && !opt.searchConstraints)
             continue;
@@ -77,7 +82,11 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
         if (c.kind == ConstraintKind::Temporal) {
             for (Dim d : kAllDims)
                 if (factors[idx(d)] > 0)
+                {
                     fixed_[l][int(SlotKind::Temporal)][idx(d)] = factors[idx(d)];
+                    if (factors[idx(d)] > 1)
+                        fixedBy[idx(d)] += describeFix(c, d, factors[idx(d)]);
+                }
             if (!c.permutation.empty())
                 orderConstraint_[l] = &c;
             continue;
@@ -96,6 +105,7 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
             } else if (f > 1) {
                 const bool toY = axis == 1 || (axis < 0 && arch.fanoutX(l) <= 1);
                 (toY ? Y : X) = f;
+                fixedBy[idx(d)] += describeFix(c, d, f);
                 (toY ? X : Y) = 1;
             } else if (axis == 0) {
                 Y = 1;
@@ -147,7 +157,7 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
         if (bound % above != 0 || (lastFree_[idx(d)].first < 0 && above != bound))
             throw std::invalid_argument(std::string("the constraints fix the factors of ") + dimLetter(d) +
                                         " to a product of " + std::to_string(above) + ", which cannot make its bound " +
-                                        std::to_string(bound));
+                                        std::to_string(bound) + fixedBy[idx(d)]);
     }
 }
 

@@ -16,6 +16,23 @@ std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastO
     return out;
 }
 
+namespace {
+
+MapperResult mapLayer(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
+                      const NetworkMapperOptions &options, MapperCache *cache, bool &hit)
+{
+    if (options.reuseMappingFromBits <= 0)
+        return findBestMappingCached(cache, shape, arch, bits, options.mapper, &hit);
+    MapperResult r =
+        findBestMappingCached(cache, shape, arch, BitWidths::uniform(options.reuseMappingFromBits), options.mapper, &hit);
+    if (r.found)
+        r.evaluation = evaluate(shape, arch, r.mapping, bits, options.mapper.model);
+    r.found = r.found && r.evaluation.valid;
+    return r;
+}
+
+} // namespace
+
 NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const std::vector<BitWidths> &bits,
                           const NetworkMapperOptions &options, MapperCache *cache)
 {
@@ -30,14 +47,10 @@ NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const st
         const ProblemShape &shape = net.layers[i].shape;
         bool hit = false;
         MapperResult r;
-        if (options.reuseMappingFromBits > 0) {
-            r = findBestMappingCached(cache, shape, arch, BitWidths::uniform(options.reuseMappingFromBits),
-                                      options.mapper, &hit);
-            if (r.found)
-                r.evaluation = evaluate(shape, arch, r.mapping, bits[i], options.mapper.model);
-            r.found = r.found && r.evaluation.valid;
-        } else {
-            r = findBestMappingCached(cache, shape, arch, bits[i], options.mapper, &hit);
+        try {
+            r = mapLayer(shape, arch, bits[i], options, cache, hit);
+        } catch (const std::invalid_argument &e) {
+            throw std::invalid_argument("layer " + std::to_string(i + 1) + " (" + net.layers[i].name + "): " + e.what());
         }
         nm.allFound = nm.allFound && r.found;
         if (r.found) {
