@@ -16,9 +16,13 @@
 using namespace bitloop;
 using Clock = std::chrono::steady_clock;
 
-namespace {
+namespace
+{
 
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double since(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 void evaluationsPerSecond()
 {
@@ -43,14 +47,16 @@ void evaluationsPerSecond()
         sink += ev.energy;
     }
     const double s = since(t0);
-    std::printf("   the model alone on its best mapping: %d evaluations in %.3f s = %.0f evaluations/s (%g)\n\n", n,
-                s, n / s, sink / n);
+    std::printf(
+        "   the model alone on its best mapping: %d evaluations in %.3f s = %.0f evaluations/s (%g)\n\n", n,
+        s, n / s, sink / n);
 }
 
 void wholeNetworks(int threads, bool quick)
 {
     std::printf("2. Every layer mapped (224x224, 1000 classes), %d threads, energy metric:\n", threads);
-    std::printf("   %-14s %-9s %5s %12s %10s %10s\n", "network", "arch", "bits", "energy uJ", "cold s", "warm s");
+    std::printf("   %-14s %-9s %5s %12s %10s %10s\n", "network", "arch", "bits", "energy uJ", "cold s",
+                "warm s");
     const std::string dir = (std::filesystem::temp_directory_path() / "bitloop-bench-cache").string();
     for (const char *archName : {"eyeriss16", "simba16"}) {
         const Architecture arch = loadArchitecture(archName);
@@ -65,8 +71,8 @@ void wholeNetworks(int threads, bool quick)
                 const auto bits = chainBits(std::vector<LayerBits>(net.layers.size(), LayerBits{b, b}), b);
                 const NetworkMapping cold = mapNetwork(net, arch, bits, opt, &cache);
                 const NetworkMapping warm = mapNetwork(net, arch, bits, opt, &cache);
-                std::printf("   %-14s %-9s %2d/%-2d %12.3f %10.3f %10.4f%s\n", net.name.c_str(), archName, b, b,
-                            cold.energy / 1e6, cold.seconds, warm.seconds,
+                std::printf("   %-14s %-9s %2d/%-2d %12.3f %10.3f %10.4f%s\n", net.name.c_str(), archName, b,
+                            b, cold.energy / 1e6, cold.seconds, warm.seconds,
                             cold.allFound && warm.energy == cold.energy ? "" : "  MISMATCH");
                 std::fflush(stdout);
             }
@@ -96,9 +102,9 @@ void layer2Counts(int threads)
                 opt.threads = threads;
                 opt.strategy = Strategy::Exhaustive;
                 const MapperResult r = findBestMapping(shape, arch, b, opt);
-                std::printf("  %d/%d/%d: %lld valid, %.3f uJ, %.2f s", b.of(Tensor::Weights), b.of(Tensor::Inputs),
-                            b.of(Tensor::Outputs), static_cast<long long>(r.validMappings), r.evaluation.energy / 1e6,
-                            r.seconds);
+                std::printf("  %d/%d/%d: %lld valid, %.3f uJ, %.2f s", b.of(Tensor::Weights),
+                            b.of(Tensor::Inputs), b.of(Tensor::Outputs),
+                            static_cast<long long>(r.validMappings), r.evaluation.energy / 1e6, r.seconds);
                 std::fflush(stdout);
             }
             std::printf("\n");
@@ -109,7 +115,8 @@ void layer2Counts(int threads)
 
 void synergy(int threads)
 {
-    std::printf("4. MobileNetV1 on eyeriss16 at weights 4 / activations 8: co-searched vs mapped at 16 bits:\n");
+    std::printf(
+        "4. MobileNetV1 on eyeriss16 at weights 4 / activations 8: co-searched vs mapped at 16 bits:\n");
     const Architecture arch = loadArchitecture("eyeriss16");
     const Network net = mobileNetV1();
     const auto bits = chainBits(std::vector<LayerBits>(net.layers.size(), LayerBits{4, 8}), 8);

@@ -95,15 +95,16 @@ QStringList mapperRunOptions(const QTemporaryDir &cache)
 // map on the eyeriss16 preset, MobileNetV1 layer `layer`, with --json.
 QStringList mapLayerArgs(const QTemporaryDir &cache, int layer)
 {
-    return QStringList{"map", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--layer", QString::number(layer),
-                       "--json"}
-           + mapperRunOptions(cache);
+    return QStringList{
+               "map",   "--arch", "eyeriss16", "--network", "mobilenet_v1", "--layer", QString::number(layer),
+               "--json"} +
+           mapperRunOptions(cache);
 }
 
 QStringList mapNetworkArgs(const QTemporaryDir &cache)
 {
-    return QStringList{"map-network", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--json"}
-           + mapperRunOptions(cache);
+    return QStringList{"map-network", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--json"} +
+           mapperRunOptions(cache);
 }
 
 QStringList bits(int weights, int activations)
@@ -137,7 +138,8 @@ QByteArray bitsFileText(const QVector<QPair<int, int>> &layers)
 {
     QByteArray text = "network: mobilenet_v1\nbits:\n";
     for (const auto &l : layers)
-        text += QByteArray("  - [") + QByteArray::number(l.first) + ", " + QByteArray::number(l.second) + "]\n";
+        text +=
+            QByteArray("  - [") + QByteArray::number(l.first) + ", " + QByteArray::number(l.second) + "]\n";
     return text;
 }
 
@@ -172,14 +174,14 @@ private Q_SLOTS:
                                                           {"preset", {"--arch", "eyeriss16"}}};
         for (const auto &[name, arch] : archs) {
             const QByteArray n = name.toUtf8();
-            QTest::newRow(n + ", 16 bits, fork") << arch << "layer2-16" << "fork" << qint64(11778) << 637.269
-                                                 << qint64(688128);
-            QTest::newRow(n + ", 16 bits, elide") << arch << "layer2-16" << "elide" << qint64(11778) << 628.917
-                                                  << qint64(688128);
-            QTest::newRow(n + ", W4 I8 O8, fork") << arch << "layer2-w4" << "fork" << qint64(15054) << 398.465
-                                                  << qint64(9633792);
-            QTest::newRow(n + ", W4 I8 O8, elide") << arch << "layer2-w4" << "elide" << qint64(15054) << 394.289
-                                                   << qint64(9633792);
+            QTest::newRow(n + ", 16 bits, fork") << arch << "layer2-16"
+                                                 << "fork" << qint64(11778) << 637.269 << qint64(688128);
+            QTest::newRow(n + ", 16 bits, elide") << arch << "layer2-16"
+                                                  << "elide" << qint64(11778) << 628.917 << qint64(688128);
+            QTest::newRow(n + ", W4 I8 O8, fork") << arch << "layer2-w4"
+                                                  << "fork" << qint64(15054) << 398.465 << qint64(9633792);
+            QTest::newRow(n + ", W4 I8 O8, elide") << arch << "layer2-w4"
+                                                   << "elide" << qint64(15054) << 394.289 << qint64(9633792);
         }
     }
     void eyerissCountsAndOptima()
@@ -193,10 +195,10 @@ private Q_SLOTS:
         QTemporaryDir cache;
         QVERIFY(cache.isValid());
         CliRun r;
-        RUN_CLI(r, QStringList{"map"} + arch
-                       + QStringList{"--problem", kEyeriss + "/" + problem + ".yaml", "--first-psum", rule,
-                                     "--count-valid", "--json"}
-                       + mapperRunOptions(cache));
+        RUN_CLI(r, QStringList{"map"} + arch +
+                       QStringList{"--problem", kEyeriss + "/" + problem + ".yaml", "--first-psum", rule,
+                                   "--count-valid", "--json"} +
+                       mapperRunOptions(cache));
         QCOMPARE(r.status, 0);
         const QJsonObject m = r.json();
         QVERIFY2(m["found"].toBool() && m["valid"].toBool(), r.out.constData());
@@ -249,7 +251,8 @@ private Q_SLOTS:
         QCOMPARE(five.status, 0);
         QCOMPARE(five.json()["cached"].toBool(true), false);
         // 3 operands per word need fewer words than 2: never more energy at the optimum.
-        QVERIFY2(five.json()["energy_pj"].toDouble() <= a["energy_pj"].toDouble(), qPrintable(energyText(five.json())));
+        QVERIFY2(five.json()["energy_pj"].toDouble() <= a["energy_pj"].toDouble(),
+                 qPrintable(energyText(five.json())));
         RUN_CLI(fiveAgain, mapLayerArgs(cache, 3) + bits(5, 5));
         QCOMPARE(fiveAgain.json()["cached"].toBool(), true);
         QCOMPARE(fiveAgain.json()["energy_pj"].toDouble(), five.json()["energy_pj"].toDouble());
@@ -288,8 +291,10 @@ private Q_SLOTS:
             weightBytes += l["weight_memory_bytes"].toInteger();
         }
         const double total = net["energy_pj"].toDouble();
-        QVERIFY2(qAbs(total - energy) <= 1e-6 * total,
-                 qPrintable(QString("network %1 pJ, sum of layers %2 pJ").arg(total, 0, 'f', 3).arg(energy, 0, 'f', 3)));
+        QVERIFY2(
+            qAbs(total - energy) <= 1e-6 * total,
+            qPrintable(
+                QString("network %1 pJ, sum of layers %2 pJ").arg(total, 0, 'f', 3).arg(energy, 0, 'f', 3)));
         QCOMPARE(net["cycles"].toInteger(), cycles);
         // Weights of MobileNetV1 (224x224, 1000 classes, no biases): conv1 3x3x3x32 = 864; depthwise 3x3 per
         // channel, 9 x (32+64+128+128+256+256+6x512+1024) = 44,640; pointwise C x M, 32x64 + 64x128 + 128x128
@@ -349,9 +354,9 @@ private Q_SLOTS:
         QCOMPARE(t["energy_pj"].toDouble(), pw1["energy_pj"].toDouble());
         QCOMPARE(t["cycles"].toInteger(), pw1["cycles"].toInteger());
 
-        RUN_CLI(bitloop, QStringList{"evaluate", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--layer", "3",
-                                     "--mapping", outDir + "/layer03_pw1.yaml", "--json"}
-                             + bits(8, 8));
+        RUN_CLI(bitloop, QStringList{"evaluate", "--arch", "eyeriss16", "--network", "mobilenet_v1",
+                                     "--layer", "3", "--mapping", outDir + "/layer03_pw1.yaml", "--json"} +
+                             bits(8, 8));
         QCOMPARE(bitloop.status, 0);
         const QJsonObject b = bitloop.json();
         QVERIFY2(b["valid"].toBool(), bitloop.out.constData());
@@ -359,7 +364,8 @@ private Q_SLOTS:
         QCOMPARE(b["cycles"].toInteger(), pw1["cycles"].toInteger());
     }
 
-    // --bits FILE: per-layer [weights, activations]; a layer's outputs take the next layer's activation width.
+    // --bits FILE: per-layer [weights, activations]; a layer's outputs take the next layer's activation
+    // width.
     void bitsFile()
     {
         QTemporaryDir cache, dir;
@@ -419,7 +425,8 @@ private Q_SLOTS:
         const QString err = QString::fromUtf8(r.err);
         expectedError.replace("{file}", QRegularExpression::escape(path));
         QVERIFY2(QRegularExpression(expectedError).match(err).hasMatch(), qPrintable(r.summary()));
-        QVERIFY2(err.startsWith("bitloop-cli map-network: ") && err.count('\n') == 1, qPrintable(r.summary()));
+        QVERIFY2(err.startsWith("bitloop-cli map-network: ") && err.count('\n') == 1,
+                 qPrintable(r.summary()));
     }
 
     // The flow that maps once at 16 bits and quantizes afterwards: the 16-bit optimum evaluated at W4 I8 O8.
@@ -435,7 +442,8 @@ private Q_SLOTS:
         QVERIFY(c["optimal"].toBool());
         QVERIFY(!c.contains("mapping_from_bits"));
 
-        RUN_CLI(reused, mapLayerArgs(cache, 3) + bits(4, 8) << "--reuse-mapping-from-bits" << "16");
+        RUN_CLI(reused, mapLayerArgs(cache, 3) + bits(4, 8) << "--reuse-mapping-from-bits"
+                                                            << "16");
         QCOMPARE(reused.status, 0);
         const QJsonObject r = reused.json();
         QCOMPARE(r["mapping_from_bits"].toInt(), 16);
@@ -459,17 +467,18 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expectedError");
 
         QTest::newRow("layer 0") << QStringList{"--layer", "0"} << R"(mobilenet_v1 has 28 layers)";
-        QTest::newRow("layer 29") << QStringList{"--layer", "29"} << R"(--layer 29: mobilenet_v1 has 28 layers)";
+        QTest::newRow("layer 29") << QStringList{"--layer", "29"}
+                                  << R"(--layer 29: mobilenet_v1 has 28 layers)";
         QTest::newRow("wbits 0") << (QStringList{"--layer", "3"} + bits(0, 8)) << R"(--wbits .*0)";
         QTest::newRow("wbits 17") << (QStringList{"--layer", "3"} + bits(17, 8))
                                   << R"(Weights bit-width 17 is wider than the 16-bit words of weights_spad)";
         QTest::newRow("metric speed") << QStringList{"--layer", "3", "--metric", "speed"}
                                       << R"(--metric must be energy, delay or edp, got 'speed')";
-        QTest::newRow("strategy foo") << QStringList{"--layer", "3", "--strategy", "foo"}
-                                      << R"(--strategy must be .*got 'foo')";
+        QTest::newRow("strategy foo")
+            << QStringList{"--layer", "3", "--strategy", "foo"} << R"(--strategy must be .*got 'foo')";
         // Mapping at 17 bits means 17-bit operands in 16-bit words, which no level can hold.
-        QTest::newRow("reuse from 17 bits") << QStringList{"--layer", "3", "--reuse-mapping-from-bits", "17"}
-                                            << R"(17.*16-bit words)";
+        QTest::newRow("reuse from 17 bits")
+            << QStringList{"--layer", "3", "--reuse-mapping-from-bits", "17"} << R"(17.*16-bit words)";
         // conv1 has M = 32; the psum scratchpad's M factor fixed at 5 cannot divide it.
         QTest::newRow("unsatisfiable constraints")
             << QStringList{"--layer", "1", "--constraints", kBadConstraints}
@@ -482,8 +491,8 @@ private Q_SLOTS:
         QTemporaryDir cache;
         QVERIFY(cache.isValid());
         CliRun r;
-        RUN_CLI(r, QStringList{"map", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--json"} + args
-                       + mapperRunOptions(cache));
+        RUN_CLI(r, QStringList{"map", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--json"} + args +
+                       mapperRunOptions(cache));
         QCOMPARE(r.status, 2);
         if (r.status != 2)
             return;
@@ -519,7 +528,8 @@ private Q_SLOTS:
         QVERIFY(edp["edp"].toDouble() <= delay["edp"].toDouble());
         for (const QJsonObject &o : best) {
             const double product = o["energy_pj"].toDouble() * double(o["cycles"].toInteger());
-            QVERIFY2(qAbs(o["edp"].toDouble() - product) <= 1e-9 * product, qPrintable(o["metric"].toString()));
+            QVERIFY2(qAbs(o["edp"].toDouble() - product) <= 1e-9 * product,
+                     qPrintable(o["metric"].toString()));
         }
     }
 };

@@ -16,7 +16,8 @@
 
 using namespace bitloop;
 
-namespace {
+namespace
+{
 
 const std::string kEyeriss = std::string(BITLOOP_TEST_DATA) + "/io/eyeriss16/";
 
@@ -48,7 +49,8 @@ Architecture tinyMachine()
         l.writeEnergy = l.updateEnergy = w;
         return l;
     };
-    a.levels = {level("RF", 4, 6, 1, 0.5, 0.6), level("GLB", 1, 64, 4, 6.0, 7.5), level("DRAM", 1, 0, 4, 100, 100)};
+    a.levels = {level("RF", 4, 6, 1, 0.5, 0.6), level("GLB", 1, 64, 4, 6.0, 7.5),
+                level("DRAM", 1, 0, 4, 100, 100)};
     a.mac.instances = 4;
     a.mac.meshX = 4;
     a.mac.energy = 1.0;
@@ -82,7 +84,8 @@ struct BruteForce {
 // Every factorization over every slot (temporal at each level, spatial X at the global buffer), every
 // order of the loops of bound > 1 at each level, every keep choice: evaluated one by one with the full
 // model, no pruning, no equivalence classes.
-BruteForce bruteForce(const Architecture &arch, const ProblemShape &shape, const BitWidths &bits, Metric metric)
+BruteForce bruteForce(const Architecture &arch, const ProblemShape &shape, const BitWidths &bits,
+                      Metric metric)
 {
     BruteForce out;
     bool any = false;
@@ -153,7 +156,8 @@ BruteForce bruteForce(const Architecture &arch, const ProblemShape &shape, const
 
 } // namespace
 
-class TestMapper : public QObject {
+class TestMapper : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
     // ../shared/timeloop-eyeriss16/README.md: the fork's exhaustive walk of the 70,560 factorizations of
@@ -186,7 +190,8 @@ private Q_SLOTS:
         QVERIFY(fork.found && fork.optimal);
         QCOMPARE(fork.spaceSize, 70560.0);
         QCOMPARE(qint64(fork.validMappings), valid);
-        QVERIFY2(qAbs(fork.evaluation.energy / 1e6 - forkUJ) < 0.0005, qPrintable(QString::number(fork.evaluation.energy)));
+        QVERIFY2(qAbs(fork.evaluation.energy / 1e6 - forkUJ) < 0.0005,
+                 qPrintable(QString::number(fork.evaluation.energy)));
         QCOMPARE(qint64(fork.evaluation.cycles), cycles);
         opt.model.firstPsum = FirstPsumRule::Elide;
         MapperResult v3 = findBestMapping(p.shape, arch, bits, opt);
@@ -235,10 +240,12 @@ private Q_SLOTS:
         for (int layer : {1, 2, 3, 27}) {
             MapperOptions opt;
             opt.threads = 1;
-            const MapperResult one = findBestMapping(net.layers[layer].shape, arch, BitWidths{{4, 8, 8}}, opt);
+            const MapperResult one =
+                findBestMapping(net.layers[layer].shape, arch, BitWidths{{4, 8, 8}}, opt);
             for (int threads : {2, 3, 7}) {
                 opt.threads = threads;
-                const MapperResult many = findBestMapping(net.layers[layer].shape, arch, BitWidths{{4, 8, 8}}, opt);
+                const MapperResult many =
+                    findBestMapping(net.layers[layer].shape, arch, BitWidths{{4, 8, 8}}, opt);
                 QCOMPARE(many.evaluation.energy, one.evaluation.energy);
                 QCOMPARE(many.validMappings, one.validMappings);
                 QCOMPARE(many.visited, one.visited);
@@ -246,7 +253,8 @@ private Q_SLOTS:
                     QVERIFY(many.mapping.levels[l].temporal == one.mapping.levels[l].temporal);
                     QVERIFY(many.mapping.levels[l].spatialX == one.mapping.levels[l].spatialX);
                     QVERIFY(many.mapping.levels[l].spatialY == one.mapping.levels[l].spatialY);
-                    QVERIFY(many.mapping.activeTemporalOrder(int(l)) == one.mapping.activeTemporalOrder(int(l)));
+                    QVERIFY(many.mapping.activeTemporalOrder(int(l)) ==
+                            one.mapping.activeTemporalOrder(int(l)));
                 }
             }
         }
@@ -324,9 +332,11 @@ private Q_SLOTS:
             findBestMapping(tinyLayer(), arch, BitWidths::uniform(8));
             QFAIL("expected an error");
         } catch (const std::invalid_argument &e) {
-            QCOMPARE(QString(e.what()),
-                     QString("the constraints fix the factors of P to a product of 3, which cannot make its bound 4; "
-                             "RF temporal P=3"));
+            QCOMPARE(
+                QString(e.what()),
+                QString(
+                    "the constraints fix the factors of P to a product of 3, which cannot make its bound 4; "
+                    "RF temporal P=3"));
         }
     }
 
@@ -336,7 +346,8 @@ private Q_SLOTS:
     void depthwiseDropsWhatCannotHold()
     {
         const Network net = mobileNetV1();
-        const MapperResult r = findBestMapping(net.layers[1].shape, loadArchitecture("simba16"), BitWidths::uniform(8));
+        const MapperResult r =
+            findBestMapping(net.layers[1].shape, loadArchitecture("simba16"), BitWidths::uniform(8));
         QVERIFY(r.found && r.optimal);
         QCOMPARE(QString::fromStdString(r.note),
                  QString("search constraints that cannot hold for this layer were dropped: "

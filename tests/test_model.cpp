@@ -8,7 +8,8 @@
 
 using namespace bitloop;
 
-namespace {
+namespace
+{
 
 StorageLevel level(const std::string &name, int64_t instances, int64_t meshX, int64_t depth, int wordBits,
                    int64_t block, double read, double write, std::array<bool, 3> keep = {true, true, true},
@@ -93,12 +94,13 @@ struct SimbaLayer2 {
     ProblemShape problem = shape(32, 32, 3, 3, 112, 112);
     SimbaLayer2()
     {
-        arch.levels = {level("PEWeightRegs", 256, 16, 1, 16, 1, 0.981156, 0.981156, {true, false, false}, 64),
-                       level("PEAccuBuffer", 64, 16, 128, 16, 1, 1.00522, 1.00522, {false, false, true}),
-                       level("PEWeightBuffer", 64, 16, 16384, 16, 4, 44.75984, 44.75984, {true, false, false}),
-                       level("PEInputBuffer", 16, 16, 32768, 16, 4, 97.18672, 97.18672, {false, true, false}),
-                       level("GlobalBuffer", 1, 1, 32768, 16, 16, 167.0908, 182.7858, {false, true, true}),
-                       level("DRAM", 1, 1, 0, 16, 4, 512, 512)};
+        arch.levels = {
+            level("PEWeightRegs", 256, 16, 1, 16, 1, 0.981156, 0.981156, {true, false, false}, 64),
+            level("PEAccuBuffer", 64, 16, 128, 16, 1, 1.00522, 1.00522, {false, false, true}),
+            level("PEWeightBuffer", 64, 16, 16384, 16, 4, 44.75984, 44.75984, {true, false, false}),
+            level("PEInputBuffer", 16, 16, 32768, 16, 4, 97.18672, 97.18672, {false, true, false}),
+            level("GlobalBuffer", 1, 1, 32768, 16, 16, 167.0908, 182.7858, {false, true, true}),
+            level("DRAM", 1, 1, 0, 16, 4, 512, 512)};
         arch.mac.instances = 256;
         arch.mac.meshX = 16;
         arch.mac.energy = 2.20035;
@@ -125,11 +127,15 @@ struct SimbaLayer2 {
     }
 };
 
-const TensorLevelStats &at(const Evaluation &e, int level, Tensor t) { return e.levels[level].tensors[idx(t)]; }
+const TensorLevelStats &at(const Evaluation &e, int level, Tensor t)
+{
+    return e.levels[level].tensors[idx(t)];
+}
 
 } // namespace
 
-class TestModel : public QObject {
+class TestModel : public QObject
+{
     Q_OBJECT
 private Q_SLOTS:
     // 144 MACs, every operand read at the buffer: W 144, I 144, O 128 reads (the first update of each of
@@ -222,11 +228,13 @@ private Q_SLOTS:
         sb.mapping.levels[1].temporal[idx(Dim::M)] = 8; // M multiplies to 64: nothing else is counted
         Evaluation e = evaluate(sb.problem, sb.arch, sb.mapping, BitWidths::uniform(16));
         QVERIFY(!e.valid);
-        QCOMPARE(QString::fromStdString(e.reasons.front()), QString("factors of M multiply to 64, the bound is 32"));
+        QCOMPARE(QString::fromStdString(e.reasons.front()),
+                 QString("factors of M multiply to 64, the bound is 32"));
         sb.mapping.levels[3].spatialY[idx(Dim::M)] = 2; // M = 8 x 2 x 2 again, but 8 x 56 psums per lane
         e = evaluate(sb.problem, sb.arch, sb.mapping, BitWidths::uniform(16));
         QVERIFY(!e.valid);
-        QCOMPARE(QString::fromStdString(e.reasons.front()), QString("PEAccuBuffer: tiles need 448 words, it holds 128"));
+        QCOMPARE(QString::fromStdString(e.reasons.front()),
+                 QString("PEAccuBuffer: tiles need 448 words, it holds 128"));
         SimbaLayer2 wide;
         wide.mapping.levels[4].spatialX[idx(Dim::C)] = 32;
         wide.mapping.levels[1].spatialY[idx(Dim::C)] = 1;

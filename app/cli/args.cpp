@@ -3,7 +3,8 @@
 #include <cerrno>
 #include <cstdlib>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &valued,
            const std::set<std::string> &flags)
@@ -71,8 +72,8 @@ std::optional<int64_t> Args::integer(const std::string &key, int64_t lo, int64_t
     if (v->empty() || *end != '\0' || errno != 0)
         throw UsageError("--" + key + " must be an integer, got '" + *v + "'");
     if (n < lo || n > hi)
-        throw UsageError("--" + key + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                         ", got " + std::to_string(n));
+        throw UsageError("--" + key + " must be between " + std::to_string(lo) + " and " +
+                         std::to_string(hi) + ", got " + std::to_string(n));
     return n;
 }
 

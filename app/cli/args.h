@@ -8,17 +8,20 @@
 #include <string>
 #include <vector>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 // Bad command-line usage: the CLI prints the message and exits with status 2.
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-class Args {
+class Args
+{
 public:
     // `valued` are options that take a value, `flags` are switches; anything else is a usage error.
-    Args(const std::vector<std::string> &argv, const std::set<std::string> &valued, const std::set<std::string> &flags);
+    Args(const std::vector<std::string> &argv, const std::set<std::string> &valued,
+         const std::set<std::string> &flags);
     bool has(const std::string &key) const { return values_.count(key) > 0; }
     bool flag(const std::string &key) const { return flags_.count(key) > 0; }
     std::optional<std::string> get(const std::string &key) const;

@@ -5,7 +5,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 int runEvaluate(const std::vector<std::string> &args);
 int runLayers(const std::vector<std::string> &args);

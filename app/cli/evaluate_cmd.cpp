@@ -10,7 +10,8 @@
 
 #include <iostream>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 int runEvaluate(const std::vector<std::string> &argv)
 {

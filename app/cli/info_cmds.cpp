@@ -7,7 +7,8 @@
 #include <cstdio>
 #include <iostream>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 int runLayers(const std::vector<std::string> &argv)
 {
@@ -17,8 +18,9 @@ int runLayers(const std::vector<std::string> &argv)
                 static_cast<long long>(net.totalMacs()), static_cast<long long>(net.totalWeights()));
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer &l = net.layers[i];
-        std::printf("%3zu  %-14s %-40s %12lld MACs %9lld weights\n", i + 1, l.name.c_str(), l.describe().c_str(),
-                    static_cast<long long>(l.macs()), static_cast<long long>(l.weightCount()));
+        std::printf("%3zu  %-14s %-40s %12lld MACs %9lld weights\n", i + 1, l.name.c_str(),
+                    l.describe().c_str(), static_cast<long long>(l.macs()),
+                    static_cast<long long>(l.weightCount()));
     }
     return 0;
 }

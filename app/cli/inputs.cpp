@@ -8,7 +8,8 @@
 #include <climits>
 #include <iostream>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 const std::set<std::string> kArchOptions = {"arch", "ert", "constraints"};
 const std::set<std::string> kLayerOptions = {"problem", "network", "layer", "width", "resolution", "classes"};
@@ -74,7 +75,8 @@ void checkBitsFit(const Architecture &arch, const BitWidths &bits, const std::st
         for (const StorageLevel &l : arch.levels)
             if (l.mayKeep[idx(t)] && bits.of(t) > l.wordBits)
                 throw UsageError(what + tensorName(t) + " bit-width " + std::to_string(bits.of(t)) +
-                                 " is wider than the " + std::to_string(l.wordBits) + "-bit words of " + l.name);
+                                 " is wider than the " + std::to_string(l.wordBits) + "-bit words of " +
+                                 l.name);
 }
 
 BitWidths resolveBits(const Args &args, const std::optional<BitWidths> &fileBits)

@@ -2,17 +2,18 @@
 // constraint files), a layer (problem file, or a network and a 1-based layer index) and bit-widths.
 #pragma once
 
-#include "args.h"
 #include "arch/architecture.h"
+#include "args.h"
 #include "workload/layer.h"
 
 #include <optional>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
-extern const std::set<std::string> kArchOptions;     // arch, ert, constraints
-extern const std::set<std::string> kLayerOptions;    // problem, network, layer, width, resolution, classes
-extern const std::set<std::string> kBitOptions;      // wbits, abits, obits
+extern const std::set<std::string> kArchOptions;  // arch, ert, constraints
+extern const std::set<std::string> kLayerOptions; // problem, network, layer, width, resolution, classes
+extern const std::set<std::string> kBitOptions;   // wbits, abits, obits
 
 Architecture resolveArchitecture(const Args &args);
 // The layer and the bit-widths its file carries, if any.

@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <iostream>
 
-namespace {
+namespace
+{
 
 const char *kUsage = R"(usage: bitloop-cli COMMAND [OPTIONS]
 

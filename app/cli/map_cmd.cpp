@@ -10,7 +10,8 @@
 #include <cstdio>
 #include <iostream>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 int runMap(const std::vector<std::string> &argv)
 {
@@ -40,8 +41,8 @@ int runMap(const std::vector<std::string> &argv)
     bool cached = false;
     MapperResult r;
     try {
-        r = findBestMappingCached(cache.get(), layer.shape, arch, reuse ? BitWidths::uniform(int(*reuse)) : bits,
-                                  opt, &cached);
+        r = findBestMappingCached(cache.get(), layer.shape, arch,
+                                  reuse ? BitWidths::uniform(int(*reuse)) : bits, opt, &cached);
     } catch (const std::invalid_argument &e) {
         throw UsageError(std::string("no mapping can satisfy the constraints: ") + e.what());
     }
@@ -77,18 +78,22 @@ int runMap(const std::vector<std::string> &argv)
             std::cout << "Note           " << r.note << "\n";
         if (reuse)
             std::cout << "Mapping        the best at uniform " << *reuse << " bits, evaluated at W"
-                      << bits.of(Tensor::Weights) << " I" << bits.of(Tensor::Inputs) << " O" << bits.of(Tensor::Outputs)
-                      << "\n";
+                      << bits.of(Tensor::Weights) << " I" << bits.of(Tensor::Inputs) << " O"
+                      << bits.of(Tensor::Outputs) << "\n";
         std::cout << "\n";
         if (r.found)
             std::cout << formatLoopNest(arch, r.mapping) << "\n" << formatEvaluation(r.evaluation);
         else
-            std::cout << (r.cancelled ? "Cancelled before a valid mapping was found.\n"
-                                      : "No valid mapping: every mapping in the space breaks a capacity or fan-out.\n");
-        std::printf("\nMapper         %s, metric %s, %s%s\n", strategyName(r.strategy), metricName(opt.metric),
-                    r.optimal ? "optimal within the mapspace" : "not proven optimal", cached ? " (cached)" : "");
-        std::printf("Mapspace       %.0f factorizations; %lld valid loop nests; %lld visited; %.3f s\n", r.spaceSize,
-                    static_cast<long long>(r.validMappings), static_cast<long long>(r.visited), r.seconds);
+            std::cout
+                << (r.cancelled
+                        ? "Cancelled before a valid mapping was found.\n"
+                        : "No valid mapping: every mapping in the space breaks a capacity or fan-out.\n");
+        std::printf("\nMapper         %s, metric %s, %s%s\n", strategyName(r.strategy),
+                    metricName(opt.metric), r.optimal ? "optimal within the mapspace" : "not proven optimal",
+                    cached ? " (cached)" : "");
+        std::printf("Mapspace       %.0f factorizations; %lld valid loop nests; %lld visited; %.3f s\n",
+                    r.spaceSize, static_cast<long long>(r.validMappings), static_cast<long long>(r.visited),
+                    r.seconds);
     }
     return r.found ? 0 : 1;
 }

@@ -5,21 +5,23 @@
 #include "mapper_options.h"
 
 #include "io/bits_io.h"
+#include "io/evaluation_report.h"
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
 #include "io/yaml_util.h"
 #include "mapper/network_mapper.h"
 #include "util/json.h"
-#include "io/evaluation_report.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
-namespace {
+namespace
+{
 
 std::vector<BitWidths> resolveNetworkBits(const Args &args, const Network &net)
 {
@@ -29,8 +31,8 @@ std::vector<BitWidths> resolveNetworkBits(const Args &args, const Network &net)
         const BitsFile bf = readBitsFile(*args.get("bits"));
         if (bf.layers.size() != net.layers.size())
             throw InputError(*args.get("bits"), 0,
-                             "has bit-widths for " + std::to_string(bf.layers.size()) + " layers, " + net.name +
-                                 " has " + std::to_string(net.layers.size()));
+                             "has bit-widths for " + std::to_string(bf.layers.size()) + " layers, " +
+                                 net.name + " has " + std::to_string(net.layers.size()));
         return chainBits(bf.layers, bf.lastOutputBits);
     }
     LayerBits uniform;
@@ -95,9 +97,11 @@ int runMapNetwork(const std::vector<std::string> &argv)
                 continue;
             const std::string base = (std::filesystem::path(*out) / exportName(i, net.layers[i])).string();
             yamlutil::writeFileAtomically(base + ".yaml", mappingToYaml(arch, nm.layers[i].mapping));
-            // Timeloop's CNN-Layer has no group dimension: depthwise layers are exported in Bitloop form only.
+            // Timeloop's CNN-Layer has no group dimension: depthwise layers are exported in Bitloop form
+            // only.
             if (net.layers[i].shape.bound(Dim::G) == 1) {
-                yamlutil::writeFileAtomically(base + ".map.yaml", mappingToTimeloopYaml(arch, nm.layers[i].mapping));
+                yamlutil::writeFileAtomically(base + ".map.yaml",
+                                              mappingToTimeloopYaml(arch, nm.layers[i].mapping));
                 yamlutil::writeFileAtomically(base + ".prob.yaml",
                                               problemToTimeloopYaml(net.layers[i].shape, bits[i]));
             }
@@ -124,12 +128,13 @@ int runMapNetwork(const std::vector<std::string> &argv)
         return nm.allFound ? 0 : 1;
     }
 
-    std::printf("%s on %s%s\n\n", net.name.c_str(), arch.name.c_str(),
-                opt.reuseMappingFromBits ? (" (mappings from uniform " + std::to_string(opt.reuseMappingFromBits) +
-                                            " bits)").c_str()
-                                         : "");
-    std::printf("%3s  %-12s %-36s %9s %12s %11s %7s %6s %9s %8s\n", "#", "layer", "shape", "W/I/O", "energy uJ",
-                "cycles", "pJ/MAC", "util%", "valid", "seconds");
+    std::printf(
+        "%s on %s%s\n\n", net.name.c_str(), arch.name.c_str(),
+        opt.reuseMappingFromBits
+            ? (" (mappings from uniform " + std::to_string(opt.reuseMappingFromBits) + " bits)").c_str()
+            : "");
+    std::printf("%3s  %-12s %-36s %9s %12s %11s %7s %6s %9s %8s\n", "#", "layer", "shape", "W/I/O",
+                "energy uJ", "cycles", "pJ/MAC", "util%", "valid", "seconds");
     for (size_t i = 0; i < nm.layers.size(); ++i) {
         const MapperResult &r = nm.layers[i];
         const Layer &l = net.layers[i];
@@ -137,13 +142,15 @@ int runMapNetwork(const std::vector<std::string> &argv)
         std::snprintf(b, sizeof b, "%d/%d/%d", bits[i].of(Tensor::Weights), bits[i].of(Tensor::Inputs),
                       bits[i].of(Tensor::Outputs));
         if (!r.found) {
-            std::printf("%3zu  %-12s %-36s %9s   no valid mapping\n", i + 1, l.name.c_str(), l.describe().c_str(), b);
+            std::printf("%3zu  %-12s %-36s %9s   no valid mapping\n", i + 1, l.name.c_str(),
+                        l.describe().c_str(), b);
             continue;
         }
         std::printf("%3zu  %-12s %-36s %9s %12.3f %11lld %7.3f %6.1f %9lld %8.3f%s\n", i + 1, l.name.c_str(),
-                    l.describe().c_str(), b, r.evaluation.energy / 1e6, static_cast<long long>(r.evaluation.cycles),
-                    r.evaluation.pjPerMac(), r.evaluation.utilization * 100, static_cast<long long>(r.validMappings),
-                    r.seconds, nm.cached[i] ? " cached" : "");
+                    l.describe().c_str(), b, r.evaluation.energy / 1e6,
+                    static_cast<long long>(r.evaluation.cycles), r.evaluation.pjPerMac(),
+                    r.evaluation.utilization * 100, static_cast<long long>(r.validMappings), r.seconds,
+                    nm.cached[i] ? " cached" : "");
     }
     std::printf("\nNetwork energy %.3f uJ, cycles %lld, EDP %.6g uJ x cycles, weight memory %lld bytes\n",
                 nm.energy / 1e6, static_cast<long long>(nm.cycles), nm.edp * 1e-6,

@@ -2,10 +2,11 @@
 
 #include <thread>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
-const std::set<std::string> kMapperValued = {"metric", "strategy", "budget", "threads", "first-psum", "cache-dir",
-                                             "seed"};
+const std::set<std::string> kMapperValued = {"metric",     "strategy",  "budget", "threads",
+                                             "first-psum", "cache-dir", "seed"};
 const std::set<std::string> kMapperFlags = {"no-cache", "no-search-constraints", "scale-mac-energy"};
 
 ModelOptions resolveModelOptions(const Args &args)

@@ -6,7 +6,8 @@
 
 #include <memory>
 
-namespace bitloop::cli {
+namespace bitloop::cli
+{
 
 extern const std::set<std::string> kMapperValued; // metric, strategy, budget, threads, first-psum, cache-dir
 extern const std::set<std::string> kMapperFlags;  // no-cache, no-search-constraints, scale-mac-energy

@@ -2,7 +2,8 @@
 
 #include <sstream>
 
-namespace bitloop {
+namespace bitloop
+{
 
 int Architecture::levelIndex(const std::string &name) const
 {
@@ -38,8 +39,8 @@ std::string Architecture::validate() const
     if (levels.empty())
         return "an architecture needs at least one storage level";
     if (numLevels() > kMaxLevels)
-        return "an architecture may have at most " + std::to_string(kMaxLevels) + " storage levels, this one has " +
-               std::to_string(numLevels());
+        return "an architecture may have at most " + std::to_string(kMaxLevels) +
+               " storage levels, this one has " + std::to_string(numLevels());
     auto checkMesh = [&](const std::string &name, int64_t instances, int64_t meshX) {
         if (instances <= 0)
             err << name << ": instances must be positive, got " << instances << "; ";

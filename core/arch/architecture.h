@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 // Deeper hierarchies than any accelerator in the field; the model keeps per-level state in fixed arrays.
 constexpr int kMaxLevels = 16;
@@ -18,12 +19,12 @@ constexpr int kMaxLevels = 16;
 struct StorageLevel {
     std::string name;
     int64_t instances = 1;
-    int64_t meshX = 1;      // instances along X; meshY = instances / meshX
-    int64_t depth = 0;      // words per instance; 0 = unbounded (DRAM)
-    int wordBits = 16;      // bits per word: a word packs floor(wordBits / b) operands of b bits
-    int64_t blockSize = 1;  // words per access (vector width)
-    int64_t clusterSize = 1; // instances that share one access (Timeloop's cluster-size)
-    double readBandwidth = 0;  // words per cycle per instance; 0 = unlimited
+    int64_t meshX = 1;        // instances along X; meshY = instances / meshX
+    int64_t depth = 0;        // words per instance; 0 = unbounded (DRAM)
+    int wordBits = 16;        // bits per word: a word packs floor(wordBits / b) operands of b bits
+    int64_t blockSize = 1;    // words per access (vector width)
+    int64_t clusterSize = 1;  // instances that share one access (Timeloop's cluster-size)
+    double readBandwidth = 0; // words per cycle per instance; 0 = unlimited
     double writeBandwidth = 0;
     std::array<bool, kNumTensors> mayKeep{true, true, true};
     double readEnergy = 0;   // pJ per block access
@@ -37,7 +38,7 @@ struct MacUnit {
     std::string name = "mac";
     int64_t instances = 1;
     int64_t meshX = 1;
-    double energy = 0;  // pJ per MAC at nativeBits
+    double energy = 0; // pJ per MAC at nativeBits
     int nativeBits = 16;
     // Off (the reference fork): every MAC costs `energy`. On: energy * (wbits * abits) / nativeBits^2, a
     // first-order model of a bit-serial or bit-flexible array (multiplier area ~ product of widths).
@@ -46,7 +47,7 @@ struct MacUnit {
 
 struct Architecture {
     std::string name;
-    std::string source; // file it came from, for messages
+    std::string source;               // file it came from, for messages
     std::vector<StorageLevel> levels; // innermost first; the last is the backing store (DRAM)
     MacUnit mac;
     ArchConstraints constraints;

@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 enum class ConstraintKind { Temporal, Spatial, Bypass };
 

@@ -4,11 +4,13 @@
 
 #include <sstream>
 
-namespace bitloop {
+namespace bitloop
+{
 
 using namespace yamlutil;
 
-namespace {
+namespace
+{
 
 int width(const Where &w, const YAML::Node &v, const std::string &key)
 {
@@ -32,15 +34,17 @@ BitsFile readBitsFile(const std::string &path)
             fail(w, root["last_outputs"], "'last_outputs' must be between 1 and 32 bits");
         out.lastOutputBits = static_cast<int>(*last);
     }
-    const std::vector<YAML::Node> items = toList(w, require(w, root, "bits", "a list of [weights, activations]"), "bits");
+    const std::vector<YAML::Node> items =
+        toList(w, require(w, root, "bits", "a list of [weights, activations]"), "bits");
     for (size_t i = 0; i < items.size(); ++i) {
         const Where at = w.in("layer " + std::to_string(i + 1));
         const YAML::Node &item = items[i];
         LayerBits lb;
         if (item.IsSequence()) {
             if (item.size() != 2)
-                fail(at, item, "expected [weight bits, activation bits], got " + std::to_string(item.size()) +
-                                   " values");
+                fail(at, item,
+                     "expected [weight bits, activation bits], got " + std::to_string(item.size()) +
+                         " values");
             lb.weights = width(at, item[0], "weights");
             lb.activations = width(at, item[1], "activations");
         } else {
@@ -59,7 +63,8 @@ std::string bitsFileToYaml(const BitsFile &bits, const std::string &networkName)
     std::ostringstream os;
     if (!networkName.empty())
         os << "network: " << scalar(networkName) << "\n";
-    os << "last_outputs: " << bits.lastOutputBits << "\nbits: # [weight bits, input-activation bits] per layer\n";
+    os << "last_outputs: " << bits.lastOutputBits
+       << "\nbits: # [weight bits, input-activation bits] per layer\n";
     for (const LayerBits &l : bits.layers)
         os << "  - [" << l.weights << ", " << l.activations << "]\n";
     return os.str();

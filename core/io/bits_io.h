@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 struct BitsFile {
     std::vector<LayerBits> layers;

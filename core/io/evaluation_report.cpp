@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <sstream>
 
-namespace bitloop {
+namespace bitloop
+{
 
-namespace {
+namespace
+{
 
 std::string fmt(const char *format, double v)
 {
@@ -28,8 +30,8 @@ std::string pad(const std::string &s, size_t width)
 std::string formatEvaluation(const Evaluation &ev)
 {
     std::ostringstream os;
-    os << (ev.valid ? "Valid mapping" : "INVALID mapping") << "   bits W" << ev.bits.of(Tensor::Weights) << " I"
-       << ev.bits.of(Tensor::Inputs) << " O" << ev.bits.of(Tensor::Outputs) << "\n";
+    os << (ev.valid ? "Valid mapping" : "INVALID mapping") << "   bits W" << ev.bits.of(Tensor::Weights)
+       << " I" << ev.bits.of(Tensor::Inputs) << " O" << ev.bits.of(Tensor::Outputs) << "\n";
     for (const std::string &r : ev.reasons)
         os << "  - " << r << "\n";
     os << "\n"
@@ -42,18 +44,20 @@ std::string formatEvaluation(const Evaluation &ev)
             const TensorLevelStats &s = it->tensors[idx(t)];
             if (!s.kept)
                 continue;
-            os << pad(first ? it->name : "", 16) << pad(tensorName(t), 9) << pad(std::to_string(s.tileOperands), 11)
-               << pad(std::to_string(s.tileWords), 9) << pad(std::to_string(s.packing), 4)
-               << pad(std::to_string(s.instances), 6) << pad(std::to_string(s.reads), 13)
-               << pad(std::to_string(s.fills), 12) << pad(std::to_string(s.updates), 13)
-               << pad(fmt("%.2f", s.multicast), 7) << pad(fmt("%.3f", s.energy / 1e6), 12) << "\n";
+            os << pad(first ? it->name : "", 16) << pad(tensorName(t), 9)
+               << pad(std::to_string(s.tileOperands), 11) << pad(std::to_string(s.tileWords), 9)
+               << pad(std::to_string(s.packing), 4) << pad(std::to_string(s.instances), 6)
+               << pad(std::to_string(s.reads), 13) << pad(std::to_string(s.fills), 12)
+               << pad(std::to_string(s.updates), 13) << pad(fmt("%.2f", s.multicast), 7)
+               << pad(fmt("%.3f", s.energy / 1e6), 12) << "\n";
             first = false;
         }
         if (first)
             os << pad(it->name, 16) << pad("-", 9) << "   (keeps nothing)\n";
         else if (it->capacityWords > 0)
             os << pad("", 16) << "         uses " << it->utilizedWords << " of " << it->capacityWords
-               << " words per instance" << (it->stretch > 1 ? ", bandwidth stretches cycles x" + fmt("%.3f", it->stretch) : "")
+               << " words per instance"
+               << (it->stretch > 1 ? ", bandwidth stretches cycles x" + fmt("%.3f", it->stretch) : "")
                << "\n";
     }
     os << "  (reads, fills, updates: words per instance; energy: all instances)\n\n";
@@ -97,7 +101,9 @@ void writeEvaluationJson(JsonWriter &json, const Evaluation &ev)
             if (!s.kept)
                 continue;
             json.key(tensorName(t)).beginObject();
-            json.field("tile_operands", s.tileOperands).field("tile_words", s.tileWords).field("packing", s.packing);
+            json.field("tile_operands", s.tileOperands)
+                .field("tile_words", s.tileWords)
+                .field("packing", s.packing);
             json.field("instances", s.instances).field("reads", s.reads).field("fills", s.fills);
             json.field("updates", s.updates).field("multicast", s.multicast).field("energy_pj", s.energy);
             json.endObject();

@@ -6,7 +6,8 @@
 
 #include <string>
 
-namespace bitloop {
+namespace bitloop
+{
 
 class JsonWriter;
 struct Architecture;

@@ -14,7 +14,8 @@
 #include <optional>
 #include <string>
 
-namespace bitloop {
+namespace bitloop
+{
 
 // The cache directory: $BITLOOP_CACHE_DIR, else $XDG_CACHE_HOME/bitloop, else ~/.cache/bitloop.
 std::string defaultCacheDir();
@@ -27,7 +28,8 @@ struct MapperKey {
 MapperKey mapperKey(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
                     const MapperOptions &options);
 
-class MapperCache {
+class MapperCache
+{
 public:
     // Opens (creating if needed) `dir`/mapper.sqlite. Throws std::runtime_error naming the file on failure.
     explicit MapperCache(const std::string &dir = defaultCacheDir());
@@ -36,8 +38,8 @@ public:
     MapperCache &operator=(const MapperCache &) = delete;
 
     // A stored result for this question, its mapping re-evaluated at exactly these bit-widths.
-    std::optional<MapperResult> lookup(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
-                                       const MapperOptions &options);
+    std::optional<MapperResult> lookup(const ProblemShape &shape, const Architecture &arch,
+                                       const BitWidths &bits, const MapperOptions &options);
     void store(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
                const MapperOptions &options, const MapperResult &result);
     const std::string &path() const { return path_; }
@@ -52,6 +54,7 @@ private:
 // The mapper through a cache: a hit is returned at once (cached = true), a miss is searched and stored.
 // Cancelled searches are not stored. A null cache searches every time.
 MapperResult findBestMappingCached(MapperCache *cache, const ProblemShape &shape, const Architecture &arch,
-                                   const BitWidths &bits, const MapperOptions &options, bool *cached = nullptr);
+                                   const BitWidths &bits, const MapperOptions &options,
+                                   bool *cached = nullptr);
 
 } // namespace bitloop

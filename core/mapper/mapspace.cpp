@@ -5,9 +5,11 @@
 #include <set>
 #include <stdexcept>
 
-namespace bitloop {
+namespace bitloop
+{
 
-namespace {
+namespace
+{
 
 int64_t countOrderedFactorizations(int64_t n, int slots)
 {
@@ -49,8 +51,9 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
     std::vector<std::array<int, kNumTensors>> forcedKeep(L, {-1, -1, -1});
     std::array<std::string, kNumDims> fixedBy; // which constraints fix factors of a dimension, for messages
     auto describeFix = [](const LevelConstraint &c, Dim d, int64_t f) {
-        return std::string("; ") + c.target + (c.kind == ConstraintKind::Spatial ? " spatial " : " temporal ") +
-               dimLetter(d) + "=" + std::to_string(f) + (c.origin.empty() ? "" : " (" + c.origin + ")");
+        return std::string("; ") + c.target +
+               (c.kind == ConstraintKind::Spatial ? " spatial " : " temporal ") + dimLetter(d) + "=" +
+               std::to_string(f) + (c.origin.empty() ? "" : " (" + c.origin + ")");
     };
     for (const LevelConstraint &c : arch.constraints.targets) {
         if (c.searchOnly && !opt.searchConstraints)
@@ -69,8 +72,9 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
         if (c.searchOnly)
             for (Dim d : kAllDims)
                 if (factors[idx(d)] > 1 && shape.bound(d) % factors[idx(d)] != 0) {
-                    dropped_.push_back(c.target + " " + (c.kind == ConstraintKind::Spatial ? "spatial" : "temporal") +
-                                       " " + dimLetter(d) + "=" + std::to_string(factors[idx(d)]));
+                    dropped_.push_back(c.target + " " +
+                                       (c.kind == ConstraintKind::Spatial ? "spatial" : "temporal") + " " +
+                                       dimLetter(d) + "=" + std::to_string(factors[idx(d)]));
                     factors[idx(d)] = -1;
                 }
         if (c.kind == ConstraintKind::Bypass) {
@@ -81,8 +85,7 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
         }
         if (c.kind == ConstraintKind::Temporal) {
             for (Dim d : kAllDims)
-                if (factors[idx(d)] > 0)
-                {
+                if (factors[idx(d)] > 0) {
                     fixed_[l][int(SlotKind::Temporal)][idx(d)] = factors[idx(d)];
                     if (factors[idx(d)] > 1)
                         fixedBy[idx(d)] += describeFix(c, d, factors[idx(d)]);
@@ -156,8 +159,9 @@ Mapspace::Mapspace(const ProblemShape &shape, const Architecture &arch, const Ma
         const int64_t bound = shape.bound(d);
         if (bound % above != 0 || (lastFree_[idx(d)].first < 0 && above != bound))
             throw std::invalid_argument(std::string("the constraints fix the factors of ") + dimLetter(d) +
-                                        " to a product of " + std::to_string(above) + ", which cannot make its bound " +
-                                        std::to_string(bound) + fixedBy[idx(d)]);
+                                        " to a product of " + std::to_string(above) +
+                                        ", which cannot make its bound " + std::to_string(bound) +
+                                        fixedBy[idx(d)]);
     }
 }
 
@@ -186,9 +190,9 @@ double Mapspace::loopNestBound() const
         n *= double(keepOptions_[l].size());
         int free = 0;
         for (Dim d : kAllDims) {
-            const bool listed = orderConstraint_[l] &&
-                                std::find(orderConstraint_[l]->permutation.begin(), orderConstraint_[l]->permutation.end(),
-                                          d) != orderConstraint_[l]->permutation.end();
+            const bool listed = orderConstraint_[l] && std::find(orderConstraint_[l]->permutation.begin(),
+                                                                 orderConstraint_[l]->permutation.end(),
+                                                                 d) != orderConstraint_[l]->permutation.end();
             if (fixed_[l][int(SlotKind::Temporal)][idx(d)] == 0 && shape_.bound(d) > 1 && !listed)
                 ++free;
         }
@@ -199,14 +203,16 @@ double Mapspace::loopNestBound() const
 }
 
 std::vector<std::vector<Dim>> Mapspace::orders(int level, const std::vector<Dim> &active,
-                                               const std::array<bool, kNumTensors> &keptBelow, int64_t *total) const
+                                               const std::array<bool, kNumTensors> &keptBelow,
+                                               int64_t *total) const
 {
     std::vector<Dim> inner, free, outer;
     if (const LevelConstraint *c = orderConstraint_[level]) {
         auto isActive = [&](Dim d) { return std::find(active.begin(), active.end(), d) != active.end(); };
         for (size_t i = 0; i < c->permutation.size(); ++i)
             if (isActive(c->permutation[i]))
-                (c->permutationHasFreeSlot && i >= c->freeSlotAt ? outer : inner).push_back(c->permutation[i]);
+                (c->permutationHasFreeSlot && i >= c->freeSlotAt ? outer : inner)
+                    .push_back(c->permutation[i]);
         for (Dim d : active)
             if (std::find(c->permutation.begin(), c->permutation.end(), d) == c->permutation.end())
                 free.push_back(d);

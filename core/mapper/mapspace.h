@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 enum class SlotKind : uint8_t { Temporal = 0, SpatialX = 1, SpatialY = 2 };
 constexpr int kSlotKinds = 3;
@@ -20,7 +21,8 @@ struct MapspaceOptions {
     bool searchConstraints = true; // also hold the architecture's search-only (mapspace) constraints
 };
 
-class Mapspace {
+class Mapspace
+{
 public:
     // Throws std::invalid_argument naming the constraint when no mapping can satisfy the constraints.
     Mapspace(const ProblemShape &shape, const Architecture &arch, const MapspaceOptions &opt = {});
@@ -38,13 +40,17 @@ public:
     SlotKind lastFreeKind(Dim d) const { return lastFree_[idx(d)].second; }
 
     // The keep/bypass choices a level may take (forced by constraints and by what it may keep).
-    const std::vector<std::array<bool, kNumTensors>> &keepOptions(int level) const { return keepOptions_[level]; }
+    const std::vector<std::array<bool, kNumTensors>> &keepOptions(int level) const
+    {
+        return keepOptions_[level];
+    }
 
     // Loop orders (innermost first, loops of bound > 1 only) a level may take with these active dims,
     // one per class of orders that give the same reuse; *total receives how many distinct orders the
     // constraints allow (every member of every class).
     std::vector<std::vector<Dim>> orders(int level, const std::vector<Dim> &active,
-                                         const std::array<bool, kNumTensors> &keptBelow, int64_t *total = nullptr) const;
+                                         const std::array<bool, kNumTensors> &keptBelow,
+                                         int64_t *total = nullptr) const;
 
     // Number of factor assignments the constraints allow (Timeloop's mapspace size, loop orders and
     // keep choices aside).

@@ -3,7 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
-namespace bitloop {
+namespace bitloop
+{
 
 std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastOutputBits)
 {
@@ -16,15 +17,16 @@ std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastO
     return out;
 }
 
-namespace {
+namespace
+{
 
 MapperResult mapLayer(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
                       const NetworkMapperOptions &options, MapperCache *cache, bool &hit)
 {
     if (options.reuseMappingFromBits <= 0)
         return findBestMappingCached(cache, shape, arch, bits, options.mapper, &hit);
-    MapperResult r =
-        findBestMappingCached(cache, shape, arch, BitWidths::uniform(options.reuseMappingFromBits), options.mapper, &hit);
+    MapperResult r = findBestMappingCached(
+        cache, shape, arch, BitWidths::uniform(options.reuseMappingFromBits), options.mapper, &hit);
     if (r.found)
         r.evaluation = evaluate(shape, arch, r.mapping, bits, options.mapper.model);
     r.found = r.found && r.evaluation.valid;
@@ -37,8 +39,8 @@ NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const st
                           const NetworkMapperOptions &options, MapperCache *cache)
 {
     if (bits.size() != net.layers.size())
-        throw std::invalid_argument("bit-widths for " + std::to_string(bits.size()) + " layers, the network has " +
-                                    std::to_string(net.layers.size()));
+        throw std::invalid_argument("bit-widths for " + std::to_string(bits.size()) +
+                                    " layers, the network has " + std::to_string(net.layers.size()));
     const auto t0 = std::chrono::steady_clock::now();
     NetworkMapping nm;
     for (size_t i = 0; i < net.layers.size(); ++i) {
@@ -50,7 +52,8 @@ NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const st
         try {
             r = mapLayer(shape, arch, bits[i], options, cache, hit);
         } catch (const std::invalid_argument &e) {
-            throw std::invalid_argument("layer " + std::to_string(i + 1) + " (" + net.layers[i].name + "): " + e.what());
+            throw std::invalid_argument("layer " + std::to_string(i + 1) + " (" + net.layers[i].name +
+                                        "): " + e.what());
         }
         nm.allFound = nm.allFound && r.found;
         if (r.found) {

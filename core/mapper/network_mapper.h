@@ -8,7 +8,8 @@
 #include <functional>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 // Weight and input-activation widths of one layer, as the co-design search's genes give them.
 struct LayerBits {

@@ -10,14 +10,18 @@
 #include <random>
 #include <thread>
 
-namespace bitloop {
+namespace bitloop
+{
 
 const char *metricName(Metric m)
 {
     switch (m) {
-    case Metric::Energy: return "energy";
-    case Metric::Delay: return "delay";
-    case Metric::Edp: return "edp";
+    case Metric::Energy:
+        return "energy";
+    case Metric::Delay:
+        return "delay";
+    case Metric::Edp:
+        return "edp";
     }
     return "?";
 }
@@ -35,9 +39,12 @@ bool metricFromName(const std::string &name, Metric &out)
 const char *strategyName(Strategy s)
 {
     switch (s) {
-    case Strategy::Auto: return "auto";
-    case Strategy::Exhaustive: return "exhaustive";
-    case Strategy::Sampled: return "sampled";
+    case Strategy::Auto:
+        return "auto";
+    case Strategy::Exhaustive:
+        return "exhaustive";
+    case Strategy::Sampled:
+        return "sampled";
     }
     return "?";
 }
@@ -45,14 +52,18 @@ const char *strategyName(Strategy s)
 double metricValue(Metric m, const Evaluation &e)
 {
     switch (m) {
-    case Metric::Energy: return e.energy;
-    case Metric::Delay: return double(e.cycles);
-    case Metric::Edp: return e.edp();
+    case Metric::Energy:
+        return e.energy;
+    case Metric::Delay:
+        return double(e.cycles);
+    case Metric::Edp:
+        return e.edp();
     }
     return e.energy;
 }
 
-namespace {
+namespace
+{
 
 using Clock = std::chrono::steady_clock;
 
@@ -94,7 +105,8 @@ struct Partial {
     size_t step = 0;
 };
 
-class Walker {
+class Walker
+{
 public:
     Walker(const Mapspace &space, const BitWidths &bits, const MapperOptions &opt,
            const std::vector<std::array<bool, kNumTensors>> &keep)
@@ -106,8 +118,9 @@ public:
             for (int k = 0; k < kSlotKinds; ++k)
                 for (Dim d : kAllDims)
                     if (space.fixedFactor(l, SlotKind(k), d) == 0 && space.shape().bound(d) > 1)
-                        steps_.push_back({false, l, SlotKind(k), d,
-                                          space.lastFreeLevel(d) == l && space.lastFreeKind(d) == SlotKind(k)});
+                        steps_.push_back(
+                            {false, l, SlotKind(k), d,
+                             space.lastFreeLevel(d) == l && space.lastFreeKind(d) == SlotKind(k)});
             steps_.push_back({true, l, SlotKind::Temporal, Dim::N, false});
         }
         // The last free slot of a dimension whose bound is 1 never appears; nothing is left for it anyway.
@@ -154,7 +167,8 @@ public:
         int64_t &slot = p.f[s.level][int(s.kind)][idx(s.dim)];
         const int64_t saved = slot;
         auto tryFactor = [&](int64_t f) {
-            if (s.kind != SlotKind::Temporal && spatialProduct(p, s.level, s.kind) / slot * f > fanout(s.level, s.kind))
+            if (s.kind != SlotKind::Temporal &&
+                spatialProduct(p, s.level, s.kind) / slot * f > fanout(s.level, s.kind))
                 return;
             slot = f;
             p.remaining[idx(s.dim)] = rem / f;
@@ -385,7 +399,7 @@ private:
     bool abandon_ = false;
     std::vector<int64_t> divisors_;
     int64_t nestsPerFactorization_ = 1; // distinct loop nests of the last factorization given to orderChoices
-    Mapping mapping_;  // reused: one allocation per walker, not per loop nest
+    Mapping mapping_;                   // reused: one allocation per walker, not per loop nest
     Evaluation eval_;
 };
 
@@ -487,7 +501,8 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
     } else {
         const uint64_t chunk = 4096;
         for (uint64_t first = 0; first < uint64_t(opt.sampleBudget); first += chunk)
-            tasks.push_back({0, Partial{}, first, std::min<uint64_t>(chunk, uint64_t(opt.sampleBudget) - first)});
+            tasks.push_back(
+                {0, Partial{}, first, std::min<uint64_t>(chunk, uint64_t(opt.sampleBudget) - first)});
     }
 
     std::atomic<size_t> next{0};

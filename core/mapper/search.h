@@ -5,11 +5,12 @@
 #include "mapper/mapspace.h"
 
 #include <atomic>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <string>
 
-namespace bitloop {
+namespace bitloop
+{
 
 enum class Metric { Energy, Delay, Edp };
 const char *metricName(Metric m);
@@ -21,9 +22,9 @@ const char *strategyName(Strategy s);
 struct MapperOptions {
     Metric metric = Metric::Energy;
     Strategy strategy = Strategy::Auto;
-    int threads = 0;                 // 0 = every core
-    double exhaustiveLimit = 2e7;    // Auto walks spaces up to this many loop nests, samples larger ones
-    int64_t sampleBudget = 200000;   // Sampled: loop nests drawn
+    int threads = 0;               // 0 = every core
+    double exhaustiveLimit = 2e7;  // Auto walks spaces up to this many loop nests, samples larger ones
+    int64_t sampleBudget = 200000; // Sampled: loop nests drawn
     uint64_t seed = 1;
     ModelOptions model;
     MapspaceOptions space;
@@ -32,13 +33,13 @@ struct MapperOptions {
 };
 
 struct MapperResult {
-    bool found = false;      // a valid mapping exists (and the walk was not cancelled before finding one)
+    bool found = false; // a valid mapping exists (and the walk was not cancelled before finding one)
     Mapping mapping;
-    Evaluation evaluation;   // of `mapping` at the requested bit-widths
+    Evaluation evaluation;     // of `mapping` at the requested bit-widths
     int64_t validMappings = 0; // distinct loop nests the model accepts
     int64_t visited = 0;       // loop nests evaluated
     double seconds = 0;
-    bool optimal = false;    // proven best within the mapspace (a complete exhaustive walk)
+    bool optimal = false; // proven best within the mapspace (a complete exhaustive walk)
     bool cancelled = false;
     Strategy strategy = Strategy::Exhaustive;
     double spaceSize = 0; // factorizations the constraints allow (Timeloop's mapspace size)

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <sstream>
 
-namespace bitloop {
+namespace bitloop
+{
 
 int64_t LevelMapping::spatialFanout() const
 {

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 struct Architecture;
 

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <sstream>
 
-namespace bitloop {
+namespace bitloop
+{
 
-namespace {
+namespace
+{
 
 std::string dimList(const std::vector<Dim> &dims)
 {
@@ -29,7 +31,8 @@ std::string checkOrder(const LevelConstraint &c, const std::vector<Dim> &active)
     for (size_t i = 0; i < c.permutation.size(); ++i)
         if (isActive(c.permutation[i]))
             (c.permutationHasFreeSlot && i >= c.freeSlotAt ? outer : inner).push_back(c.permutation[i]);
-    const bool innerOk = active.size() >= inner.size() && std::equal(inner.begin(), inner.end(), active.begin());
+    const bool innerOk =
+        active.size() >= inner.size() && std::equal(inner.begin(), inner.end(), active.begin());
     const bool outerOk =
         active.size() >= outer.size() && std::equal(outer.begin(), outer.end(), active.end() - outer.size());
     if (!innerOk || !outerOk)
@@ -63,8 +66,8 @@ std::string checkConstraint(const LevelConstraint &c, const Architecture &arch, 
             const int64_t want = c.factors[idx(d)];
             const int64_t have = spatial ? lm.spatial(d) : lm.temporal[idx(d)];
             if (want > 0 && have != want)
-                return where() + ": " + (spatial ? "spatial" : "temporal") + " factor " + dimLetter(d) + " is " +
-                       std::to_string(have) + ", the constraint fixes " + std::to_string(want);
+                return where() + ": " + (spatial ? "spatial" : "temporal") + " factor " + dimLetter(d) +
+                       " is " + std::to_string(have) + ", the constraint fixes " + std::to_string(want);
         }
         if (!spatial && !c.permutation.empty()) {
             std::string e = checkOrder(c, mapping.activeTemporalOrder(li));
@@ -76,8 +79,8 @@ std::string checkConstraint(const LevelConstraint &c, const Architecture &arch, 
                 const Dim d = c.permutation[pos];
                 const bool toX = static_cast<int>(pos) < c.split;
                 if ((toX && lm.spatialY[idx(d)] > 1) || (!toX && lm.spatialX[idx(d)] > 1))
-                    return where() + ": spatial " + dimLetter(d) + " must go to " + (toX ? "X" : "Y") + " (split " +
-                           std::to_string(c.split) + ")";
+                    return where() + ": spatial " + dimLetter(d) + " must go to " + (toX ? "X" : "Y") +
+                           " (split " + std::to_string(c.split) + ")";
             }
         }
         break;
@@ -86,13 +89,14 @@ std::string checkConstraint(const LevelConstraint &c, const Architecture &arch, 
     return why;
 }
 
-std::vector<std::string> checkMapping(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
-                                      const BitWidths &bits, const ModelOptions &options)
+std::vector<std::string> checkMapping(const ProblemShape &shape, const Architecture &arch,
+                                      const Mapping &mapping, const BitWidths &bits,
+                                      const ModelOptions &options)
 {
     std::vector<std::string> reasons;
     if (static_cast<int>(mapping.levels.size()) != arch.numLevels()) {
-        reasons.push_back("the mapping has " + std::to_string(mapping.levels.size()) + " levels, the architecture " +
-                          std::to_string(arch.numLevels()));
+        reasons.push_back("the mapping has " + std::to_string(mapping.levels.size()) +
+                          " levels, the architecture " + std::to_string(arch.numLevels()));
         return reasons;
     }
     for (Dim d : kAllDims) {
@@ -103,9 +107,10 @@ std::vector<std::string> checkMapping(const ProblemShape &shape, const Architect
             }
         const int64_t product = mapping.product(d);
         if (product != shape.bound(d))
-            reasons.push_back(std::string("factors of ") + dimLetter(d) + " multiply to " +
-                              (product == INT64_MAX ? std::string("more than 2^63") : std::to_string(product)) +
-                              ", the bound is " + std::to_string(shape.bound(d)));
+            reasons.push_back(
+                std::string("factors of ") + dimLetter(d) + " multiply to " +
+                (product == INT64_MAX ? std::string("more than 2^63") : std::to_string(product)) +
+                ", the bound is " + std::to_string(shape.bound(d)));
     }
     for (int li = 0; li < arch.numLevels(); ++li) {
         const StorageLevel &spec = arch.levels[li];
@@ -126,13 +131,14 @@ std::vector<std::string> checkMapping(const ProblemShape &shape, const Architect
                 reasons.push_back(spec.name + " cannot keep " + tensorName(t));
             const int b = bits.of(t);
             if (b < 1 || b > spec.wordBits)
-                reasons.push_back(spec.name + ": " + tensorName(t) + " bit-width " + std::to_string(b) +
-                                  (b < 1 ? " must be positive" : " is wider than its " +
-                                                                     std::to_string(spec.wordBits) + "-bit word"));
+                reasons.push_back(
+                    spec.name + ": " + tensorName(t) + " bit-width " + std::to_string(b) +
+                    (b < 1 ? " must be positive"
+                           : " is wider than its " + std::to_string(spec.wordBits) + "-bit word"));
         }
     }
-    if (!mapping.levels.back().keep[idx(Tensor::Weights)] || !mapping.levels.back().keep[idx(Tensor::Inputs)] ||
-        !mapping.levels.back().keep[idx(Tensor::Outputs)])
+    if (!mapping.levels.back().keep[idx(Tensor::Weights)] ||
+        !mapping.levels.back().keep[idx(Tensor::Inputs)] || !mapping.levels.back().keep[idx(Tensor::Outputs)])
         reasons.push_back(arch.levels.back().name + ", the backing store, must keep every tensor");
     for (const LevelConstraint &c : arch.constraints.targets) {
         if (c.searchOnly && !options.checkSearchConstraints)

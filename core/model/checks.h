@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 struct LevelConstraint;
 
-std::vector<std::string> checkMapping(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
-                                      const BitWidths &bits, const ModelOptions &options);
+std::vector<std::string> checkMapping(const ProblemShape &shape, const Architecture &arch,
+                                      const Mapping &mapping, const BitWidths &bits,
+                                      const ModelOptions &options);
 
 // Why a level's mapping breaks one constraint; empty when it holds.
 std::string checkConstraint(const LevelConstraint &c, const Architecture &arch, const Mapping &mapping);

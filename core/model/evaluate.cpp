@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <cmath>
 
-namespace bitloop {
+namespace bitloop
+{
 
-namespace {
+namespace
+{
 
 struct TensorCounts { // operands per instance, before packing
     int64_t tile = 0, reads = 0, fills = 0, updates = 0;
@@ -40,11 +42,13 @@ void countTensor(Tensor t, const ProblemShape &shape, const Mapping &m, const Lo
     const int levels = nest.numLevels();
     for (int l = 0; l < levels; ++l)
         out[l] = TensorCounts{};
-    int child = -1;              // the keeper below (-1: the MACs)
-    int64_t childChanges = 0;    // how often the child's tile changes (operands)
-    std::array<int64_t, kMaxLevels> above{}; // per level, the instances in use: the product of the fan-outs above it
+    int child = -1;           // the keeper below (-1: the MACs)
+    int64_t childChanges = 0; // how often the child's tile changes (operands)
+    std::array<int64_t, kMaxLevels>
+        above{}; // per level, the instances in use: the product of the fan-outs above it
     for (int l = levels - 1; l >= 0; --l)
-        above[static_cast<size_t>(l)] = l + 1 < levels ? above[static_cast<size_t>(l + 1)] * nest.fanout(l + 1) : 1;
+        above[static_cast<size_t>(l)] =
+            l + 1 < levels ? above[static_cast<size_t>(l + 1)] * nest.fanout(l + 1) : 1;
     int lastKeeper = -1;
     for (int l = 0; l < levels; ++l)
         if (m.levels[static_cast<size_t>(l)].keep[idx(t)])
@@ -142,7 +146,8 @@ void evaluateChecked(const ProblemShape &shape, const Architecture &arch, const 
                                        double(ceilDiv(ts.fills, spec.blockSize)) * spec.writeEnergy +
                                        double(ceilDiv(ts.updates, spec.blockSize)) * spec.updateEnergy;
             // Timeloop spreads one cluster access over the instances of a cluster (weight registers).
-            const int64_t clusters = std::min(c.instances, std::max<int64_t>(1, spec.instances / spec.clusterSize));
+            const int64_t clusters =
+                std::min(c.instances, std::max<int64_t>(1, spec.instances / spec.clusterSize));
             ts.energy = perInstance * double(clusters);
             ls.energy += ts.energy;
             ls.utilizedWords += ts.tileWords;
@@ -167,7 +172,8 @@ void evaluateChecked(const ProblemShape &shape, const Architecture &arch, const 
         if (spec.writeBandwidth > 0 && ls.writeBandwidthNeed > spec.writeBandwidth)
             slowdown = std::min(slowdown, spec.writeBandwidth / ls.writeBandwidthNeed);
         ls.stretch = 1 / slowdown;
-        ev.cycles = std::max<int64_t>(ev.cycles, static_cast<int64_t>(std::ceil(double(computeCycles) / slowdown)));
+        ev.cycles =
+            std::max<int64_t>(ev.cycles, static_cast<int64_t>(std::ceil(double(computeCycles) / slowdown)));
         ev.energy += ls.energy;
     }
 

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 struct Architecture;
 struct Mapping;
@@ -19,7 +20,7 @@ enum class FirstPsumRule { ForkFill, Elide };
 
 struct ModelOptions {
     FirstPsumRule firstPsum = FirstPsumRule::ForkFill;
-    bool scaleMacEnergy = false; // also switched on by the architecture's MacUnit::scaleWithBits
+    bool scaleMacEnergy = false;         // also switched on by the architecture's MacUnit::scaleWithBits
     bool checkSearchConstraints = false; // also hold a mapping to search-only constraints
 };
 
@@ -70,8 +71,14 @@ struct Evaluation {
 };
 
 // Operands of `bits` bits per word of `wordBits` bits; 0 when the operand does not fit a word.
-inline int packingFactor(int wordBits, int bits) { return bits > 0 && bits <= wordBits ? wordBits / bits : 0; }
-inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int packingFactor(int wordBits, int bits)
+{
+    return bits > 0 && bits <= wordBits ? wordBits / bits : 0;
+}
+inline int64_t ceilDiv(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
 
 Evaluation evaluate(const ProblemShape &shape, const Architecture &arch, const Mapping &mapping,
                     const BitWidths &bits, const ModelOptions &options = {});

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 
-namespace bitloop {
+namespace bitloop
+{
 
-namespace {
+namespace
+{
 
 // A tensor's coordinates: Weights (G M C R S), Inputs (N G C H W), Outputs (N G M P Q).
 constexpr int kCoords = 5;
@@ -23,32 +25,56 @@ int coordOf(Tensor t, Dim d, const ProblemShape &s, int64_t &scale)
     switch (t) {
     case Tensor::Weights:
         switch (d) {
-        case Dim::G: return 0;
-        case Dim::M: return 1;
-        case Dim::C: return 2;
-        case Dim::R: return 3;
-        case Dim::S: return 4;
-        default: return -1;
+        case Dim::G:
+            return 0;
+        case Dim::M:
+            return 1;
+        case Dim::C:
+            return 2;
+        case Dim::R:
+            return 3;
+        case Dim::S:
+            return 4;
+        default:
+            return -1;
         }
     case Tensor::Outputs:
         switch (d) {
-        case Dim::N: return 0;
-        case Dim::G: return 1;
-        case Dim::M: return 2;
-        case Dim::P: return 3;
-        case Dim::Q: return 4;
-        default: return -1;
+        case Dim::N:
+            return 0;
+        case Dim::G:
+            return 1;
+        case Dim::M:
+            return 2;
+        case Dim::P:
+            return 3;
+        case Dim::Q:
+            return 4;
+        default:
+            return -1;
         }
     case Tensor::Inputs:
         switch (d) {
-        case Dim::N: return 0;
-        case Dim::G: return 1;
-        case Dim::C: return 2;
-        case Dim::Q: scale = s.hstride; return 3;
-        case Dim::S: scale = s.hdilation; return 3;
-        case Dim::P: scale = s.wstride; return 4;
-        case Dim::R: scale = s.wdilation; return 4;
-        default: return -1;
+        case Dim::N:
+            return 0;
+        case Dim::G:
+            return 1;
+        case Dim::C:
+            return 2;
+        case Dim::Q:
+            scale = s.hstride;
+            return 3;
+        case Dim::S:
+            scale = s.hdilation;
+            return 3;
+        case Dim::P:
+            scale = s.wstride;
+            return 4;
+        case Dim::R:
+            scale = s.wdilation;
+            return 4;
+        default:
+            return -1;
         }
     }
     return -1;

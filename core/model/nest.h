@@ -21,7 +21,8 @@
 
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 // A loop with its stride in the problem space (the product of every factor of its dimension inside it).
 struct NestLoop {
@@ -51,7 +52,8 @@ int64_t distinctTiles(Tensor t, LoopSpan spatialLoops, const ProblemShape &shape
 
 // The loop nest of a mapping, flattened once: per level its tile extents, its spatial loops, and every
 // temporal loop with its stride, innermost first.
-class LoopNest {
+class LoopNest
+{
 public:
     // The mapping must have at most kMaxLevels levels.
     explicit LoopNest(const Mapping &mapping);

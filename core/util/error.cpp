@@ -1,6 +1,7 @@
 #include "util/error.h"
 
-namespace bitloop {
+namespace bitloop
+{
 
 static std::string formatInputError(const std::string &file, int line, const std::string &what)
 {

@@ -5,9 +5,11 @@
 #include <stdexcept>
 #include <string>
 
-namespace bitloop {
+namespace bitloop
+{
 
-class InputError : public std::runtime_error {
+class InputError : public std::runtime_error
+{
 public:
     InputError(std::string file, int line, const std::string &what);
     const std::string &file() const { return file_; }

@@ -3,18 +3,29 @@
 #include <cmath>
 #include <cstdio>
 
-namespace bitloop {
+namespace bitloop
+{
 
 std::string jsonEscape(const std::string &s)
 {
     std::string o = "\"";
     for (unsigned char c : s) {
         switch (c) {
-        case '"': o += "\\\""; break;
-        case '\\': o += "\\\\"; break;
-        case '\n': o += "\\n"; break;
-        case '\t': o += "\\t"; break;
-        case '\r': o += "\\r"; break;
+        case '"':
+            o += "\\\"";
+            break;
+        case '\\':
+            o += "\\\\";
+            break;
+        case '\n':
+            o += "\\n";
+            break;
+        case '\t':
+            o += "\\t";
+            break;
+        case '\r':
+            o += "\\r";
+            break;
         default:
             if (c < 0x20) {
                 char buf[8];

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
-class JsonWriter {
+class JsonWriter
+{
 public:
     JsonWriter &beginObject();
     JsonWriter &endObject();

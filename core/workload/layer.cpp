@@ -186,9 +186,12 @@ int64_t Network::totalWeights() const
 const char *activationName(Activation a)
 {
     switch (a) {
-    case Activation::None: return "none";
-    case Activation::ReLU: return "relu";
-    case Activation::ReLU6: return "relu6";
+    case Activation::None:
+        return "none";
+    case Activation::ReLU:
+        return "relu";
+    case Activation::ReLU6:
+        return "relu6";
     }
     return "?";
 }

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-namespace bitloop {
+namespace bitloop
+{
 
 enum class LayerKind { Conv, Depthwise, Pointwise, FullyConnected };
 const char *layerKindName(LayerKind k);

@@ -103,8 +103,8 @@ private:
 } // namespace
 
 // Howard et al. 2017, Table 1: conv 3x3/2 to 32 channels, 13 depthwise-separable blocks (dw 3x3 then
-// pw 1x1) each followed by BatchNorm and ReLU, global average pooling, classifier: 28 layers with weights. Names follow Keras's numbering:
-// conv1, dw1/pw1 ... dw13/pw13, fc.
+// pw 1x1) each followed by BatchNorm and ReLU, global average pooling, classifier: 28 layers with weights.
+// Names follow Keras's numbering: conv1, dw1/pw1 ... dw13/pw13, fc.
 Network mobileNetV1(const MobileNetOptions &opt)
 {
     checkOptions(opt);
@@ -137,8 +137,9 @@ Network mobileNetV1(const MobileNetOptions &opt)
 // Sandler et al. 2018, Table 2: conv 3x3/2 to 32 channels, 17 inverted-residual blocks (expand 1x1 by t,
 // dw 3x3, project 1x1; the t = 1 block has no expansion), conv 1x1 to 1280, global average pooling,
 // classifier: 53 layers with weights. BatchNorm and ReLU6 follow every layer but the projections (linear
-// bottlenecks); a block of stride 1 whose input and output channels agree adds its input to its output. Names: conv1, b1.dw, b1.project, b2.expand, b2.dw, b2.project ...
-// b17.project, conv_last, fc. As in torchvision, the last conv stays at 1280 channels when alpha <= 1.
+// bottlenecks); a block of stride 1 whose input and output channels agree adds its input to its output.
+// Names: conv1, b1.dw, b1.project, b2.expand, b2.dw, b2.project ... b17.project, conv_last, fc. As in
+// torchvision, the last conv stays at 1280 channels when alpha <= 1.
 Network mobileNetV2(const MobileNetOptions &opt)
 {
     checkOptions(opt);

@@ -4,7 +4,8 @@
 
 #include "workload/layer.h"
 
-namespace bitloop {
+namespace bitloop
+{
 
 struct MobileNetOptions {
     double widthMultiplier = 1.0;

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <string>
 
-namespace bitloop {
+namespace bitloop
+{
 
 // Problem dimensions. Weights[G,M,C,R,S], Inputs[N,G,C,H,W], Outputs[N,G,M,P,Q]; W follows R and P
 // (Wstride, Wdilation), H follows S and Q (Hstride, Hdilation), as in Timeloop's CNN-Layer.
@@ -17,11 +18,16 @@ constexpr std::array<Dim, kNumDims> kAllDims = {Dim::N, Dim::G, Dim::C, Dim::M,
 
 enum class Tensor : uint8_t { Weights, Inputs, Outputs };
 constexpr int kNumTensors = 3;
-constexpr std::array<Tensor, kNumTensors> kAllTensors = {Tensor::Weights, Tensor::Inputs,
-                                                         Tensor::Outputs};
+constexpr std::array<Tensor, kNumTensors> kAllTensors = {Tensor::Weights, Tensor::Inputs, Tensor::Outputs};
 
-inline int idx(Dim d) { return static_cast<int>(d); }
-inline int idx(Tensor t) { return static_cast<int>(t); }
+inline int idx(Dim d)
+{
+    return static_cast<int>(d);
+}
+inline int idx(Tensor t)
+{
+    return static_cast<int>(t);
+}
 char dimLetter(Dim d);
 bool dimFromLetter(char c, Dim &out);
 const char *tensorName(Tensor t);
