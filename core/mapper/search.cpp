@@ -257,10 +257,10 @@ public:
 
     // Evaluates one loop nest of a factorization, keeping it if it beats `best`. The mapspace guarantees
     // everything but capacity, so the lean half of the model is enough here.
-    void consider(const Partial &p, const std::vector<size_t> &pick, Candidate &best, int64_t &valid,
-                  int64_t &visited)
+    // `choices` are orderChoices(p), computed once per factorization by the caller.
+    void consider(const Partial &p, const std::vector<const std::vector<std::vector<Dim>> *> &choices,
+                  const std::vector<size_t> &pick, Candidate &best, int64_t &valid, int64_t &visited)
     {
-        const auto &choices = orderChoices(p);
         for (size_t l = 0; l < choices.size(); ++l) {
             LevelMapping &lm = mapping_.levels[l];
             lm.temporal = p.f[l][int(SlotKind::Temporal)];
@@ -330,7 +330,7 @@ public:
         std::vector<size_t> pick(L, 0);
         int64_t validHere = 0;
         while (true) {
-            consider(p, pick, best, validHere, visited);
+            consider(p, choices, pick, best, validHere, visited);
             size_t l = 0;
             while (l < L && ++pick[l] == choices[l]->size())
                 pick[l++] = 0;
@@ -536,7 +536,8 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
                 for (uint64_t n = 0; n < tasks[i].samples; ++n) {
                     const size_t c = std::uniform_int_distribution<size_t>(0, configs.size() - 1)(rng);
                     if (local[c]->sample(rng, p, pick))
-                        local[c]->consider(p, pick, bestPerTask[i], validPerTask[i], visitedPerTask[i]);
+                        local[c]->consider(p, local[c]->orderChoices(p), pick, bestPerTask[i], validPerTask[i],
+                                           visitedPerTask[i]);
                     else
                         ++visitedPerTask[i];
                 }
