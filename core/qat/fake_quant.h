@@ -1,0 +1,97 @@
+// Fake quantization for quantization-aware training: tensors stay float but take only the values an
+// integer accelerator could hold, and gradients pass through the rounding by the straight-through
+// estimator (STE).
+//
+// Bit-widths: 2..8 quantize; 16 and 32 mean "not quantized" (identity), since the accelerator's 16-bit
+// baseline is what the float model stands for. Anything else is an error.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <string>
+
+namespace bitloop::qat
+{
+
+bool isQuantizingBits(int bits); // 2..8
+bool isValidBits(int bits);      // 2..8, 16, 32
+// Throws std::invalid_argument naming `what` (e.g. "layer 3 'dw2' weight bits") when bits is not valid.
+void checkBits(int bits, const std::string &what);
+
+// Weights: signed, symmetric, one scale per output channel (dim 0):
+//   scale_c = max|w_c| / (2^(b-1) - 1),  q = clamp(round(w / scale_c), -(2^(b-1) - 1), 2^(b-1) - 1) *
+//   scale_c.
+// The symmetric range gives up the code -2^(b-1) (2^b - 1 levels instead of 2^b) so that zero is exact,
+// the largest weight of a channel maps onto the top code exactly, and negation never overflows; at b = 2
+// the weights are ternary {-s, 0, s}. The scale follows the weights (it is not learned), so the STE's
+// clipping mask is everywhere 1: the gradient of w is passed unchanged. Identity for 16/32 bits.
+torch::Tensor fakeQuantizeWeights(const torch::Tensor &w, int bits);
+
+// The integer range of an activation quantizer: codes -qn .. qp.
+struct ActRange {
+    int64_t qn = 0; // magnitude of the most negative code (0 when unsigned)
+    int64_t qp = 0; // the largest code
+};
+// Unsigned [0, 2^b - 1] where a ReLU/ReLU6 precedes; signed [-2^(b-1), 2^(b-1) - 1] otherwise.
+ActRange activationRange(int bits, bool isUnsigned);
+
+// LSQ's gradient scale (Esser et al. 2020): g = 1 / sqrt(numel * qp).
+double lsqGradScale(int64_t numel, int64_t qp);
+
+// The smallest step an activation quantizer uses: the step stays positive because the forward pass uses
+// max(step, kMinStep); the step's gradient is passed through that max unchanged, so a step that an
+// update pushed below it can still move back.
+constexpr double kMinStep = 1e-8;
+
+// LSQ fake quantization with a learned step s (a one-element tensor):
+//   forward  q = clamp(round(x / s), -qn, qp) * s
+//   d q/d x  = 1 where -qn <= x/s <= qp, else 0
+//   d q/d s  = (round(x/s) - x/s) inside, -qn below, qp above; summed over the tensor, times gradScale.
+torch::Tensor lsqFakeQuantize(const torch::Tensor &x, const torch::Tensor &step, const ActRange &range,
+                              double gradScale);
+
+// How an activation quantizer's step is initialised from data.
+enum class Calibration {
+    LsqMean, // LSQ's suggestion: 2 * mean|x| / sqrt(qp), averaged over the calibration batches
+    Max,     // max|x| / qp over the calibration batches: nothing clips
+};
+
+// One activation quantizer (one learned step per tensor). Its step is calibrated from data before use:
+// explicitly between startCalibration() and stopCalibration() (statistics over every batch seen), or,
+// failing that, from the first batch it sees at its current bit-width. The bit-width the step was
+// calibrated for is a buffer, so checkpoints carry it and a loaded step is not overwritten.
+class ActQuantizer : public torch::nn::Module
+{
+public:
+    explicit ActQuantizer(bool isUnsigned, int bits = 8);
+
+    torch::Tensor forward(const torch::Tensor &x);
+
+    void setBits(int bits); // throws std::invalid_argument unless valid
+    int bits() const { return bits_; }
+    bool isUnsigned() const { return unsigned_; }
+    ActRange range() const { return activationRange(bits_, unsigned_); }
+    bool calibrated() const; // for the current bit-width
+    void startCalibration(Calibration method);
+    void stopCalibration();
+    // Sets the step by hand and marks it calibrated for the current bit-width.
+    void setStep(double step);
+    double stepValue() const;
+
+    torch::Tensor step;           // parameter, shape {1}
+    torch::Tensor calibratedBits; // buffer: the bit-width the step belongs to (0 = none)
+
+private:
+    void observe(const torch::Tensor &x);
+
+    bool unsigned_;
+    int bits_;
+    bool calibrating_ = false;
+    Calibration method_ = Calibration::LsqMean;
+    double sumAbsMean_ = 0.0; // over calibration batches
+    int64_t batches_ = 0;
+    double max_ = 0.0;
+};
+
+} // namespace bitloop::qat

@@ -1,0 +1,226 @@
+#include "qat/quant_net.h"
+
+#include <torch/nn/init.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace bitloop::qat
+{
+
+namespace
+{
+
+std::string layerLabel(int i, const Layer &layer)
+{
+    return "layer " + std::to_string(i) + " '" + layer.name + "'";
+}
+
+} // namespace
+
+QuantLayer::QuantLayer(const Layer &layer, bool unsignedInput)
+    : fc_(layer.kind == LayerKind::FullyConnected), activation_(layer.activation),
+      residualFrom_(layer.residualFrom)
+{
+    const ProblemShape &s = layer.shape;
+    const int64_t g = s.bound(Dim::G), c = s.bound(Dim::C), m = s.bound(Dim::M);
+    const int64_t r = s.bound(Dim::R), h = s.bound(Dim::S);
+    if (fc_) {
+        if (g != 1 || r != 1 || h != 1)
+            throw std::invalid_argument(
+                "fully connected layer '" + layer.name +
+                "': expected G = R = S = 1 (a classifier after global pooling), got G=" + std::to_string(g) +
+                " R=" + std::to_string(r) + " S=" + std::to_string(h));
+        weight = register_parameter("weight", torch::empty({m, c}));
+        bias = register_parameter("bias", torch::zeros({m}));
+        // torchvision's MobileNet initialisation for the classifier.
+        torch::nn::init::normal_(weight, 0.0, 0.01);
+    } else {
+        // S is the filter height and R its width: torch's kernel is (kH, kW) = (S, R).
+        weight = register_parameter("weight", torch::empty({g * m, c, h, r}));
+        torch::nn::init::kaiming_normal_(weight, 0.0, torch::kFanOut, torch::kReLU);
+        bn = register_module("bn", torch::nn::BatchNorm2d(g * m));
+        stride_ = {s.hstride, s.wstride};
+        padding_ = {s.hpad, s.wpad};
+        dilation_ = {s.hdilation, s.wdilation};
+        groups_ = g;
+    }
+    inputQuant = register_module("input_quant", std::make_shared<ActQuantizer>(unsignedInput, 32));
+}
+
+void QuantLayer::setBits(int weightBits, int activationBits)
+{
+    checkBits(weightBits, "weight bits");
+    inputQuant->setBits(activationBits);
+    weightBits_ = weightBits;
+}
+
+torch::Tensor QuantLayer::quantizeInput(const torch::Tensor &x, bool quantize)
+{
+    return quantize ? inputQuant->forward(x) : x;
+}
+
+torch::Tensor QuantLayer::foldScale() const
+{
+    return bn->weight / (bn->running_var + bn->options.eps()).sqrt();
+}
+
+torch::Tensor QuantLayer::compute(const torch::Tensor &xq, bool quantize, bool foldBn)
+{
+    const int wbits = quantize ? weightBits_ : 32;
+    if (fc_)
+        return torch::linear(xq, fakeQuantizeWeights(weight, wbits), bias);
+    if (!foldBn)
+        return bn->forward(
+            torch::conv2d(xq, fakeQuantizeWeights(weight, wbits), {}, stride_, padding_, dilation_, groups_));
+    const torch::Tensor scale = foldScale();
+    const torch::Tensor wq = fakeQuantizeWeights(weight * scale.view({-1, 1, 1, 1}), wbits);
+    if (bn->is_training()) {
+        const torch::Tensor y = torch::conv2d(xq, wq, {}, stride_, padding_, dilation_, groups_);
+        return bn->forward(y / scale.view({1, -1, 1, 1}));
+    }
+    const torch::Tensor foldedBias = bn->bias - bn->running_mean * scale;
+    return torch::conv2d(xq, wq, foldedBias, stride_, padding_, dilation_, groups_);
+}
+
+std::pair<torch::Tensor, torch::Tensor> QuantLayer::foldedWeightsAndBias() const
+{
+    torch::NoGradGuard noGrad;
+    if (fc_)
+        return {weight.clone(), bias.clone()};
+    const torch::Tensor scale = foldScale();
+    return {weight * scale.view({-1, 1, 1, 1}), bn->bias - bn->running_mean * scale};
+}
+
+void QuantLayer::foldBatchNorm()
+{
+    if (fc_)
+        return;
+    auto [w, b] = foldedWeightsAndBias();
+    torch::NoGradGuard noGrad;
+    weight.copy_(w);
+    bn->bias.copy_(b);
+    bn->weight.fill_(1.0);
+    bn->running_mean.zero_();
+    bn->running_var.fill_(1.0 - bn->options.eps());
+}
+
+QuantNet::QuantNet(const Network &network) : network_(network)
+{
+    const std::vector<Layer> &layers = network.layers;
+    if (layers.empty())
+        throw std::invalid_argument("network '" + network.name + "' has no layers");
+    list_ = register_module("layers", torch::nn::ModuleList());
+    residualSource_.assign(layers.size(), false);
+    bool seenFullyConnected = false;
+    for (size_t k = 0; k < layers.size(); ++k) {
+        const int i = static_cast<int>(k);
+        const Layer &layer = layers[k];
+        const bool fc = layer.kind == LayerKind::FullyConnected;
+        if (!fc && seenFullyConnected)
+            throw std::invalid_argument(layerLabel(i, layer) +
+                                        ": a convolution cannot follow a fully connected layer");
+        seenFullyConnected = seenFullyConnected || fc;
+        if (k > 0 && layer.inputChannels() != layers[k - 1].outputChannels())
+            throw std::invalid_argument(
+                layerLabel(i, layer) + ": expected " + std::to_string(layers[k - 1].outputChannels()) +
+                " input channels (the outputs of " + layerLabel(i - 1, layers[k - 1]) + "), got " +
+                std::to_string(layer.inputChannels()));
+        if (layer.residualFrom >= 0) {
+            if (layer.residualFrom >= i)
+                throw std::invalid_argument(layerLabel(i, layer) + ": residual source " +
+                                            std::to_string(layer.residualFrom) + " must be an earlier layer");
+            const Layer &src = layers[static_cast<size_t>(layer.residualFrom)];
+            if (src.inputChannels() != layer.outputChannels() ||
+                (src.kind == LayerKind::FullyConnected) != fc)
+                throw std::invalid_argument(layerLabel(i, layer) + ": the input of residual source " +
+                                            layerLabel(layer.residualFrom, src) + " (" +
+                                            std::to_string(src.inputChannels()) +
+                                            " channels) cannot be added to this layer's " +
+                                            std::to_string(layer.outputChannels()) + " outputs");
+            residualSource_[static_cast<size_t>(layer.residualFrom)] = true;
+        }
+        const bool unsignedInput = k > 0 && layers[k - 1].activation != Activation::None;
+        auto q = std::make_shared<QuantLayer>(layer, unsignedInput);
+        list_->push_back(q);
+        layers_.push_back(std::move(q));
+    }
+}
+
+torch::Tensor QuantNet::forward(const torch::Tensor &x)
+{
+    const Layer &first = network_.layers.front();
+    if ((x.dim() != 4 && !(x.dim() == 2 && layers_.front()->isFullyConnected())) ||
+        x.size(1) != first.inputChannels())
+        throw std::invalid_argument("network '" + network_.name + "': expected an input of shape [N, " +
+                                    std::to_string(first.inputChannels()) + ", H, W], got " +
+                                    std::to_string(x.dim()) + " dimensions with " +
+                                    std::to_string(x.dim() > 1 ? x.size(1) : 0) + " channels");
+    std::vector<torch::Tensor> residualInputs(layers_.size());
+    torch::Tensor h = x;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        QuantLayer &layer = *layers_[i];
+        if (layer.isFullyConnected() && h.dim() == 4)
+            h = h.mean({2, 3}); // global average pooling
+        h = layer.quantizeInput(h, quantize);
+        if (residualSource_[i])
+            residualInputs[i] = h; // the skip reads the input as stored, i.e. quantized
+        h = layer.compute(h, quantize, foldBn);
+        if (layer.residualFrom() >= 0)
+            h = h + residualInputs[static_cast<size_t>(layer.residualFrom())];
+        switch (layer.activation()) {
+        case Activation::None:
+            break;
+        case Activation::ReLU:
+            h = torch::relu(h);
+            break;
+        case Activation::ReLU6:
+            h = torch::hardtanh(h, 0.0, 6.0);
+            break;
+        }
+    }
+    return h;
+}
+
+void QuantNet::setBits(const std::vector<std::pair<int, int>> &bits)
+{
+    if (bits.size() != layers_.size())
+        throw std::invalid_argument("network '" + network_.name + "': expected " +
+                                    std::to_string(layers_.size()) + " (weight, activation) bit pairs, got " +
+                                    std::to_string(bits.size()));
+    for (size_t i = 0; i < bits.size(); ++i) {
+        const std::string label = layerLabel(static_cast<int>(i), network_.layers[i]);
+        checkBits(bits[i].first, label + " weight bits");
+        checkBits(bits[i].second, label + " activation bits");
+    }
+    for (size_t i = 0; i < bits.size(); ++i)
+        layers_[i]->setBits(bits[i].first, bits[i].second);
+}
+
+std::vector<std::pair<int, int>> QuantNet::bits() const
+{
+    std::vector<std::pair<int, int>> out;
+    for (const auto &l : layers_)
+        out.emplace_back(l->weightBits(), l->activationBits());
+    return out;
+}
+
+void QuantNet::startCalibration(Calibration method)
+{
+    for (const auto &l : layers_)
+        l->inputQuant->startCalibration(method);
+}
+
+void QuantNet::stopCalibration()
+{
+    for (const auto &l : layers_)
+        l->inputQuant->stopCalibration();
+}
+
+void QuantNet::foldBatchNorm()
+{
+    for (const auto &l : layers_)
+        l->foldBatchNorm();
+}
+
+} // namespace bitloop::qat

@@ -1,0 +1,12 @@
+// The thread count LibTorch uses, set explicitly (training throughput is measured and compared at a
+// known count). No torch header here, so a caller that includes Qt need not care about `slots`.
+#pragma once
+
+namespace bitloop::qat
+{
+
+// Intra-op threads on every call; inter-op threads too, but only on the first call (LibTorch allows that
+// once per process, before any inter-op work has started). Throws std::invalid_argument when n < 1.
+void setThreads(int n);
+
+} // namespace bitloop::qat

@@ -1,0 +1,363 @@
+// The QAT engine's models and fake quantizers: how many values a quantized tensor can take, the exact
+// straight-through and LSQ gradients, BatchNorm folding that leaves a float model unchanged, MobileNets
+// built from the cost model's layer lists (shapes and exact weight counts), 16/32 bits as identity, and
+// bad bit-widths. Built with QT_NO_KEYWORDS: torch's headers use `slots` as an identifier.
+#include "qat/fake_quant.h"
+#include "qat/quant_net.h"
+#include "qat/threads.h"
+#include "workload/mobilenet.h"
+
+#include <torch/types.h>
+#include <torch/utils.h>
+
+#include <QtTest>
+
+#include <stdexcept>
+
+using namespace bitloop;
+using namespace bitloop::qat;
+
+namespace
+{
+
+int64_t distinctValues(const torch::Tensor &t)
+{
+    return std::get<0>(torch::_unique(t.detach().flatten())).numel();
+}
+
+double maxAbsDiff(const torch::Tensor &a, const torch::Tensor &b)
+{
+    return (a - b).abs().max().item<double>();
+}
+
+MobileNetOptions smallOptions(double width)
+{
+    MobileNetOptions opt;
+    opt.smallInput = true;
+    opt.widthMultiplier = width;
+    opt.inputChannels = 1;
+    opt.numClasses = 10;
+    opt.resolution = 28;
+    return opt;
+}
+
+// BatchNorm statistics and affine parameters far from the identity, so that folding has work to do, and
+// a classifier scaled so that the logits are of order one (a test on tiny logits would prove little).
+void randomizeNet(QuantNet &net)
+{
+    torch::NoGradGuard noGrad;
+    for (int i = 0; i < net.numLayers(); ++i) {
+        QuantLayer &l = net.layer(i);
+        if (l.isFullyConnected()) {
+            l.weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(l.weight.size(1))));
+            l.bias.normal_(0.0, 0.1);
+            continue;
+        }
+        l.bn->weight.uniform_(0.5, 1.5);
+        l.bn->bias.normal_(0.0, 0.2);
+        l.bn->running_mean.normal_(0.0, 0.2);
+        l.bn->running_var.uniform_(0.5, 2.0);
+    }
+}
+
+} // namespace
+
+class TestQatModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        setThreads(2);
+        setThreads(2); // a second call must not trip over the inter-op count, settable once per process
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, setThreads(0));
+        torch::manual_seed(2024);
+    }
+
+    // Weights: per output channel at most 2^b - 1 values (the symmetric range), the largest magnitude
+    // kept exactly; activations at most 2^b values, all multiples of the step, unsigned ones >= 0.
+    void distinctValuesPerBitWidth()
+    {
+        torch::manual_seed(7);
+        const torch::Tensor w = torch::randn({6, 16, 3, 3});
+        const torch::Tensor x = torch::randn({4, 8, 12, 12}) * 2.0;
+        const torch::Tensor uniform =
+            torch::cat({torch::rand({1, 510}) * 2.0 - 1.0, torch::tensor({{-1.0f, 1.0f}})}, 1);
+        for (int b = 2; b <= 8; ++b) {
+            const QByteArray where = "bits " + QByteArray::number(b);
+            const torch::Tensor q = fakeQuantizeWeights(w, b);
+            for (int64_t c = 0; c < w.size(0); ++c) {
+                QVERIFY2(distinctValues(q[c]) <= (int64_t{1} << b) - 1, where);
+                QVERIFY2(std::abs(q[c].abs().max().item<double>() - w[c].abs().max().item<double>()) < 1e-6,
+                         where);
+            }
+            // 512 uniform weights spread over [-1, 1] (both ends present) fill every level of the small
+            // widths, so the bound above is tight.
+            if (b <= 4)
+                QVERIFY2(distinctValues(fakeQuantizeWeights(uniform, b)[0]) == (int64_t{1} << b) - 1, where);
+
+            for (bool isUnsigned : {false, true}) {
+                const torch::Tensor in = isUnsigned ? torch::relu(x) : x;
+                ActQuantizer aq(isUnsigned, b);
+                const torch::Tensor qa = aq.forward(in);
+                QVERIFY2(aq.calibrated(), where);
+                QVERIFY2(distinctValues(qa) <= (int64_t{1} << b), where);
+                const torch::Tensor codes = qa / aq.stepValue();
+                QVERIFY2(maxAbsDiff(codes, codes.round()) < 1e-4, where);
+                const ActRange r = aq.range();
+                QVERIFY2(codes.min().item<double>() >= -static_cast<double>(r.qn) - 1e-4, where);
+                QVERIFY2(codes.max().item<double>() <= static_cast<double>(r.qp) + 1e-4, where);
+            }
+        }
+        QCOMPARE(activationRange(4, true).qn, int64_t{0});
+        QCOMPARE(activationRange(4, true).qp, int64_t{15});
+        QCOMPARE(activationRange(4, false).qn, int64_t{8});
+        QCOMPARE(activationRange(4, false).qp, int64_t{7});
+    }
+
+    // The input's gradient is the upstream gradient inside the range and exactly 0 outside; the weights'
+    // gradient is passed unchanged.
+    void straightThroughGradients()
+    {
+        torch::manual_seed(11);
+        const torch::Tensor x = (torch::randn({3, 5, 7, 7}) * 3.0).requires_grad_(true);
+        const torch::Tensor upstream = torch::randn({3, 5, 7, 7});
+        ActQuantizer aq(false, 3);
+        aq.setStep(0.4);
+        (aq.forward(x) * upstream).sum().backward();
+        const torch::Tensor xs = x.detach() / 0.4;
+        const ActRange r = aq.range();
+        const torch::Tensor inside =
+            xs.ge(-static_cast<double>(r.qn)).logical_and(xs.le(static_cast<double>(r.qp)));
+        QVERIFY(inside.any().item<bool>() && inside.logical_not().any().item<bool>());
+        QVERIFY(torch::equal(x.grad(), torch::where(inside, upstream, torch::zeros_like(upstream))));
+
+        const torch::Tensor w = torch::randn({4, 3, 3, 3}).requires_grad_(true);
+        (fakeQuantizeWeights(w, 3) * upstream.flatten().narrow(0, 0, 108).view({4, 3, 3, 3}))
+            .sum()
+            .backward();
+        QVERIFY(torch::equal(w.grad(), upstream.flatten().narrow(0, 0, 108).view({4, 3, 3, 3})));
+    }
+
+    // Signed 2 bits: codes -2..1 (qn = 2, qp = 1), step s = 0.5, so the range is [-1.0, 0.5].
+    //   x       = -1.7   -0.4   0.35   0.9
+    //   x/s     = -3.4   -0.8   0.7    1.8
+    //   q       = -1.0   -0.5   0.5    0.5      (codes -2, -1, 1, 1)
+    //   dq/dx   =  0      1     1      0
+    //   dq/ds   = -qn = -2   round(-0.8)+0.8 = -0.2   round(0.7)-0.7 = 0.3   qp = 1     sum = -0.9
+    //   g = 1/sqrt(numel * qp) = 1/sqrt(4) = 0.5, so dL/ds = -0.45 for L = sum(q).
+    void lsqStepGradientByHand()
+    {
+        const torch::Tensor x = torch::tensor({-1.7f, -0.4f, 0.35f, 0.9f}).requires_grad_(true);
+        const torch::Tensor step = torch::full({1}, 0.5f).requires_grad_(true);
+        const ActRange r = activationRange(2, false);
+        QCOMPARE(lsqGradScale(4, r.qp), 0.5);
+        const torch::Tensor q = lsqFakeQuantize(x, step, r, lsqGradScale(4, r.qp));
+        QVERIFY(torch::equal(q, torch::tensor({-1.0f, -0.5f, 0.5f, 0.5f})));
+        q.sum().backward();
+        QVERIFY(torch::equal(x.grad(), torch::tensor({0.0f, 1.0f, 1.0f, 0.0f})));
+        QVERIFY2(std::abs(step.grad().item<double>() - (-0.45)) < 1e-6,
+                 QByteArray::number(step.grad().item<double>()));
+    }
+
+    void calibration()
+    {
+        const torch::Tensor x = torch::tensor({0.0f, 1.0f, 2.0f, 5.0f}).view({1, 4});
+        ActQuantizer aq(true, 4); // qp = 15
+        aq.startCalibration(Calibration::Max);
+        aq.forward(x);
+        aq.forward(x * 0.5);
+        aq.stopCalibration();
+        QVERIFY(std::abs(aq.stepValue() - 5.0 / 15.0) < 1e-6);
+        aq.startCalibration(Calibration::LsqMean); // mean|x| = 2, then 1: averaged 1.5
+        aq.forward(x);
+        aq.forward(x * 0.5);
+        aq.stopCalibration();
+        QVERIFY(std::abs(aq.stepValue() - 2.0 * 1.5 / std::sqrt(15.0)) < 1e-6);
+        // A step calibrated for 4 bits is not used for 6: the first batch recalibrates it.
+        aq.setBits(6);
+        QVERIFY(!aq.calibrated());
+        aq.forward(x);
+        QVERIFY(aq.calibrated());
+        QVERIFY(std::abs(aq.stepValue() - 2.0 * 2.0 / std::sqrt(63.0)) < 1e-6);
+    }
+
+    // Eval mode, float: conv -> BN equals the conv with folded weights and bias, both on the fly and after
+    // foldBatchNorm(); training mode (batch statistics) agrees too.
+    void bnFoldingKeepsFloatOutputs_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::newRow("v1") << 1;
+        QTest::newRow("v2") << 2;
+    }
+    void bnFoldingKeepsFloatOutputs()
+    {
+        QFETCH(int, version);
+        torch::manual_seed(3);
+        const Network network =
+            version == 1 ? mobileNetV1(smallOptions(0.25)) : mobileNetV2(smallOptions(0.25));
+        QuantNet net(network);
+        randomizeNet(net);
+        net.eval();
+        net.quantize = false;
+        const torch::Tensor x = torch::randn({2, 1, 28, 28});
+        torch::NoGradGuard noGrad;
+        net.foldBn = false;
+        const torch::Tensor reference = net.forward(x);
+        QVERIFY(reference.abs().max().item<double>() > 0.1);
+        net.foldBn = true;
+        QVERIFY2(maxAbsDiff(net.forward(x), reference) < 1e-5,
+                 QByteArray::number(maxAbsDiff(net.forward(x), reference)));
+        net.foldBatchNorm();
+        QVERIFY(maxAbsDiff(net.forward(x), reference) < 1e-5);
+        net.foldBn = false;
+        QVERIFY(maxAbsDiff(net.forward(x), reference) < 1e-5);
+
+        QuantNet trained(network);
+        randomizeNet(trained);
+        trained.train();
+        trained.quantize = false;
+        trained.foldBn = false;
+        const torch::Tensor batchReference = trained.forward(x);
+        trained.foldBn = true;
+        QVERIFY2(maxAbsDiff(trained.forward(x), batchReference) < 1e-4,
+                 QByteArray::number(maxAbsDiff(trained.forward(x), batchReference)));
+    }
+
+    // Layer i of the model is layer i of the cost model's list: same count, the weights' shapes and the
+    // exact weight total (the classifier's bias, which the cost model does not count, apart).
+    void mobileNetsFromLayerLists_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::addColumn<double>("width");
+        QTest::newRow("v1 x0.25") << 1 << 0.25;
+        QTest::newRow("v1 x0.5") << 1 << 0.5;
+        QTest::newRow("v2 x0.25") << 2 << 0.25;
+        QTest::newRow("v2 x0.5") << 2 << 0.5;
+    }
+    void mobileNetsFromLayerLists()
+    {
+        QFETCH(int, version);
+        QFETCH(double, width);
+        const Network network =
+            version == 1 ? mobileNetV1(smallOptions(width)) : mobileNetV2(smallOptions(width));
+        QuantNet net(network);
+        QCOMPARE(net.numLayers(), static_cast<int>(network.layers.size()));
+        int64_t weights = 0;
+        for (int i = 0; i < net.numLayers(); ++i) {
+            const Layer &layer = network.layers[static_cast<size_t>(i)];
+            const QuantLayer &q = net.layer(i);
+            QCOMPARE(q.weight.numel(), layer.weightCount());
+            QCOMPARE(q.weight.size(0), layer.outputChannels());
+            QCOMPARE(q.residualFrom(), layer.residualFrom);
+            QVERIFY(q.activation() == layer.activation);
+            weights += q.weight.numel();
+        }
+        QCOMPARE(weights, network.totalWeights());
+        QVERIFY(net.layer(net.numLayers() - 1).isFullyConnected());
+        QCOMPARE(net.layer(net.numLayers() - 1).bias.numel(), int64_t{10});
+        // Signed inputs exactly where no ReLU precedes: the image and what follows a linear bottleneck.
+        for (int i = 0; i < net.numLayers(); ++i)
+            QCOMPARE(net.layer(i).inputQuant->isUnsigned(),
+                     i > 0 && network.layers[static_cast<size_t>(i - 1)].activation != Activation::None);
+
+        const torch::Tensor x = torch::randn({3, 1, 28, 28});
+        net.eval();
+        {
+            torch::NoGradGuard noGrad;
+            const torch::Tensor y = net.forward(x);
+            QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{3, 10}));
+        }
+        // One QAT step at 4/4 bits: the output shape holds, and gradients reach the weights, the
+        // BatchNorm scales and every activation step.
+        net.train();
+        net.setBits(std::vector<std::pair<int, int>>(static_cast<size_t>(net.numLayers()), {4, 4}));
+        const torch::Tensor y = net.forward(x);
+        QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{3, 10}));
+        QVERIFY(torch::isfinite(y).all().item<bool>());
+        y.pow(2).mean().backward();
+        for (int i = 0; i < net.numLayers(); ++i) {
+            const QuantLayer &q = net.layer(i);
+            const QByteArray where = QByteArray::fromStdString(network.layers[static_cast<size_t>(i)].name);
+            QVERIFY2(q.weight.grad().defined() && q.weight.grad().abs().sum().item<double>() > 0, where);
+            QVERIFY2(q.inputQuant->step.grad().defined(), where);
+            if (!q.isFullyConnected())
+                QVERIFY2(q.bn->weight.grad().defined(), where);
+        }
+    }
+
+    // 16 and 32 bits are the float model, bit for bit.
+    void wideBitsAreIdentity()
+    {
+        torch::manual_seed(5);
+        const torch::Tensor w = torch::randn({4, 3, 3, 3});
+        const torch::Tensor x = torch::randn({2, 3, 5, 5});
+        for (int b : {16, 32}) {
+            QVERIFY(torch::equal(fakeQuantizeWeights(w, b), w));
+            for (bool isUnsigned : {false, true}) {
+                ActQuantizer aq(isUnsigned, b);
+                QVERIFY(torch::equal(aq.forward(x), x));
+            }
+        }
+        QuantNet net(mobileNetV2(smallOptions(0.25)));
+        net.eval();
+        torch::NoGradGuard noGrad;
+        const torch::Tensor in = torch::randn({2, 1, 28, 28});
+        net.quantize = false;
+        const torch::Tensor reference = net.forward(in);
+        net.quantize = true;
+        std::vector<std::pair<int, int>> bits;
+        for (int i = 0; i < net.numLayers(); ++i)
+            bits.emplace_back(i % 2 ? 16 : 32, i % 3 ? 32 : 16);
+        net.setBits(bits);
+        QVERIFY(torch::equal(net.forward(in), reference));
+        net.setBits(std::vector<std::pair<int, int>>(static_cast<size_t>(net.numLayers()), {8, 8}));
+        QVERIFY(!torch::equal(net.forward(in), reference));
+    }
+
+    void badBitWidths()
+    {
+        QuantNet net(mobileNetV1(smallOptions(0.25)));
+        const size_t n = static_cast<size_t>(net.numLayers());
+        const auto before = net.bits();
+        for (int bad : {1, 9, 0, 12, 64}) {
+            std::vector<std::pair<int, int>> bits(n, {8, 8});
+            bits[3].first = bad;
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, net.setBits(bits));
+            bits[3] = {8, bad};
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument, net.setBits(bits));
+        }
+        QVERIFY(net.bits() == before); // a rejected configuration changes nothing
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 net.setBits(std::vector<std::pair<int, int>>(n - 1, {8, 8})));
+        try {
+            std::vector<std::pair<int, int>> bits(n, {8, 8});
+            bits[3].second = 9;
+            net.setBits(bits);
+            QFAIL("expected an exception");
+        } catch (const std::invalid_argument &e) {
+            const QString msg = QString::fromStdString(e.what());
+            QVERIFY2(msg.contains("layer 3") && msg.contains("activation bits") && msg.contains("9"),
+                     e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fakeQuantizeWeights(torch::ones({2, 2}), 1));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ActQuantizer(true, 9));
+        // An input with the wrong channel count is named, not a crash inside torch.
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, net.forward(torch::zeros({1, 3, 28, 28})));
+    }
+
+    void layerListsThatDoNotChain()
+    {
+        Network net = mobileNetV1(smallOptions(0.25));
+        net.layers[2].shape.bound(Dim::C) += 1; // pw1 no longer takes dw1's outputs
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{net});
+        Network v2 = mobileNetV2(smallOptions(0.25));
+        v2.layers[5].residualFrom = 0; // the image's channels cannot be added to 16 outputs
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{v2});
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{Network{}});
+    }
+};
+
+QTEST_APPLESS_MAIN(TestQatModel)
+#include "test_qat_model.moc"
