@@ -34,19 +34,6 @@ int lineOf(const YAML::Mark &m)
     return m.is_null() || m.line < 0 ? 0 : m.line + 1;
 }
 
-std::string describeValue(const YAML::Node &n)
-{
-    switch (n.Type()) {
-    case YAML::NodeType::Scalar:
-        return n.Scalar().empty() ? std::string("an empty string") : n.Scalar();
-    case YAML::NodeType::Sequence:
-        return "a list";
-    case YAML::NodeType::Map:
-        return "a mapping";
-    default:
-        return "nothing";
-    }
-}
 
 std::string joined(const std::vector<std::string> &words)
 {
@@ -117,7 +104,7 @@ Fields Reader::fields(const YAML::Node &map, const std::string &label) const
     f.node = map;
     for (auto it = map.begin(); it != map.end(); ++it) {
         if (!it->first.IsScalar())
-            fail(it->first, label + ": keys must be plain names, got " + describeValue(it->first));
+            fail(it->first, label + ": keys must be plain names, got " + yamlutil::describe(it->first));
         const std::string key = it->first.Scalar();
         if (f.find(key))
             fail(it->first, label + ": key '" + key + "' appears twice");
@@ -153,7 +140,7 @@ int64_t Reader::integer(const YAML::Node &value, const std::string &key, const s
     const char *expected = min > 0 ? "a positive integer" : "a non-negative integer";
     const std::string prefix = label + ": '" + key + "' must be ";
     if (!value.IsScalar() || value.Scalar().empty())
-        fail(value, prefix + expected + ", got " + describeValue(value));
+        fail(value, prefix + expected + ", got " + yamlutil::describe(value));
     const std::string &text = value.Scalar();
     errno = 0;
     char *end = nullptr;
@@ -248,7 +235,7 @@ Layer Reader::raw(const Fields &f, const std::string &label, const std::string &
     const YAML::Node &shapeNode = require(f, "shape", label);
     if (!shapeNode.IsMap())
         fail(shapeNode, label + ": 'shape' must be a mapping of N, G, C, M, R, S, P, Q, got " +
-                            describeValue(shapeNode));
+                            yamlutil::describe(shapeNode));
     Layer layer;
     layer.name = name;
     ProblemShape &s = layer.shape;
@@ -314,18 +301,18 @@ Layer Reader::layer(const YAML::Node &node, size_t index) const
     std::string label = "layer " + std::to_string(index + 1);
     if (!node.IsMap())
         fail(node, label + ": expected a mapping such as {name: conv1, type: conv, ...}, got " +
-                       describeValue(node));
+                       yamlutil::describe(node));
     const Fields f = fields(node, label);
     const YAML::Node &nameNode = require(f, "name", label);
     if (!nameNode.IsScalar() || nameNode.Scalar().empty())
-        fail(nameNode, label + ": 'name' must be a non-empty string, got " + describeValue(nameNode));
+        fail(nameNode, label + ": 'name' must be a non-empty string, got " + yamlutil::describe(nameNode));
     const std::string name = nameNode.Scalar();
     label = "layer '" + name + "'";
 
     LayerKind kind = LayerKind::Conv;
     const Fields::Entry *type = f.find("type");
     if (type && (!type->value.IsScalar() || !layerKindFromName(type->value.Scalar(), kind)))
-        fail(type->value, label + ": unknown type '" + describeValue(type->value) +
+        fail(type->value, label + ": unknown type '" + yamlutil::describe(type->value) +
                               "' (expected conv, depthwise, pointwise or fc)");
 
     Layer result;
@@ -352,7 +339,7 @@ Network Reader::network(const YAML::Node &root) const
     if (!root.IsDefined() || root.IsNull())
         throw InputError(source_, 0, "the network file is empty; expected keys 'network' and 'layers'");
     if (!root.IsMap())
-        fail(root, "expected a mapping with keys 'network' and 'layers', got " + describeValue(root));
+        fail(root, "expected a mapping with keys 'network' and 'layers', got " + yamlutil::describe(root));
     const Fields top = fields(root, "network file");
     allowOnly(top, {"network", "layers"}, "network file", "a network");
 
@@ -364,12 +351,12 @@ Network Reader::network(const YAML::Node &root) const
         else if (n->value.IsScalar())
             net.name = n->value.Scalar();
         else
-            fail(n->value, "'network' must be the network's name, got " + describeValue(n->value));
+            fail(n->value, "'network' must be the network's name, got " + yamlutil::describe(n->value));
     }
     const YAML::Node &layers = require(top, "layers", "network file");
     if (!layers.IsSequence() || layers.size() == 0)
         fail(layers, "'layers' must be a non-empty list of layers, got " +
-                         (layers.IsSequence() ? std::string("an empty list") : describeValue(layers)));
+                         (layers.IsSequence() ? std::string("an empty list") : yamlutil::describe(layers)));
 
     std::map<std::string, int> firstLine;
     for (size_t i = 0; i < layers.size(); ++i) {
