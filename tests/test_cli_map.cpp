@@ -314,9 +314,9 @@ private Q_SLOTS:
         QCOMPARE(again["weight_memory_bytes"].toInteger(), qint64(4209088));
     }
 
-    // --out DIR: every layer's best mapping in Bitloop form; layers without groups also as a Timeloop map and
-    // problem (Timeloop's CNN-Layer has no G, so depthwise layers get neither). Re-evaluating an export gives
-    // exactly the energy map-network reported.
+    // --out DIR: every layer's best mapping in Bitloop form, and the layer as a Timeloop problem and map; a
+    // depthwise layer's problem in the Grouped-CNN-Layer shape (Timeloop's stock CNN-Layer has no G) and its
+    // map with G factors. Re-evaluating an export gives exactly the energy map-network reported.
     void exportedMappingsReevaluate()
     {
         QTemporaryDir cache, out;
@@ -332,28 +332,44 @@ private Q_SLOTS:
         for (int i = 1; i <= kMobileNetV1Layers; ++i) {
             const QString base =
                 QString("layer%1_%2").arg(i, 2, 10, QChar('0')).arg(layers[i - 1]["name"].toString());
-            expected << base + ".yaml";
-            if (!isDepthwise(i))
-                expected << base + ".map.yaml" << base + ".prob.yaml";
+            expected << base + ".yaml" << base + ".map.yaml" << base + ".prob.yaml";
         }
-        QCOMPARE(expected.size(), 28 + 2 * 15);
+        QCOMPARE(expected.size(), 3 * kMobileNetV1Layers);
         QStringList written = QDir(outDir).entryList(QDir::Files);
         written.sort();
         expected.sort();
         QCOMPARE(written, expected);
 
-        const QJsonObject pw1 = layers[2].toObject();
-        QCOMPARE(pw1["name"].toString(), QString("pw1"));
-        CliRun timeloop, bitloop;
-        RUN_CLI(timeloop, {"evaluate", "--arch", "eyeriss16", "--problem", outDir + "/layer03_pw1.prob.yaml",
-                           "--mapping", outDir + "/layer03_pw1.map.yaml", "--json"});
-        QCOMPARE(timeloop.status, 0);
-        const QJsonObject t = timeloop.json();
-        QVERIFY2(t["valid"].toBool(), timeloop.out.constData());
-        QCOMPARE(t["bits"].toObject(), pw1["bits"].toObject()); // the problem file carries the bit-widths
-        QCOMPARE(t["energy_pj"].toDouble(), pw1["energy_pj"].toDouble());
-        QCOMPARE(t["cycles"].toInteger(), pw1["cycles"].toInteger());
+        // Layer 2 (depthwise dw1) and layer 3 (pointwise pw1) from their Timeloop files.
+        for (int layer : {2, 3}) {
+            const QJsonObject reported = layers[layer - 1].toObject();
+            const QString base =
+                outDir +
+                QString("/layer%1_%2").arg(layer, 2, 10, QChar('0')).arg(reported["name"].toString());
+            QCOMPARE(reported["name"].toString(), QString(layer == 2 ? "dw1" : "pw1"));
+            QCOMPARE(isDepthwise(layer), layer == 2);
+            QFile problem(base + ".prob.yaml"), map(base + ".map.yaml");
+            QVERIFY(problem.open(QIODevice::ReadOnly) && map.open(QIODevice::ReadOnly));
+            const QByteArray problemText = problem.readAll(), mapText = map.readAll();
+            QCOMPARE(problemText.contains("name: Grouped-CNN-Layer\n"), isDepthwise(layer));
+            QCOMPARE(problemText.contains("name: CNN-Layer\n"), !isDepthwise(layer));
+            QCOMPARE(problemText.contains("    G: 32\n"), isDepthwise(layer));
+            QCOMPARE(mapText.contains(" G="), isDepthwise(layer));
 
+            CliRun timeloop;
+            RUN_CLI(timeloop, {"evaluate", "--arch", "eyeriss16", "--problem", base + ".prob.yaml",
+                               "--mapping", base + ".map.yaml", "--json"});
+            QVERIFY2(timeloop.status == 0, qPrintable(timeloop.summary()));
+            const QJsonObject t = timeloop.json();
+            QVERIFY2(t["valid"].toBool(), timeloop.out.constData());
+            QCOMPARE(t["bits"].toObject(), reported["bits"].toObject()); // the problem carries the widths
+            QCOMPARE(t["macs"].toInteger(), reported["macs"].toInteger());
+            QCOMPARE(t["energy_pj"].toDouble(), reported["energy_pj"].toDouble());
+            QCOMPARE(t["cycles"].toInteger(), reported["cycles"].toInteger());
+        }
+        const QJsonObject pw1 = layers[2].toObject();
+
+        CliRun bitloop;
         RUN_CLI(bitloop, QStringList{"evaluate", "--arch", "eyeriss16", "--network", "mobilenet_v1",
                                      "--layer", "3", "--mapping", outDir + "/layer03_pw1.yaml", "--json"} +
                              bits(8, 8));

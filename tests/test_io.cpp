@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -374,10 +375,41 @@ private Q_SLOTS:
         QVERIFY2(diff.empty(), (diff + "\n" + text).c_str());
         QVERIFY(text.find("factors: C=8 M=2 R=1 S=1 N=1 P=1 Q=1, permutation: MCRSNPQ, split: 2") !=
                 std::string::npos);
+        QVERIFY2(text.find(" G=") == std::string::npos && text.find("G,") == std::string::npos &&
+                     text.find("G}") == std::string::npos,
+                 text.c_str()); // no G factor: stock CNN-Layer
 
+        // G factors (a Grouped-CNN-Layer problem): every directive names G, and the mapping reads back. The
+        // Timeloop file's 7-dim permutations gain G where the writer puts it: temporal last, spatial after
+        // the X and Y loops.
         Mapping grouped = m;
-        grouped.levels[0].temporal[idx(Dim::G)] = 2;
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, mappingToTimeloopYaml(a, grouped));
+        LevelMapping &dram = grouped.levels[a.levelIndex("DRAM")];
+        LevelMapping &glb = grouped.levels[a.levelIndex("GlobalBuffer")];
+        dram.temporal[idx(Dim::G)] = 4;
+        glb.temporal[idx(Dim::G)] = 2;
+        glb.spatialX[idx(Dim::M)] = 1;
+        glb.spatialX[idx(Dim::G)] = 2;
+        for (LevelMapping &lm : grouped.levels) {
+            if (!lm.order.empty())
+                lm.order.push_back(Dim::G);
+            if (!lm.spatialOrder.empty())
+                lm.spatialOrder.push_back(Dim::G);
+        }
+        glb.spatialOrder = perm("CGMRSNPQ");
+        const std::string groupedText = mappingToTimeloopYaml(a, grouped);
+        const Mapping groupedBack = parseTimeloopMapping(YAML::Load(groupedText), "grouped.yaml", a);
+        const std::string groupedDiff = mappingDifference(grouped, groupedBack);
+        QVERIFY2(groupedDiff.empty(), (groupedDiff + "\n" + groupedText).c_str());
+        QVERIFY2(groupedText.find("factors: C=1 M=1 R=1 S=1 N=1 P=2 Q=14 G=4, permutation: QPCMRSNG}") !=
+                     std::string::npos,
+                 groupedText.c_str());
+        QVERIFY2(
+            groupedText.find("factors: C=8 M=1 R=1 S=1 N=1 P=1 Q=1 G=2, permutation: CGMRSNPQ, split: 2") !=
+                std::string::npos,
+            groupedText.c_str());
+        QCOMPARE(groupedBack.product(Dim::G), int64_t(16));
+        // Bitloop's form says the same.
+        QCOMPARE(mappingToYaml(a, groupedBack), mappingToYaml(a, grouped));
     }
 
     void bitloopMappingRoundTrip()
@@ -463,7 +495,115 @@ private Q_SLOTS:
         QCOMPARE(dw.shape.bound(Dim::M), int64_t(1));
         QCOMPARE(dw.shape.bound(Dim::P), int64_t(112));
         QCOMPARE(dw.bits->bits, (std::array<int, 3>{4, 8, 8}));
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, problemToTimeloopYaml(dw.shape));
+    }
+
+    // MobileNetV1 layer 2 as itself (depthwise: G = 32, C = M = 1, 3x3 at 112x112) through Timeloop's form:
+    // the Grouped-CNN-Layer shape spelled out, G in the instance, and back to the same shape and widths.
+    void groupedProblemRoundTrip()
+    {
+        const ProblemFile dw = loadProblem(data("layer-dw.yaml"));
+        QCOMPARE(dw.shape.bound(Dim::G), int64_t(32));
+        const std::string text = problemToTimeloopYaml(dw.shape, dw.bits);
+        for (const char *line :
+             {"    name: Grouped-CNN-Layer\n", "    dimensions: [ C, M, R, S, N, P, Q, G ]\n",
+              "          - [ [G] ]\n          - [ [C] ]\n          - [ [M] ]\n",
+              "          - [ [N] ]\n          - [ [G] ]\n          - [ [C] ]\n"
+              "          - [ [R, Wdilation], [P, Wstride] ]\n",
+              "          - [ [N] ]\n          - [ [G] ]\n          - [ [M] ]\n"
+              "          - [ [Q] ]\n          - [ [P] ]\n        read-write: True\n",
+              "    G: 32\n", "    bitwidths: {Inputs: 8, Weights: 4, Outputs: 8}\n"})
+            QVERIFY2(text.find(line) != std::string::npos, (std::string(line) + "\nnot in\n" + text).c_str());
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string path = dir.path().toStdString() + "/dw1.prob.yaml";
+        {
+            std::ofstream f(path);
+            f << text;
+        }
+        const ProblemFile back = loadProblem(path);
+        ProblemShape unpadded = dw.shape; // Timeloop's form leaves padding out
+        unpadded.wpad = unpadded.hpad = 0;
+        QVERIFY(back.shape == unpadded);
+        QCOMPARE(back.shape.bound(Dim::G), int64_t(32));
+        QCOMPARE(back.shape.bound(Dim::C), int64_t(1));
+        QCOMPARE(back.shape.bound(Dim::M), int64_t(1));
+        QCOMPARE(back.shape.bound(Dim::R), int64_t(3));
+        QCOMPARE(back.shape.bound(Dim::P), int64_t(112));
+        QCOMPARE(back.bits->bits, dw.bits->bits);
+        QCOMPARE(QString::fromStdString(back.name), QString("dw1.prob"));
+        QCOMPARE(problemToTimeloopYaml(back.shape, back.bits), text);
+
+        // G = 1 stays the stock CNN-Layer, whose text names no G.
+        ProblemShape dense = dw.shape;
+        dense.bound(Dim::G) = 1;
+        const std::string stock = problemToTimeloopYaml(dense);
+        QVERIFY2(stock.find("name: CNN-Layer\n") != std::string::npos, stock.c_str());
+        QVERIFY2(stock.find('G') == std::string::npos, stock.c_str());
+    }
+
+    // The reader takes the two shapes as they are: Grouped-CNN-Layer with other projections or dims, G in a
+    // CNN-Layer instance, or any other shape, is an error at the offending line.
+    void badGroupedProblems_data()
+    {
+        QTest::addColumn<bool>("dense");   // edit the stock CNN-Layer form of the layer with G = 1 instead
+        QTest::addColumn<QString>("from"); // replaced in the written problem ...
+        QTest::addColumn<QString>("to");   // ... by this
+        QTest::addColumn<QString>("at");   // the error's line is where this first occurs; empty: the edit's
+        QTest::addColumn<QString>("needle");
+
+        QTest::newRow("other shape") << false << "name: Grouped-CNN-Layer"
+                                     << "name: Depthwise-CNN-Layer"
+                                     << ""
+                                     << "shape 'Depthwise-CNN-Layer' is not supported";
+        QTest::newRow("dimension missing") << false << "[ C, M, R, S, N, P, Q, G ]"
+                                           << "[ C, M, R, S, N, P, Q ]"
+                                           << ""
+                                           << "Grouped-CNN-Layer has the dimensions C, M, R, S, N, P, Q, G";
+        QTest::newRow("unknown dimension") << false << "[ C, M, R, S, N, P, Q, G ]"
+                                           << "[ C, M, R, S, N, P, Q, K ]"
+                                           << ""
+                                           << "dimension 'K'";
+        QTest::newRow("Inputs without G")
+            << false << "- [ [N] ]\n          - [ [G] ]\n          - [ [C] ]\n          - [ [R"
+            << "- [ [N] ]\n          - [ [C] ]\n          - [ [R"
+            << ""
+            << "data space 'Inputs': the projection is not Grouped-CNN-Layer's";
+        QTest::newRow("Outputs not read-write") << false << "read-write: True"
+                                                << "read-write: False"
+                                                << ""
+                                                << "Outputs is read-write";
+        QTest::newRow("G in CNN-Layer") << true << "  instance:\n"
+                                        << "  instance:\n    G: 32\n"
+                                        << "    G: 32"
+                                        << "'G' needs the shape Grouped-CNN-Layer";
+    }
+    void badGroupedProblems()
+    {
+        QFETCH(bool, dense);
+        QFETCH(QString, from);
+        QFETCH(QString, to);
+        QFETCH(QString, at);
+        QFETCH(QString, needle);
+        ProblemFile dw = loadProblem(data("layer-dw.yaml"));
+        if (dense)
+            dw.shape.bound(Dim::G) = 1;
+        std::string text = problemToTimeloopYaml(dw.shape, dw.bits);
+        size_t pos = text.find(from.toStdString());
+        QVERIFY2(pos != std::string::npos, qPrintable(from));
+        text.replace(pos, from.toStdString().size(), to.toStdString());
+        if (!at.isEmpty())
+            pos = text.find(at.toStdString());
+        QVERIFY(pos != std::string::npos);
+        const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string path = dir.path().toStdString() + "/bad.prob.yaml";
+        {
+            std::ofstream f(path);
+            f << text;
+        }
+        expectInputError([&] { loadProblem(path); }, path, line, needle.toStdString());
     }
 
     void warnings()

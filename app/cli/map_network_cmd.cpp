@@ -1,5 +1,5 @@
 // bitloop-cli map-network: every layer of a network under its best mapping, one table, network totals,
-// and each layer's mapping exported as Bitloop YAML and as a Timeloop map.yaml.
+// and each layer exported as a Bitloop mapping and as a Timeloop map.yaml and prob.yaml.
 #include "commands.h"
 #include "inputs.h"
 #include "mapper_options.h"
@@ -97,14 +97,12 @@ int runMapNetwork(const std::vector<std::string> &argv)
                 continue;
             const std::string base = (std::filesystem::path(*out) / exportName(i, net.layers[i])).string();
             yamlutil::writeFileAtomically(base + ".yaml", mappingToYaml(arch, nm.layers[i].mapping));
-            // Timeloop's CNN-Layer has no group dimension: depthwise layers are exported in Bitloop form
-            // only.
-            if (net.layers[i].shape.bound(Dim::G) == 1) {
-                yamlutil::writeFileAtomically(base + ".map.yaml",
-                                              mappingToTimeloopYaml(arch, nm.layers[i].mapping));
-                yamlutil::writeFileAtomically(base + ".prob.yaml",
-                                              problemToTimeloopYaml(net.layers[i].shape, bits[i]));
-            }
+            // Grouped and depthwise layers go out in the Grouped-CNN-Layer shape, a custom Timeloop shape
+            // with a G dimension (Timeloop's stock CNN-Layer has none), their mappings with G factors.
+            yamlutil::writeFileAtomically(base + ".map.yaml",
+                                          mappingToTimeloopYaml(arch, nm.layers[i].mapping));
+            yamlutil::writeFileAtomically(base + ".prob.yaml",
+                                          problemToTimeloopYaml(net.layers[i].shape, bits[i]));
         }
     }
 

@@ -89,12 +89,13 @@ std::string tensorsText(const std::array<bool, kNumTensors> &keep, bool kept)
     return "[" + s + "]";
 }
 
-// `preferred` first, then every other dim in `fallback` order, without G.
-std::vector<Dim> fullOrder(const std::vector<Dim> &preferred, const std::array<Dim, kNumDims> &fallback)
+// `preferred` first, then every other dim in `fallback` order; G only when `withG`.
+std::vector<Dim> fullOrder(const std::vector<Dim> &preferred, const std::array<Dim, kNumDims> &fallback,
+                           bool withG)
 {
     std::vector<Dim> out;
     auto add = [&](Dim d) {
-        if (d != Dim::G && std::find(out.begin(), out.end(), d) == out.end())
+        if ((withG || d != Dim::G) && std::find(out.begin(), out.end(), d) == out.end())
             out.push_back(d);
     };
     for (Dim d : preferred)
@@ -306,17 +307,14 @@ void saveMapping(const std::string &path, const Architecture &arch, const Mappin
 std::string mappingToTimeloopYaml(const Architecture &arch, const Mapping &mapping)
 {
     checkLevelCount(arch, mapping);
-    for (int i = 0; i < arch.numLevels(); ++i) {
-        const LevelMapping &lm = mapping.levels[i];
-        if (lm.temporal[idx(Dim::G)] != 1 || lm.spatial(Dim::G) != 1)
-            throw std::invalid_argument(
-                "level '" + arch.levels[i].name +
-                "' has a G factor other than 1; Timeloop's CNN-Layer has no G dimension");
-    }
-    const std::vector<Dim> cnnDims = fullOrder({}, kTimeloopOrder);
+    // G appears only where it has a factor other than 1, so mappings of CNN-Layer problems stay stock.
+    bool grouped = false;
+    for (const LevelMapping &lm : mapping.levels)
+        grouped = grouped || lm.temporal[idx(Dim::G)] != 1 || lm.spatial(Dim::G) != 1;
+    const std::vector<Dim> problemDims = fullOrder({}, kTimeloopOrder, grouped);
     auto factorText = [&](auto factorOf) {
         std::string s;
-        for (Dim d : cnnDims)
+        for (Dim d : problemDims)
             s += std::string(s.empty() ? "" : " ") + dimLetter(d) + "=" + std::to_string(factorOf(d));
         return s;
     };
@@ -328,10 +326,10 @@ std::string mappingToTimeloopYaml(const Architecture &arch, const Mapping &mappi
         const std::string target = scalar(arch.levels[i].name);
         os << "  - {target: " << target
            << ", type: temporal, factors: " << factorText([&](Dim d) { return lm.temporal[idx(d)]; })
-           << ", permutation: " << letters(fullOrder(lm.order, kAllDims)) << "}\n";
+           << ", permutation: " << letters(fullOrder(lm.order, kAllDims, grouped)) << "}\n";
         if (arch.fanout(i) > 1) {
             std::vector<Dim> x, y, rest;
-            for (Dim d : fullOrder(lm.spatialOrder, kAllDims)) {
+            for (Dim d : fullOrder(lm.spatialOrder, kAllDims, grouped)) {
                 const int64_t fx = lm.spatialX[idx(d)], fy = lm.spatialY[idx(d)];
                 if (fx > 1 && fy > 1)
                     throw std::invalid_argument(

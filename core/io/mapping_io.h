@@ -32,10 +32,11 @@ LevelMapping defaultLevelMapping(const Architecture &arch, int level);
 // Bitloop's form; parseBitloopMapping(mappingToYaml(a, m)) == m.
 std::string mappingToYaml(const Architecture &arch, const Mapping &mapping);
 void saveMapping(const std::string &path, const Architecture &arch, const Mapping &mapping);
-// Timeloop's form: levels outermost first, factors of all seven CNN-Layer dims (C M R S N P Q), full
+// Timeloop's form: levels outermost first, factors of all seven CNN-Layer dims (C M R S N P Q), and of G
+// too when some G factor is not 1 (for problems in the Grouped-CNN-Layer shape, io/problem_io.h), full
 // permutations innermost first, a split for each level with a fan-out, keep and bypass lists for every
-// level. Throws std::invalid_argument where Timeloop cannot express the mapping: a G factor other than 1
-// (CNN-Layer has no G), or one dim split over both X and Y at one level.
+// level. Throws std::invalid_argument where Timeloop cannot express the mapping: one dim split over both X
+// and Y at one level.
 std::string mappingToTimeloopYaml(const Architecture &arch, const Mapping &mapping);
 
 } // namespace bitloop

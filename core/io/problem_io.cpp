@@ -18,7 +18,136 @@ namespace
 {
 
 const char *const kCnnDims = "CMRSNPQ"; // CNN-Layer's dimensions, in Timeloop's order
+const char *const kCnnLayer = "CNN-Layer";
+// CNN-Layer with Bitloop's group dimension G as an eighth dimension that every tensor is indexed by:
+// Weights[G,C,M,R,S], Inputs[N,G,C,H,W], Outputs[N,G,M,Q,P]. Timeloop has no such stock shape, but takes
+// any shape spelled out in the problem file, and mappings whose factors name its dimensions.
+const char *const kGroupedCnnLayer = "Grouped-CNN-Layer";
 const std::vector<std::string> kCoefficients = {"Wstride", "Hstride", "Wdilation", "Hdilation"};
+
+// A projection row: a sum of terms, each a dimension with an optional coefficient ({"R", "Wdilation"}).
+using ProjectionTerm = std::vector<std::string>;
+using ProjectionRow = std::vector<ProjectionTerm>;
+
+struct DataSpaceSpec {
+    std::string name;
+    std::vector<ProjectionRow> projection;
+    bool readWrite;
+};
+
+// The data spaces of CNN-Layer, or of Grouped-CNN-Layer (G after N in Inputs and Outputs, first in Weights).
+std::vector<DataSpaceSpec> dataSpaces(bool grouped)
+{
+    auto plain = [](const char *dim) { return ProjectionRow{ProjectionTerm{dim}}; };
+    const ProjectionRow w = {{"R", "Wdilation"}, {"P", "Wstride"}};
+    const ProjectionRow h = {{"S", "Hdilation"}, {"Q", "Hstride"}};
+    std::vector<DataSpaceSpec> spaces = {
+        {"Weights", {plain("C"), plain("M"), plain("R"), plain("S")}, false},
+        {"Inputs", {plain("N"), plain("C"), w, h}, false},
+        {"Outputs", {plain("N"), plain("M"), plain("Q"), plain("P")}, true},
+    };
+    if (grouped) {
+        spaces[0].projection.insert(spaces[0].projection.begin(), plain("G"));
+        for (size_t i : {1, 2})
+            spaces[i].projection.insert(spaces[i].projection.begin() + 1, plain("G"));
+    }
+    return spaces;
+}
+
+std::string rowText(const ProjectionRow &row)
+{
+    std::string s = "[ ";
+    for (size_t t = 0; t < row.size(); ++t)
+        s += std::string(t ? ", " : "") + "[" + joinWords(row[t]) + "]";
+    return s + " ]";
+}
+
+// The dimension letters of a shape, in Timeloop's order.
+std::string shapeDims(bool grouped)
+{
+    return std::string(kCnnDims) + (grouped ? "G" : "");
+}
+
+std::string letterList(const std::string &letters)
+{
+    std::vector<std::string> words;
+    for (char c : letters)
+        words.push_back(std::string(1, c));
+    return joinWords(words);
+}
+
+// A file's `dimensions` and `data-spaces`, where given, must be those of the named shape: Bitloop reads
+// the loop bounds by name and cannot follow other projections.
+void checkShapeBody(const Where &sw, const YAML::Node &shape, const std::string &name, bool grouped)
+{
+    const std::string dims = shapeDims(grouped);
+    if (has(shape, "dimensions")) {
+        std::string seen;
+        for (const YAML::Node &d : toList(sw, shape["dimensions"], "dimensions")) {
+            const std::string letter = toString(sw, d, "dimensions");
+            if (letter.size() != 1 || dims.find(letter) == std::string::npos ||
+                seen.find(letter) != std::string::npos)
+                fail(sw, d,
+                     "dimension '" + letter + "' is unknown or repeated (" + name + " has " +
+                         letterList(dims) + ")");
+            seen += letter;
+        }
+        if (seen.size() != dims.size())
+            fail(sw, shape["dimensions"],
+                 name + " has the dimensions " + letterList(dims) + "; this lists " + letterList(seen));
+    }
+    if (has(shape, "data-spaces") && has(shape, "data_spaces"))
+        fail(sw, shape["data_spaces"], "give either 'data-spaces' or 'data_spaces', not both");
+    const char *key = has(shape, "data-spaces") ? "data-spaces" : "data_spaces";
+    if (!has(shape, key))
+        return;
+    const std::vector<DataSpaceSpec> expected = dataSpaces(grouped);
+    std::vector<bool> found(expected.size(), false);
+    const std::vector<YAML::Node> spaces = toList(sw, shape[key], key);
+    for (const YAML::Node &space : spaces) {
+        expectMap(sw, space, "a data space {name, projection}");
+        checkKeys(sw, space, {"name", "projection", "read-write", "read_write"});
+        const std::string spaceName = requireString(sw, space, "name");
+        size_t i = 0;
+        while (i < expected.size() && expected[i].name != spaceName)
+            ++i;
+        if (i == expected.size())
+            fail(sw, space["name"],
+                 "unknown data space '" + spaceName + "' (" + name + " has Weights, Inputs and Outputs)");
+        if (found[i])
+            fail(sw, space["name"], "data space '" + spaceName + "' is given twice");
+        found[i] = true;
+        const Where dw = sw.in("data space '" + spaceName + "'");
+        const DataSpaceSpec &e = expected[i];
+        std::vector<ProjectionRow> rows;
+        const YAML::Node projection = require(dw, space, "projection", "a list of projection rows");
+        for (const YAML::Node &row : toList(dw, projection, "projection")) {
+            ProjectionRow r;
+            for (const YAML::Node &term : toList(dw, row, "projection")) {
+                ProjectionTerm t;
+                for (const YAML::Node &item : toList(dw, term, "projection"))
+                    t.push_back(toString(dw, item, "projection"));
+                r.push_back(t);
+            }
+            rows.push_back(r);
+        }
+        if (rows != e.projection) {
+            std::string want;
+            for (const ProjectionRow &r : e.projection)
+                want += (want.empty() ? "" : ", ") + rowText(r);
+            fail(dw, projection, "the projection is not " + name + "'s; expected " + want);
+        }
+        const char *rwKey = has(space, "read_write") ? "read_write" : "read-write";
+        const bool readWrite = optionalBool(dw, space, rwKey).value_or(false);
+        if (readWrite != e.readWrite)
+            fail(dw, has(space, rwKey) ? space[rwKey] : space,
+                 std::string("in ") + name + ", " + spaceName + (e.readWrite ? " is" : " is not") +
+                     " read-write");
+    }
+    for (size_t i = 0; i < expected.size(); ++i)
+        if (!found[i])
+            fail(sw, shape[key], name + " needs the data space '" + expected[i].name + "'");
+}
 
 int &coefficient(ProblemShape &s, const std::string &name)
 {
@@ -146,14 +275,20 @@ ProblemFile parseTimeloopProblem(const YAML::Node &root, const std::string &file
 
     std::map<std::string, int64_t> defaults = {
         {"Wstride", 1}, {"Hstride", 1}, {"Wdilation", 1}, {"Hdilation", 1}};
+    bool grouped = false;
     if (has(problem, "shape")) {
         const YAML::Node shape = problem["shape"];
         const Where sw = pw.in("'shape'");
-        expectMap(sw, shape, "the problem shape (CNN-Layer)");
+        expectMap(sw, shape,
+                  std::string("the problem shape (") + kCnnLayer + " or " + kGroupedCnnLayer + ")");
         checkKeys(sw, shape, {"name", "dimensions", "coefficients", "data-spaces", "data_spaces"});
         const std::string name = requireString(sw, shape, "name");
-        if (name != "CNN-Layer")
-            fail(sw, shape["name"], "shape '" + name + "' is not supported; only Timeloop's CNN-Layer is");
+        if (name != kCnnLayer && name != kGroupedCnnLayer)
+            fail(sw, shape["name"],
+                 "shape '" + name + "' is not supported; only Timeloop's " + kCnnLayer + " and Bitloop's " +
+                     kGroupedCnnLayer + " are");
+        grouped = name == kGroupedCnnLayer;
+        checkShapeBody(sw, shape, name, grouped);
         if (has(shape, "coefficients")) {
             for (const YAML::Node &c : toList(sw, shape["coefficients"], "coefficients")) {
                 expectMap(sw, c, "a coefficient {name, default}");
@@ -161,7 +296,7 @@ ProblemFile parseTimeloopProblem(const YAML::Node &root, const std::string &file
                 const std::string cname = requireString(sw, c, "name");
                 if (!defaults.count(cname))
                     fail(sw, c["name"],
-                         "unknown coefficient '" + cname + "' (CNN-Layer has " + joinWords(kCoefficients) +
+                         "unknown coefficient '" + cname + "' (" + name + " has " + joinWords(kCoefficients) +
                              ")");
                 defaults[cname] =
                     optionalInt(sw.in("coefficient '" + cname + "'"), c, "default", Sign::Positive)
@@ -173,17 +308,22 @@ ProblemFile parseTimeloopProblem(const YAML::Node &root, const std::string &file
         require(pw, problem, "instance", "the layer's bounds: {C, M, R, S, N, P, Q, ...}");
     const Where iw = pw.in("'instance'");
     expectMap(iw, instance, "the layer's bounds: {C, M, R, S, N, P, Q, ...}");
+    const std::string dims = shapeDims(grouped); // G only in Grouped-CNN-Layer; else it stays 1
     std::vector<std::string> known;
-    for (const char *d = kCnnDims; *d; ++d)
-        known.push_back(std::string(1, *d));
+    for (char c : dims)
+        known.push_back(std::string(1, c));
     known.insert(known.end(), kCoefficients.begin(), kCoefficients.end());
     known.push_back("bitwidths");
     known.push_back("commonBitwidth");
+    if (!grouped && has(instance, "G"))
+        fail(iw, instance["G"],
+             std::string("'G' needs the shape ") + kGroupedCnnLayer + "; " + kCnnLayer +
+                 " has no group dimension");
     checkKeys(iw, instance, known);
-    for (const char *c = kCnnDims; *c; ++c) {
+    for (char c : dims) {
         Dim d;
-        dimFromLetter(*c, d);
-        p.shape.bound(d) = optionalInt(iw, instance, std::string(1, *c), Sign::Positive).value_or(1);
+        dimFromLetter(c, d);
+        p.shape.bound(d) = optionalInt(iw, instance, std::string(1, c), Sign::Positive).value_or(1);
     }
     for (const std::string &c : kCoefficients)
         coefficient(p.shape, c) =
@@ -209,42 +349,29 @@ ProblemFile loadProblem(const std::string &path)
 
 std::string problemToTimeloopYaml(const ProblemShape &shape, const std::optional<BitWidths> &bits)
 {
-    if (shape.bound(Dim::G) != 1)
-        throw std::invalid_argument("Timeloop's CNN-Layer has no G dimension; this layer has G = " +
-                                    std::to_string(shape.bound(Dim::G)));
+    const bool grouped = shape.bound(Dim::G) != 1;
+    const std::string dims = shapeDims(grouped);
     std::ostringstream os;
     os << "problem:\n"
           "  shape:\n"
-          "    name: CNN-Layer\n"
-          "    dimensions: [ C, M, R, S, N, P, Q ]\n"
-          "    coefficients:\n";
+          "    name: "
+       << (grouped ? kGroupedCnnLayer : kCnnLayer) << "\n    dimensions: [ " << letterList(dims)
+       << " ]\n    coefficients:\n";
     for (const std::string &c : kCoefficients)
         os << "      - name: " << c << "\n        default: 1\n";
-    os << "    data-spaces:\n"
-          "      - name: Weights\n"
-          "        projection:\n"
-          "          - [ [C] ]\n"
-          "          - [ [M] ]\n"
-          "          - [ [R] ]\n"
-          "          - [ [S] ]\n"
-          "      - name: Inputs\n"
-          "        projection:\n"
-          "          - [ [N] ]\n"
-          "          - [ [C] ]\n"
-          "          - [ [R, Wdilation], [P, Wstride] ]\n"
-          "          - [ [S, Hdilation], [Q, Hstride] ]\n"
-          "      - name: Outputs\n"
-          "        projection:\n"
-          "          - [ [N] ]\n"
-          "          - [ [M] ]\n"
-          "          - [ [Q] ]\n"
-          "          - [ [P] ]\n"
-          "        read-write: True\n"
-          "  instance:\n";
-    for (const char *c = kCnnDims; *c; ++c) {
+    os << "    data-spaces:\n";
+    for (const DataSpaceSpec &space : dataSpaces(grouped)) {
+        os << "      - name: " << space.name << "\n        projection:\n";
+        for (const ProjectionRow &row : space.projection)
+            os << "          - " << rowText(row) << "\n";
+        if (space.readWrite)
+            os << "        read-write: True\n";
+    }
+    os << "  instance:\n";
+    for (char c : dims) {
         Dim d;
-        dimFromLetter(*c, d);
-        os << "    " << *c << ": " << shape.bound(d) << "\n";
+        dimFromLetter(c, d);
+        os << "    " << c << ": " << shape.bound(d) << "\n";
     }
     ProblemShape copy = shape;
     for (const std::string &c : kCoefficients)

@@ -1,4 +1,5 @@
-// One layer to map, from a file: Timeloop's `problem:` (CNN-Layer shape, `instance` with the bounds,
+// One layer to map, from a file: Timeloop's `problem:` (the stock CNN-Layer shape, or Grouped-CNN-Layer,
+// CNN-Layer plus a group dimension G spelled out as a custom Timeloop shape; `instance` with the bounds,
 // strides, dilations and the fork's `bitwidths` / `commonBitwidth`), or Bitloop's `layer:` with the keys
 // of a layer in a network file (io/network_yaml.h) and optional `bitwidths: {Weights, Inputs, Outputs}`.
 #pragma once
@@ -23,8 +24,8 @@ ProblemFile parseTimeloopProblem(const YAML::Node &root, const std::string &file
 // Either form, told apart by the top-level key.
 ProblemFile loadProblem(const std::string &path);
 
-// Timeloop's CNN-Layer form of a shape (with `bitwidths` when given). Throws std::invalid_argument when G
-// is not 1, which CNN-Layer cannot express; padding is left out (it changes no loop bound).
+// Timeloop's form of a shape (with `bitwidths` when given): the stock CNN-Layer when G is 1, else the
+// Grouped-CNN-Layer shape written out in full. Padding is left out (it changes no loop bound).
 std::string problemToTimeloopYaml(const ProblemShape &shape,
                                   const std::optional<BitWidths> &bits = std::nullopt);
 
