@@ -16,10 +16,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "cli_runner.h"
+
 namespace
 {
 
-const QString kCli = QStringLiteral(BITLOOP_CLI);
 const QString kData = QStringLiteral(BITLOOP_TEST_DATA);
 const QString kPresets = QStringLiteral(BITLOOP_PRESETS);
 const QString kEyeriss = kData + "/io/eyeriss16";
@@ -27,64 +28,6 @@ const QString kBadConstraints = kData + "/cli_map/bad_constraints.yaml";
 
 constexpr double kPjPerUj = 1e6;
 constexpr int kMobileNetV1Layers = 28;
-
-struct CliRun {
-    bool finished = false; // started, ended within the time limit and not by a signal
-    int status = -1;
-    QByteArray out, err;
-    QString command;
-
-    // What users may rely on: the process ends by itself with 0 (valid), 1 (invalid mapping) or 2 (bad
-    // input).
-    bool sane() const { return finished && status >= 0 && status <= 2; }
-    QString summary() const
-    {
-        return QString("%1\n  finished %2, status %3\n  stderr: %4")
-            .arg(command)
-            .arg(finished)
-            .arg(status)
-            .arg(QString::fromUtf8(err));
-    }
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-// A fallback cache directory for the whole program, in case a run forgets --cache-dir.
-QTemporaryDir &fallbackCacheDir()
-{
-    static QTemporaryDir dir;
-    return dir;
-}
-
-CliRun runCli(const QStringList &args)
-{
-    CliRun r;
-    r.command = "bitloop-cli " + args.join(' ');
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("BITLOOP_PRESETS", kPresets);
-    env.insert("BITLOOP_CACHE_DIR", fallbackCacheDir().path());
-    p.setProcessEnvironment(env);
-    p.start(kCli, args);
-    if (!p.waitForStarted(10000))
-        return r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.finished = p.exitStatus() == QProcess::NormalExit;
-    r.status = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-// Runs bitloop-cli into `r` and fails the calling test unless it ended by itself with status 0, 1 or 2.
-#define RUN_CLI(r, ...)                                                                                      \
-    do {                                                                                                     \
-        r = runCli(__VA_ARGS__);                                                                             \
-        QVERIFY2(r.sane(), qPrintable(r.summary()));                                                         \
-    } while (0)
 
 // What every mapper run in these tests carries: its own cache and two threads.
 QStringList mapperRunOptions(const QTemporaryDir &cache)
