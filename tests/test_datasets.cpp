@@ -4,6 +4,7 @@
 #include "qat/data/datasets.h"
 #include "util/error.h"
 
+#include <stb_image_write.h>
 #include <zlib.h>
 
 #include <QTemporaryDir>
@@ -127,6 +128,23 @@ std::vector<int64_t> classCounts(const ImageDataset &d)
 }
 
 const std::string kFashion = kFashionMnistDefaultDir;
+
+// A solid-colour RGB image of h x w written as PNG (or, when `jpeg`, as a quality-95 JPEG) with libstb's
+// stb_image_write, so the image-folder tests need no committed binaries.
+void writeSolidImage(const std::string &path, int h, int w, uint8_t r, uint8_t g, uint8_t b, bool jpeg = false)
+{
+    Bytes rgb;
+    for (int i = 0; i < h * w; ++i)
+        rgb.insert(rgb.end(), {r, g, b});
+    const int ok = jpeg ? stbi_write_jpg(path.c_str(), w, h, 3, rgb.data(), 95)
+                        : stbi_write_png(path.c_str(), w, h, 3, rgb.data(), w * 3);
+    QVERIFY2(ok != 0, path.c_str());
+}
+
+void makeDir(const std::string &path)
+{
+    QVERIFY2(QDir().mkpath(QString::fromStdString(path)), path.c_str());
+}
 
 } // namespace
 
@@ -415,6 +433,93 @@ private slots:
         expectInputError([] { loadDataset("mnist", true); }, "mnist", {"mnist:DIR"});
         expectInputError([] { loadDataset("cifar10", true); }, "cifar10", {"cifar10:DIR"});
         expectInputError([] { loadDataset("cifar10:", true); }, "cifar10:", {"empty"});
+    }
+
+    // Two classes written out of order ("zebra" before "ant"), images of different sizes read at 8 x 8.
+    void imageFolder()
+    {
+        QTemporaryDir tmp;
+        const std::string dir = tmp.path().toStdString() + "/train";
+        makeDir(dir + "/zebra");
+        makeDir(dir + "/ant");
+        writeSolidImage(dir + "/zebra/z.jpg", 6, 9, 0, 0, 255, /*jpeg=*/true); // blue, 6 x 9
+        writeSolidImage(dir + "/ant/b.PNG", 3, 12, 0, 255, 0);                // green, 3 x 12
+        writeSolidImage(dir + "/ant/a.png", 5, 7, 255, 0, 0);                 // red, 5 x 7
+        writeFile(dir + "/ant/notes.txt", Bytes{'x'});                         // not an image: skipped
+        writeFile(dir + "/README", Bytes{'x'});                                // not a class: skipped
+
+        const ImageDataset d = readImageFolder(dir, 8, 8, 3);
+        QCOMPARE(d.source, dir);
+        QCOMPARE(d.count, int64_t(3));
+        QCOMPARE(d.channels, int64_t(3));
+        QCOMPARE(d.height, int64_t(8));
+        QCOMPARE(d.width, int64_t(8));
+        QCOMPARE(d.numClasses, 2);
+        QCOMPARE(d.classNames, std::vector<std::string>({"ant", "zebra"}));
+        QCOMPARE(d.labels, Bytes({0, 0, 1}));
+        QCOMPARE(d.pixels.size(), size_t(3 * 3 * 8 * 8));
+        // Image 0 is ant/a.png (name order): pure red in every pixel after the resize, plane by plane.
+        for (int64_t c = 0; c < 3; ++c)
+            for (int64_t p = 0; p < 64; ++p)
+                QCOMPARE(int(d.image(0)[c * 64 + p]), c == 0 ? 255 : 0);
+        // Image 1 is ant/b.PNG (upper-case extension): pure green.
+        for (int64_t c = 0; c < 3; ++c)
+            for (int64_t p = 0; p < 64; ++p)
+                QCOMPARE(int(d.image(1)[c * 64 + p]), c == 1 ? 255 : 0);
+        // Image 2 is the JPEG: blue up to JPEG's loss.
+        QVERIFY(d.image(2)[2 * 64] > 240 && d.image(2)[0] < 15 && d.image(2)[64] < 15);
+
+        // Grey is stb's luma, (77 R + 150 G + 29 B) >> 8: red -> 77 * 255 >> 8 = 19635 >> 8 = 76,
+        // green -> 150 * 255 >> 8 = 38250 >> 8 = 149.
+        const ImageDataset g = readImageFolder(dir, 4, 5, 1);
+        QCOMPARE(g.channels, int64_t(1));
+        QCOMPARE(g.imageSize(), int64_t(20));
+        for (int64_t p = 0; p < 20; ++p) {
+            QCOMPARE(int(g.image(0)[p]), 76);
+            QCOMPARE(int(g.image(1)[p]), 149);
+        }
+
+        // The spec: "folder:DIR:HxW"; DIR/train and DIR/val when both are there.
+        const ImageDataset s = loadDataset("folder:" + dir + ":4x6", true);
+        QCOMPARE(s.height, int64_t(4));
+        QCOMPARE(s.width, int64_t(6));
+        QCOMPARE(s.count, int64_t(3));
+        const std::string root = tmp.path().toStdString();
+        makeDir(root + "/val/ant");
+        writeSolidImage(root + "/val/ant/v.png", 2, 2, 10, 20, 30);
+        const ImageDataset tr = loadDataset("folder:" + root + ":2x2", true);
+        const ImageDataset te = loadDataset("folder:" + root + ":2x2", false);
+        QCOMPARE(tr.source, dir);
+        QCOMPARE(te.source, root + "/val");
+        QCOMPARE(te.count, int64_t(1));
+        QCOMPARE(Bytes(te.image(0), te.image(0) + 3 * 4), Bytes({10, 10, 10, 10, 20, 20, 20, 20, 30, 30, 30, 30}));
+        QCOMPARE(loadDataset("folder:" + dir, true).height, int64_t(224));
+    }
+
+    void imageFolderErrorsNameTheFileOrFolder()
+    {
+        QTemporaryDir tmp;
+        const std::string dir = tmp.path().toStdString();
+        // An empty folder, then one with files but no class subfolders.
+        expectInputError([&] { readImageFolder(dir, 8, 8, 3); }, dir, {"no class subfolders"});
+        writeSolidImage(dir + "/loose.png", 2, 2, 1, 2, 3);
+        expectInputError([&] { readImageFolder(dir, 8, 8, 3); }, dir, {"no class subfolders"});
+        expectInputError([&] { readImageFolder(dir + "/none", 8, 8, 3); }, dir + "/none", {"no such folder"});
+        // A class with no images.
+        makeDir(dir + "/cat");
+        expectInputError([&] { readImageFolder(dir, 8, 8, 3); }, dir + "/cat", {"holds no images"});
+        // A file that does not decode: named, with stb_image's reason.
+        writeSolidImage(dir + "/cat/a.png", 2, 2, 1, 2, 3);
+        writeFile(dir + "/cat/b.jpg", Bytes{'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'});
+        expectInputError([&] { readImageFolder(dir, 8, 8, 3); }, dir + "/cat/b.jpg",
+                         {"cannot decode the image", "stb_image: unknown image type"});
+        // A truncated PNG: its signature is there, its data is not.
+        const Bytes png = readFile(dir + "/cat/a.png");
+        writeFile(dir + "/cat/b.jpg", Bytes(png.begin(), png.begin() + 20));
+        expectInputError([&] { readImageFolder(dir, 8, 8, 3); }, dir + "/cat/b.jpg", {"stb_image: "});
+        expectInputError([&] { readImageFolder(dir, 8, 8, 2); }, dir, {"1 (grey) or 3 (RGB)"});
+        expectInputError([&] { readImageFolder(dir, 0, 8, 3); }, dir, {"0 x 8"});
+        expectInputError([] { loadDataset("folder", true); }, "folder", {"folder:DIR[:HxW]"});
     }
 
     void splitIsDeterministicDisjointAndComplete()

@@ -42,7 +42,18 @@ ImageDataset readFashionMnist(const std::string &dir, bool train);
 // holds cifar-10-batches-bin/. Class names come from batches.meta.txt when present, else the standard ten.
 ImageDataset readCifar10(const std::string &dir, bool train);
 
-// "fashion-mnist" (kFashionMnistDefaultDir), "fashion-mnist:DIR", "mnist:DIR" or "cifar10:DIR".
+// An image folder, ImageNet-style (DIR/<class>/*.JPEG): the classes are the names of the subfolders of
+// `dir`, sorted (byte order), labelled 0, 1, ... in that order; in each, the .png, .jpg and .jpeg files (any
+// case) in name order. Hidden entries (".x") and other files are skipped. Every image is decoded with
+// stb_image (libstb), converted to `channels` (1: grey = luma (77 R + 150 G + 29 B) >> 8; 3: RGB, grey
+// repeated, alpha dropped) and resized to height x width with stb_image_resize's default filters.
+// InputError naming the folder when it is missing or has no class subfolders, naming a class subfolder
+// that holds no images, and naming a file that does not decode (with stb's reason).
+ImageDataset readImageFolder(const std::string &dir, int height, int width, int channels /* 1 or 3 */);
+
+// "fashion-mnist" (kFashionMnistDefaultDir), "fashion-mnist:DIR", "mnist:DIR", "cifar10:DIR" or
+// "folder:DIR[:HxW]" (an image folder read as RGB at H x W, 224 x 224 unless given; DIR/train for the
+// training set and DIR/val or DIR/test for the test set when DIR has both, else DIR itself for either).
 ImageDataset loadDataset(const std::string &spec, bool train);
 
 // A validation split carved from a training set: a Fisher-Yates shuffle of 0..count-1 driven by
