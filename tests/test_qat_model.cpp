@@ -338,7 +338,7 @@ private Q_SLOTS:
             QFAIL("expected an exception");
         } catch (const std::invalid_argument &e) {
             const QString msg = QString::fromStdString(e.what());
-            QVERIFY2(msg.contains("layer 3") && msg.contains("activation bits") && msg.contains("9"),
+            QVERIFY2(msg.contains("layer 4") && msg.contains("activation bits") && msg.contains("9"),
                      e.what());
         }
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, fakeQuantizeWeights(torch::ones({2, 2}), 1));

@@ -2,9 +2,6 @@
 #include "args.h"
 #include "commands.h"
 
-#include "util/error.h"
-
-#include <filesystem>
 #include <iostream>
 
 namespace
@@ -26,6 +23,17 @@ Commands:
   map-network  every layer of a network under its best mapping, network totals
              --arch ... --network NAME|FILE (--wbits N --abits N [--obits N] | --bits FILE)
              [--out DIR] [--reuse-mapping-from-bits B] and the map options above
+  train      a float baseline on a dataset, written to a checkpoint that records how it was made
+             --network NAME|FILE [--width X] [--dataset SPEC] [--epochs N] --out FILE
+             [--batch N] [--lr X] [--optimizer sgd|adam] [--weight-decay X] [--seed N] [--augment]
+             [--validation-fraction F] [--split-seed N] [--train-limit N] [--validation-limit N]
+             [--test-limit N] [--small-input|--standard-input] [--threads N] [--json]
+             datasets: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, folder:DIR[:HxW]
+  accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
+             --checkpoint FILE (--wbits N --abits N | --bits FILE) [--evaluator ptq|qat-short|qat]
+             [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X] [--seed N]
+             [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N]
+             [--no-cache] [--cache-dir DIR] [--json]
   layers     the layers of a network: --network NAME|FILE [--width X --resolution N --classes N]
   presets    the architectures that ship with Bitloop
 
@@ -43,30 +51,20 @@ int main(int argc, char **argv)
     }
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
-    try {
+    return bitloop::cli::runGuarded(command, [&] {
         if (command == "evaluate")
             return bitloop::cli::runEvaluate(args);
         if (command == "map")
             return bitloop::cli::runMap(args);
         if (command == "map-network")
             return bitloop::cli::runMapNetwork(args);
+        if (bitloop::cli::isQatCommand(command))
+            return bitloop::cli::forwardToQat(argv);
         if (command == "layers")
             return bitloop::cli::runLayers(args);
         if (command == "presets")
             return bitloop::cli::runPresets(args);
         std::cerr << "bitloop-cli: unknown command '" << command << "'\n" << kUsage;
         return 2;
-    } catch (const bitloop::cli::UsageError &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
-        return 2;
-    } catch (const bitloop::InputError &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
-        return 2;
-    } catch (const std::filesystem::filesystem_error &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
-        return 2;
-    } catch (const std::invalid_argument &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
-        return 2;
-    }
+    });
 }

@@ -5,6 +5,7 @@
 #include "mapper_options.h"
 
 #include "io/bits_io.h"
+#include "io/mapping_export.h"
 #include "io/evaluation_report.h"
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
@@ -40,17 +41,6 @@ std::vector<BitWidths> resolveNetworkBits(const Args &args, const Network &net)
     uniform.activations = static_cast<int>(args.integer("abits", 1, 32).value_or(16));
     const int last = static_cast<int>(args.integer("obits", 1, 32).value_or(uniform.activations));
     return chainBits(std::vector<LayerBits>(net.layers.size(), uniform), last);
-}
-
-std::string exportName(size_t index, const Layer &layer)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "layer%02zu_", index + 1);
-    std::string name = buf + layer.name;
-    for (char &c : name)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
-            c = '_';
-    return name;
 }
 
 } // namespace
@@ -90,21 +80,8 @@ int runMapNetwork(const std::vector<std::string> &argv)
     if (showProgress)
         std::fprintf(stderr, "\r%*s\r", 30, "");
 
-    if (auto out = args.get("out")) {
-        std::filesystem::create_directories(*out);
-        for (size_t i = 0; i < net.layers.size(); ++i) {
-            if (!nm.layers[i].found)
-                continue;
-            const std::string base = (std::filesystem::path(*out) / exportName(i, net.layers[i])).string();
-            yamlutil::writeFileAtomically(base + ".yaml", mappingToYaml(arch, nm.layers[i].mapping));
-            // Grouped and depthwise layers go out in the Grouped-CNN-Layer shape, a custom Timeloop shape
-            // with a G dimension (Timeloop's stock CNN-Layer has none), their mappings with G factors.
-            yamlutil::writeFileAtomically(base + ".map.yaml",
-                                          mappingToTimeloopYaml(arch, nm.layers[i].mapping));
-            yamlutil::writeFileAtomically(base + ".prob.yaml",
-                                          problemToTimeloopYaml(net.layers[i].shape, bits[i]));
-        }
-    }
+    if (auto out = args.get("out"))
+        exportMappings(*out, net, arch, bits, nm);
 
     if (json) {
         JsonWriter j;

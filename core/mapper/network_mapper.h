@@ -12,11 +12,6 @@ namespace bitloop
 {
 
 // Weight and input-activation widths of one layer, as the co-design search's genes give them.
-struct LayerBits {
-    int weights = 16;
-    int activations = 16;
-};
-
 // Per-tensor widths of every layer: Inputs = the layer's activations, Outputs = the next layer's
 // activations (the last layer's outputs are `lastOutputBits`).
 std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastOutputBits);

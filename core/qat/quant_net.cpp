@@ -11,9 +11,10 @@ namespace bitloop::qat
 namespace
 {
 
+// 1-based, as the CLI and the paper count layers.
 std::string layerLabel(int i, const Layer &layer)
 {
-    return "layer " + std::to_string(i) + " '" + layer.name + "'";
+    return "layer " + std::to_string(i + 1) + " '" + layer.name + "'";
 }
 
 } // namespace

@@ -24,6 +24,9 @@ namespace bitloop::qat
 namespace
 {
 
+// Where saveCheckpoint keeps the checkpoint's info text.
+constexpr const char *kInfoKey = "bitloop_info";
+
 // Uniform in [0, n) without modulo bias, independent of the standard library's distributions.
 uint64_t drawBelow(std::mt19937_64 &rng, uint64_t n)
 {
@@ -147,7 +150,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
                        const std::vector<int64_t> &valIdx, const TrainOptions &options,
                        std::function<void(const TrainProgress &)> progress, const std::atomic<bool> *cancel)
 {
-    if (options.epochs < 1)
+    if (options.steps <= 0 && options.epochs < 1)
         throw std::invalid_argument("epochs must be at least 1, got " + std::to_string(options.epochs));
     if (trainIdx.empty())
         throw std::invalid_argument("no training images");
@@ -194,11 +197,11 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
 
     TrainProgress p;
     p.batchesPerEpoch = loader.batchesPerEpoch();
-    p.totalSteps = p.batchesPerEpoch * options.epochs;
+    p.totalSteps = options.steps > 0 ? options.steps : p.batchesPerEpoch * options.epochs;
     const auto t0 = Clock::now();
     int64_t samplesSeen = 0;
     net.train();
-    for (int epoch = 0; epoch < options.epochs && !result.cancelled; ++epoch) {
+    for (int epoch = 0; p.step < p.totalSteps && !result.cancelled; ++epoch) {
         loader.startEpoch();
         p.epoch = epoch;
         p.batch = 0;
@@ -210,7 +213,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
                 result.cancelled = true;
                 break;
             }
-            if (!loader.next(batch))
+            if (p.step == p.totalSteps || !loader.next(batch))
                 break;
             // Cosine annealing from lr (first step) towards 0 (after the last step).
             const double lr = 0.5 * options.lr *
@@ -276,12 +279,14 @@ double evaluateAccuracy(QuantNet &net, const ImageDataset &data, const std::vect
     return static_cast<double>(correct) / static_cast<double>(indices.size());
 }
 
-void saveCheckpoint(QuantNet &net, const std::string &path)
+void saveCheckpoint(QuantNet &net, const std::string &path, const std::string &info)
 {
     const std::string tmp = path + ".tmp";
     try {
         torch::serialize::OutputArchive archive;
         net.save(archive);
+        if (!info.empty())
+            archive.write(kInfoKey, c10::IValue(info));
         archive.save_to(tmp);
     } catch (const c10::Error &e) {
         throw InputError(path, 0, std::string("cannot write the checkpoint: ") + e.what_without_backtrace());
@@ -325,14 +330,11 @@ void loadModule(torch::nn::Module &module, torch::serialize::InputArchive &archi
     }
 }
 
-} // namespace
-
-void loadCheckpoint(QuantNet &net, const std::string &path)
+void openArchive(torch::serialize::InputArchive &archive, const std::string &path)
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
         throw InputError(path, 0, "checkpoint file not found");
-    torch::serialize::InputArchive archive;
     try {
         archive.load_from(path);
     } catch (const c10::Error &e) {
@@ -340,6 +342,26 @@ void loadCheckpoint(QuantNet &net, const std::string &path)
     } catch (const std::exception &e) {
         throw InputError(path, 0, std::string("not a readable LibTorch checkpoint: ") + e.what());
     }
+}
+
+} // namespace
+
+std::string readCheckpointInfoText(const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    openArchive(archive, path);
+    c10::IValue value;
+    if (!archive.try_read(kInfoKey, value) || !value.isString())
+        throw InputError(path, 0,
+                         "this checkpoint does not say which network and dataset it belongs to (it was not "
+                         "written by `bitloop-cli train`)");
+    return value.toStringRef();
+}
+
+void loadCheckpoint(QuantNet &net, const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    openArchive(archive, path);
     try {
         loadModule(net, archive, "", path);
     } catch (const c10::Error &e) {

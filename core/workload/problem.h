@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bitloop
 {
@@ -53,6 +54,17 @@ struct ProblemShape {
     int64_t inputHeight() const; // (Q-1)*Hstride + (S-1)*Hdilation + 1
     bool operator==(const ProblemShape &o) const;
 };
+
+// A layer's gene: the widths of its weights and of its input activations (its outputs are the next
+// layer's input activations).
+struct LayerBits {
+    int weights = 16;
+    int activations = 16;
+    bool operator==(const LayerBits &o) const { return weights == o.weights && activations == o.activations; }
+    bool operator!=(const LayerBits &o) const { return !(*this == o); }
+};
+// One LayerBits per layer, in the network's order.
+using BitConfig = std::vector<LayerBits>;
 
 // Per-tensor operand widths in bits for one layer.
 struct BitWidths {

@@ -1,0 +1,290 @@
+// bitloop-cli train / accuracy: the float baseline, and the accuracy of a per-layer bit configuration.
+#include "commands.h"
+#include "inputs.h"
+
+#include "accuracy/accuracy_cache.h"
+#include "io/bits_io.h"
+#include "io/network_yaml.h"
+#include "mapper/cache.h"
+#include "qat/session.h"
+#include "util/error.h"
+#include "util/json.h"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace bitloop::cli
+{
+
+namespace
+{
+
+// Ctrl-C stops training between batches; nothing half-done is written.
+std::atomic<bool> gCancel{false};
+extern "C" void onInterrupt(int)
+{
+    gCancel.store(true);
+}
+
+struct InterruptGuard {
+    InterruptGuard() { std::signal(SIGINT, onInterrupt); }
+    ~InterruptGuard() { std::signal(SIGINT, SIG_DFL); }
+};
+
+double number(const Args &args, const std::string &key, double fallback, double lo, double hi)
+{
+    const auto v = args.get(key);
+    if (!v)
+        return fallback;
+    double d = 0;
+    try {
+        size_t used = 0;
+        d = std::stod(*v, &used);
+        if (used != v->size())
+            throw std::invalid_argument(*v);
+    } catch (const std::exception &) {
+        throw UsageError("--" + key + " must be a number, got '" + *v + "'");
+    }
+    if (!(d >= lo && d <= hi))
+        throw UsageError("--" + key + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                         "]");
+    return d;
+}
+
+std::string resolutionText(int64_t h, int64_t w)
+{
+    return std::to_string(h) + "x" + std::to_string(w);
+}
+
+// Prints a progress line at most every `every` seconds, and always for the last step.
+class Throttle
+{
+public:
+    explicit Throttle(double every) : every_(every) {}
+    bool due(bool last)
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (!last && std::chrono::duration<double>(now - lastPrint_).count() < every_)
+            return false;
+        lastPrint_ = now;
+        return true;
+    }
+
+private:
+    double every_;
+    std::chrono::steady_clock::time_point lastPrint_{};
+};
+
+// A built-in MobileNet takes its input size, channels and classes from the dataset (the small-input
+// variant below 64 pixels); a network file must already fit it.
+Network trainingNetwork(const Args &args, const ImageDataset &data)
+{
+    MobileNetOptions opt;
+    opt.widthMultiplier = number(args, "width", 1.0, 1e-3, 16.0);
+    opt.resolution = static_cast<int>(data.height);
+    opt.numClasses = data.numClasses;
+    opt.inputChannels = static_cast<int>(data.channels);
+    opt.smallInput = data.height <= 64;
+    if (args.flag("small-input"))
+        opt.smallInput = true;
+    if (args.flag("standard-input"))
+        opt.smallInput = false;
+    return loadNetwork(args.require("network"), opt);
+}
+
+} // namespace
+
+int runTrain(const std::vector<std::string> &argv)
+{
+    const Args args(argv,
+                    {"network", "width", "dataset", "validation-fraction", "split-seed", "train-limit",
+                     "validation-limit", "test-limit", "epochs", "batch", "lr", "optimizer", "weight-decay",
+                     "seed", "threads", "out"},
+                    {"augment", "small-input", "standard-input", "json"});
+    qat::DataSplit split;
+    split.dataset = args.get("dataset").value_or("fashion-mnist");
+    split.validationFraction = number(args, "validation-fraction", 0.1, 0.0, 0.9);
+    split.seed = static_cast<uint64_t>(args.integer("split-seed", 0, INT64_MAX).value_or(1));
+    split.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(0);
+    split.validationLimit = args.integer("validation-limit", 1, INT64_MAX).value_or(0);
+    split.testLimit = args.integer("test-limit", 1, INT64_MAX).value_or(0);
+    qat::TrainOptions t;
+    t.epochs = static_cast<int>(args.integer("epochs", 1, 100000).value_or(10));
+    t.batchSize = static_cast<int>(args.integer("batch", 1, 65536).value_or(64));
+    const std::string optimizer = args.get("optimizer").value_or("sgd");
+    if (optimizer != "sgd" && optimizer != "adam")
+        throw UsageError("--optimizer must be sgd or adam, got '" + optimizer + "'");
+    t.adam = optimizer == "adam";
+    t.lr = number(args, "lr", t.adam ? 0.002 : 0.05, 1e-9, 100.0);
+    t.weightDecay = number(args, "weight-decay", 5e-5, 0.0, 1.0);
+    t.seed = static_cast<uint64_t>(args.integer("seed", 0, INT64_MAX).value_or(1));
+    t.threads = static_cast<int>(args.integer("threads", 1, 256).value_or(2));
+    t.augment = args.flag("augment");
+    const std::string out = args.require("out");
+    const bool json = args.flag("json");
+
+    const ImageDataset train = loadDataset(split.dataset, true);
+    const ImageDataset test = loadDataset(split.dataset, false);
+    const Network net = trainingNetwork(args, train);
+    std::fprintf(stderr, "training %s (%zu layers) on %s at %s, %d epoch(s), %d thread(s)\n",
+                 net.name.c_str(), net.layers.size(), train.source.c_str(),
+                 resolutionText(train.height, train.width).c_str(), t.epochs, t.threads);
+
+    InterruptGuard interrupts;
+    Throttle throttle(2.0);
+    const qat::BaselineResult r = qat::trainBaseline(
+        net, split, train, test, t, out,
+        [&](const qat::TrainProgress &p) {
+            const bool last = p.batch == p.batchesPerEpoch;
+            if (!throttle.due(last))
+                return;
+            std::fprintf(stderr,
+                         "epoch %d/%d  batch %lld/%lld  loss %.4f  train acc %.4f  lr %.5f  %.0f img/s\n",
+                         p.epoch + 1, t.epochs, static_cast<long long>(p.batch),
+                         static_cast<long long>(p.batchesPerEpoch), p.runningLoss, p.runningAccuracy, p.lr,
+                         p.samplesPerSecond);
+        },
+        &gCancel);
+    if (r.train.cancelled) {
+        std::fprintf(stderr, "cancelled: no checkpoint written\n");
+        return 2;
+    }
+    const std::string res = resolutionText(train.height, train.width);
+    if (json) {
+        JsonWriter j;
+        j.beginObject()
+            .field("checkpoint", out)
+            .field("network", net.name)
+            .field("layers", static_cast<int64_t>(net.layers.size()))
+            .field("dataset", split.dataset)
+            .field("resolution", res)
+            .field("epochs", t.epochs)
+            .field("validation_accuracy", r.info.validationAccuracy)
+            .field("test_accuracy", r.info.testAccuracy)
+            .field("train_seconds", r.train.seconds)
+            .field("samples_per_second", r.train.samplesPerSecond)
+            .endObject();
+        std::cout << j.str() << "\n";
+    } else {
+        std::printf("Checkpoint     %s\nNetwork        %s, %zu layers, at %s (the dataset's resolution)\n",
+                    out.c_str(), net.name.c_str(), net.layers.size(), res.c_str());
+        std::printf("Validation     %.4f top-1 (float)\nTest           %.4f top-1 (float)\n",
+                    r.info.validationAccuracy, r.info.testAccuracy);
+        std::printf("Training       %.1f s, %.0f images/s\n", r.train.seconds, r.train.samplesPerSecond);
+    }
+    return 0;
+}
+
+int runAccuracy(const std::vector<std::string> &argv)
+{
+    const Args args(argv,
+                    {"checkpoint", "wbits", "abits", "bits", "evaluator", "steps", "epochs",
+                     "calibration-batches", "batch", "lr", "seed", "dataset", "limit", "train-limit",
+                     "threads", "cache-dir"},
+                    {"test", "no-cache", "json"});
+    const std::string checkpoint = args.require("checkpoint");
+    qat::EvaluatorOptions o;
+    EvaluatorSettings &s = o.settings;
+    s.kind = parseEvaluatorKind(args.get("evaluator").value_or("ptq"));
+    s.steps = args.integer("steps", 1, INT64_MAX).value_or(s.steps);
+    s.epochs = static_cast<int>(args.integer("epochs", 1, 100000).value_or(s.epochs));
+    s.calibrationBatches =
+        static_cast<int>(args.integer("calibration-batches", 1, 100000).value_or(s.calibrationBatches));
+    s.batchSize = static_cast<int>(args.integer("batch", 1, 65536).value_or(s.batchSize));
+    s.lr = number(args, "lr", s.lr, 1e-12, 100.0);
+    s.seed = static_cast<uint64_t>(args.integer("seed", 0, INT64_MAX).value_or(1));
+    o.onTestSet = args.flag("test");
+    o.threads = static_cast<int>(args.integer("threads", 1, 256).value_or(2));
+    o.dataset = args.get("dataset").value_or("");
+    o.evaluationLimit = args.integer("limit", 1, INT64_MAX).value_or(-1);
+    o.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(-1);
+    const bool json = args.flag("json");
+
+    const qat::CheckpointInfo info = qat::readCheckpointInfo(checkpoint);
+    const size_t layers = info.network.layers.size();
+    BitConfig bits;
+    if (args.has("bits")) {
+        if (args.has("wbits") || args.has("abits"))
+            throw UsageError("give either --bits FILE or --wbits/--abits, not both");
+        const BitsFile bf = readBitsFile(*args.get("bits"));
+        if (bf.layers.size() != layers)
+            throw InputError(*args.get("bits"), 0,
+                             "gives bits for " + std::to_string(bf.layers.size()) + " layers, but " +
+                                 info.network.name + " in " + checkpoint + " has " + std::to_string(layers));
+        bits = bf.layers;
+    } else {
+        if (!args.has("wbits") || !args.has("abits"))
+            throw UsageError("give --wbits N --abits N (every layer) or --bits FILE (per layer)");
+        LayerBits u;
+        u.weights = static_cast<int>(*args.integer("wbits", 1, 32));
+        u.activations = static_cast<int>(*args.integer("abits", 1, 32));
+        bits.assign(layers, u);
+    }
+    for (size_t i = 0; i < bits.size(); ++i)
+        for (int b : {bits[i].weights, bits[i].activations})
+            if (!((b >= 2 && b <= 8) || b == 16 || b == 32))
+                throw UsageError("layer " + std::to_string(i + 1) + ": a bit-width of " + std::to_string(b) +
+                                 " (the QAT engine quantizes to 2..8 bits; 16 or 32 mean not quantized)");
+
+    std::unique_ptr<AccuracyEvaluator> evaluator = qat::openEvaluator(checkpoint, o);
+    if (!args.flag("no-cache")) {
+        auto cache = std::make_shared<AccuracyCache>(args.get("cache-dir").value_or(defaultCacheDir()));
+        evaluator = std::make_unique<CachedEvaluator>(std::move(evaluator), std::move(cache));
+    }
+    InterruptGuard interrupts;
+    Throttle throttle(2.0);
+    const AccuracyResult r = evaluator->evaluate(
+        bits,
+        [&](const AccuracyProgress &p) {
+            if (!throttle.due(p.done == p.total))
+                return;
+            std::fprintf(stderr, "%s %lld/%lld%s\n", p.phase.c_str(), static_cast<long long>(p.done),
+                         static_cast<long long>(p.total),
+                         p.phase == "fine-tune" ? (" loss " + std::to_string(p.loss)).c_str() : "");
+        },
+        &gCancel);
+    if (r.cancelled) {
+        std::fprintf(stderr, "cancelled\n");
+        return 2;
+    }
+    const std::string res = resolutionText(info.imageHeight, info.imageWidth);
+    const char *split = o.onTestSet ? "test" : "validation";
+    // The baseline's figure is comparable only when measured on the same images.
+    const bool sameImagesAsBaseline = o.dataset.empty() && o.evaluationLimit < 0;
+    const double floatAccuracy = o.onTestSet ? info.testAccuracy : info.validationAccuracy;
+    if (json) {
+        JsonWriter j;
+        j.beginObject()
+            .field("accuracy", r.accuracy)
+            .field("images", r.images)
+            .field("split", split)
+            .field("resolution", res)
+            .field("evaluator", evaluatorName(s.kind))
+            .field("settings", s.describe())
+            .field("seconds", r.seconds)
+            .field("cached", r.cached);
+        if (sameImagesAsBaseline)
+            j.field("float_accuracy", floatAccuracy);
+        j.key("bits").beginArray();
+        for (const LayerBits &b : bits)
+            j.beginArray().value(b.weights).value(b.activations).endArray();
+        j.endArray().endObject();
+        std::cout << j.str() << "\n";
+    } else {
+        std::printf("Network        %s, %zu layers, at %s (the dataset's resolution)\n",
+                    info.network.name.c_str(), layers, res.c_str());
+        std::printf("Bits           %s\n", formatBitConfig(bits).c_str());
+        std::printf("Evaluator      %s\n", s.describe().c_str());
+        std::printf("Accuracy       %.4f top-1 on %lld %s images", r.accuracy,
+                    static_cast<long long>(r.images), split);
+        if (sameImagesAsBaseline)
+            std::printf(" (the float baseline: %.4f)", floatAccuracy);
+        std::printf("\n");
+        std::printf("Time           %.2f s%s\n", r.seconds, r.cached ? " (cached: measured earlier)" : "");
+    }
+    return 0;
+}
+
+} // namespace bitloop::cli

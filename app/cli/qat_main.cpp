@@ -1,0 +1,22 @@
+// bitloop-cli-qat: the bitloop-cli commands that need LibTorch, started by bitloop-cli (see commands.h).
+#include "commands.h"
+
+#include <iostream>
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        std::cerr << "usage: bitloop-cli train|accuracy [OPTIONS] (see bitloop-cli --help)\n";
+        return 2;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    return bitloop::cli::runGuarded(command, [&] {
+        if (command == "train")
+            return bitloop::cli::runTrain(args);
+        if (command == "accuracy")
+            return bitloop::cli::runAccuracy(args);
+        std::cerr << "bitloop-cli: unknown command '" << command << "'\n";
+        return 2;
+    });
+}

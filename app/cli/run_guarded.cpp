@@ -1,0 +1,55 @@
+// What every bitloop-cli command shares: errors of bad input as one line and status 2, and the hand-over
+// of the LibTorch commands to bitloop-cli-qat.
+#include "args.h"
+#include "commands.h"
+
+#include "util/error.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+namespace bitloop::cli
+{
+
+int runGuarded(const std::string &command, const std::function<int()> &run)
+{
+    try {
+        return run();
+    } catch (const UsageError &e) {
+        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+    } catch (const InputError &e) {
+        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+    } catch (const std::filesystem::filesystem_error &e) {
+        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+    } catch (const std::invalid_argument &e) {
+        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+    } catch (const std::runtime_error &e) { // a cache that cannot be opened, and the like
+        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+    }
+    return 2;
+}
+
+bool isQatCommand(const std::string &command)
+{
+    return command == "train" || command == "accuracy";
+}
+
+int forwardToQat(char **argv)
+{
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::filesystem::path qat =
+        (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "bitloop-cli-qat";
+    std::cout.flush();
+    execv(qat.c_str(), argv);
+    std::cerr << "bitloop-cli " << argv[1] << ": cannot start " << qat.string() << ": "
+              << std::strerror(errno)
+              << (errno == ENOENT ? " (this build has no LibTorch: BITLOOP_WITH_TORCH=OFF)" : "") << "\n";
+    return 2;
+}
+
+} // namespace bitloop::cli

@@ -1,0 +1,97 @@
+#include "accuracy/evaluator.h"
+
+#include "accuracy/accuracy_cache.h"
+#include "io/yaml_util.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace bitloop
+{
+
+std::string formatBitConfig(const BitConfig &bits)
+{
+    std::string s;
+    for (const LayerBits &b : bits) {
+        if (!s.empty())
+            s += ' ';
+        s += std::to_string(b.weights) + "/" + std::to_string(b.activations);
+    }
+    return s;
+}
+
+const char *evaluatorName(EvaluatorKind kind)
+{
+    switch (kind) {
+    case EvaluatorKind::Ptq:
+        return "ptq";
+    case EvaluatorKind::QatShort:
+        return "qat-short";
+    case EvaluatorKind::Qat:
+        return "qat";
+    }
+    return "?";
+}
+
+EvaluatorKind parseEvaluatorKind(const std::string &name)
+{
+    for (EvaluatorKind k : {EvaluatorKind::Ptq, EvaluatorKind::QatShort, EvaluatorKind::Qat})
+        if (name == evaluatorName(k))
+            return k;
+    throw std::invalid_argument("unknown evaluator '" + name + "' (expected ptq, qat-short or qat)");
+}
+
+void EvaluatorSettings::check() const
+{
+    auto need = [](bool ok, const std::string &what) {
+        if (!ok)
+            throw std::invalid_argument(what);
+    };
+    need(calibrationBatches >= 1, "calibration batches must be at least 1");
+    need(batchSize >= 1, "the batch size must be at least 1");
+    if (kind == EvaluatorKind::QatShort)
+        need(steps >= 1, "qat-short needs at least 1 fine-tuning step");
+    if (kind == EvaluatorKind::Qat)
+        need(epochs >= 1, "qat needs at least 1 epoch");
+    if (kind != EvaluatorKind::Ptq)
+        need(lr > 0, "the fine-tuning learning rate must be positive");
+}
+
+std::string EvaluatorSettings::describe() const
+{
+    std::ostringstream os;
+    os << "evaluator=" << evaluatorName(kind) << " calibration_batches=" << calibrationBatches
+       << " batch=" << batchSize;
+    if (kind == EvaluatorKind::QatShort)
+        os << " steps=" << steps;
+    if (kind == EvaluatorKind::Qat)
+        os << " epochs=" << epochs;
+    if (kind != EvaluatorKind::Ptq)
+        os << " lr=" << yamlutil::formatDouble(lr);
+    os << " seed=" << seed;
+    return os.str();
+}
+
+CachedEvaluator::CachedEvaluator(std::unique_ptr<AccuracyEvaluator> inner,
+                                 std::shared_ptr<AccuracyCache> cache)
+    : inner_(std::move(inner)), cache_(std::move(cache)), context_(inner_->context())
+{
+}
+
+AccuracyResult CachedEvaluator::evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
+                                         const std::atomic<bool> *cancel)
+{
+    if (static_cast<int>(bits.size()) != numLayers())
+        throw std::invalid_argument("a bit configuration of " + std::to_string(bits.size()) +
+                                    " layers for a network of " + std::to_string(numLayers()));
+    const AccuracyKey key = accuracyKey(context_, settings(), bits);
+    if (cache_)
+        if (auto hit = cache_->lookup(key))
+            return *hit;
+    AccuracyResult r = inner_->evaluate(bits, progress, cancel);
+    if (cache_ && !r.cancelled)
+        cache_->store(key, r);
+    return r;
+}
+
+} // namespace bitloop

@@ -1,0 +1,97 @@
+// The accuracy side as the co-design search sees it: an evaluator takes a per-layer bit configuration and
+// answers with a top-1 accuracy. Evaluators trade time for fidelity (ptq < qat-short < qat); all of them
+// sit behind this one interface, and CachedEvaluator puts the on-disk accuracy cache in front of any.
+// Plain C++: the LibTorch implementation lives in core/qat (qat/evaluators.h).
+#pragma once
+
+#include "workload/problem.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bitloop
+{
+
+// "8/8 4/4 ..." (weights/activations per layer), as logs and cache keys show it.
+std::string formatBitConfig(const BitConfig &bits);
+
+enum class EvaluatorKind {
+    Ptq,      // calibrate the activation steps on a few training batches, then evaluate
+    QatShort, // calibrate, fine-tune the float checkpoint for `steps` steps with fake quantization
+    Qat,      // calibrate, fine-tune for `epochs` epochs
+};
+const char *evaluatorName(EvaluatorKind kind); // "ptq", "qat-short", "qat"
+// Throws std::invalid_argument listing the choices.
+EvaluatorKind parseEvaluatorKind(const std::string &name);
+
+struct EvaluatorSettings {
+    EvaluatorKind kind = EvaluatorKind::Ptq;
+    int calibrationBatches = 4; // training batches the activation steps are calibrated on
+    int64_t steps = 200;        // qat-short: fine-tuning steps
+    int epochs = 1;             // qat: fine-tuning epochs
+    int batchSize = 64;
+    double lr = 0.005; // fine-tuning: the cosine schedule's peak (SGD, momentum 0.9)
+    uint64_t seed = 1; // fine-tuning order and augmentation-free batches of the calibration
+
+    // Throws std::invalid_argument naming the setting that is out of range.
+    void check() const;
+    // The settings that matter to this kind, one canonical line (part of the cache key).
+    std::string describe() const;
+};
+
+struct AccuracyResult {
+    double accuracy = 0.0; // top-1 on the evaluation images, 0..1
+    int64_t images = 0;    // how many images it was measured on
+    double seconds = 0.0;  // what computing it took (as stored, for a cached answer)
+    bool cached = false;
+    bool cancelled = false; // no answer: the evaluation was cancelled
+};
+
+struct AccuracyProgress {
+    std::string phase; // "calibrate", "fine-tune", "evaluate"
+    int64_t done = 0, total = 0;
+    double loss = 0.0; // fine-tune: the running training loss
+};
+using AccuracyProgressFn = std::function<void(const AccuracyProgress &)>;
+
+class AccuracyEvaluator
+{
+public:
+    virtual ~AccuracyEvaluator() = default;
+    virtual int numLayers() const = 0;
+    virtual const EvaluatorSettings &settings() const = 0;
+    // Everything the answer depends on besides the settings and the bits, as canonical text: the network,
+    // the checkpoint's content, the dataset and the split evaluated on.
+    virtual std::string context() const = 0;
+    // Thread-safe: concurrent calls are served one after the other. Throws std::invalid_argument on a
+    // configuration of the wrong length or with an invalid bit-width (naming the layer).
+    virtual AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress = {},
+                                    const std::atomic<bool> *cancel = nullptr) = 0;
+};
+
+class AccuracyCache;
+
+// An evaluator behind the on-disk cache: an answer is computed once per (context, settings, bits).
+class CachedEvaluator : public AccuracyEvaluator
+{
+public:
+    CachedEvaluator(std::unique_ptr<AccuracyEvaluator> inner, std::shared_ptr<AccuracyCache> cache);
+    int numLayers() const override { return inner_->numLayers(); }
+    const EvaluatorSettings &settings() const override { return inner_->settings(); }
+    std::string context() const override { return context_; }
+    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress = {},
+                            const std::atomic<bool> *cancel = nullptr) override;
+    AccuracyEvaluator &inner() { return *inner_; }
+
+private:
+    std::unique_ptr<AccuracyEvaluator> inner_;
+    std::shared_ptr<AccuracyCache> cache_;
+    std::string context_;
+};
+
+} // namespace bitloop

@@ -1,0 +1,272 @@
+// The float baseline and the accuracy evaluators on top of QuantNet and trainFloat (see qat/session.h).
+#include "io/network_yaml.h"
+#include "qat/session.h"
+#include "qat/threads.h"
+#include "qat/train.h"
+#include "util/error.h"
+#include "util/sha256.h"
+
+#include <torch/utils.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+namespace bitloop::qat
+{
+
+namespace
+{
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::vector<int64_t> firstN(std::vector<int64_t> v, int64_t limit)
+{
+    if (limit > 0 && limit < static_cast<int64_t>(v.size()))
+        v.resize(static_cast<size_t>(limit));
+    return v;
+}
+
+std::vector<int64_t> range(int64_t count, int64_t limit)
+{
+    std::vector<int64_t> v(static_cast<size_t>(limit > 0 ? std::min(count, limit) : count));
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = static_cast<int64_t>(i);
+    return v;
+}
+
+// The training part and validation part of the training set, each cut to its limit.
+Split splitOf(const ImageDataset &train, const DataSplit &s)
+{
+    Split split = splitTrainValidation(train.count, s.validationFraction, s.seed);
+    split.train = firstN(std::move(split.train), s.trainLimit);
+    split.validation = firstN(std::move(split.validation), s.validationLimit);
+    return split;
+}
+
+void checkFits(const Network &network, const ImageDataset &data)
+{
+    const Layer &first = network.layers.front();
+    const int64_t channels = first.shape.bound(Dim::C) * first.shape.bound(Dim::G);
+    if (channels != data.channels)
+        throw InputError(data.source, 0,
+                         "the images have " + std::to_string(data.channels) + " channel(s) but " +
+                             network.name + " expects " + std::to_string(channels) + " (--input-channels)");
+    const Layer &last = network.layers.back();
+    if (last.shape.bound(Dim::M) * last.shape.bound(Dim::G) < data.numClasses)
+        throw InputError(data.source, 0,
+                         "the dataset has " + std::to_string(data.numClasses) + " classes but " +
+                             network.name + " classifies " +
+                             std::to_string(last.shape.bound(Dim::M) * last.shape.bound(Dim::G)) +
+                             " (--classes)");
+}
+
+std::string fileDigest(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw InputError(path, 0, "cannot read the checkpoint");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return sha256Hex(bytes.str());
+}
+
+class QatEvaluator : public AccuracyEvaluator
+{
+public:
+    QatEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
+        : settings_(options.settings), threads_(options.threads)
+    {
+        settings_.check();
+        info_ = readCheckpointInfo(checkpoint);
+        DataSplit split = info_.split;
+        if (!options.dataset.empty())
+            split.dataset = options.dataset;
+        if (options.trainLimit >= 0)
+            split.trainLimit = options.trainLimit;
+        if (options.evaluationLimit >= 0)
+            (options.onTestSet ? split.testLimit : split.validationLimit) = options.evaluationLimit;
+
+        train_ = loadDataset(split.dataset, true);
+        checkFits(info_.network, train_);
+        Split parts = splitOf(train_, split);
+        trainIdx_ = std::move(parts.train);
+        if (options.onTestSet) {
+            test_ = std::make_unique<ImageDataset>(loadDataset(split.dataset, false));
+            checkFits(info_.network, *test_);
+            evalIdx_ = range(test_->count, split.testLimit);
+        } else {
+            evalIdx_ = std::move(parts.validation);
+        }
+        if (evalIdx_.empty())
+            throw InputError(checkpoint, 0, "no images to evaluate on (the validation split is empty)");
+
+        setThreads(threads_);
+        net_ = std::make_shared<QuantNet>(info_.network);
+        loadCheckpoint(*net_, checkpoint);
+        torch::NoGradGuard noGrad;
+        for (const auto &p : net_->named_parameters())
+            floatState_.push_back(p.value().detach().clone());
+        for (const auto &b : net_->named_buffers())
+            floatState_.push_back(b.value().detach().clone());
+
+        std::ostringstream os;
+        os << "network:\n"
+           << networkToYaml(info_.network) << "checkpoint sha256: " << fileDigest(checkpoint) << "\n"
+           << split.describe() << "\nevaluated on: " << (options.onTestSet ? "test" : "validation") << " ("
+           << evalIdx_.size() << " images of " << (test_ ? test_->source : train_.source) << ")\n";
+        context_ = os.str();
+    }
+
+    int numLayers() const override { return net_->numLayers(); }
+    const EvaluatorSettings &settings() const override { return settings_; }
+    std::string context() const override { return context_; }
+
+    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
+                            const std::atomic<bool> *cancel) override
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto t0 = Clock::now();
+        setThreads(threads_);
+        restoreFloat();
+        std::vector<std::pair<int, int>> pairs;
+        for (const LayerBits &b : bits)
+            pairs.emplace_back(b.weights, b.activations);
+        net_->setBits(pairs); // validates count and widths
+        net_->quantize = true;
+        AccuracyResult result;
+
+        calibrate(progress);
+        if (settings_.kind != EvaluatorKind::Ptq) {
+            TrainOptions t;
+            t.epochs = settings_.epochs;
+            t.steps = settings_.kind == EvaluatorKind::QatShort ? settings_.steps : 0;
+            t.batchSize = settings_.batchSize;
+            t.lr = settings_.lr;
+            t.seed = settings_.seed;
+            t.threads = threads_;
+            t.normalization = info_.normalization;
+            t.weightDecay = info_.training.weightDecay;
+            const TrainResult tr = trainFloat(
+                *net_, train_, trainIdx_, {}, t,
+                [&](const TrainProgress &p) {
+                    if (progress)
+                        progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
+                },
+                cancel);
+            if (tr.cancelled) {
+                result.cancelled = true;
+                result.seconds = secondsSince(t0);
+                return result;
+            }
+        }
+        if (cancel && cancel->load()) {
+            result.cancelled = true;
+            return result;
+        }
+        if (progress)
+            progress({"evaluate", 0, static_cast<int64_t>(evalIdx_.size()), 0.0});
+        result.accuracy =
+            evaluateAccuracy(*net_, test_ ? *test_ : train_, evalIdx_, info_.normalization, 256);
+        result.images = static_cast<int64_t>(evalIdx_.size());
+        result.seconds = secondsSince(t0);
+        if (progress)
+            progress({"evaluate", result.images, result.images, 0.0});
+        return result;
+    }
+
+private:
+    void restoreFloat()
+    {
+        torch::NoGradGuard noGrad;
+        size_t i = 0;
+        for (auto &p : net_->named_parameters())
+            p.value().copy_(floatState_[i++]);
+        for (auto &b : net_->named_buffers())
+            b.value().copy_(floatState_[i++]);
+    }
+
+    // Activation steps from a few training batches seen by the net in eval mode (BatchNorm folded with
+    // its running statistics, as deployed): PTQ clips nothing (max), fine-tuning starts from LSQ's
+    // initialisation, which the training then moves.
+    void calibrate(const AccuracyProgressFn &progress)
+    {
+        torch::NoGradGuard noGrad;
+        net_->eval();
+        net_->startCalibration(settings_.kind == EvaluatorKind::Ptq ? Calibration::Max
+                                                                    : Calibration::LsqMean);
+        BatchLoader loader(train_, trainIdx_, info_.normalization, settings_.batchSize, true, settings_.seed);
+        loader.startEpoch();
+        Batch batch;
+        for (int b = 0; b < settings_.calibrationBatches && loader.next(batch); ++b) {
+            net_->forward(batch.images);
+            if (progress)
+                progress({"calibrate", b + 1, settings_.calibrationBatches, 0.0});
+        }
+        net_->stopCalibration();
+    }
+
+    EvaluatorSettings settings_;
+    int threads_;
+    CheckpointInfo info_;
+    ImageDataset train_;
+    std::unique_ptr<ImageDataset> test_;
+    std::vector<int64_t> trainIdx_, evalIdx_;
+    std::shared_ptr<QuantNet> net_;
+    std::vector<torch::Tensor> floatState_;
+    std::string context_;
+    std::mutex mutex_;
+};
+
+} // namespace
+
+CheckpointInfo readCheckpointInfo(const std::string &path)
+{
+    return parseCheckpointInfo(readCheckpointInfoText(path), path);
+}
+
+BaselineResult trainBaseline(const Network &network, const DataSplit &split, const ImageDataset &train,
+                             const ImageDataset &test, const TrainOptions &options,
+                             const std::string &checkpoint,
+                             const std::function<void(const TrainProgress &)> &progress,
+                             const std::atomic<bool> *cancel)
+{
+    checkFits(network, train);
+    checkFits(network, test);
+    const Split parts = splitOf(train, split);
+
+    setThreads(options.threads);
+    QuantNet net(network);
+    net.quantize = false;
+    BaselineResult r;
+    r.train = trainFloat(net, train, parts.train, parts.validation, options, progress, cancel);
+    if (r.train.cancelled)
+        return r;
+    r.info.network = network;
+    r.info.split = split;
+    r.info.imageHeight = train.height;
+    r.info.imageWidth = train.width;
+    r.info.imageChannels = train.channels;
+    r.info.normalization = r.train.normalization;
+    r.info.training = options;
+    r.info.validationAccuracy = r.train.validationAccuracy;
+    r.info.testAccuracy =
+        evaluateAccuracy(net, test, range(test.count, split.testLimit), r.info.normalization);
+    r.info.trainSeconds = r.train.seconds;
+    saveCheckpoint(net, checkpoint, checkpointInfoToYaml(r.info));
+    return r;
+}
+
+std::unique_ptr<AccuracyEvaluator> openEvaluator(const std::string &checkpoint,
+                                                 const EvaluatorOptions &options)
+{
+    return std::make_unique<QatEvaluator>(checkpoint, options);
+}
+
+} // namespace bitloop::qat

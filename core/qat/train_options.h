@@ -1,0 +1,72 @@
+// What training is asked to do and what it reports: plain structs, no LibTorch, so that the CLI and the
+// GUI can drive training without compiling torch's headers.
+#pragma once
+
+#include "qat/data/datasets.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace bitloop::qat
+{
+
+// Per-channel mean and standard deviation of pixels / 255; an input is (pixel / 255 - mean) / std.
+struct Normalization {
+    std::vector<double> mean, std;
+};
+// From the given images (channelMeans / channelStds); a zero deviation is taken as 1.
+Normalization normalizationOf(const ImageDataset &data, const std::vector<int64_t> &indices);
+
+// Random crop of the zero-padded image (padding pixels are raw 0, i.e. black, before normalization) and
+// random horizontal flip, each drawn per image.
+struct Augmentation {
+    int cropPadding = 0; // 0: no crop
+    bool horizontalFlip = false;
+};
+// The usual choice for the dataset: padding 4 for 32-pixel images and up, else 2; flips only for colour
+// images (CIFAR-like). Handwriting and Fashion-MNIST's garments are upright and left/right-specific
+// enough (shoes point one way) that flipping them is off.
+Augmentation defaultAugmentation(const ImageDataset &data);
+
+struct TrainOptions {
+    int epochs = 1;
+    // > 0: train for exactly this many steps (epochs are then as many as it takes, the cosine schedule
+    // spans the steps); QAT fine-tuning counts in steps.
+    int64_t steps = 0;
+    int batchSize = 64;
+    double lr = 0.05; // the peak; cosine schedule from lr down to 0 over all steps
+    double momentum = 0.9;
+    double weightDecay = 5e-5; // on conv / fc weights only, not on BatchNorm, biases or LSQ steps
+    bool adam = false;         // Adam (betas 0.9, 0.999) instead of SGD with momentum
+    uint64_t seed = 1;         // torch::manual_seed and the loader's shuffling / augmentation
+    int threads = 1;
+    bool augment = false; // defaultAugmentation(data) when on
+    // Empty: computed from the training images. Evaluate with the same (TrainResult::normalization).
+    Normalization normalization;
+};
+
+struct TrainProgress {
+    int epoch = 0;     // 0-based
+    int64_t batch = 0; // batches done in this epoch (1-based after the first)
+    int64_t batchesPerEpoch = 0;
+    int64_t step = 0, totalSteps = 0; // steps done so far, and in all
+    double lr = 0.0;                  // the learning rate of the step just taken
+    double loss = 0.0;                // this batch's mean cross-entropy
+    double runningLoss = 0.0;         // mean over this epoch's samples so far
+    double runningAccuracy = 0.0;     // training accuracy over this epoch's samples so far
+    double samplesPerSecond = 0.0;    // since training started
+};
+
+struct TrainResult {
+    bool cancelled = false;
+    int64_t steps = 0;                // optimizer steps taken
+    double firstBatchLoss = 0.0;      // loss of the very first batch (before any update)
+    double lastEpochLoss = 0.0;       // mean loss over the last (possibly partial) epoch
+    double trainAccuracy = 0.0;       // running accuracy over the last (possibly partial) epoch
+    double validationAccuracy = -1.0; // -1 when cancelled or when there is no validation set
+    double seconds = 0.0;             // the training loop, without the validation pass
+    double samplesPerSecond = 0.0;
+    Normalization normalization; // what the inputs were normalized with
+};
+
+} // namespace bitloop::qat

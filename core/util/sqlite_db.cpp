@@ -1,0 +1,61 @@
+#include "util/sqlite_db.h"
+
+#include <stdexcept>
+
+namespace bitloop
+{
+
+std::string columnText(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? std::string(reinterpret_cast<const char *>(t), size_t(sqlite3_column_bytes(s, col)))
+             : std::string();
+}
+
+void SqliteDb::open(const std::string &path, const std::string &what)
+{
+    path_ = path;
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
+        fail("cannot open " + what);
+    // Before anything that takes a lock: another process may be writing.
+    sqlite3_busy_timeout(db_, 10000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    prepare(begin_, "BEGIN IMMEDIATE");
+    prepare(commit_, "COMMIT");
+    prepare(rollback_, "ROLLBACK");
+}
+
+void SqliteDb::fail(const std::string &what) const
+{
+    throw std::runtime_error(path_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+}
+
+void SqliteDb::exec(const char *sql)
+{
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+        fail(std::string("cannot run '") + sql + "'");
+}
+
+void SqliteDb::prepare(Statement &s, const char *sql)
+{
+    if (sqlite3_prepare_v2(db_, sql, -1, &s.handle(), nullptr) != SQLITE_OK)
+        fail(std::string("cannot prepare '") + sql + "'");
+}
+
+void SqliteDb::step(const Statement &s, const char *what)
+{
+    if (sqlite3_step(s.get()) != SQLITE_DONE) {
+        sqlite3_reset(s.get());
+        fail(what);
+    }
+    sqlite3_reset(s.get());
+}
+
+void SqliteDb::bindText(sqlite3_stmt *s, int i, const std::string &v)
+{
+    if (sqlite3_bind_text(s, i, v.data(), int(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+        fail("cannot bind a value");
+}
+
+} // namespace bitloop

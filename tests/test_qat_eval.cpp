@@ -1,0 +1,316 @@
+// The accuracy evaluators and the train / accuracy commands, on a slice of the real Fashion-MNIST:
+// a baseline trained through the CLI carries its network, split and normalization; ptq at 32 bits is the
+// float model exactly; every evaluation starts again from the float weights; fine-tuning recovers much of
+// what 3-bit PTQ loses; the CLI agrees with the API and caches; bad input is one clear line and status 2.
+#include "cli_runner.h"
+
+#include "io/network_yaml.h"
+#include "qat/data/datasets.h"
+#include "qat/session.h"
+#include "qat/train.h"
+#include "util/error.h"
+#include "workload/mobilenet.h"
+
+#include <QDir>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace bitloop;
+using namespace bitloop::qat;
+
+namespace
+{
+
+// The slice every test here uses: 2000 training, 500 validation, 500 test images.
+const QStringList kSlice = {"--train-limit", "2000", "--validation-limit", "500", "--test-limit", "500"};
+
+BitConfig uniform(size_t layers, int w, int a)
+{
+    return BitConfig(layers, LayerBits{w, a});
+}
+
+EvaluatorOptions optionsFor(EvaluatorKind kind)
+{
+    EvaluatorOptions o;
+    o.settings.kind = kind;
+    o.settings.steps = 60;
+    o.settings.batchSize = 32;
+    o.settings.lr = 0.01;
+    o.threads = 1;
+    return o;
+}
+
+bool mentions(const QByteArray &text, const char *what)
+{
+    return text.contains(what);
+}
+
+} // namespace
+
+class TestQatEval : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    QString checkpoint_;
+    CheckpointInfo info_;
+
+    QString path(const char *name) const { return tmp_.filePath(QString::fromUtf8(name)); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (!QDir(QString::fromUtf8(kFashionMnistDefaultDir)).exists())
+            QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
+        QVERIFY(tmp_.isValid());
+        checkpoint_ = path("v1.pt");
+        CliRun r;
+        RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "2",
+                               "--batch", "32", "--seed", "7", "--threads", "1", "--out", checkpoint_,
+                               "--json"} +
+                       kSlice);
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        const QJsonObject j = r.json();
+        QCOMPARE(j["checkpoint"].toString(), checkpoint_);
+        QCOMPARE(j["layers"].toInt(), 28);
+        QCOMPARE(j["resolution"].toString(), QString("28x28"));
+        // Two short epochs on 2000 images: far above chance (0.1), well short of a full run.
+        QVERIFY2(j["validation_accuracy"].toDouble() > 0.6, qPrintable(QString::fromUtf8(r.out)));
+        QVERIFY(j["test_accuracy"].toDouble() > 0.6);
+        QVERIFY(mentions(r.err, "epoch 2/2")); // progress went to stderr
+        info_ = readCheckpointInfo(checkpoint_.toStdString());
+    }
+
+    void checkpointCarriesHowItWasMade()
+    {
+        MobileNetOptions opt;
+        opt.widthMultiplier = 0.25;
+        opt.resolution = 28;
+        opt.numClasses = 10;
+        opt.inputChannels = 1;
+        opt.smallInput = true; // chosen for 28-pixel images
+        QCOMPARE(networkToYaml(info_.network), networkToYaml(mobileNetV1(opt)));
+        QCOMPARE(info_.split.dataset, std::string("fashion-mnist"));
+        QCOMPARE(info_.split.validationFraction, 0.1);
+        QCOMPARE(info_.split.trainLimit, int64_t(2000));
+        QCOMPARE(info_.split.validationLimit, int64_t(500));
+        QCOMPARE(info_.split.testLimit, int64_t(500));
+        QCOMPARE(info_.imageHeight, int64_t(28));
+        QCOMPARE(info_.imageChannels, int64_t(1));
+        QCOMPARE(info_.training.epochs, 2);
+        QCOMPARE(info_.training.batchSize, 32);
+        QCOMPARE(info_.training.seed, uint64_t(7));
+        QCOMPARE(info_.normalization.mean.size(), size_t(1));
+        // Fashion-MNIST's pixels: mean about 0.286, deviation about 0.353 (over the whole training set).
+        QVERIFY(std::abs(info_.normalization.mean[0] - 0.286) < 0.01);
+        QVERIFY(std::abs(info_.normalization.std[0] - 0.353) < 0.01);
+        // The text form reads back to the same info.
+        const CheckpointInfo again = parseCheckpointInfo(checkpointInfoToYaml(info_), "x");
+        QCOMPARE(checkpointInfoToYaml(again), checkpointInfoToYaml(info_));
+    }
+
+    void ptqAt32BitsIsTheFloatModel()
+    {
+        auto ev = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::Ptq));
+        QCOMPARE(ev->numLayers(), 28);
+        const AccuracyResult r = ev->evaluate(uniform(28, 32, 32));
+        QCOMPARE(r.images, int64_t(500));
+        QCOMPARE(r.accuracy, info_.validationAccuracy);
+        EvaluatorOptions onTest = optionsFor(EvaluatorKind::Ptq);
+        onTest.onTestSet = true;
+        QCOMPARE(openEvaluator(checkpoint_.toStdString(), onTest)->evaluate(uniform(28, 16, 16)).accuracy,
+                 info_.testAccuracy);
+    }
+
+    void ptqLosesLittleAt8BitsAndCollapsesAt2()
+    {
+        auto ev = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::Ptq));
+        const double a8 = ev->evaluate(uniform(28, 8, 8)).accuracy;
+        const double a2 = ev->evaluate(uniform(28, 2, 2)).accuracy;
+        QVERIFY2(std::abs(a8 - info_.validationAccuracy) <= 0.02, qPrintable(QString::number(a8)));
+        QVERIFY2(a2 < info_.validationAccuracy - 0.3, qPrintable(QString::number(a2)));
+    }
+
+    void everyEvaluationStartsFromTheFloatWeights()
+    {
+        // qat-short changes the weights it fine-tunes; the next candidate must not inherit them.
+        auto ev = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::QatShort));
+        const BitConfig mixed = [] {
+            BitConfig b = uniform(28, 4, 4);
+            b.front() = {8, 8};
+            b.back() = {8, 8};
+            return b;
+        }();
+        const AccuracyResult first = ev->evaluate(mixed);
+        ev->evaluate(uniform(28, 8, 8));
+        const AccuracyResult again = ev->evaluate(mixed);
+        QCOMPARE(again.accuracy, first.accuracy);
+        QVERIFY(!again.cached);
+    }
+
+    void fineTuningRecoversWhat3BitPtqLoses()
+    {
+        const BitConfig bits = uniform(28, 3, 3);
+        const double ptq =
+            openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::Ptq))->evaluate(bits).accuracy;
+        std::vector<AccuracyProgress> seen;
+        const AccuracyResult qat =
+            openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::QatShort))
+                ->evaluate(bits, [&](const AccuracyProgress &p) { seen.push_back(p); });
+        QVERIFY2(ptq < info_.validationAccuracy - 0.3, qPrintable(QString::number(ptq)));
+        QVERIFY2(qat.accuracy > ptq + 0.15,
+                 qPrintable(QString("ptq %1, qat-short %2").arg(ptq).arg(qat.accuracy)));
+        // Progress: calibration, then 60 fine-tuning steps, then the evaluation.
+        QVERIFY(!seen.empty());
+        QCOMPARE(QString::fromStdString(seen.front().phase), QString("calibrate"));
+        int64_t steps = 0;
+        for (const AccuracyProgress &p : seen)
+            if (p.phase == "fine-tune") {
+                steps = p.done;
+                QCOMPARE(p.total, int64_t(60));
+            }
+        QCOMPARE(steps, int64_t(60));
+        QCOMPARE(QString::fromStdString(seen.back().phase), QString("evaluate"));
+        QCOMPARE(seen.back().done, int64_t(500));
+    }
+
+    void cancellationStopsFineTuning()
+    {
+        auto ev = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::QatShort));
+        std::atomic<bool> cancel{false};
+        int64_t lastStep = 0;
+        const AccuracyResult r = ev->evaluate(
+            uniform(28, 4, 4),
+            [&](const AccuracyProgress &p) {
+                if (p.phase == "fine-tune") {
+                    lastStep = p.done;
+                    if (p.done == 5)
+                        cancel = true;
+                }
+            },
+            &cancel);
+        QVERIFY(r.cancelled);
+        QCOMPARE(lastStep, int64_t(5));
+    }
+
+    void badBitsAndConfigurations()
+    {
+        auto ev = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::Ptq));
+        for (int bad : {1, 9}) {
+            BitConfig b = uniform(28, 8, 8);
+            b[2].weights = bad;
+            try {
+                ev->evaluate(b);
+                QFAIL("a bit-width outside 2..8, 16, 32 was accepted");
+            } catch (const std::invalid_argument &e) {
+                QVERIFY2(std::string(e.what()).find("layer 3") != std::string::npos, e.what());
+            }
+        }
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ev->evaluate(uniform(27, 8, 8)));
+    }
+
+    void checkpointsThatCannotBeUsed()
+    {
+        try {
+            openEvaluator(path("missing.pt").toStdString(), optionsFor(EvaluatorKind::Ptq));
+            QFAIL("a missing checkpoint opened");
+        } catch (const InputError &e) {
+            QCOMPARE(QString::fromStdString(e.file()), path("missing.pt"));
+        }
+        // Weights without the info `train` writes: which network, which data?
+        QuantNet net(info_.network);
+        saveCheckpoint(net, path("bare.pt").toStdString());
+        try {
+            readCheckpointInfo(path("bare.pt").toStdString());
+            QFAIL("a checkpoint without info was read");
+        } catch (const InputError &e) {
+            QVERIFY2(std::string(e.what()).find("bitloop-cli train") != std::string::npos, e.what());
+        }
+        // A dataset whose images do not fit the checkpoint's network.
+        EvaluatorOptions o = optionsFor(EvaluatorKind::Ptq);
+        o.dataset = "mnist:" + tmp_.path().toStdString() + "/no-such-folder";
+        QVERIFY_THROWS_EXCEPTION(InputError, openEvaluator(checkpoint_.toStdString(), o));
+    }
+
+    void cliAgreesWithTheApiAndCaches()
+    {
+        const QString cacheDir = path("cache");
+        const QStringList args = {"accuracy", "--checkpoint", checkpoint_, "--wbits",     "4",      "--abits",
+                                  "6",        "--threads",    "1",         "--cache-dir", cacheDir, "--json"};
+        CliRun r;
+        RUN_CLI(r, args);
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        const QJsonObject j = r.json();
+        EvaluatorOptions defaults; // what the CLI uses unless told otherwise
+        defaults.threads = 1;
+        const double api =
+            openEvaluator(checkpoint_.toStdString(), defaults)->evaluate(uniform(28, 4, 6)).accuracy;
+        QCOMPARE(j["accuracy"].toDouble(), api);
+        QCOMPARE(j["images"].toInt(), 500);
+        QCOMPARE(j["split"].toString(), QString("validation"));
+        QCOMPARE(j["resolution"].toString(), QString("28x28"));
+        QCOMPARE(j["evaluator"].toString(), QString("ptq"));
+        QVERIFY(!j["cached"].toBool());
+        QCOMPARE(j["float_accuracy"].toDouble(), info_.validationAccuracy);
+        QCOMPARE(j["bits"].toArray().size(), 28);
+        CliRun again;
+        RUN_CLI(again, args);
+        QCOMPARE(again.json()["accuracy"].toDouble(), api);
+        QVERIFY(again.json()["cached"].toBool());
+
+        // Per-layer bits from a file: the same configuration, the same answer (from the cache).
+        QFile bits(path("bits.yaml"));
+        QVERIFY(bits.open(QIODevice::WriteOnly));
+        QByteArray text = "bits:\n";
+        for (int i = 0; i < 28; ++i)
+            text += "  - [4, 6]\n";
+        bits.write(text);
+        bits.close();
+        CliRun fromFile;
+        RUN_CLI(fromFile, QStringList{"accuracy", "--checkpoint", checkpoint_, "--bits", path("bits.yaml"),
+                                      "--cache-dir", cacheDir, "--json"});
+        QVERIFY2(fromFile.status == 0, qPrintable(fromFile.summary()));
+        QCOMPARE(fromFile.json()["accuracy"].toDouble(), api);
+        QVERIFY(fromFile.json()["cached"].toBool());
+    }
+
+    void cliBadInput()
+    {
+        struct Case {
+            QStringList args;
+            const char *says;
+        };
+        QFile shortBits(path("short.yaml"));
+        QVERIFY(shortBits.open(QIODevice::WriteOnly));
+        shortBits.write("bits:\n  - [8, 8]\n  - [4, 4]\n");
+        shortBits.close();
+        const QString missingDir = path("no-such-dataset");
+        const QList<Case> cases = {
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "9", "--abits", "8"}, "bit-width of 9"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "1"}, "bit-width of 1"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8", "--evaluator",
+              "qat_long"},
+             "unknown evaluator 'qat_long'"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--bits", path("short.yaml")}, "has 28"},
+            {{"accuracy", "--checkpoint", path("missing.pt"), "--wbits", "8", "--abits", "8"}, "not found"},
+            {{"accuracy", "--checkpoint", checkpoint_}, "--wbits"},
+            {{"train", "--network", "mobilenet_v1", "--dataset", "mnist:" + missingDir, "--out",
+              path("x.pt")},
+             "no-such-dataset"},
+            {{"train", "--network", "mobilenet_v1", "--dataset", "fashion-mnist", "--optimizer", "rmsprop",
+              "--out", path("x.pt")},
+             "--optimizer"},
+        };
+        for (const Case &c : cases) {
+            CliRun r;
+            RUN_CLI(r, c.args);
+            QVERIFY2(r.status == 2, qPrintable(r.summary()));
+            QVERIFY2(r.err.contains(c.says), qPrintable(r.summary()));
+            QVERIFY2(r.err.count('\n') == 1, qPrintable(r.summary())); // one line
+        }
+        QVERIFY(!QFile::exists(path("x.pt")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQatEval)
+#include "test_qat_eval.moc"
