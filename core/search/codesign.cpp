@@ -1,0 +1,473 @@
+#include "search/codesign.h"
+
+#include "model/evaluation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace bitloop::search
+{
+
+namespace
+{
+
+constexpr Objective kAllObjectives[] = {Objective::Error, Objective::Energy, Objective::Edp,
+                                        Objective::Cycles, Objective::Memory};
+
+double secondsSince(std::chrono::steady_clock::time_point t0)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool isQatWidth(int b)
+{
+    return (b >= 2 && b <= 8) || b == 16 || b == 32;
+}
+
+} // namespace
+
+const char *objectiveName(Objective o)
+{
+    switch (o) {
+    case Objective::Error:
+        return "error";
+    case Objective::Energy:
+        return "energy";
+    case Objective::Edp:
+        return "edp";
+    case Objective::Cycles:
+        return "cycles";
+    case Objective::Memory:
+        return "memory";
+    }
+    return "?";
+}
+
+const char *objectiveUnit(Objective o)
+{
+    switch (o) {
+    case Objective::Error:
+        return "";
+    case Objective::Energy:
+        return "uJ";
+    case Objective::Edp:
+        return "uJ*cycles";
+    case Objective::Cycles:
+        return "cycles";
+    case Objective::Memory:
+        return "bytes";
+    }
+    return "";
+}
+
+std::vector<Objective> parseObjectives(const std::string &list)
+{
+    std::vector<Objective> out;
+    std::stringstream ss(list);
+    for (std::string name; std::getline(ss, name, ',');) {
+        bool known = false;
+        for (Objective o : kAllObjectives)
+            if (name == objectiveName(o)) {
+                if (std::find(out.begin(), out.end(), o) != out.end())
+                    throw std::invalid_argument("objective '" + name + "' is given twice");
+                out.push_back(o);
+                known = true;
+            }
+        if (!known)
+            throw std::invalid_argument("unknown objective '" + name +
+                                        "' (expected error, energy, edp, cycles or memory)");
+    }
+    if (out.empty())
+        throw std::invalid_argument("no objectives given");
+    return out;
+}
+
+double CandidateCost::value(Objective o) const
+{
+    switch (o) {
+    case Objective::Error:
+        return 1.0 - accuracy;
+    case Objective::Energy:
+        return energyPj * 1e-6;
+    case Objective::Edp:
+        return energyPj * 1e-6 * static_cast<double>(cycles);
+    case Objective::Cycles:
+        return static_cast<double>(cycles);
+    case Objective::Memory:
+        return static_cast<double>(weightBytes);
+    }
+    return 0.0;
+}
+
+bool CodesignSpec::needsAccuracy() const
+{
+    return maxError || std::find(objectives.begin(), objectives.end(), Objective::Error) != objectives.end();
+}
+
+void CodesignSpec::validate() const
+{
+    const int layers = static_cast<int>(network.layers.size());
+    if (layers == 0)
+        throw std::invalid_argument("the network has no layers");
+    if (objectives.empty())
+        throw std::invalid_argument("no objectives");
+    if (allowedBits.empty())
+        throw std::invalid_argument("the set of allowed bit-widths is empty");
+    // A width must fit every word that may hold the tensor: weights, and activations as inputs and outputs.
+    auto checkWidth = [&](int b, bool weights, const std::string &what) {
+        if (b < 1 || b > 32)
+            throw std::invalid_argument(what + ": a bit-width of " + std::to_string(b) + " (expected 1..32)");
+        for (const StorageLevel &l : arch.levels) {
+            const bool holds = weights ? l.mayKeep[idx(Tensor::Weights)]
+                                       : (l.mayKeep[idx(Tensor::Inputs)] || l.mayKeep[idx(Tensor::Outputs)]);
+            if (holds && b > l.wordBits)
+                throw std::invalid_argument(what + ": " + std::to_string(b) + " bits are wider than the " +
+                                            std::to_string(l.wordBits) + "-bit words of " + l.name);
+        }
+        if (needsAccuracy() && !isQatWidth(b))
+            throw std::invalid_argument(what + ": a bit-width of " + std::to_string(b) +
+                                        " cannot be trained (2..8 bits, or 16 / 32 for not quantized)");
+    };
+    for (int b : allowedBits) {
+        checkWidth(b, true, "allowed weight bits");
+        checkWidth(b, false, "allowed activation bits");
+    }
+    if (std::set<int>(allowedBits.begin(), allowedBits.end()).size() != allowedBits.size())
+        throw std::invalid_argument("the allowed bit-widths repeat a value");
+    checkWidth(lastOutputBits, false, "the last layer's output bits");
+    for (const auto &[layer, bits] : pinnedBits) {
+        if (layer < 0 || layer >= layers)
+            throw std::invalid_argument("a pin on layer " + std::to_string(layer + 1) + ", but " +
+                                        network.name + " has " + std::to_string(layers) +
+                                        " layers (1-based)");
+        checkWidth(bits.weights, true, "pinned weight bits of layer " + std::to_string(layer + 1));
+        checkWidth(bits.activations, false, "pinned activation bits of layer " + std::to_string(layer + 1));
+    }
+    for (const auto &pm : pinnedMappings)
+        if (pm.first < 0 || pm.first >= layers)
+            throw std::invalid_argument("a pinned mapping on layer " + std::to_string(pm.first + 1) +
+                                        ", but " + network.name + " has " + std::to_string(layers) +
+                                        " layers (1-based)");
+    if (maxError && !(*maxError >= 0 && *maxError <= 1))
+        throw std::invalid_argument("the error bound must lie in [0, 1]");
+    if (maxMemoryBytes && !(*maxMemoryBytes > 0))
+        throw std::invalid_argument("the memory bound must be positive");
+    if (maxEnergyUj && !(*maxEnergyUj > 0))
+        throw std::invalid_argument("the energy bound must be positive");
+    if (mapperThreads < 1)
+        throw std::invalid_argument("the mapper needs at least one thread");
+}
+
+std::vector<double> encode(const BitConfig &bits)
+{
+    std::vector<double> g;
+    g.reserve(bits.size() * 2);
+    for (const LayerBits &b : bits) {
+        g.push_back(b.weights);
+        g.push_back(b.activations);
+    }
+    return g;
+}
+
+BitConfig decode(const std::vector<double> &genes)
+{
+    BitConfig bits(genes.size() / 2);
+    for (size_t i = 0; i < bits.size(); ++i)
+        bits[i] = {static_cast<int>(genes[2 * i]), static_cast<int>(genes[2 * i + 1])};
+    return bits;
+}
+
+CodesignProblem::CodesignProblem(CodesignSpec spec, std::shared_ptr<AccuracyEvaluator> accuracy,
+                                 std::shared_ptr<MapperCache> cache)
+    : spec_(std::move(spec)), accuracy_(std::move(accuracy)), cache_(std::move(cache))
+{
+    spec_.validate();
+    if (spec_.needsAccuracy()) {
+        if (!accuracy_)
+            throw std::invalid_argument("the error objective or bound needs an accuracy evaluator");
+        if (accuracy_->numLayers() != static_cast<int>(spec_.network.layers.size()))
+            throw std::invalid_argument("the accuracy side's network has " +
+                                        std::to_string(accuracy_->numLayers()) +
+                                        " layers, the hardware side's " + spec_.network.name + " has " +
+                                        std::to_string(spec_.network.layers.size()));
+    }
+}
+
+ProblemSpec CodesignProblem::problemSpec() const
+{
+    ProblemSpec p;
+    for (int i = 0; i < static_cast<int>(spec_.network.layers.size()); ++i) {
+        Variable w = Variable::integer(spec_.allowedBits), a = Variable::integer(spec_.allowedBits);
+        if (auto pin = spec_.pinnedBits.find(i); pin != spec_.pinnedBits.end()) {
+            // A pinned width need not be in the allowed set (a first layer held at 16 bits, say).
+            w = Variable::integer({pin->second.weights}).pin(pin->second.weights);
+            a = Variable::integer({pin->second.activations}).pin(pin->second.activations);
+        }
+        p.variables.push_back(w);
+        p.variables.push_back(a);
+    }
+    p.numObjectives = static_cast<int>(spec_.objectives.size());
+    p.numConstraints = 1 + int(spec_.maxError.has_value()) + int(spec_.maxMemoryBytes.has_value()) +
+                       int(spec_.maxEnergyUj.has_value());
+    return p;
+}
+
+std::vector<std::vector<double>> CodesignProblem::uniformSeeds() const
+{
+    std::vector<int> widths = spec_.allowedBits;
+    std::sort(widths.begin(), widths.end());
+    std::vector<std::vector<double>> seeds;
+    for (int b : widths) {
+        BitConfig bits(spec_.network.layers.size(), LayerBits{b, b});
+        for (const auto &[layer, pinned] : spec_.pinnedBits)
+            bits[static_cast<size_t>(layer)] = pinned;
+        seeds.push_back(encode(bits));
+    }
+    return seeds;
+}
+
+std::vector<double> CodesignProblem::referencePoint(const std::atomic<bool> *cancel)
+{
+    const int widest = *std::max_element(spec_.allowedBits.begin(), spec_.allowedBits.end());
+    BitConfig bits(spec_.network.layers.size(), LayerBits{widest, widest});
+    for (const auto &[layer, pinned] : spec_.pinnedBits)
+        bits[static_cast<size_t>(layer)] = pinned;
+    const NetworkMapping nm = mappings(bits, cancel);
+    CandidateCost c;
+    c.energyPj = nm.energy;
+    c.cycles = nm.cycles;
+    c.weightBytes = nm.weightBytes;
+    std::vector<double> ref;
+    for (Objective o : spec_.objectives)
+        ref.push_back(o == Objective::Error ? 1.0 : 1.1 * c.value(o));
+    return ref;
+}
+
+CodesignProblem::LayerKey CodesignProblem::keyOf(int layer, const BitWidths &b) const
+{
+    return {layer, {b.of(Tensor::Weights), b.of(Tensor::Inputs), b.of(Tensor::Outputs)}};
+}
+
+CodesignProblem::LayerAnswer CodesignProblem::answerFor(int layer, const BitWidths &b,
+                                                        const std::atomic<bool> *cancel) const
+{
+    const ProblemShape &shape = spec_.network.layers[static_cast<size_t>(layer)].shape;
+    LayerAnswer a;
+    if (auto pm = spec_.pinnedMappings.find(layer); pm != spec_.pinnedMappings.end()) {
+        a.result.mapping = pm->second;
+        a.result.evaluation = evaluate(shape, spec_.arch, pm->second, b, spec_.mapper.model);
+        a.result.found = a.result.evaluation.valid;
+        return a;
+    }
+    MapperOptions opt = spec_.mapper;
+    opt.threads = 1; // the pool is the parallelism
+    opt.cancel = cancel;
+    opt.progress = nullptr;
+    bool hit = false;
+    a.result = findBestMappingCached(cache_.get(), shape, spec_.arch, b, opt, &hit);
+    a.seconds = hit ? 0.0 : a.result.seconds;
+    return a;
+}
+
+void CodesignProblem::runMapperJobs(const std::vector<std::pair<int, BitWidths>> &jobs,
+                                    const std::atomic<bool> *cancel)
+{
+    std::atomic<size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failureMutex;
+    auto worker = [&] {
+        for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+            if (cancel && cancel->load())
+                return;
+            try {
+                LayerAnswer a = answerFor(jobs[j].first, jobs[j].second, cancel);
+                if (a.result.cancelled)
+                    return;
+                {
+                    std::lock_guard<std::mutex> lock(memoMutex_);
+                    memo_[keyOf(jobs[j].first, jobs[j].second)] = std::move(a);
+                }
+                if (onWork)
+                    onWork("mapper");
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(failureMutex);
+                if (!failure)
+                    failure = std::current_exception();
+                return;
+            }
+        }
+    };
+    const size_t n = std::min<size_t>(static_cast<size_t>(spec_.mapperThreads), jobs.size());
+    std::vector<std::thread> pool;
+    for (size_t i = 1; i < n; ++i)
+        pool.emplace_back(worker);
+    if (n > 0)
+        worker();
+    for (std::thread &t : pool)
+        t.join();
+    if (failure)
+        std::rethrow_exception(failure);
+}
+
+std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &configs,
+                                                  const std::atomic<bool> *cancel)
+{
+    const int layers = static_cast<int>(spec_.network.layers.size());
+    std::vector<std::vector<BitWidths>> chained;
+    std::vector<std::pair<int, BitWidths>> jobs;
+    std::set<LayerKey> queued;
+    for (const BitConfig &c : configs) {
+        if (static_cast<int>(c.size()) != layers)
+            throw std::invalid_argument("a configuration of " + std::to_string(c.size()) + " layers for " +
+                                        spec_.network.name + " with " + std::to_string(layers));
+        chained.push_back(chainBits(c, spec_.lastOutputBits));
+        std::lock_guard<std::mutex> lock(memoMutex_);
+        for (int i = 0; i < layers; ++i) {
+            const LayerKey k = keyOf(i, chained.back()[static_cast<size_t>(i)]);
+            if (!memo_.count(k) && queued.insert(k).second)
+                jobs.emplace_back(i, chained.back()[static_cast<size_t>(i)]);
+        }
+    }
+
+    // Accuracy on its own thread, overlapping the mapper jobs.
+    std::vector<AccuracyResult> acc(configs.size());
+    std::exception_ptr accFailure;
+    std::thread accThread;
+    if (spec_.needsAccuracy())
+        accThread = std::thread([&] {
+            try {
+                for (size_t k = 0; k < configs.size(); ++k) {
+                    if (cancel && cancel->load())
+                        return;
+                    const std::vector<double> key = encode(configs[k]);
+                    const std::vector<int> ikey(key.begin(), key.end());
+                    {
+                        std::lock_guard<std::mutex> lock(memoMutex_);
+                        if (auto it = accuracyMemo_.find(ikey); it != accuracyMemo_.end()) {
+                            acc[k] = it->second;
+                            acc[k].seconds = 0.0; // computed once, earlier in this run
+                            continue;
+                        }
+                    }
+                    acc[k] = accuracy_->evaluate(configs[k], {}, cancel);
+                    if (acc[k].cancelled)
+                        return;
+                    if (acc[k].cached)
+                        acc[k].seconds = 0.0;
+                    {
+                        std::lock_guard<std::mutex> lock(memoMutex_);
+                        accuracyMemo_[ikey] = acc[k];
+                    }
+                    if (onWork)
+                        onWork("accuracy");
+                }
+            } catch (...) {
+                accFailure = std::current_exception();
+            }
+        });
+    std::exception_ptr mapFailure;
+    try {
+        runMapperJobs(jobs, cancel);
+    } catch (...) {
+        mapFailure = std::current_exception();
+    }
+    if (accThread.joinable())
+        accThread.join();
+    if (mapFailure)
+        std::rethrow_exception(mapFailure);
+    if (accFailure)
+        std::rethrow_exception(accFailure);
+
+    std::vector<CandidateCost> out(configs.size());
+    if (cancel && cancel->load())
+        return out;
+    std::lock_guard<std::mutex> lock(memoMutex_);
+    for (size_t k = 0; k < configs.size(); ++k) {
+        CandidateCost &c = out[k];
+        if (spec_.needsAccuracy()) {
+            c.accuracy = acc[k].accuracy;
+            c.accuracySeconds = acc[k].seconds;
+        }
+        for (int i = 0; i < layers; ++i) {
+            const BitWidths &b = chained[k][static_cast<size_t>(i)];
+            LayerAnswer &a = memo_.at(keyOf(i, b));
+            if (a.result.found) {
+                c.energyPj += a.result.evaluation.energy;
+                c.cycles += a.result.evaluation.cycles;
+            } else {
+                ++c.invalidLayers;
+            }
+            c.mapperSeconds += a.seconds;
+            a.seconds = 0.0; // paid once
+            const int64_t weights =
+                spec_.network.layers[static_cast<size_t>(i)].shape.tensorSize(Tensor::Weights);
+            c.weightBytes += (weights * b.of(Tensor::Weights) + 7) / 8;
+        }
+    }
+    return out;
+}
+
+CandidateCost CodesignProblem::cost(const BitConfig &bits, const std::atomic<bool> *cancel)
+{
+    return costs({bits}, cancel).front();
+}
+
+void CodesignProblem::fill(Individual &ind, const CandidateCost &c) const
+{
+    ind.objectives.clear();
+    for (Objective o : spec_.objectives)
+        ind.objectives.push_back(c.value(o));
+    ind.constraints.clear();
+    if (spec_.maxError)
+        ind.constraints.push_back(c.value(Objective::Error) - *spec_.maxError);
+    if (spec_.maxMemoryBytes)
+        ind.constraints.push_back((c.value(Objective::Memory) - *spec_.maxMemoryBytes) /
+                                  *spec_.maxMemoryBytes);
+    if (spec_.maxEnergyUj)
+        ind.constraints.push_back((c.value(Objective::Energy) - *spec_.maxEnergyUj) / *spec_.maxEnergyUj);
+    ind.constraints.push_back(static_cast<double>(c.invalidLayers));
+}
+
+NetworkMapping CodesignProblem::mappings(const BitConfig &bits, const std::atomic<bool> *cancel)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<BitWidths> chained = chainBits(bits, spec_.lastOutputBits);
+    std::vector<std::pair<int, BitWidths>> jobs;
+    {
+        std::lock_guard<std::mutex> lock(memoMutex_);
+        for (int i = 0; i < static_cast<int>(chained.size()); ++i)
+            if (!memo_.count(keyOf(i, chained[static_cast<size_t>(i)])))
+                jobs.emplace_back(i, chained[static_cast<size_t>(i)]);
+    }
+    runMapperJobs(jobs, cancel);
+    NetworkMapping nm;
+    if (cancel && cancel->load()) {
+        nm.allFound = false;
+        return nm;
+    }
+    std::lock_guard<std::mutex> lock(memoMutex_);
+    for (int i = 0; i < static_cast<int>(chained.size()); ++i) {
+        const LayerAnswer &a = memo_.at(keyOf(i, chained[static_cast<size_t>(i)]));
+        nm.layers.push_back(a.result);
+        nm.cached.push_back(a.seconds == 0.0);
+        if (a.result.found) {
+            nm.energy += a.result.evaluation.energy;
+            nm.cycles += a.result.evaluation.cycles;
+        } else {
+            nm.allFound = false;
+        }
+        const int64_t weights =
+            spec_.network.layers[static_cast<size_t>(i)].shape.tensorSize(Tensor::Weights);
+        nm.weightBytes += (weights * chained[static_cast<size_t>(i)].of(Tensor::Weights) + 7) / 8;
+    }
+    nm.edp = nm.energy * double(nm.cycles);
+    nm.seconds = secondsSince(t0);
+    return nm;
+}
+
+} // namespace bitloop::search

@@ -1,0 +1,126 @@
+// The co-design problem of the reference study, on top of the generic NSGA-II engine: every candidate is
+// a per-layer bit configuration (two genes per layer: weight bits, input-activation bits; a layer's
+// outputs are the next layer's activations, the last layer's outputs 8-bit); its energy is the sum of the
+// layers' best mappings for exactly those bit-widths (the mapper, through its cache), its accuracy comes
+// from an accuracy evaluator (PTQ or QAT, through the accuracy cache), its memory is the weights' bits.
+//
+// A batch is evaluated with the mapper jobs it needs (distinct layer / bit-width questions not answered
+// before) spread over a thread pool while the accuracy evaluations run on a thread of their own, so the
+// two overlap; answers are memoized in memory on top of the on-disk caches, so nothing is computed twice.
+#pragma once
+
+#include "accuracy/evaluator.h"
+#include "arch/architecture.h"
+#include "mapper/cache.h"
+#include "mapper/network_mapper.h"
+#include "search/nsga2.h"
+#include "workload/layer.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bitloop::search
+{
+
+enum class Objective {
+    Error,  // 1 - top-1 accuracy (0..1)
+    Energy, // µJ, the sum of the layers' best-mapping energies
+    Edp,    // µJ x cycles of the whole network (network energy times network cycles)
+    Cycles, // the sum of the layers' cycles
+    Memory, // weight memory in bytes: sum over layers of ceil(weights x weight bits / 8)
+};
+const char *objectiveName(Objective o); // "error", "energy", "edp", "cycles", "memory"
+const char *objectiveUnit(Objective o); // "", "uJ", "uJ*cycles", "cycles", "bytes"
+// "error,energy,memory" -> the list; std::invalid_argument on an unknown or repeated name.
+std::vector<Objective> parseObjectives(const std::string &list);
+
+// Everything one candidate costs. Hardware figures are for the hardware network (its own resolution).
+struct CandidateCost {
+    double accuracy = -1.0; // -1: not measured (error neither an objective nor constrained)
+    double energyPj = 0.0;
+    int64_t cycles = 0;
+    int64_t weightBytes = 0;
+    int invalidLayers = 0; // layers with no valid mapping (a pinned mapping that does not fit these bits)
+    double accuracySeconds = 0.0, mapperSeconds = 0.0; // what computing it took (0 when cached)
+    double value(Objective o) const;
+};
+
+struct CodesignSpec {
+    Network network; // the hardware side: the layer list the mapper maps (e.g. at 224 x 224)
+    Architecture arch;
+    std::vector<int> allowedBits = {2, 3, 4, 5, 6, 7, 8};
+    int lastOutputBits = 8;
+    std::vector<Objective> objectives = {Objective::Error, Objective::Energy, Objective::Memory};
+    // Constraints (each optional): error <= maxError, memory <= maxMemoryBytes, energy (µJ) <= maxEnergyUj.
+    std::optional<double> maxError, maxMemoryBytes, maxEnergyUj;
+    std::map<int, LayerBits> pinnedBits;   // 0-based layer -> bits held for the whole run
+    std::map<int, Mapping> pinnedMappings; // 0-based layer -> mapping used instead of searching one
+    MapperOptions mapper;                  // metric etc.; its thread count is set per job
+    int mapperThreads = 2;                 // the pool the mapper jobs of a batch run on
+
+    bool needsAccuracy() const;
+    // Throws std::invalid_argument naming what is wrong: an empty allowed set, a width outside 1..32 or
+    // wider than a word of a level that keeps the tensor, a pin on a missing layer or outside the allowed
+    // set, no objectives.
+    void validate() const;
+};
+
+// The genes of a configuration, and back. Layer i's weight bits are gene 2i, its activation bits 2i + 1.
+std::vector<double> encode(const BitConfig &bits);
+BitConfig decode(const std::vector<double> &genes);
+
+class CodesignProblem
+{
+public:
+    // `accuracy` may be null when the spec needs no accuracy; `cache` may be null (no on-disk mapper cache).
+    CodesignProblem(CodesignSpec spec, std::shared_ptr<AccuracyEvaluator> accuracy,
+                    std::shared_ptr<MapperCache> cache);
+
+    const CodesignSpec &spec() const { return spec_; }
+    // Two integer genes per layer, pinned where the spec pins; one constraint per bound set, plus one that
+    // counts layers without a valid mapping.
+    ProblemSpec problemSpec() const;
+    // The initial population's chosen members: the uniform configurations over the allowed set (2/2 .. 8/8
+    // in the default set), pins applied.
+    std::vector<std::vector<double>> uniformSeeds() const;
+    // The hypervolume reference point: error 1; energy, EDP, cycles and memory 1.1 x those of the widest
+    // uniform configuration (computed here, so that it is fixed before the run starts).
+    std::vector<double> referencePoint(const std::atomic<bool> *cancel = nullptr);
+
+    // The costs of a batch of configurations (mapper jobs on the pool, accuracy alongside). A cancelled
+    // batch returns early with partial figures (the caller must not use them).
+    std::vector<CandidateCost> costs(const std::vector<BitConfig> &configs,
+                                     const std::atomic<bool> *cancel = nullptr);
+    CandidateCost cost(const BitConfig &bits, const std::atomic<bool> *cancel = nullptr);
+    // Fills objectives and constraints of each individual from its cost.
+    void fill(Individual &ind, const CandidateCost &c) const;
+    // The best mapping of every layer of a configuration (from the memo; computes what is missing).
+    NetworkMapping mappings(const BitConfig &bits, const std::atomic<bool> *cancel = nullptr);
+
+    // Called after each candidate's accuracy or each mapper job (from worker threads).
+    std::function<void(const std::string &what)> onWork;
+
+private:
+    struct LayerAnswer {
+        MapperResult result;
+        double seconds = 0; // 0 when it came from the cache
+    };
+    using LayerKey = std::pair<int, std::array<int, 3>>; // layer, (W, I, O) bits
+    LayerKey keyOf(int layer, const BitWidths &b) const;
+    void runMapperJobs(const std::vector<std::pair<int, BitWidths>> &jobs, const std::atomic<bool> *cancel);
+    LayerAnswer answerFor(int layer, const BitWidths &b, const std::atomic<bool> *cancel) const;
+
+    CodesignSpec spec_;
+    std::shared_ptr<AccuracyEvaluator> accuracy_;
+    std::shared_ptr<MapperCache> cache_;
+    std::mutex memoMutex_;
+    std::map<LayerKey, LayerAnswer> memo_;
+    std::map<std::vector<int>, AccuracyResult> accuracyMemo_;
+};
+
+} // namespace bitloop::search

@@ -1,0 +1,52 @@
+// One co-design search run: the NSGA-II engine driven over a CodesignProblem, with every generation
+// recorded in a RunDirectory and checkpointed, so that a stopped or killed run resumes where its last
+// whole generation ended and then proceeds exactly as the uninterrupted run would have (same seed, same
+// answers: the mapper is deterministic and the caches return what was computed before).
+#pragma once
+
+#include "search/codesign.h"
+#include "search/nsga2.h"
+#include "search/run_dir.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace bitloop::search
+{
+
+struct RunOutcome {
+    StopReason reason = StopReason::MaxGenerations;
+    int generation = 0;
+    long long evaluations = 0;
+    double wallSeconds = 0; // this session's
+    // Busy time of each part, summed over this session's generations (mapper jobs run in parallel with
+    // each other and with accuracy evaluations, so these may add up to more than the wall time).
+    double mapperSeconds = 0, accuracySeconds = 0, algorithmSeconds = 0;
+};
+
+class CodesignRun
+{
+public:
+    // A fresh run when `dir` has no checkpoint, otherwise a resumption of the run it holds (the
+    // settings must be the run's own; termination limits may differ). The hypervolume reference point
+    // is computed once (CodesignProblem::referencePoint) and kept in the run directory.
+    CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
+                const std::atomic<bool> *cancel = nullptr);
+
+    bool resumed() const { return resumed_; }
+    const Nsga2 &engine() const { return *engine_; }
+
+    using GenerationFn = std::function<void(const GenerationRecord &, const Progress &)>;
+    // Runs until a termination criterion holds or *cancel is set (the unfinished generation is dropped;
+    // the directory holds the last whole one). Calls onGeneration after each generation is stored.
+    RunOutcome run(const GenerationFn &onGeneration = {}, const std::atomic<bool> *cancel = nullptr);
+
+private:
+    CodesignProblem &problem_;
+    RunDirectory &dir_;
+    std::unique_ptr<Nsga2> engine_;
+    bool resumed_ = false;
+};
+
+} // namespace bitloop::search

@@ -1,0 +1,85 @@
+// A search's run directory, everything needed to inspect, export or resume it:
+//   settings.yaml   what was asked (written once, by the caller)
+//   run.sqlite      every evaluated individual with all its figures, and one row per generation
+//   checkpoint.txt  the engine's state after the last whole generation (written atomically)
+//   front.csv       the current first front: one column per objective, then two per layer (w, a bits)
+// A generation's individuals and its row are stored in one transaction before its checkpoint is
+// written; rows of a generation that has no checkpoint (a run killed in between) are dropped on resume.
+#pragma once
+
+#include "search/codesign.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bitloop::search
+{
+
+struct EvaluatedIndividual {
+    int generation = 0;
+    BitConfig bits;
+    CandidateCost cost;
+    double violation = 0;
+};
+
+struct GenerationRecord {
+    int generation = 0;
+    long long evaluations = 0;
+    double hypervolume = 0;
+    size_t frontSize = 0;
+    double elapsedSeconds = 0;
+    double mapperSeconds = 0, accuracySeconds = 0, algorithmSeconds = 0; // spent on this generation
+};
+
+class RunDirectory
+{
+public:
+    // Opens (creating) `dir` and its run.sqlite. std::runtime_error naming the file on failure.
+    explicit RunDirectory(const std::string &dir);
+    ~RunDirectory();
+    RunDirectory(const RunDirectory &) = delete;
+    RunDirectory &operator=(const RunDirectory &) = delete;
+
+    const std::string &dir() const { return dir_; }
+    std::string file(const std::string &name) const;
+
+    bool hasSettings() const;
+    void writeSettings(const std::string &yaml); // atomically
+    std::string readSettings() const;            // InputError naming the file when missing
+
+    // Values that must stay fixed over a run and its resumptions (the hypervolume reference point).
+    void setMeta(const std::string &key, const std::string &value);
+    std::optional<std::string> meta(const std::string &key) const;
+
+    // One generation's evaluated batch and its record, in one transaction.
+    void appendGeneration(const std::vector<EvaluatedIndividual> &batch, const GenerationRecord &record);
+    // Drops individuals and records of generations after `generation` (work the last checkpoint lacks).
+    void truncateAfter(int generation);
+    std::vector<EvaluatedIndividual> individuals() const;
+    std::vector<GenerationRecord> generations() const;
+
+    void saveCheckpoint(const std::string &state); // atomically
+    std::optional<std::string> checkpoint() const;
+
+private:
+    struct Db;
+    std::unique_ptr<Db> db_;
+    std::string dir_;
+};
+
+// The front as CSV: a header (objective columns "error", "energy_uJ", ..., then "<layer>_w", "<layer>_a"
+// per layer, 1-based "L01_conv1_w"), one row per point, sorted by the first objective.
+std::string frontCsv(const CodesignSpec &spec, const std::vector<Individual> &front);
+// The front as JSON: {"objectives": [...], "layers": [...], "points": [{"objectives": {...}, "bits": [[w, a],
+// ...]}]}.
+std::string frontJson(const CodesignSpec &spec, const std::vector<Individual> &front);
+// Reads a front CSV back: the per-layer bits of each row, and its objective values in column order.
+struct FrontRow {
+    std::vector<double> objectives;
+    BitConfig bits;
+};
+std::vector<FrontRow> readFrontCsv(const std::string &path, size_t numObjectives);
+
+} // namespace bitloop::search

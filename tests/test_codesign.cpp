@@ -1,0 +1,359 @@
+// The co-design search on a small network and the Eyeriss preset, with an accuracy evaluator whose answer
+// is a known function of the bits (the LibTorch evaluators are tested in test_qat_eval): a candidate's
+// energy and memory are exactly what the mapper and the weight count give; the first population holds the
+// uniform configurations; pins hold; the run directory records every individual, the checkpoint and the
+// front; a run stopped (or killed) and resumed ends exactly where an uninterrupted run ends; bad settings
+// are clear errors.
+#include "accuracy/evaluator.h"
+#include "io/arch_io.h"
+#include "io/mapping_io.h"
+#include "io/network_yaml.h"
+#include "mapper/network_mapper.h"
+#include "search/codesign.h"
+#include "search/codesign_run.h"
+#include "search/run_dir.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+#include <set>
+
+using namespace bitloop;
+using namespace bitloop::search;
+
+namespace
+{
+
+const char *kTinyNet = R"(network: tiny
+layers:
+  - {name: conv1, type: conv, in_channels: 1, out_channels: 8, kernel: 3, stride: 1, padding: 1, input: 8}
+  - {name: dw2, type: depthwise, channels: 8, kernel: 3, padding: 1, input: 8}
+  - {name: pw2, type: pointwise, in_channels: 8, out_channels: 16, input: 8}
+  - {name: fc, type: fc, in_features: 16, out_features: 10}
+)";
+
+// Accuracy = 0.5 + 0.05 x the mean over layers of min(w, a): more bits, more accuracy, no noise.
+class FormulaEvaluator : public AccuracyEvaluator
+{
+public:
+    int numLayers() const override { return 4; }
+    const EvaluatorSettings &settings() const override { return settings_; }
+    std::string context() const override { return "formula"; }
+    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &,
+                            const std::atomic<bool> *) override
+    {
+        ++calls;
+        double sum = 0;
+        for (const LayerBits &b : bits)
+            sum += std::min(b.weights, b.activations);
+        AccuracyResult r;
+        r.accuracy = 0.5 + 0.05 * sum / static_cast<double>(bits.size());
+        r.images = 100;
+        return r;
+    }
+    static double expected(const BitConfig &bits)
+    {
+        double sum = 0;
+        for (const LayerBits &b : bits)
+            sum += std::min(b.weights, b.activations);
+        return 0.5 + 0.05 * sum / static_cast<double>(bits.size());
+    }
+    std::atomic<int> calls{0};
+
+private:
+    EvaluatorSettings settings_;
+};
+
+CodesignSpec tinySpec()
+{
+    CodesignSpec s;
+    s.network = parseNetworkYaml(kTinyNet, "tiny.yaml");
+    s.arch = loadArchitecture("eyeriss16");
+    s.allowedBits = {2, 4, 8};
+    s.mapper.strategy = Strategy::Exhaustive;
+    return s;
+}
+
+Settings shortRun(int generations)
+{
+    Settings s;
+    s.populationSize = 8;
+    s.seed = 11;
+    s.maxGenerations = generations;
+    return s;
+}
+
+std::string readAll(const std::string &path)
+{
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace
+
+class TestCodesign : public QObject
+{
+    Q_OBJECT
+
+    std::shared_ptr<MapperCache> cache_;
+    QTemporaryDir cacheDir_;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        qputenv("BITLOOP_PRESETS", BITLOOP_PRESETS);
+        cache_ = std::make_shared<MapperCache>(cacheDir_.path().toStdString());
+    }
+
+    void objectiveNames()
+    {
+        const auto o = parseObjectives("error,energy,memory");
+        QCOMPARE(o.size(), size_t(3));
+        QCOMPARE(o[1], Objective::Energy);
+        QCOMPARE(parseObjectives("edp,cycles").front(), Objective::Edp);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseObjectives("error,latency"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseObjectives("energy,energy"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseObjectives(""));
+    }
+
+    void genesRoundTrip()
+    {
+        const BitConfig b = {{8, 4}, {2, 3}};
+        QCOMPARE(encode(b), (std::vector<double>{8, 4, 2, 3}));
+        QVERIFY(decode(encode(b)) == b);
+    }
+
+    void badSettingsAreClearErrors()
+    {
+        auto expectError = [&](CodesignSpec s, const char *says) {
+            try {
+                CodesignProblem p(std::move(s), std::make_shared<FormulaEvaluator>(), nullptr);
+                QFAIL(qPrintable(QString("accepted; expected: ") + says));
+            } catch (const std::invalid_argument &e) {
+                QVERIFY2(std::string(e.what()).find(says) != std::string::npos, e.what());
+            }
+        };
+        CodesignSpec s = tinySpec();
+        s.allowedBits.clear();
+        expectError(s, "empty");
+        s = tinySpec();
+        s.pinnedBits[4] = {8, 8};
+        expectError(s, "layer 5, but tiny has 4 layers");
+        s = tinySpec();
+        s.allowedBits = {4, 24};
+        expectError(s, "wider than the 16-bit words");
+        s = tinySpec();
+        s.allowedBits = {4, 12}; // fits the words, but QAT trains 2..8 bits only
+        expectError(s, "cannot be trained");
+        s = tinySpec();
+        s.objectives.clear();
+        expectError(s, "no objectives");
+        // The engine refuses a population of 1.
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        Settings one = shortRun(1);
+        one.populationSize = 1;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Nsga2(p.problemSpec(), one));
+        // A network whose length differs from the accuracy side's.
+        CodesignSpec five = tinySpec();
+        five.network.layers.push_back(five.network.layers.back());
+        expectError(five, "layers");
+    }
+
+    void costIsTheMappersAndTheWeights()
+    {
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        const BitConfig bits = {{8, 8}, {4, 8}, {2, 4}, {8, 2}};
+        const CandidateCost c = p.cost(bits);
+        // The same as mapping the network at the chained widths (outputs = next layer's activations).
+        const std::vector<BitWidths> chained = chainBits(bits, 8);
+        QCOMPARE(chained[1].of(Tensor::Outputs), 4);
+        QCOMPARE(chained[3].of(Tensor::Outputs), 8);
+        NetworkMapperOptions o;
+        o.mapper = p.spec().mapper;
+        const NetworkMapping nm = mapNetwork(p.spec().network, p.spec().arch, chained, o, nullptr);
+        QVERIFY(nm.allFound);
+        QCOMPARE(c.energyPj, nm.energy);
+        QCOMPARE(c.cycles, nm.cycles);
+        // Weights: 72 x 8 + 72 x 4 + 128 x 2 + 160 x 8 bits = 576 + 288 + 256 + 1280 = 2400 bits = 300 bytes.
+        QCOMPARE(c.weightBytes, int64_t(300));
+        QCOMPARE(c.accuracy, FormulaEvaluator::expected(bits));
+        QCOMPARE(c.value(Objective::Energy), nm.energy * 1e-6);
+        QCOMPARE(c.value(Objective::Edp), nm.energy * 1e-6 * double(nm.cycles));
+        QCOMPARE(c.value(Objective::Error), 1.0 - c.accuracy);
+    }
+
+    void nothingIsComputedTwice()
+    {
+        auto acc = std::make_shared<FormulaEvaluator>();
+        CodesignProblem p(tinySpec(), acc, nullptr);
+        int mapperJobs = 0;
+        std::mutex m;
+        p.onWork = [&](const std::string &what) {
+            std::lock_guard<std::mutex> lock(m);
+            mapperJobs += what == "mapper";
+        };
+        const BitConfig a = {{8, 8}, {8, 8}, {8, 8}, {8, 8}};
+        const BitConfig b = {{8, 8}, {8, 8}, {8, 8}, {4, 8}}; // differs in the last layer only
+        const auto costs = p.costs({a, a, b});
+        QCOMPARE(costs[0].energyPj, costs[1].energyPj);
+        QCOMPARE(mapperJobs, 5);        // four layers of a, and b's last layer
+        QCOMPARE(acc->calls.load(), 2); // a once, b once
+        p.costs({b, a});
+        QCOMPARE(mapperJobs, 5);
+        QCOMPARE(acc->calls.load(), 2);
+    }
+
+    void pinnedMappingIsEvaluatedNotSearched()
+    {
+        CodesignSpec s = tinySpec();
+        CodesignProblem free(s, std::make_shared<FormulaEvaluator>(), cache_);
+        const BitConfig bits(4, LayerBits{8, 8});
+        const NetworkMapping nm = free.mappings(bits);
+        // Pin layer 3's mapping as found at 8 bits; at 4 bits it is evaluated as it is.
+        s.pinnedMappings[2] = nm.layers[2].mapping;
+        CodesignProblem pinned(s, std::make_shared<FormulaEvaluator>(), cache_);
+        const BitConfig narrow(4, LayerBits{4, 4});
+        const NetworkMapping withPin = pinned.mappings(narrow);
+        const std::vector<BitWidths> chained = chainBits(narrow, 8);
+        const Evaluation e = evaluate(s.network.layers[2].shape, s.arch, nm.layers[2].mapping, chained[2]);
+        QVERIFY(e.valid);
+        QCOMPARE(withPin.layers[2].evaluation.energy, e.energy);
+        QCOMPARE(mappingToYaml(s.arch, withPin.layers[2].mapping),
+                 mappingToYaml(s.arch, nm.layers[2].mapping));
+    }
+
+    void runRecordsEverythingAndHoldsPins()
+    {
+        QTemporaryDir dir;
+        CodesignSpec s = tinySpec();
+        s.pinnedBits[0] = {8, 8}; // the first layer held at 8 bits, as is common
+        CodesignProblem p(s, std::make_shared<FormulaEvaluator>(), cache_);
+        RunDirectory rd(dir.path().toStdString());
+        CodesignRun run(p, shortRun(3), rd);
+        std::vector<int> generationsSeen;
+        const RunOutcome out = run.run([&](const GenerationRecord &g, const Progress &pr) {
+            generationsSeen.push_back(g.generation);
+            QCOMPARE(pr.generation, g.generation);
+            QVERIFY(g.hypervolume > 0);
+        });
+        QCOMPARE(out.reason, StopReason::MaxGenerations);
+        QCOMPARE(generationsSeen, (std::vector<int>{0, 1, 2, 3}));
+        const auto inds = rd.individuals();
+        QCOMPARE(inds.size(), size_t(32));
+        // Generation 0 holds the uniform configurations of the allowed set (pins applied).
+        std::set<std::string> gen0;
+        for (const auto &e : inds) {
+            QCOMPARE(e.bits[0], (LayerBits{8, 8}));
+            QCOMPARE(e.cost.accuracy, FormulaEvaluator::expected(e.bits));
+            if (e.generation == 0)
+                gen0.insert(formatBitConfig(e.bits));
+        }
+        for (const char *u : {"8/8 2/2 2/2 2/2", "8/8 4/4 4/4 4/4", "8/8 8/8 8/8 8/8"})
+            QVERIFY2(gen0.count(u), u);
+        QCOMPARE(rd.generations().size(), size_t(4));
+        QVERIFY(rd.checkpoint().has_value());
+        // front.csv holds the engine's first front and reads back.
+        const auto rows = readFrontCsv(rd.file("front.csv"), 3);
+        const auto front = run.engine().firstFront();
+        QCOMPARE(rows.size(), front.size());
+        std::set<std::string> fromCsv, fromEngine;
+        for (const auto &r : rows)
+            fromCsv.insert(formatBitConfig(r.bits));
+        for (const auto &ind : front)
+            fromEngine.insert(formatBitConfig(decode(ind.x)));
+        QVERIFY(fromCsv == fromEngine);
+        const std::string header = readAll(rd.file("front.csv")).substr(0, 60);
+        QVERIFY2(header.rfind("error,energy_uJ,memory_bytes,L01_conv1_w,L01_conv1_a", 0) == 0,
+                 header.c_str());
+        // The time split is recorded per generation.
+        QVERIFY(out.algorithmSeconds > 0);
+        QVERIFY(out.algorithmSeconds < out.wallSeconds);
+    }
+
+    void resumedRunEndsWhereAnUninterruptedOneEnds()
+    {
+        QTemporaryDir whole, parts;
+        {
+            CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+            RunDirectory rd(whole.path().toStdString());
+            CodesignRun(p, shortRun(4), rd).run();
+        }
+        {
+            CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+            RunDirectory rd(parts.path().toStdString());
+            CodesignRun(p, shortRun(2), rd).run();
+        }
+        {
+            // A kill after a generation was stored but before its checkpoint: rows the checkpoint lacks.
+            RunDirectory rd(parts.path().toStdString());
+            GenerationRecord ghost;
+            ghost.generation = 3;
+            rd.appendGeneration({{3, BitConfig(4, LayerBits{2, 2}), {}, 0}}, ghost);
+        }
+        {
+            CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+            RunDirectory rd(parts.path().toStdString());
+            CodesignRun resumed(p, shortRun(4), rd);
+            QVERIFY(resumed.resumed());
+            QCOMPARE(resumed.engine().generation(), 2);
+            resumed.run();
+        }
+        const std::string a = whole.path().toStdString(), b = parts.path().toStdString();
+        // The engine's whole state but its wall clock.
+        auto withoutClock = [](std::string text) {
+            const size_t at = text.find("\nelapsed ");
+            text.erase(at, text.find('\n', at + 1) - at);
+            return text;
+        };
+        QCOMPARE(withoutClock(readAll(b + "/checkpoint.txt")), withoutClock(readAll(a + "/checkpoint.txt")));
+        QCOMPARE(readAll(b + "/front.csv"), readAll(a + "/front.csv"));
+        RunDirectory ra(a), rb(b);
+        QCOMPARE(rb.individuals().size(), ra.individuals().size());
+        for (size_t i = 0; i < ra.individuals().size(); ++i)
+            QVERIFY(ra.individuals()[i].bits == rb.individuals()[i].bits);
+    }
+
+    void constraintsMarkInfeasiblePoints()
+    {
+        CodesignSpec s = tinySpec();
+        s.maxError = 0.6; // accuracy >= 0.4 everywhere; error <= 0.6 ... all feasible
+        s.maxMemoryBytes = 200;
+        CodesignProblem p(s, std::make_shared<FormulaEvaluator>(), cache_);
+        QCOMPARE(p.problemSpec().numConstraints, 3);
+        Individual wide, narrow;
+        // 432 weights: 3456 bits = 432 bytes > 200 at 8 bits, 864 bits = 108 bytes at 2.
+        wide.x = encode(BitConfig(4, LayerBits{8, 8}));
+        narrow.x = encode(BitConfig(4, LayerBits{2, 2}));
+        const auto costs = p.costs({decode(wide.x), decode(narrow.x)});
+        p.fill(wide, costs[0]);
+        p.fill(narrow, costs[1]);
+        QCOMPARE(wide.constraints[1], (432.0 - 200.0) / 200.0);
+        QVERIFY(totalViolation(wide.constraints) > 0);
+        QCOMPARE(totalViolation(narrow.constraints), 0.0);
+        QCOMPARE(narrow.constraints[0], (1.0 - FormulaEvaluator::expected(decode(narrow.x))) - 0.6);
+    }
+
+    void cancellingKeepsTheLastWholeGeneration()
+    {
+        QTemporaryDir dir;
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        RunDirectory rd(dir.path().toStdString());
+        std::atomic<bool> cancel{false};
+        CodesignRun run(p, shortRun(50), rd);
+        const RunOutcome out = run.run(
+            [&](const GenerationRecord &g, const Progress &) {
+                if (g.generation == 1)
+                    cancel = true;
+            },
+            &cancel);
+        QCOMPARE(out.reason, StopReason::Cancelled);
+        QCOMPARE(out.generation, 1);
+        QCOMPARE(rd.generations().size(), size_t(2));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCodesign)
+#include "test_codesign.moc"
