@@ -274,6 +274,59 @@ private Q_SLOTS:
         QVERIFY(fromFile.json()["cached"].toBool());
     }
 
+    void searchMeasuresErrorWithTheEvaluator()
+    {
+        // Hardware side at 32 x 32 to keep the mapper quick; the accuracy side at the dataset's 28 x 28.
+        const QString out = path("search");
+        CliRun r;
+        RUN_CLI(r, QStringList{"search",
+                               "--arch",
+                               "eyeriss16",
+                               "--network",
+                               "mobilenet_v1",
+                               "--width",
+                               "0.25",
+                               "--resolution",
+                               "32",
+                               "--checkpoint",
+                               checkpoint_,
+                               "--evaluator",
+                               "ptq",
+                               "--population",
+                               "4",
+                               "--generations",
+                               "1",
+                               "--allowed-bits",
+                               "4,8",
+                               "--threads",
+                               "1",
+                               "--torch-threads",
+                               "1",
+                               "--out",
+                               out,
+                               "--cache-dir",
+                               path("cache")});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        QVERIFY2(r.out.contains("hardware at 32x32, accuracy at 28x28"), r.out.constData());
+        QFile f(out + "/front.csv");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = f.readAll().trimmed().split('\n');
+        QVERIFY(rows[0].startsWith("error,energy_uJ,memory_bytes,L01_conv1_w"));
+        // Every point's error is 1 - what the ptq evaluator measures for its bits.
+        EvaluatorOptions defaults;
+        defaults.threads = 1;
+        auto ev = openEvaluator(checkpoint_.toStdString(), defaults);
+        QVERIFY(rows.size() >= 2);
+        for (const QByteArray &row : rows.mid(1)) {
+            const QList<QByteArray> cells = row.split(',');
+            QCOMPARE(cells.size(), 3 + 2 * 28);
+            BitConfig bits;
+            for (int c = 3; c + 1 < cells.size(); c += 2)
+                bits.push_back({cells[c].toInt(), cells[c + 1].toInt()});
+            QCOMPARE(cells[0].toDouble(), 1.0 - ev->evaluate(bits).accuracy);
+        }
+    }
+
     void cliBadInput()
     {
         struct Case {

@@ -15,7 +15,7 @@ int runPresets(const std::vector<std::string> &args);
 int runMap(const std::vector<std::string> &args);
 int runMapNetwork(const std::vector<std::string> &args);
 
-// The commands that need LibTorch (train, accuracy) live in bitloop-cli-qat, next to bitloop-cli, so that
+// The commands that need LibTorch (train, accuracy, search, search-export) live in bitloop-cli-qat, next to bitloop-cli, so that
 // the other commands start without loading it (about half a second). bitloop-cli forwards them there.
 bool isQatCommand(const std::string &command);
 // Replaces this process with bitloop-cli-qat and the same arguments; returns 2 (with a message) when it
@@ -23,6 +23,8 @@ bool isQatCommand(const std::string &command);
 int forwardToQat(char **argv);
 int runTrain(const std::vector<std::string> &args);
 int runAccuracy(const std::vector<std::string> &args);
+int runSearch(const std::vector<std::string> &args);
+int runSearchExport(const std::vector<std::string> &args);
 
 // Runs a command, turning the errors of bad input into one line on stderr and exit status 2.
 int runGuarded(const std::string &command, const std::function<int()> &run);

@@ -32,8 +32,19 @@ Commands:
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
              --checkpoint FILE (--wbits N --abits N | --bits FILE) [--evaluator ptq|qat-short|qat]
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X] [--seed N]
-             [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N]
+             [--evaluator-seed N] [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N]
              [--no-cache] [--cache-dir DIR] [--json]
+  search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
+             mapping of every layer at exactly those widths) and weight memory; writes a run directory
+             --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)]
+             [--checkpoint FILE --evaluator ptq|qat-short|qat and the accuracy options above]
+             --out DIR [--population N (40)] [--generations N (20)] [--seed N]
+             [--objectives error,energy,memory|edp|cycles] [--allowed-bits 2,3,4,5,6,7,8]
+             [--pin LAYER:W:A ...] [--max-error X] [--max-memory BYTES] [--max-energy UJ]
+             [--max-evaluations N] [--max-seconds S] [--stagnation GENERATIONS] [--torch-threads N]
+             and the map options; or --resume DIR [--generations N ...] to continue a run
+  search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings
+             (Bitloop and Timeloop files) and the front: --run DIR [--point K (1)] --out DIR
   layers     the layers of a network: --network NAME|FILE [--width X --resolution N --classes N]
   presets    the architectures that ship with Bitloop
 

@@ -1,10 +1,12 @@
 // bitloop-cli train / accuracy: the float baseline, and the accuracy of a per-layer bit configuration.
 #include "commands.h"
 #include "inputs.h"
+#include "qat_options.h"
 
 #include "accuracy/accuracy_cache.h"
 #include "io/bits_io.h"
 #include "io/network_yaml.h"
+#include "io/yaml_util.h"
 #include "mapper/cache.h"
 #include "qat/session.h"
 #include "util/error.h"
@@ -20,38 +22,6 @@ namespace bitloop::cli
 
 namespace
 {
-
-// Ctrl-C stops training between batches; nothing half-done is written.
-std::atomic<bool> gCancel{false};
-extern "C" void onInterrupt(int)
-{
-    gCancel.store(true);
-}
-
-struct InterruptGuard {
-    InterruptGuard() { std::signal(SIGINT, onInterrupt); }
-    ~InterruptGuard() { std::signal(SIGINT, SIG_DFL); }
-};
-
-double number(const Args &args, const std::string &key, double fallback, double lo, double hi)
-{
-    const auto v = args.get(key);
-    if (!v)
-        return fallback;
-    double d = 0;
-    try {
-        size_t used = 0;
-        d = std::stod(*v, &used);
-        if (used != v->size())
-            throw std::invalid_argument(*v);
-    } catch (const std::exception &) {
-        throw UsageError("--" + key + " must be a number, got '" + *v + "'");
-    }
-    if (!(d >= lo && d <= hi))
-        throw UsageError("--" + key + " must lie in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                         "]");
-    return d;
-}
 
 std::string resolutionText(int64_t h, int64_t w)
 {
@@ -82,7 +52,7 @@ private:
 Network trainingNetwork(const Args &args, const ImageDataset &data)
 {
     MobileNetOptions opt;
-    opt.widthMultiplier = number(args, "width", 1.0, 1e-3, 16.0);
+    opt.widthMultiplier = numberOption(args, "width", 1.0, 1e-3, 16.0);
     opt.resolution = static_cast<int>(data.height);
     opt.numClasses = data.numClasses;
     opt.inputChannels = static_cast<int>(data.channels);
@@ -105,7 +75,7 @@ int runTrain(const std::vector<std::string> &argv)
                     {"augment", "small-input", "standard-input", "json"});
     qat::DataSplit split;
     split.dataset = args.get("dataset").value_or("fashion-mnist");
-    split.validationFraction = number(args, "validation-fraction", 0.1, 0.0, 0.9);
+    split.validationFraction = numberOption(args, "validation-fraction", 0.1, 0.0, 0.9);
     split.seed = static_cast<uint64_t>(args.integer("split-seed", 0, INT64_MAX).value_or(1));
     split.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(0);
     split.validationLimit = args.integer("validation-limit", 1, INT64_MAX).value_or(0);
@@ -117,8 +87,8 @@ int runTrain(const std::vector<std::string> &argv)
     if (optimizer != "sgd" && optimizer != "adam")
         throw UsageError("--optimizer must be sgd or adam, got '" + optimizer + "'");
     t.adam = optimizer == "adam";
-    t.lr = number(args, "lr", t.adam ? 0.002 : 0.05, 1e-9, 100.0);
-    t.weightDecay = number(args, "weight-decay", 5e-5, 0.0, 1.0);
+    t.lr = numberOption(args, "lr", t.adam ? 0.002 : 0.05, 1e-9, 100.0);
+    t.weightDecay = numberOption(args, "weight-decay", 5e-5, 0.0, 1.0);
     t.seed = static_cast<uint64_t>(args.integer("seed", 0, INT64_MAX).value_or(1));
     t.threads = static_cast<int>(args.integer("threads", 1, 256).value_or(2));
     t.augment = args.flag("augment");
@@ -146,7 +116,7 @@ int runTrain(const std::vector<std::string> &argv)
                          static_cast<long long>(p.batchesPerEpoch), p.runningLoss, p.runningAccuracy, p.lr,
                          p.samplesPerSecond);
         },
-        &gCancel);
+        &gInterrupted);
     if (r.train.cancelled) {
         std::fprintf(stderr, "cancelled: no checkpoint written\n");
         return 2;
@@ -179,27 +149,12 @@ int runTrain(const std::vector<std::string> &argv)
 
 int runAccuracy(const std::vector<std::string> &argv)
 {
-    const Args args(argv,
-                    {"checkpoint", "wbits", "abits", "bits", "evaluator", "steps", "epochs",
-                     "calibration-batches", "batch", "lr", "seed", "dataset", "limit", "train-limit",
-                     "threads", "cache-dir"},
-                    {"test", "no-cache", "json"});
+    std::set<std::string> valued = kEvaluatorValued;
+    valued.insert({"checkpoint", "wbits", "abits", "bits", "cache-dir", "threads"});
+    const Args args(argv, valued, {"test", "no-cache", "json"});
     const std::string checkpoint = args.require("checkpoint");
-    qat::EvaluatorOptions o;
-    EvaluatorSettings &s = o.settings;
-    s.kind = parseEvaluatorKind(args.get("evaluator").value_or("ptq"));
-    s.steps = args.integer("steps", 1, INT64_MAX).value_or(s.steps);
-    s.epochs = static_cast<int>(args.integer("epochs", 1, 100000).value_or(s.epochs));
-    s.calibrationBatches =
-        static_cast<int>(args.integer("calibration-batches", 1, 100000).value_or(s.calibrationBatches));
-    s.batchSize = static_cast<int>(args.integer("batch", 1, 65536).value_or(s.batchSize));
-    s.lr = number(args, "lr", s.lr, 1e-12, 100.0);
-    s.seed = static_cast<uint64_t>(args.integer("seed", 0, INT64_MAX).value_or(1));
-    o.onTestSet = args.flag("test");
-    o.threads = static_cast<int>(args.integer("threads", 1, 256).value_or(2));
-    o.dataset = args.get("dataset").value_or("");
-    o.evaluationLimit = args.integer("limit", 1, INT64_MAX).value_or(-1);
-    o.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(-1);
+    const qat::EvaluatorOptions o = resolveEvaluatorOptions(args, "threads");
+    const EvaluatorSettings &s = o.settings;
     const bool json = args.flag("json");
 
     const qat::CheckpointInfo info = qat::readCheckpointInfo(checkpoint);
@@ -244,7 +199,7 @@ int runAccuracy(const std::vector<std::string> &argv)
                          static_cast<long long>(p.total),
                          p.phase == "fine-tune" ? (" loss " + std::to_string(p.loss)).c_str() : "");
         },
-        &gCancel);
+        &gInterrupted);
     if (r.cancelled) {
         std::fprintf(stderr, "cancelled\n");
         return 2;
@@ -285,6 +240,75 @@ int runAccuracy(const std::vector<std::string> &argv)
         std::printf("Time           %.2f s%s\n", r.seconds, r.cached ? " (cached: measured earlier)" : "");
     }
     return 0;
+}
+
+} // namespace bitloop::cli
+
+namespace bitloop::cli
+{
+
+const std::set<std::string> kEvaluatorValued = {
+    "evaluator",      "steps",   "epochs", "calibration-batches", "batch", "lr",
+    "evaluator-seed", "dataset", "limit",  "train-limit"};
+
+double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi)
+{
+    const auto v = args.get(key);
+    if (!v)
+        return fallback;
+    double d = 0;
+    try {
+        size_t used = 0;
+        d = std::stod(*v, &used);
+        if (used != v->size())
+            throw std::invalid_argument(*v);
+    } catch (const std::exception &) {
+        throw UsageError("--" + key + " must be a number, got '" + *v + "'");
+    }
+    if (!(d >= lo && d <= hi))
+        throw UsageError("--" + key + " must lie in [" + yamlutil::formatDouble(lo) + ", " +
+                         yamlutil::formatDouble(hi) + "]");
+    return d;
+}
+
+qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey)
+{
+    qat::EvaluatorOptions o;
+    EvaluatorSettings &s = o.settings;
+    s.kind = parseEvaluatorKind(args.get("evaluator").value_or("ptq"));
+    s.steps = args.integer("steps", 1, INT64_MAX).value_or(s.steps);
+    s.epochs = static_cast<int>(args.integer("epochs", 1, 100000).value_or(s.epochs));
+    s.calibrationBatches =
+        static_cast<int>(args.integer("calibration-batches", 1, 100000).value_or(s.calibrationBatches));
+    s.batchSize = static_cast<int>(args.integer("batch", 1, 65536).value_or(s.batchSize));
+    s.lr = numberOption(args, "lr", s.lr, 1e-12, 100.0);
+    s.seed = static_cast<uint64_t>(args.integer("evaluator-seed", 0, INT64_MAX).value_or(1));
+    o.onTestSet = args.flag("test");
+    o.threads = static_cast<int>(args.integer(threadsKey, 1, 256).value_or(2));
+    o.dataset = args.get("dataset").value_or("");
+    o.evaluationLimit = args.integer("limit", 1, INT64_MAX).value_or(-1);
+    o.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(-1);
+    return o;
+}
+
+std::atomic<bool> gInterrupted{false};
+
+namespace
+{
+extern "C" void onInterrupt(int)
+{
+    gInterrupted.store(true);
+}
+} // namespace
+
+InterruptGuard::InterruptGuard()
+{
+    std::signal(SIGINT, onInterrupt);
+}
+
+InterruptGuard::~InterruptGuard()
+{
+    std::signal(SIGINT, SIG_DFL);
 }
 
 } // namespace bitloop::cli

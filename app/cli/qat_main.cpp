@@ -6,7 +6,8 @@
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        std::cerr << "usage: bitloop-cli train|accuracy [OPTIONS] (see bitloop-cli --help)\n";
+        std::cerr
+            << "usage: bitloop-cli train|accuracy|search|search-export [OPTIONS] (see bitloop-cli --help)\n";
         return 2;
     }
     const std::string command = argv[1];
@@ -16,6 +17,10 @@ int main(int argc, char **argv)
             return bitloop::cli::runTrain(args);
         if (command == "accuracy")
             return bitloop::cli::runAccuracy(args);
+        if (command == "search")
+            return bitloop::cli::runSearch(args);
+        if (command == "search-export")
+            return bitloop::cli::runSearchExport(args);
         std::cerr << "bitloop-cli: unknown command '" << command << "'\n";
         return 2;
     });

@@ -35,7 +35,7 @@ int runGuarded(const std::string &command, const std::function<int()> &run)
 
 bool isQatCommand(const std::string &command)
 {
-    return command == "train" || command == "accuracy";
+    return command == "train" || command == "accuracy" || command == "search" || command == "search-export";
 }
 
 int forwardToQat(char **argv)

@@ -27,7 +27,8 @@ BitsFile readBitsFile(const std::string &path)
     const YAML::Node root = loadFile(path);
     const Where w{path, ""};
     expectMap(w, root, "a bits file");
-    checkKeys(w, root, {"network", "last_outputs", "bits"});
+    // A search's exported configuration is a bits file with more in it (search/configuration.h).
+    checkKeys(w, root, {"network", "last_outputs", "bits", "architecture", "objectives", "layers"});
     BitsFile out;
     if (auto last = optionalInt(w, root, "last_outputs", Sign::Positive)) {
         if (*last > 32)

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace bitloop::search
@@ -49,14 +51,29 @@ std::string objectiveColumn(Objective o)
     return name;
 }
 
+// The points to show, sorted by the objectives: a population may hold copies of one configuration, which
+// are one point of the front.
 std::vector<size_t> orderByFirstObjective(const std::vector<Individual> &front)
 {
-    std::vector<size_t> order(front.size());
-    for (size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
+    std::vector<size_t> order;
+    std::set<std::vector<double>> seen;
+    for (size_t i = 0; i < front.size(); ++i)
+        if (seen.insert(front[i].x).second)
+            order.push_back(i);
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return front[a].objectives < front[b].objectives; });
     return order;
+}
+
+// Whole numbers (bytes, cycles) as such, anything else as the shortest text that reads back exactly.
+std::string csvNumber(double v)
+{
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.0f", v);
+        return b;
+    }
+    return yamlutil::formatDouble(v);
 }
 
 // A CSV field: quoted when it holds a comma, a quote or a line break.
@@ -282,7 +299,7 @@ std::string frontCsv(const CodesignSpec &spec, const std::vector<Individual> &fr
     for (size_t k : orderByFirstObjective(front)) {
         const Individual &ind = front[k];
         for (size_t j = 0; j < ind.objectives.size(); ++j)
-            os << (j ? "," : "") << yamlutil::formatDouble(ind.objectives[j]);
+            os << (j ? "," : "") << csvNumber(ind.objectives[j]);
         for (const LayerBits &b : decode(ind.x))
             os << "," << b.weights << "," << b.activations;
         os << "\n";

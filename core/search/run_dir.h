@@ -70,7 +70,7 @@ private:
 };
 
 // The front as CSV: a header (objective columns "error", "energy_uJ", ..., then "<layer>_w", "<layer>_a"
-// per layer, 1-based "L01_conv1_w"), one row per point, sorted by the first objective.
+// per layer, 1-based "L01_conv1_w"), one row per distinct configuration, sorted by the objectives.
 std::string frontCsv(const CodesignSpec &spec, const std::vector<Individual> &front);
 // The front as JSON: {"objectives": [...], "layers": [...], "points": [{"objectives": {...}, "bits": [[w, a],
 // ...]}]}.

@@ -1,0 +1,30 @@
+// Options shared by the LibTorch commands (accuracy, search): the evaluator and its settings.
+#pragma once
+
+#include "args.h"
+
+#include "qat/session.h"
+
+#include <atomic>
+#include <set>
+#include <string>
+
+namespace bitloop::cli
+{
+
+// evaluator, steps, epochs, calibration-batches, batch, lr, evaluator-seed, dataset, limit, train-limit;
+// flag: test
+extern const std::set<std::string> kEvaluatorValued;
+// `threadsKey` names the option that sets LibTorch's threads ("threads"; "torch-threads" in search).
+qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey);
+// A number option within [lo, hi], or the fallback when absent.
+double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi);
+
+// Ctrl-C sets this (between batches, generations): work stops cleanly and nothing half-done is written.
+extern std::atomic<bool> gInterrupted;
+struct InterruptGuard {
+    InterruptGuard();
+    ~InterruptGuard();
+};
+
+} // namespace bitloop::cli

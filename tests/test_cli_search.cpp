@@ -1,0 +1,201 @@
+// bitloop-cli search and search-export as a user runs them, on a small network and the Eyeriss preset with
+// the hardware objectives (the accuracy side is exercised in test_qat_eval): the run directory, a run
+// killed with SIGKILL and resumed ends exactly where an uninterrupted run ends, exports load back and agree
+// with map-network, and bad settings are one clear line with status 2.
+#include "cli_runner.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace
+{
+
+const char *kTinyNet = R"(network: tiny
+layers:
+  - {name: conv1, type: conv, in_channels: 3, out_channels: 8, kernel: 3, stride: 1, padding: 1, input: 8}
+  - {name: dw2, type: depthwise, channels: 8, kernel: 3, padding: 1, input: 8}
+  - {name: pw2, type: pointwise, in_channels: 8, out_channels: 16, input: 8}
+  - {name: fc, type: fc, in_features: 16, out_features: 10}
+)";
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestCliSearch : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    QString net_, cache_;
+
+    QString path(const QString &name) const { return tmp_.filePath(name); }
+    QStringList searchArgs(const QString &out, int generations) const
+    {
+        return {"search",
+                "--arch",
+                "eyeriss16",
+                "--network",
+                net_,
+                "--objectives",
+                "energy,memory",
+                "--allowed-bits",
+                "2,4,8",
+                "--population",
+                "6",
+                "--generations",
+                QString::number(generations),
+                "--seed",
+                "5",
+                "--out",
+                out,
+                "--cache-dir",
+                cache_,
+                "--threads",
+                "1"};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        net_ = path("tiny.yaml");
+        QFile f(net_);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kTinyNet);
+        f.close();
+        cache_ = path("cache");
+    }
+
+    void searchWritesTheRunDirectory()
+    {
+        CliRun r;
+        RUN_CLI(r, searchArgs(path("run"), 3));
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        QVERIFY2(r.out.contains("gen   3  evals     24"), r.out.constData());
+        for (const char *f : {"settings.yaml", "run.sqlite", "checkpoint.txt", "front.csv", "front.json"})
+            QVERIFY2(QFile::exists(path("run/") + f), f);
+        const QList<QByteArray> lines = readFile(path("run/front.csv")).trimmed().split('\n');
+        QVERIFY(lines.size() >= 2);
+        QCOMPARE(lines[0],
+                 QByteArray("energy_uJ,memory_bytes,L01_conv1_w,L01_conv1_a,L02_dw2_w,L02_dw2_a,L03_pw2_w,"
+                            "L03_pw2_a,L04_fc_w,L04_fc_a"));
+        // The narrowest uniform configuration is on every energy/memory front: the least memory there is.
+        // 216 + 72 + 128 + 160 = 576 weights at 2 bits = 144 bytes.
+        QVERIFY2(readFile(path("run/front.csv")).contains(",144,2,2,2,2,2,2,2,2\n"),
+                 readFile(path("run/front.csv")));
+        QVERIFY(readFile(path("run/settings.yaml")).contains("arguments: [\"--arch\", \"eyeriss16\""));
+        // A second search into the same directory is refused: it would mix two runs.
+        CliRun again;
+        RUN_CLI(again, searchArgs(path("run"), 3));
+        QCOMPARE(again.status, 2);
+        QVERIFY2(again.err.contains("--resume"), qPrintable(again.summary()));
+    }
+
+    void killedRunResumesToTheSameFront()
+    {
+        CliRun whole;
+        RUN_CLI(whole, searchArgs(path("whole"), 8));
+        QVERIFY2(whole.status == 0, qPrintable(whole.summary()));
+
+        // Start a long run and kill it (SIGKILL: no chance to clean up) once it has stored generation 2.
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(BITLOOP_CLI), searchArgs(path("killed"), 1000));
+        QVERIFY(p.waitForStarted(10000));
+        QByteArray seen;
+        while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            seen += p.readAllStandardOutput();
+        }
+        QVERIFY2(seen.contains("gen   2"), seen.constData());
+        p.kill();
+        p.waitForFinished();
+
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList{"search", "--resume", path("killed"), "--generations", "8"});
+        QVERIFY2(resumed.status == 0, qPrintable(resumed.summary()));
+        QVERIFY2(resumed.out.startsWith("Resuming"), resumed.out.constData());
+        QCOMPARE(readFile(path("killed/front.csv")), readFile(path("whole/front.csv")));
+        QCOMPARE(readFile(path("killed/front.json")), readFile(path("whole/front.json")));
+    }
+
+    void exportLoadsBackAndAgreesWithMapNetwork()
+    {
+        CliRun r;
+        RUN_CLI(r,
+                QStringList{"search-export", "--run", path("run"), "--point", "1", "--out", path("export")});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        for (const char *f : {"config.yaml", "front.csv", "layer01_conv1.yaml", "layer01_conv1.map.yaml",
+                              "layer02_dw2.prob.yaml", "layer04_fc.map.yaml"})
+            QVERIFY2(QFile::exists(path("export/") + f), f);
+        // The configuration is a bits file: map-network reads it and finds the same energy.
+        const QByteArray config = readFile(path("export/config.yaml"));
+        const int at = config.indexOf("energy_uJ: ") + 11;
+        const double energyUj = config.mid(at, config.indexOf('\n', at) - at).toDouble();
+        CliRun mapped;
+        RUN_CLI(mapped, QStringList{"map-network", "--arch", "eyeriss16", "--network", net_, "--bits",
+                                    path("export/config.yaml"), "--cache-dir", cache_, "--json"});
+        QVERIFY2(mapped.status == 0, qPrintable(mapped.summary()));
+        QCOMPARE(mapped.json()["energy_pj"].toDouble() * 1e-6, energyUj);
+        // The front's first row is the point exported.
+        const QList<QByteArray> front = readFile(path("run/front.csv")).split('\n');
+        QVERIFY(QString::fromUtf8(front[1]).startsWith(QString::number(energyUj, 'g', 6).left(5)));
+
+        CliRun beyond;
+        RUN_CLI(beyond,
+                QStringList{"search-export", "--run", path("run"), "--point", "999", "--out", path("x")});
+        QCOMPARE(beyond.status, 2);
+        QVERIFY2(beyond.err.contains("the front has"), qPrintable(beyond.summary()));
+    }
+
+    void badSettings()
+    {
+        struct Case {
+            QStringList replace; // key, value pairs set on top of a good command
+            const char *says;
+        };
+        const QList<Case> cases = {
+            {{"--population", "1"}, "at least 2"},
+            {{"--allowed-bits", "4,24"}, "wider than the 16-bit words"},
+            {{"--allowed-bits", "4,x"}, "not an integer"},
+            {{"--objectives", "energy,latency"}, "unknown objective 'latency'"},
+            {{"--objectives", "error,energy"}, "needs --checkpoint"},
+            {{"--pin", "9:8:8"}, "no layer 9"},
+            {{"--pin", "2:8"}, "LAYER:WEIGHT_BITS:ACTIVATION_BITS"},
+            {{"--generations", "0"}, "give a limit"},
+        };
+        int k = 0;
+        for (const Case &c : cases) {
+            QStringList args = searchArgs(path("bad%1").arg(k++), 2);
+            const int at = args.indexOf(c.replace[0]);
+            if (at >= 0)
+                args[at + 1] = c.replace[1];
+            else
+                args << c.replace;
+            CliRun r;
+            RUN_CLI(r, args);
+            QVERIFY2(r.status == 2, qPrintable(r.summary()));
+            QVERIFY2(r.err.contains(c.says), qPrintable(r.summary()));
+            QCOMPARE(r.err.count('\n'), 1);
+        }
+        CliRun r;
+        RUN_CLI(r, QStringList{"search", "--resume", path("run"), "--seed", "3"});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("only the limits"), qPrintable(r.summary()));
+        RUN_CLI(r, QStringList{"search", "--resume", path("no-such-run")});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("settings.yaml"), qPrintable(r.summary()));
+        QVERIFY(!QFile::exists(path("no-such-run"))); // a mistyped directory is not created
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliSearch)
+#include "test_cli_search.moc"
