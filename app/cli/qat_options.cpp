@@ -1,0 +1,75 @@
+// The evaluator options shared by accuracy and search, and the Ctrl-C flag of the LibTorch commands.
+#include "qat_options.h"
+
+#include "io/yaml_util.h"
+
+#include <csignal>
+
+namespace bitloop::cli
+{
+
+const std::set<std::string> kEvaluatorValued = {
+    "evaluator",      "steps",   "epochs", "calibration-batches", "batch", "lr",
+    "evaluator-seed", "dataset", "limit",  "train-limit"};
+
+double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi)
+{
+    const auto v = args.get(key);
+    if (!v)
+        return fallback;
+    double d = 0;
+    try {
+        size_t used = 0;
+        d = std::stod(*v, &used);
+        if (used != v->size())
+            throw std::invalid_argument(*v);
+    } catch (const std::exception &) {
+        throw UsageError("--" + key + " must be a number, got '" + *v + "'");
+    }
+    if (!(d >= lo && d <= hi))
+        throw UsageError("--" + key + " must lie in [" + yamlutil::formatDouble(lo) + ", " +
+                         yamlutil::formatDouble(hi) + "]");
+    return d;
+}
+
+qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey)
+{
+    qat::EvaluatorOptions o;
+    EvaluatorSettings &s = o.settings;
+    s.kind = parseEvaluatorKind(args.get("evaluator").value_or("ptq"));
+    s.steps = args.integer("steps", 1, INT64_MAX).value_or(s.steps);
+    s.epochs = static_cast<int>(args.integer("epochs", 1, 100000).value_or(s.epochs));
+    s.calibrationBatches =
+        static_cast<int>(args.integer("calibration-batches", 1, 100000).value_or(s.calibrationBatches));
+    s.batchSize = static_cast<int>(args.integer("batch", 1, 65536).value_or(s.batchSize));
+    s.lr = numberOption(args, "lr", s.lr, 1e-12, 100.0);
+    s.seed = static_cast<uint64_t>(args.integer("evaluator-seed", 0, INT64_MAX).value_or(1));
+    o.onTestSet = args.flag("test");
+    o.threads = static_cast<int>(args.integer(threadsKey, 1, 256).value_or(2));
+    o.dataset = args.get("dataset").value_or("");
+    o.evaluationLimit = args.integer("limit", 1, INT64_MAX).value_or(-1);
+    o.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(-1);
+    return o;
+}
+
+std::atomic<bool> gInterrupted{false};
+
+namespace
+{
+extern "C" void onInterrupt(int)
+{
+    gInterrupted.store(true);
+}
+} // namespace
+
+InterruptGuard::InterruptGuard()
+{
+    std::signal(SIGINT, onInterrupt);
+}
+
+InterruptGuard::~InterruptGuard()
+{
+    std::signal(SIGINT, SIG_DFL);
+}
+
+} // namespace bitloop::cli

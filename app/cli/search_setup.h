@@ -1,0 +1,39 @@
+// A co-design search as the command line describes it. The CLI and the GUI share it: the GUI's setup is
+// an argument list, so every run it starts can be repeated with `bitloop-cli search` and resumed by either.
+#pragma once
+
+#include "args.h"
+
+#include "search/codesign.h"
+#include "search/nsga2.h"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bitloop::cli
+{
+
+std::set<std::string> searchValued(); // the options `search` takes
+std::set<std::string> searchFlags();
+
+struct SearchSetup {
+    search::CodesignSpec spec;
+    std::shared_ptr<AccuracyEvaluator> accuracy;
+    std::shared_ptr<MapperCache> cache;
+    search::Settings settings;
+    std::string accuracyResolution; // "28x28" (the dataset's), or empty
+    std::string hardwareResolution; // "224x224", or "its file's resolution"
+};
+
+// The problem, the evaluator (through the accuracy cache unless --no-cache), the mapper cache and the
+// engine's settings. UsageError / InputError / std::invalid_argument on bad settings.
+SearchSetup buildSearch(const Args &args);
+// settings.yaml of a run: the arguments (what --resume re-reads) and a readable summary.
+std::string settingsYaml(const std::vector<std::string> &argv, const SearchSetup &s);
+// The arguments of the run in `dir` with the limits (and other options that change no answer) given in
+// `now` put over them. InputError when `dir` holds no run.
+std::vector<std::string> resumeArguments(const std::vector<std::string> &now, const std::string &dir);
+
+} // namespace bitloop::cli
