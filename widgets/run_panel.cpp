@@ -1,0 +1,195 @@
+#include "widgets/run_panel.h"
+
+#include <qcustomplot.h>
+
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace bitloop::gui
+{
+
+namespace
+{
+
+const QString kUnknown = QString(QChar(0x2013)); // en dash
+
+QLabel *valueLabel(QWidget *parent)
+{
+    auto *l = new QLabel(kUnknown, parent);
+    l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    l->setMinimumWidth(l->fontMetrics().horizontalAdvance(QStringLiteral("0000 / 0000")));
+    return l;
+}
+
+} // namespace
+
+RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
+{
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    progress_->setFormat(QStringLiteral("%v / %m generations"));
+
+    generation_ = valueLabel(this);
+    evaluations_ = valueLabel(this);
+    hypervolume_ = valueLabel(this);
+    frontSize_ = valueLabel(this);
+    elapsed_ = valueLabel(this);
+    timeLeft_ = valueLabel(this);
+    auto *figures = new QGridLayout;
+    const std::pair<QString, QLabel *> cells[] = {
+        {tr("Generation"), generation_}, {tr("Evaluations"), evaluations_}, {tr("Hypervolume"), hypervolume_},
+        {tr("Front size"), frontSize_},  {tr("Elapsed"), elapsed_},         {tr("Time left"), timeLeft_}};
+    for (int i = 0; i < 6; ++i) {
+        figures->addWidget(new QLabel(cells[i].first + QLatin1Char(':'), this), i / 2, (i % 2) * 2);
+        figures->addWidget(cells[i].second, i / 2, (i % 2) * 2 + 1);
+    }
+    figures->setColumnStretch(1, 1);
+    figures->setColumnStretch(3, 1);
+
+    hvPlot_ = new QCustomPlot(this);
+    hvPlot_->setMinimumHeight(110);
+    hvGraph_ = hvPlot_->addGraph();
+    hvGraph_->setPen(QPen(QColor(31, 119, 180), 1.5));
+    hvGraph_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
+    const QFont small(font().family(), 8);
+    hvPlot_->xAxis->setLabel(tr("generation"));
+    hvPlot_->yAxis->setLabel(tr("hypervolume"));
+    for (QCPAxis *axis : {hvPlot_->xAxis, hvPlot_->yAxis}) {
+        axis->setLabelFont(small);
+        axis->setTickLabelFont(small);
+    }
+    // Generations are whole numbers: no tick at 2.5.
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    hvPlot_->xAxis->setTicker(ticker);
+
+    pause_ = new QPushButton(tr("Pause"), this);
+    resume_ = new QPushButton(tr("Resume"), this);
+    stop_ = new QPushButton(tr("Stop"), this);
+    connect(pause_, &QPushButton::clicked, this, &RunPanel::pauseRequested);
+    connect(resume_, &QPushButton::clicked, this, &RunPanel::resumeRequested);
+    connect(stop_, &QPushButton::clicked, this, &RunPanel::stopRequested);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(pause_);
+    buttons->addWidget(resume_);
+    buttons->addWidget(stop_);
+    buttons->addStretch(1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(progress_);
+    layout->addLayout(figures);
+    layout->addWidget(hvPlot_, 1);
+    layout->addLayout(buttons);
+    updateButtons();
+}
+
+void RunPanel::setProgress(int generation, int maxGenerations, long long evaluations, double hypervolume,
+                           int frontSize, double elapsedSeconds, double secondsLeft)
+{
+    if (maxGenerations > 0) {
+        progress_->setRange(0, maxGenerations);
+        progress_->setValue(std::clamp(generation, 0, maxGenerations));
+        generation_->setText(QStringLiteral("%1 / %2").arg(generation).arg(maxGenerations));
+    } else {
+        progress_->setRange(0, 0); // busy indicator: no end to measure against
+        generation_->setText(QString::number(generation));
+    }
+    evaluations_->setText(QString::number(evaluations));
+    hypervolume_->setText(std::isfinite(hypervolume) ? QString::number(hypervolume, 'g', 6) : kUnknown);
+    frontSize_->setText(QString::number(frontSize));
+    elapsed_->setText(formatDuration(elapsedSeconds));
+    timeLeft_->setText(formatDuration(secondsLeft));
+}
+
+void RunPanel::addHypervolume(int generation, double hv)
+{
+    hvGraph_->addData(generation, hv);
+    hvPlot_->rescaleAxes();
+    // Off the frame: half a generation either side, a tenth of the span above and below.
+    const QCPRange x = hvPlot_->xAxis->range();
+    hvPlot_->xAxis->setRange(x.lower - 0.5, x.upper + 0.5);
+    hvPlot_->yAxis->scaleRange(1.1);
+    hvPlot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RunPanel::clearHistory()
+{
+    hvGraph_->data()->clear();
+    hvPlot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RunPanel::setRunning(bool running)
+{
+    running_ = running;
+    if (!running)
+        paused_ = false;
+    updateButtons();
+}
+
+void RunPanel::setPaused(bool paused)
+{
+    paused_ = paused;
+    updateButtons();
+}
+
+void RunPanel::updateButtons()
+{
+    pause_->setEnabled(running_ && !paused_);
+    resume_->setEnabled(running_ && paused_);
+    stop_->setEnabled(running_); // a paused run can be stopped too
+}
+
+QString RunPanel::formatDuration(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return kUnknown;
+    const long long s = std::llround(seconds);
+    const QChar zero(u'0');
+    if (s >= 3600)
+        return QStringLiteral("%1:%2:%3")
+            .arg(s / 3600)
+            .arg(s / 60 % 60, 2, 10, zero)
+            .arg(s % 60, 2, 10, zero);
+    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, zero);
+}
+
+QString RunPanel::generationText() const
+{
+    return generation_->text();
+}
+
+QString RunPanel::evaluationsText() const
+{
+    return evaluations_->text();
+}
+
+QString RunPanel::hypervolumeText() const
+{
+    return hypervolume_->text();
+}
+
+QString RunPanel::frontSizeText() const
+{
+    return frontSize_->text();
+}
+
+QString RunPanel::elapsedText() const
+{
+    return elapsed_->text();
+}
+
+QString RunPanel::timeLeftText() const
+{
+    return timeLeft_->text();
+}
+
+} // namespace bitloop::gui

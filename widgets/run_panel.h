@@ -1,0 +1,71 @@
+// The run panel: how far a search is (progress bar, generation, evaluations, time), how good its front
+// is (hypervolume and its history, front size), and pause / resume / stop.
+//
+// The panel is passive: its buttons only emit requests, and the search's owner reports the state it
+// reached with setRunning / setPaused (a pause takes effect between generations, not at the click).
+#pragma once
+
+#include <QWidget>
+
+class QCPGraph;
+class QCustomPlot;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace bitloop::gui
+{
+
+class RunPanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit RunPanel(QWidget *parent = nullptr);
+
+    // maxGenerations <= 0: an open-ended run, the bar shows activity only. secondsLeft < 0 or not
+    // finite: not yet known.
+    void setProgress(int generation, int maxGenerations, long long evaluations, double hypervolume,
+                     int frontSize, double elapsedSeconds, double secondsLeft);
+    void addHypervolume(int generation, double hv);
+    void clearHistory();
+
+    void setRunning(bool running);
+    void setPaused(bool paused);
+    bool isRunning() const { return running_; }
+    bool isPaused() const { return paused_; }
+
+    // For tests and the headless report.
+    QString generationText() const;
+    QString evaluationsText() const;
+    QString hypervolumeText() const;
+    QString frontSizeText() const;
+    QString elapsedText() const;
+    QString timeLeftText() const;
+    QProgressBar *progressBar() const { return progress_; }
+    QPushButton *pauseButton() const { return pause_; }
+    QPushButton *resumeButton() const { return resume_; }
+    QPushButton *stopButton() const { return stop_; }
+    const QCPGraph *hypervolumeGraph() const { return hvGraph_; }
+
+    // h:mm:ss from an hour on, m:ss below; "–" for an unknown time.
+    static QString formatDuration(double seconds);
+
+Q_SIGNALS:
+    void pauseRequested();
+    void resumeRequested();
+    void stopRequested();
+
+private:
+    void updateButtons();
+
+    QProgressBar *progress_;
+    QLabel *generation_, *evaluations_, *hypervolume_, *frontSize_, *elapsed_, *timeLeft_;
+    QCustomPlot *hvPlot_;
+    QCPGraph *hvGraph_;
+    QPushButton *pause_, *resume_, *stop_;
+    bool running_ = false;
+    bool paused_ = false;
+};
+
+} // namespace bitloop::gui
