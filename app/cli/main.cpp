@@ -40,7 +40,8 @@ Commands:
              [--checkpoint FILE --evaluator ptq|qat-short|qat and the accuracy options above]
              --out DIR [--population N (40)] [--generations N (20)] [--seed N]
              [--objectives error,energy,memory|edp|cycles] [--allowed-bits 2,3,4,5,6,7,8]
-             [--pin LAYER:W:A ...] [--max-error X] [--max-memory BYTES] [--max-energy UJ]
+             [--pin LAYER:W:A ...] [--pin-mapping LAYER:MAPPING.yaml ...]
+             [--max-error X] [--max-memory BYTES] [--max-energy UJ]
              [--max-evaluations N] [--max-seconds S] [--stagnation GENERATIONS] [--torch-threads N]
              and the map options; or --resume DIR [--generations N ...] to continue a run
   search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings

@@ -5,6 +5,7 @@
 #include "qat_options.h"
 
 #include "accuracy/accuracy_cache.h"
+#include "io/mapping_io.h"
 #include "io/network_yaml.h"
 #include "io/yaml_util.h"
 #include "util/error.h"
@@ -150,6 +151,19 @@ SearchSetup buildSearch(const Args &args)
                              spec.network.name + " has " + std::to_string(layers) +
                              " layers, counted from 1)");
         spec.pinnedBits[v[0] - 1] = {v[1], v[2]};
+    }
+    for (const std::string &pin : args.all("pin-mapping")) {
+        const size_t colon = pin.find(':');
+        int layer = 0;
+        try {
+            layer = colon == std::string::npos ? 0 : std::stoi(pin.substr(0, colon));
+        } catch (const std::exception &) {
+        }
+        if (colon == std::string::npos || layer < 1 || layer > layers)
+            throw UsageError("--pin-mapping " + pin + ": expected LAYER:FILE with LAYER in 1.." +
+                             std::to_string(layers));
+        const std::string file = pin.substr(colon + 1);
+        spec.pinnedMappings[layer - 1] = parseBitloopMapping(yamlutil::loadFile(file), file, spec.arch);
     }
     auto cache = openCache(args);
     s.cache = std::shared_ptr<MapperCache>(std::move(cache));

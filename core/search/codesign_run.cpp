@@ -110,6 +110,8 @@ RunOutcome CodesignRun::run(const GenerationFn &onGeneration, const std::atomic<
         dir_.saveCheckpoint(engine_->saveState());
         yamlutil::writeFileAtomically(dir_.file("front.csv"), frontCsv(problem_.spec(), front));
 
+        if (onBatch)
+            onBatch(evaluated);
         out.mapperSeconds += rec.mapperSeconds;
         out.accuracySeconds += rec.accuracySeconds;
         out.algorithmSeconds += rec.algorithmSeconds;

@@ -38,6 +38,8 @@ public:
     const Nsga2 &engine() const { return *engine_; }
 
     using GenerationFn = std::function<void(const GenerationRecord &, const Progress &)>;
+    // Called with each generation's evaluated individuals once they are stored (before onGeneration).
+    std::function<void(const std::vector<EvaluatedIndividual> &)> onBatch;
     // Runs until a termination criterion holds or *cancel is set (the unfinished generation is dropped;
     // the directory holds the last whole one). Calls onGeneration after each generation is stored.
     RunOutcome run(const GenerationFn &onGeneration = {}, const std::atomic<bool> *cancel = nullptr);

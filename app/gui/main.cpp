@@ -1,0 +1,125 @@
+// bitloop: the explorer. With a display it opens the main window on the default preset; without one
+// (no DISPLAY / WAYLAND_DISPLAY, or --headless) it runs the default exploration through the same window
+// code, offscreen, prints one line per generation and writes the front and a plot image.
+#include "main_window.h"
+#include "setup_panel.h"
+#include "widgets/pareto_plot.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QDir>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace
+{
+
+bool haveDisplay()
+{
+    const char *platform = std::getenv("QT_QPA_PLATFORM");
+    if (platform && *platform)
+        return std::string(platform) != "offscreen" && std::string(platform) != "minimal";
+    return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    bool headless = !haveDisplay();
+    for (int i = 1; i < argc; ++i)
+        headless = headless || std::string(argv[i]) == "--headless";
+    if (headless)
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("bitloop"));
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription(
+        QStringLiteral("Bitloop: co-design of bit-widths and mappings for CNN accelerators"));
+    cli.addHelpOption();
+    cli.addOption({QStringLiteral("headless"), QStringLiteral("Run the exploration without a window.")});
+    cli.addOption({QStringLiteral("open"), QStringLiteral("Open a run folder."), QStringLiteral("DIR")});
+    cli.addOption(
+        {QStringLiteral("out"), QStringLiteral("Run folder for a new search."), QStringLiteral("DIR")});
+    cli.addOption(
+        {QStringLiteral("arch"), QStringLiteral("Architecture preset or file."), QStringLiteral("ARCH")});
+    cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("Checkpoint for the error objective."),
+                   QStringLiteral("FILE")});
+    cli.addOption({QStringLiteral("population"), QStringLiteral("Population size."), QStringLiteral("N")});
+    cli.addOption({QStringLiteral("generations"), QStringLiteral("Generations."), QStringLiteral("N")});
+    cli.addOption(
+        {QStringLiteral("screenshot"),
+         QStringLiteral(
+             "After the search (or the opened run) is shown, save the window as an image and quit."),
+         QStringLiteral("FILE")});
+    cli.process(app);
+
+    bitloop::gui::MainWindow w;
+    w.resize(1500, 950);
+    bitloop::gui::SetupPanel *setup = w.setupPanel();
+    const QString out = cli.isSet("out")
+                            ? cli.value("out")
+                            : QDir::home().filePath(QStringLiteral("bitloop-runs/run-") +
+                                                    QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss"));
+    setup->setOutputDirectory(out);
+    if (cli.isSet("arch"))
+        setup->setArchitecture(cli.value("arch"));
+    if (cli.isSet("checkpoint"))
+        setup->setCheckpoint(cli.value("checkpoint"));
+    if (cli.isSet("population") || cli.isSet("generations"))
+        setup->setSearchSize(cli.value("population").isEmpty() ? 20 : cli.value("population").toInt(),
+                             cli.value("generations").isEmpty() ? 10 : cli.value("generations").toInt());
+
+    const QString screenshot = cli.value("screenshot");
+    auto finish = [&] {
+        if (!screenshot.isEmpty()) {
+            w.grab().save(screenshot);
+            std::printf("Window saved as %s\n", qPrintable(screenshot));
+        }
+        if (headless || !screenshot.isEmpty())
+            QTimer::singleShot(0, &app, &QApplication::quit);
+    };
+
+    QObject::connect(w.controller(), &bitloop::gui::SearchController::generationDone, &w,
+                     [&](const bitloop::search::GenerationRecord &g, const bitloop::search::Progress &) {
+                         if (headless)
+                             std::printf("gen %3d  evals %6lld  hv %.6g  front %3zu\n", g.generation,
+                                         g.evaluations, g.hypervolume, g.frontSize);
+                         std::fflush(stdout);
+                     });
+    QObject::connect(
+        w.controller(), &bitloop::gui::SearchController::finished, &w, [&](const QString &reason) {
+            const QString dir = w.controller()->runDirectory();
+            if (headless) {
+                const QString png = QDir(dir).filePath(QStringLiteral("front.png"));
+                w.exportPlot(png);
+                std::printf("Search %s: %zu points. Front: %s, plot: %s\n", qPrintable(reason),
+                            w.points().size(), qPrintable(QDir(dir).filePath(QStringLiteral("front.csv"))),
+                            qPrintable(png));
+            }
+            // Let the window draw the last points and the selected configuration before a screenshot.
+            if (!w.points().empty())
+                w.selectPoint(0);
+            QTimer::singleShot(1500, &w, finish);
+        });
+    QObject::connect(w.controller(), &bitloop::gui::SearchController::failed, &w,
+                     [&](const QString &message) {
+                         std::fprintf(stderr, "bitloop: %s\n", qPrintable(message));
+                         if (headless)
+                             QCoreApplication::exit(2);
+                     });
+
+    if (!headless)
+        w.show();
+    else
+        std::printf("No display: running the default exploration headless into %s\n", qPrintable(out));
+    if (cli.isSet("open"))
+        QTimer::singleShot(0, &w, [&] { w.openRun(cli.value("open")); });
+    else if (headless || !screenshot.isEmpty())
+        QTimer::singleShot(0, &w, [&] { w.startSearch(); });
+    return app.exec();
+}

@@ -1,0 +1,700 @@
+#include "main_window.h"
+
+#include "setup_panel.h"
+#include "widgets/compare_view.h"
+#include "widgets/layer_table.h"
+#include "widgets/loop_nest_view.h"
+#include "widgets/pareto_plot.h"
+#include "widgets/run_panel.h"
+
+#include "io/mapping_io.h"
+#include "io/yaml_util.h"
+#include "search/configuration.h"
+#include "search/sorting.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
+
+namespace bitloop::gui
+{
+
+using search::Objective;
+
+namespace
+{
+
+constexpr Objective kAxisChoices[] = {Objective::Error, Objective::Energy, Objective::Memory, Objective::Edp,
+                                      Objective::Cycles};
+
+QString axisTitle(Objective o)
+{
+    switch (o) {
+    case Objective::Error:
+        return QStringLiteral("error (1 − top-1)");
+    case Objective::Energy:
+        return QStringLiteral("energy (µJ)");
+    case Objective::Memory:
+        return QStringLiteral("weight memory (bytes)");
+    case Objective::Edp:
+        return QStringLiteral("EDP (µJ × cycles)");
+    case Objective::Cycles:
+        return QStringLiteral("cycles");
+    }
+    return {};
+}
+
+// Does a dominate b in every objective of the run (all minimized)?
+bool dominates(const std::vector<double> &a, const std::vector<double> &b)
+{
+    bool strictly = false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i] > b[i])
+            return false;
+        strictly = strictly || a[i] < b[i];
+    }
+    return strictly;
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
+{
+    setWindowTitle(QStringLiteral("Bitloop"));
+    controller_ = new SearchController(this);
+    costWatcher_ = new QFutureWatcher<Shown>(this);
+
+    setup_ = new SetupPanel(this);
+    auto *setupScroll = new QScrollArea(this);
+    setupScroll->setWidget(setup_);
+    setupScroll->setWidgetResizable(true);
+    setupScroll->setMinimumWidth(380);
+
+    // The plot and its controls.
+    auto *plotBox = new QWidget(this);
+    auto *plotLayout = new QVBoxLayout(plotBox);
+    auto *axes = new QHBoxLayout;
+    xAxis_ = new QComboBox(plotBox);
+    yAxis_ = new QComboBox(plotBox);
+    colorBy_ = new QComboBox(plotBox);
+    for (Objective o : kAxisChoices) {
+        xAxis_->addItem(QString::fromUtf8(search::objectiveName(o)), int(o));
+        yAxis_->addItem(QString::fromUtf8(search::objectiveName(o)), int(o));
+        colorBy_->addItem(QString::fromUtf8(search::objectiveName(o)), int(o));
+    }
+    colorBy_->addItem(QStringLiteral("generation"), -1);
+    colorBy_->addItem(QStringLiteral("none"), -2);
+    xAxis_->setCurrentIndex(1); // energy
+    yAxis_->setCurrentIndex(2); // memory
+    colorBy_->setCurrentIndex(colorBy_->count() - 2);
+    showDominated_ = new QCheckBox(tr("dominated points"), plotBox);
+    showDominated_->setChecked(true);
+    axes->addWidget(new QLabel(tr("x"), plotBox));
+    axes->addWidget(xAxis_);
+    axes->addWidget(new QLabel(tr("y"), plotBox));
+    axes->addWidget(yAxis_);
+    axes->addWidget(new QLabel(tr("colour"), plotBox));
+    axes->addWidget(colorBy_);
+    axes->addWidget(showDominated_);
+    axes->addStretch(1);
+    auto *pin = new QPushButton(tr("Pin point"), plotBox);
+    axes->addWidget(pin);
+    plotLayout->addLayout(axes);
+    plot_ = new ParetoPlot(plotBox);
+    plot_->setMinimumHeight(320);
+    plotLayout->addWidget(plot_, 1);
+    pointSummary_ = new QLabel(tr("Click a point to see its layers."), plotBox);
+    pointSummary_->setWordWrap(true);
+    plotLayout->addWidget(pointSummary_);
+
+    // The selected point: layers, the selected layer's mapping, pinned points.
+    auto *tabs = new QTabWidget(this);
+    auto *layers = new QSplitter(Qt::Horizontal, tabs);
+    auto *tableBox = new QWidget(layers);
+    auto *tableLayout = new QVBoxLayout(tableBox);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    table_ = new LayerTable(tableBox);
+    tableLayout->addWidget(table_, 1);
+    measureAccuracy_ = new QPushButton(tr("Measure this configuration's accuracy"), tableBox);
+    measureAccuracy_->setEnabled(false);
+    tableLayout->addWidget(measureAccuracy_);
+    nest_ = new LoopNestView(layers);
+    layers->addWidget(tableBox);
+    layers->addWidget(nest_);
+    layers->setStretchFactor(0, 3);
+    layers->setStretchFactor(1, 2);
+    tabs->addTab(layers, tr("Layers"));
+    auto *pinnedBox = new QSplitter(Qt::Horizontal, tabs);
+    pinnedList_ = new QListWidget(pinnedBox);
+    pinnedList_->setSelectionMode(QAbstractItemView::MultiSelection);
+    compare_ = new CompareView(pinnedBox);
+    pinnedBox->addWidget(pinnedList_);
+    pinnedBox->addWidget(compare_);
+    pinnedBox->setStretchFactor(1, 3);
+    tabs->addTab(pinnedBox, tr("Pinned"));
+
+    auto *centre = new QSplitter(Qt::Vertical, this);
+    centre->addWidget(plotBox);
+    centre->addWidget(tabs);
+    centre->setStretchFactor(0, 3);
+    centre->setStretchFactor(1, 2);
+    runPanel_ = new RunPanel(this);
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(centre, 1);
+    rightLayout->addWidget(runPanel_);
+    auto *main = new QSplitter(Qt::Horizontal, this);
+    main->addWidget(setupScroll);
+    main->addWidget(right);
+    main->setStretchFactor(1, 1);
+    setCentralWidget(main);
+    buildMenus();
+    statusBar()->showMessage(
+        tr("Ready: press Start search (defaults explore energy and memory on Eyeriss)."));
+
+    connect(setup_, &SetupPanel::startRequested, this, &MainWindow::startSearch);
+    connect(setup_, &SetupPanel::openRunRequested, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Open a run folder"));
+        if (!d.isEmpty())
+            openRun(d);
+    });
+    connect(pin, &QPushButton::clicked, this, &MainWindow::pinSelectedPoint);
+    connect(plot_, &ParetoPlot::pointClicked, this, &MainWindow::selectPoint);
+    connect(table_, &LayerTable::layerSelected, this, &MainWindow::selectLayer);
+    connect(table_, &LayerTable::bitsEdited, this, &MainWindow::editBits);
+    connect(table_, &LayerTable::pinBitsRequested, this, [this](int layer) {
+        if (layer < 0 || layer >= static_cast<int>(shownBits_.size()))
+            return;
+        const LayerBits &b = shownBits_[static_cast<size_t>(layer)];
+        setup_->addPin(QString("%1:%2:%3").arg(layer + 1).arg(b.weights).arg(b.activations));
+        statusBar()->showMessage(tr("Layer %1 held at %2/%3 bits in the next search.")
+                                     .arg(layer + 1)
+                                     .arg(b.weights)
+                                     .arg(b.activations));
+    });
+    connect(table_, &LayerTable::pinMappingRequested, this, [this](int layer) {
+        auto setup = controller_->setup();
+        if (!setup || layer < 0 || layer >= static_cast<int>(shownMappings_.layers.size()) ||
+            !shownMappings_.layers[static_cast<size_t>(layer)].found)
+            return;
+        // The mapping goes to a file next to the run, named in the next search's arguments.
+        const QString file =
+            QDir(controller_->runDirectory()).filePath(QString("pinned-mapping-layer%1.yaml").arg(layer + 1));
+        yamlutil::writeFileAtomically(
+            file.toStdString(),
+            mappingToYaml(setup->spec.arch, shownMappings_.layers[static_cast<size_t>(layer)].mapping));
+        setup_->addMappingPin(QString("%1:%2").arg(layer + 1).arg(file));
+        statusBar()->showMessage(
+            tr("Layer %1's mapping held in the next search (%2).").arg(layer + 1).arg(file));
+    });
+    connect(measureAccuracy_, &QPushButton::clicked, this, [this] {
+        auto setup = controller_->setup();
+        if (!setup || !setup->accuracy || shownBits_.empty())
+            return;
+        measureAccuracy_->setEnabled(false);
+        measureAccuracy_->setText(tr("Measuring…"));
+        const BitConfig bits = shownBits_;
+        auto *w = new QFutureWatcher<AccuracyResult>(this);
+        connect(w, &QFutureWatcher<AccuracyResult>::finished, this, [this, w, bits] {
+            const AccuracyResult r = w->result();
+            w->deleteLater();
+            measureAccuracy_->setText(tr("Measure this configuration's accuracy"));
+            measureAccuracy_->setEnabled(true);
+            if (bits == shownBits_ && shownCost_) {
+                shownCost_->accuracy = r.accuracy;
+                pointSummary_->setText(
+                    pointSummary_->text() +
+                    tr("  accuracy %1 (%2 images)").arg(r.accuracy, 0, 'f', 4).arg(r.images));
+            }
+        });
+        w->setFuture(QtConcurrent::run([setup, bits] { return setup->accuracy->evaluate(bits); }));
+    });
+    for (QComboBox *c : {xAxis_, yAxis_, colorBy_})
+        connect(c, &QComboBox::currentIndexChanged, this, [this] { refreshPlot(); });
+    connect(showDominated_, &QCheckBox::toggled, plot_, &ParetoPlot::setShowDominated);
+    connect(pinnedList_, &QListWidget::itemSelectionChanged, this, [this] { refreshCompare(); });
+    connect(pinnedList_, &QListWidget::itemDoubleClicked, this,
+            [this](QListWidgetItem *item) { selectPoint(item->data(Qt::UserRole).toInt()); });
+
+    connect(controller_, &SearchController::ready, this, [this](const QString &dir) {
+        setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
+        refreshAxes();
+        runPanel_->setRunning(controller_->busy());
+        statusBar()->showMessage(tr("Run folder %1").arg(dir));
+    });
+    connect(controller_, &SearchController::batchEvaluated, this, &MainWindow::onBatch);
+    connect(controller_, &SearchController::generationDone, this,
+            [this](const search::GenerationRecord &g, const search::Progress &p) {
+                runPanel_->setProgress(g.generation, maxGenerations_, g.evaluations, g.hypervolume,
+                                       static_cast<int>(g.frontSize), p.elapsedSeconds, p.secondsLeft);
+                runPanel_->addHypervolume(g.generation, g.hypervolume);
+            });
+    connect(controller_, &SearchController::finished, this, [this](const QString &reason) {
+        runPanel_->setRunning(false);
+        runPanel_->setPaused(reason == QLatin1String("paused"));
+        statusBar()->showMessage(tr("Search %1: %2 points").arg(reason).arg(points_.size()));
+        if (reason == QLatin1String("opened")) {
+            loadSession();
+            Q_EMIT runOpened();
+        }
+    });
+    connect(controller_, &SearchController::failed, this, [this](const QString &message) {
+        runPanel_->setRunning(false);
+        statusBar()->showMessage(message);
+        QMessageBox::warning(this, tr("Bitloop"), message);
+    });
+    connect(runPanel_, &RunPanel::stopRequested, controller_, &SearchController::stop);
+    connect(runPanel_, &RunPanel::pauseRequested, controller_, &SearchController::pause);
+    connect(runPanel_, &RunPanel::resumeRequested, this, [this] {
+        runPanel_->setPaused(false);
+        runPanel_->setRunning(true);
+        controller_->resume();
+    });
+    connect(costWatcher_, &QFutureWatcher<Shown>::finished, this, [this] {
+        if (pendingBits_) {
+            const BitConfig next = *pendingBits_;
+            pendingBits_.reset();
+            showConfiguration(next);
+            return;
+        }
+        Shown s;
+        try {
+            s = costWatcher_->result();
+        } catch (const std::exception &e) {
+            statusBar()->showMessage(QString::fromUtf8(e.what()));
+            return;
+        }
+        auto setup = controller_->setup();
+        if (!setup)
+            return;
+        shownBits_ = s.bits;
+        shownCost_ = s.cost;
+        shownMappings_ = s.mappings;
+        // The table re-selects its current layer, which refreshes the loop nest (selectLayer).
+        table_->setConfiguration(setup->spec.network, setup->spec.arch, s.bits, s.mappings);
+        QString summary = tr("%1 µJ, %2 cycles, %3 bytes of weights")
+                              .arg(s.cost.value(Objective::Energy), 0, 'f', 3)
+                              .arg(s.cost.cycles)
+                              .arg(s.cost.weightBytes);
+        if (s.cost.accuracy >= 0)
+            summary += tr(", top-1 %1").arg(s.cost.accuracy, 0, 'f', 4);
+        pointSummary_->setText(summary + "   [" + QString::fromStdString(formatBitConfig(s.bits)) + "]");
+        measureAccuracy_->setEnabled(bool(setup->accuracy));
+        Q_EMIT configurationShown();
+    });
+}
+
+MainWindow::~MainWindow()
+{
+    costWatcher_->waitForFinished();
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open run…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Open a run folder"));
+        if (!d.isEmpty())
+            openRun(d);
+    });
+    file->addAction(tr("&Save session"), this, &MainWindow::saveSession);
+    file->addSeparator();
+    file->addAction(tr("Export selected configuration…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Export to folder"));
+        if (!d.isEmpty())
+            exportSelected(d);
+    });
+    file->addAction(tr("Export layer table as CSV…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Layer table"), {}, tr("CSV (*.csv)"));
+        if (!f.isEmpty())
+            yamlutil::writeFileAtomically(f.toStdString(), table_->toCsv().toStdString());
+    });
+    file->addAction(tr("Export front as CSV…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Front"), {}, tr("CSV (*.csv)"));
+        if (!f.isEmpty())
+            exportFront(f);
+    });
+    file->addAction(tr("Export plot (PNG, PDF, SVG)…"), this, [this] {
+        const QString f =
+            QFileDialog::getSaveFileName(this, tr("Plot"), {}, tr("Images (*.png *.pdf *.svg)"));
+        if (!f.isEmpty())
+            exportPlot(f);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), this, &QWidget::close);
+}
+
+void MainWindow::startSearch()
+{
+    if (controller_->busy())
+        return;
+    points_.clear();
+    dominated_.clear();
+    archive_.clear();
+    pinned_.clear();
+    pinnedList_->clear();
+    selected_ = -1;
+    plot_->clearPoints();
+    runPanel_->clearHistory();
+    const QStringList args = setup_->arguments();
+    maxGenerations_ = args.value(args.indexOf("--generations") + 1).toInt();
+    runPanel_->setRunning(true);
+    controller_->start(args);
+}
+
+void MainWindow::openRun(const QString &dir)
+{
+    if (controller_->busy())
+        return;
+    points_.clear();
+    dominated_.clear();
+    archive_.clear();
+    pinned_.clear();
+    pinnedList_->clear();
+    selected_ = -1;
+    plot_->clearPoints();
+    runPanel_->clearHistory();
+    controller_->open(dir);
+}
+
+double MainWindow::objectiveOf(const search::EvaluatedIndividual &e, int objective) const
+{
+    const Objective o = static_cast<Objective>(objective);
+    if (o == Objective::Error && e.cost.accuracy < 0)
+        return std::nan("");
+    return e.cost.value(o);
+}
+
+std::vector<Objective> MainWindow::axesObjectives() const
+{
+    auto setup = controller_->setup();
+    return setup ? setup->spec.objectives : std::vector<Objective>{Objective::Energy, Objective::Memory};
+}
+
+void MainWindow::refreshAxes()
+{
+    // Start on the run's first two objectives (error and energy for the study's search).
+    const std::vector<Objective> obj = axesObjectives();
+    if (obj.size() >= 2) {
+        xAxis_->setCurrentIndex(xAxis_->findData(int(obj[0])));
+        yAxis_->setCurrentIndex(yAxis_->findData(int(obj[1])));
+    }
+    if (obj.size() >= 3)
+        colorBy_->setCurrentIndex(colorBy_->findData(int(obj[2])));
+}
+
+void MainWindow::onBatch(const std::vector<search::EvaluatedIndividual> &batch)
+{
+    // Dominance over everything evaluated so far, in the run's objectives, kept as an archive of the
+    // non-dominated ids: each new point is checked against the archive only.
+    const std::vector<Objective> obj = axesObjectives();
+    auto values = [&](const search::EvaluatedIndividual &e) {
+        std::vector<double> v;
+        for (Objective o : obj)
+            v.push_back(o == Objective::Error && e.cost.accuracy < 0 ? 0.0 : e.cost.value(o));
+        return v;
+    };
+    for (const auto &e : batch) {
+        const int id = static_cast<int>(points_.size());
+        points_.push_back(e);
+        dominated_.push_back(e.violation > 0);
+        if (e.violation > 0)
+            continue;
+        const std::vector<double> v = values(e);
+        bool isDominated = false;
+        for (int a : archive_) {
+            const std::vector<double> av = values(points_[static_cast<size_t>(a)]);
+            if (dominates(av, v) || av == v) {
+                isDominated = true;
+                break;
+            }
+        }
+        if (isDominated) {
+            dominated_.back() = true;
+            continue;
+        }
+        std::vector<int> kept;
+        for (int a : archive_) {
+            if (dominates(v, values(points_[static_cast<size_t>(a)])))
+                dominated_[static_cast<size_t>(a)] = true;
+            else
+                kept.push_back(a);
+        }
+        kept.push_back(id);
+        archive_ = std::move(kept);
+    }
+    refreshPlot();
+}
+
+QString MainWindow::tooltipOf(int id) const
+{
+    const auto &e = points_[static_cast<size_t>(id)];
+    QString t = tr("point %1, generation %2\n").arg(id + 1).arg(e.generation);
+    if (e.cost.accuracy >= 0)
+        t +=
+            tr("error %1 (top-1 %2)\n").arg(1.0 - e.cost.accuracy, 0, 'f', 4).arg(e.cost.accuracy, 0, 'f', 4);
+    t += tr("energy %1 µJ\ncycles %2\nweight memory %3 bytes\n")
+             .arg(e.cost.value(Objective::Energy), 0, 'f', 3)
+             .arg(e.cost.cycles)
+             .arg(e.cost.weightBytes);
+    double wsum = 0, asum = 0;
+    for (const LayerBits &b : e.bits) {
+        wsum += b.weights;
+        asum += b.activations;
+    }
+    const double n = std::max<size_t>(e.bits.size(), 1);
+    t += tr("mean bits W %1 / A %2").arg(wsum / n, 0, 'f', 2).arg(asum / n, 0, 'f', 2);
+    if (e.violation > 0)
+        t += tr("\ninfeasible (violation %1)").arg(e.violation);
+    return t;
+}
+
+void MainWindow::refreshPlot()
+{
+    const int xo = xAxis_->currentData().toInt(), yo = yAxis_->currentData().toInt(),
+              co = colorBy_->currentData().toInt();
+    std::vector<ParetoPlot::PlotPoint> pts;
+    pts.reserve(points_.size());
+    const std::set<int> pinned(pinned_.begin(), pinned_.end());
+    for (size_t i = 0; i < points_.size(); ++i) {
+        const auto &e = points_[i];
+        ParetoPlot::PlotPoint p;
+        p.x = objectiveOf(e, xo);
+        p.y = objectiveOf(e, yo);
+        if (!std::isfinite(p.x) || !std::isfinite(p.y))
+            continue;
+        p.id = static_cast<int>(i);
+        p.generation = e.generation;
+        p.color = co >= 0 ? objectiveOf(e, co) : (co == -1 ? double(e.generation) : 0.0);
+        p.dominated = dominated_[i];
+        p.pinned = pinned.count(p.id) > 0;
+        p.tooltip = tooltipOf(p.id);
+        pts.push_back(std::move(p));
+    }
+    plot_->setAxisTitles(axisTitle(static_cast<Objective>(xo)), axisTitle(static_cast<Objective>(yo)));
+    plot_->setColorBy(co == -2   ? ParetoPlot::ColorBy::None
+                      : co == -1 ? ParetoPlot::ColorBy::Generation
+                                 : ParetoPlot::ColorBy::Value,
+                      co >= 0 ? axisTitle(static_cast<Objective>(co)) : colorBy_->currentText());
+    plot_->setPoints(std::move(pts));
+    plot_->rescaleToPoints();
+    if (selected_ >= 0)
+        plot_->setSelected(selected_);
+    plot_->replot();
+}
+
+void MainWindow::selectPoint(int id)
+{
+    if (id < 0 || id >= static_cast<int>(points_.size()))
+        return;
+    selected_ = id;
+    plot_->setSelected(id);
+    showConfiguration(points_[static_cast<size_t>(id)].bits);
+}
+
+void MainWindow::showConfiguration(const BitConfig &bits)
+{
+    auto problem = controller_->problem();
+    if (!problem)
+        return;
+    // The mapper answers from its memo or cache at once for evaluated points; a what-if edit may need a
+    // few new layer mappings: either way off the GUI thread. Accuracy comes from the stored point.
+    std::optional<double> accuracy;
+    for (const auto &e : points_)
+        if (e.bits == bits && e.cost.accuracy >= 0) {
+            accuracy = e.cost.accuracy;
+            break;
+        }
+    // One computation at a time; a request made meanwhile waits for it (only the latest one is kept), so
+    // the GUI thread never waits.
+    if (costWatcher_->isRunning()) {
+        pendingBits_ = bits;
+        return;
+    }
+    costWatcher_->setFuture(QtConcurrent::run([problem, bits, accuracy] {
+        Shown s;
+        s.bits = bits;
+        s.mappings = problem->mappings(bits);
+        s.cost.energyPj = s.mappings.energy;
+        s.cost.cycles = s.mappings.cycles;
+        s.cost.weightBytes = s.mappings.weightBytes;
+        s.cost.accuracy = accuracy.value_or(-1.0);
+        for (const auto &l : s.mappings.layers)
+            s.cost.invalidLayers += l.found ? 0 : 1;
+        return s;
+    }));
+}
+
+void MainWindow::selectLayer(int layer)
+{
+    auto setup = controller_->setup();
+    if (!setup || layer < 0 || layer >= static_cast<int>(shownMappings_.layers.size()))
+        return;
+    nest_->setLayer(setup->spec.network.layers[static_cast<size_t>(layer)], setup->spec.arch,
+                    shownMappings_.layers[static_cast<size_t>(layer)], layer);
+}
+
+void MainWindow::editBits(int layer, int weightBits, int activationBits)
+{
+    if (layer < 0 || layer >= static_cast<int>(shownBits_.size()))
+        return;
+    BitConfig bits = shownBits_;
+    bits[static_cast<size_t>(layer)] = {weightBits, activationBits};
+    statusBar()->showMessage(
+        tr("What-if: layer %1 at %2/%3 bits").arg(layer + 1).arg(weightBits).arg(activationBits));
+    showConfiguration(bits);
+}
+
+void MainWindow::pinSelectedPoint()
+{
+    if (selected_ < 0 || std::find(pinned_.begin(), pinned_.end(), selected_) != pinned_.end())
+        return;
+    pinned_.push_back(selected_);
+    const auto &e = points_[static_cast<size_t>(selected_)];
+    auto *item = new QListWidgetItem(
+        tr("point %1: %2 µJ, %3 bytes%4")
+            .arg(selected_ + 1)
+            .arg(e.cost.value(Objective::Energy), 0, 'f', 2)
+            .arg(e.cost.weightBytes)
+            .arg(e.cost.accuracy >= 0 ? tr(", error %1").arg(1.0 - e.cost.accuracy, 0, 'f', 4) : QString()),
+        pinnedList_);
+    item->setData(Qt::UserRole, selected_);
+    refreshPlot();
+}
+
+void MainWindow::refreshCompare()
+{
+    auto problem = controller_->problem();
+    auto setup = controller_->setup();
+    if (!problem || !setup)
+        return;
+    std::vector<ComparePoint> cps;
+    for (QListWidgetItem *item : pinnedList_->selectedItems()) {
+        if (cps.size() == 4)
+            break;
+        const int id = item->data(Qt::UserRole).toInt();
+        const auto &e = points_[static_cast<size_t>(id)];
+        ComparePoint c;
+        c.label = tr("point %1").arg(id + 1);
+        c.bits = e.bits;
+        c.error = e.cost.accuracy >= 0 ? 1.0 - e.cost.accuracy : -1.0;
+        c.weightBytes = e.cost.weightBytes;
+        cps.push_back(std::move(c));
+    }
+    // Per-layer energies come from the mapper's memo or cache: off the GUI thread all the same.
+    auto *w = new QFutureWatcher<std::vector<ComparePoint>>(this);
+    connect(w, &QFutureWatcher<std::vector<ComparePoint>>::finished, this, [this, w, setup] {
+        compare_->setPoints(setup->spec.network, w->result());
+        w->deleteLater();
+    });
+    w->setFuture(QtConcurrent::run([problem, cps]() mutable {
+        for (ComparePoint &c : cps) {
+            const NetworkMapping nm = problem->mappings(c.bits);
+            for (const auto &l : nm.layers)
+                c.layerEnergyPj.push_back(l.found ? l.evaluation.energy : 0.0);
+            c.totalEnergyPj = nm.energy;
+        }
+        return cps;
+    }));
+}
+
+void MainWindow::exportSelected(const QString &dir)
+{
+    auto setup = controller_->setup();
+    if (!setup || shownBits_.empty() || !shownCost_)
+        return;
+    try {
+        search::exportConfiguration(dir.toStdString(), setup->spec, shownBits_, *shownCost_, shownMappings_);
+        const QString front = QDir(controller_->runDirectory()).filePath(QStringLiteral("front.csv"));
+        if (QFile::exists(front)) {
+            QFile::remove(QDir(dir).filePath(QStringLiteral("front.csv")));
+            QFile::copy(front, QDir(dir).filePath(QStringLiteral("front.csv")));
+        }
+        statusBar()->showMessage(tr("Exported to %1").arg(dir));
+    } catch (const std::exception &e) {
+        QMessageBox::warning(this, tr("Export"), QString::fromUtf8(e.what()));
+    }
+}
+
+void MainWindow::exportFront(const QString &path)
+{
+    const QString front = QDir(controller_->runDirectory()).filePath(QStringLiteral("front.csv"));
+    QFile in(front);
+    if (!in.open(QIODevice::ReadOnly)) {
+        QMessageBox::warning(this, tr("Export"), tr("%1: no front yet").arg(front));
+        return;
+    }
+    yamlutil::writeFileAtomically(path.toStdString(), in.readAll().toStdString());
+}
+
+void MainWindow::exportPlot(const QString &path)
+{
+    if (!plot_->exportImage(path))
+        QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
+}
+
+void MainWindow::saveSession()
+{
+    if (controller_->runDirectory().isEmpty())
+        return;
+    QJsonObject s;
+    QJsonArray pins;
+    for (int id : pinned_)
+        pins.append(id);
+    s["pinned"] = pins;
+    s["selected"] = selected_;
+    s["x"] = xAxis_->currentText();
+    s["y"] = yAxis_->currentText();
+    s["color"] = colorBy_->currentText();
+    s["show_dominated"] = showDominated_->isChecked();
+    yamlutil::writeFileAtomically(
+        QDir(controller_->runDirectory()).filePath(QStringLiteral("session.json")).toStdString(),
+        QJsonDocument(s).toJson().toStdString());
+    statusBar()->showMessage(tr("Session saved in %1").arg(controller_->runDirectory()));
+}
+
+void MainWindow::loadSession()
+{
+    QFile f(QDir(controller_->runDirectory()).filePath(QStringLiteral("session.json")));
+    if (!f.open(QIODevice::ReadOnly))
+        return;
+    const QJsonObject s = QJsonDocument::fromJson(f.readAll()).object();
+    for (QComboBox *c : {xAxis_, yAxis_, colorBy_}) {
+        const QString key = c == xAxis_ ? "x" : c == yAxis_ ? "y" : "color";
+        const int i = c->findText(s[key].toString());
+        if (i >= 0)
+            c->setCurrentIndex(i);
+    }
+    showDominated_->setChecked(s["show_dominated"].toBool(true));
+    for (const QJsonValue &v : s["pinned"].toArray()) {
+        selected_ = v.toInt();
+        if (selected_ >= 0 && selected_ < static_cast<int>(points_.size()))
+            pinSelectedPoint();
+    }
+    selected_ = -1;
+    const int sel = s["selected"].toInt(-1);
+    if (sel >= 0)
+        selectPoint(sel);
+}
+
+} // namespace bitloop::gui

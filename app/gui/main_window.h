@@ -1,0 +1,115 @@
+// The explorer's main window: set up a search, watch its Pareto front grow, click a point to see each
+// layer's bit-widths, packing, energy and mapping, try what-if edits, pin points and compare them, and
+// export what to build. Every computation runs off the GUI thread (SearchController, QtConcurrent).
+#pragma once
+
+#include "search_controller.h"
+
+#include "mapper/network_mapper.h"
+
+#include <QFutureWatcher>
+#include <QMainWindow>
+
+#include <optional>
+#include <set>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+
+namespace bitloop::gui
+{
+
+class CompareView;
+class LayerTable;
+class LoopNestView;
+class ParetoPlot;
+class RunPanel;
+class SetupPanel;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    SetupPanel *setupPanel() const { return setup_; }
+    ParetoPlot *plot() const { return plot_; }
+    LayerTable *layerTable() const { return table_; }
+    LoopNestView *loopNestView() const { return nest_; }
+    RunPanel *runPanel() const { return runPanel_; }
+    CompareView *compareView() const { return compare_; }
+    SearchController *controller() const { return controller_; }
+
+    // Every evaluated individual of the run shown, in evaluation order (ids are indices).
+    const std::vector<search::EvaluatedIndividual> &points() const { return points_; }
+    int selectedPoint() const { return selected_; }
+    // The configuration shown in the layer table (the selected point, or its what-if edit).
+    const BitConfig &shownBits() const { return shownBits_; }
+    std::optional<search::CandidateCost> shownCost() const { return shownCost_; }
+    const NetworkMapping &shownMappings() const { return shownMappings_; }
+
+public Q_SLOTS:
+    void startSearch();
+    void openRun(const QString &dir);
+    void selectPoint(int id);
+    void selectLayer(int layer);
+    void editBits(int layer, int weightBits, int activationBits);
+    void pinSelectedPoint();
+    void exportSelected(const QString &dir);
+    void exportFront(const QString &path);
+    void exportPlot(const QString &path);
+    void saveSession();
+
+Q_SIGNALS:
+    void configurationShown(); // the layer table holds a new configuration's figures
+    void runOpened();          // a reopened run's points are all drawn
+
+private:
+    void buildMenus();
+    void onBatch(const std::vector<search::EvaluatedIndividual> &batch);
+    void refreshPlot();
+    void refreshAxes();
+    void refreshCompare();
+    void showConfiguration(const BitConfig &bits);
+    void loadSession();
+    double objectiveOf(const search::EvaluatedIndividual &e, int objective) const;
+    QString tooltipOf(int id) const;
+    std::vector<search::Objective> axesObjectives() const;
+
+    SearchController *controller_;
+    SetupPanel *setup_;
+    ParetoPlot *plot_;
+    RunPanel *runPanel_;
+    LayerTable *table_;
+    LoopNestView *nest_;
+    CompareView *compare_;
+    QComboBox *xAxis_, *yAxis_, *colorBy_;
+    QCheckBox *showDominated_;
+    QListWidget *pinnedList_;
+    QLabel *pointSummary_;
+    QPushButton *measureAccuracy_;
+
+    std::vector<search::EvaluatedIndividual> points_;
+    std::vector<bool> dominated_;
+    std::vector<int> archive_; // ids of the points no other point dominates
+    std::vector<int> pinned_;
+    int selected_ = -1;
+    int maxGenerations_ = 0;
+    BitConfig shownBits_;
+    std::optional<search::CandidateCost> shownCost_;
+    NetworkMapping shownMappings_;
+    struct Shown {
+        BitConfig bits;
+        search::CandidateCost cost;
+        NetworkMapping mappings;
+    };
+    QFutureWatcher<Shown> *costWatcher_;
+    std::optional<BitConfig> pendingBits_;
+};
+
+} // namespace bitloop::gui

@@ -1,0 +1,71 @@
+// A co-design search in the background for the explorer: set up from the same argument list as
+// `bitloop-cli search` (so every GUI run can be repeated and resumed from the command line), run on a
+// worker thread, reporting through signals delivered on the GUI thread. The GUI thread never waits for
+// it: stop() only raises the cancel flag; the worker ends at the next check and says so.
+#pragma once
+
+#include "search_setup.h"
+
+#include "search/codesign_run.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace bitloop::gui
+{
+
+class SearchController : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit SearchController(QObject *parent = nullptr);
+    ~SearchController() override; // cancels and joins
+
+    // Starts a search (arguments as `bitloop-cli search` takes them after the command name, with --out),
+    // or, when the arguments hold --resume DIR, continues that run. Ignored while one runs.
+    void start(const QStringList &arguments);
+    // Opens a run directory without searching: its setup, then every stored individual and generation.
+    void open(const QString &dir);
+    // Cancels the running search; the run directory keeps the last whole generation (a checkpoint that
+    // --resume continues). pause() is the same, remembered so that resume() continues it.
+    void stop();
+    void pause();
+    void resume();
+
+    bool busy() const { return busy_.load(); }
+    QString runDirectory() const { return dir_; }
+    // The setup and problem of the current run (null before one): what-if costs and mappings use them.
+    std::shared_ptr<const cli::SearchSetup> setup() const;
+    std::shared_ptr<search::CodesignProblem> problem() const;
+    // What `bitloop-cli search` would be given to repeat the current run.
+    QStringList arguments() const { return arguments_; }
+
+Q_SIGNALS:
+    void ready(const QString &dir); // setup done, run directory known
+    void batchEvaluated(const std::vector<search::EvaluatedIndividual> &batch);
+    void generationDone(const search::GenerationRecord &record, const search::Progress &progress);
+    void finished(const QString &reason); // "maximum generations", "cancelled", ...
+    void failed(const QString &message);
+
+private:
+    void runWorker(QStringList arguments, bool openOnly);
+    void post(std::function<void()> f); // runs f on the GUI thread
+
+    std::thread worker_;
+    std::atomic<bool> cancel_{false}, busy_{false};
+    bool paused_ = false;
+    QString dir_;
+    QStringList arguments_;
+    mutable std::mutex mutex_;
+    std::shared_ptr<cli::SearchSetup> setup_;
+    std::shared_ptr<search::CodesignProblem> problem_;
+};
+
+} // namespace bitloop::gui

@@ -1,0 +1,361 @@
+#include "setup_panel.h"
+
+#include "io/arch_io.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace bitloop::gui
+{
+
+namespace
+{
+
+QString keeps(const StorageLevel &l)
+{
+    QStringList t;
+    for (Tensor x : kAllTensors)
+        if (l.mayKeep[idx(x)])
+            t << QString::fromUtf8(tensorName(x));
+    return t.join(' ');
+}
+
+QString words(int64_t depth)
+{
+    if (depth == 0)
+        return QStringLiteral("unbounded");
+    return depth >= 1024 ? QString("%1 Ki words").arg(double(depth) / 1024.0, 0, 'g', 4)
+                         : QString("%1 words").arg(depth);
+}
+
+QPushButton *browseButton(QWidget *parent)
+{
+    auto *b = new QPushButton(QStringLiteral("…"), parent);
+    b->setFixedWidth(28);
+    return b;
+}
+
+} // namespace
+
+SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
+{
+    auto *layout = new QVBoxLayout(this);
+
+    auto *hw = new QGroupBox(tr("Accelerator"), this);
+    auto *hwForm = new QFormLayout(hw);
+    arch_ = new QComboBox(hw);
+    arch_->setEditable(true);
+    for (const std::string &p : listPresets())
+        arch_->addItem(QString::fromStdString(p));
+    arch_->setCurrentText(QStringLiteral("eyeriss16"));
+    auto *archRow = new QHBoxLayout;
+    archRow->addWidget(arch_, 1);
+    auto *archBrowse = browseButton(hw);
+    archRow->addWidget(archBrowse);
+    hwForm->addRow(tr("Architecture"), archRow);
+    hierarchy_ = new QTreeWidget(hw);
+    hierarchy_->setHeaderLabels({tr("Level"), tr("Instances"), tr("Size"), tr("Word"), tr("Keeps")});
+    hierarchy_->setRootIsDecorated(false);
+    hierarchy_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    hierarchy_->setMinimumHeight(120);
+    hwForm->addRow(hierarchy_);
+    metric_ = new QComboBox(hw);
+    metric_->addItems({"energy", "delay", "edp"});
+    hwForm->addRow(tr("Mapper metric"), metric_);
+    layout->addWidget(hw);
+
+    auto *wl = new QGroupBox(tr("Network"), this);
+    auto *wlForm = new QFormLayout(wl);
+    network_ = new QComboBox(wl);
+    network_->setEditable(true);
+    network_->addItems({"mobilenet_v1", "mobilenet_v2"});
+    auto *netRow = new QHBoxLayout;
+    netRow->addWidget(network_, 1);
+    auto *netBrowse = browseButton(wl);
+    netRow->addWidget(netBrowse);
+    wlForm->addRow(tr("Network"), netRow);
+    width_ = new QDoubleSpinBox(wl);
+    width_->setRange(0.05, 4.0);
+    width_->setSingleStep(0.05);
+    width_->setValue(1.0);
+    wlForm->addRow(tr("Width multiplier"), width_);
+    resolution_ = new QSpinBox(wl);
+    resolution_->setRange(8, 1024);
+    resolution_->setValue(224);
+    resolution_->setSuffix(tr(" px (hardware side)"));
+    wlForm->addRow(tr("Resolution"), resolution_);
+    layout->addWidget(wl);
+
+    auto *acc = new QGroupBox(tr("Accuracy"), this);
+    auto *accForm = new QFormLayout(acc);
+    checkpoint_ = new QLineEdit(acc);
+    checkpoint_->setPlaceholderText(
+        tr("checkpoint from `bitloop-cli train` (needed for the error objective)"));
+    auto *ckRow = new QHBoxLayout;
+    ckRow->addWidget(checkpoint_, 1);
+    auto *ckBrowse = browseButton(acc);
+    ckRow->addWidget(ckBrowse);
+    accForm->addRow(tr("Checkpoint"), ckRow);
+    evaluator_ = new QComboBox(acc);
+    evaluator_->addItems({"ptq", "qat-short", "qat"});
+    accForm->addRow(tr("Evaluator"), evaluator_);
+    steps_ = new QSpinBox(acc);
+    steps_->setRange(1, 100000);
+    steps_->setValue(200);
+    accForm->addRow(tr("qat-short steps"), steps_);
+    layout->addWidget(acc);
+
+    auto *obj = new QGroupBox(tr("Objectives and constraints"), this);
+    auto *objForm = new QFormLayout(obj);
+    auto *objRow = new QHBoxLayout;
+    objError_ = new QCheckBox(tr("error"), obj);
+    objEnergy_ = new QCheckBox(tr("energy"), obj);
+    objMemory_ = new QCheckBox(tr("memory"), obj);
+    objEdp_ = new QCheckBox(tr("EDP"), obj);
+    objCycles_ = new QCheckBox(tr("cycles"), obj);
+    objEnergy_->setChecked(true);
+    objMemory_->setChecked(true);
+    for (QCheckBox *c : {objError_, objEnergy_, objMemory_, objEdp_, objCycles_})
+        objRow->addWidget(c);
+    objForm->addRow(objRow);
+    auto *errRow = new QHBoxLayout;
+    useMaxError_ = new QCheckBox(tr("error at most"), obj);
+    maxError_ = new QDoubleSpinBox(obj);
+    maxError_->setRange(0, 1);
+    maxError_->setSingleStep(0.01);
+    maxError_->setValue(0.2);
+    errRow->addWidget(useMaxError_);
+    errRow->addWidget(maxError_);
+    objForm->addRow(errRow);
+    allowedBits_ = new QLineEdit(QStringLiteral("2,3,4,5,6,7,8"), obj);
+    objForm->addRow(tr("Allowed bits"), allowedBits_);
+    pins_ = new QLineEdit(obj);
+    pins_->setPlaceholderText(tr("e.g. 1:8:8 28:8:8 (layer:weight:activation)"));
+    objForm->addRow(tr("Pinned layers"), pins_);
+    mappingPins_ = new QLineEdit(obj);
+    mappingPins_->setPlaceholderText(tr("layer:mapping.yaml, from the layer table's menu"));
+    objForm->addRow(tr("Pinned mappings"), mappingPins_);
+    layout->addWidget(obj);
+
+    auto *run = new QGroupBox(tr("Search"), this);
+    auto *runForm = new QFormLayout(run);
+    population_ = new QSpinBox(run);
+    population_->setRange(2, 100000);
+    population_->setValue(20);
+    runForm->addRow(tr("Population"), population_);
+    generations_ = new QSpinBox(run);
+    generations_->setRange(1, 1000000);
+    generations_->setValue(10);
+    runForm->addRow(tr("Generations"), generations_);
+    seed_ = new QSpinBox(run);
+    seed_->setRange(0, 1 << 30);
+    seed_->setValue(1);
+    runForm->addRow(tr("Seed"), seed_);
+    threads_ = new QSpinBox(run);
+    threads_->setRange(1, 256);
+    threads_->setValue(2);
+    runForm->addRow(tr("Mapper threads"), threads_);
+    outDir_ = new QLineEdit(run);
+    auto *outRow = new QHBoxLayout;
+    outRow->addWidget(outDir_, 1);
+    auto *outBrowse = browseButton(run);
+    outRow->addWidget(outBrowse);
+    runForm->addRow(tr("Run folder"), outRow);
+    layout->addWidget(run);
+
+    commandLine_ = new QLabel(this);
+    commandLine_->setWordWrap(true);
+    commandLine_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    commandLine_->setStyleSheet(QStringLiteral("font-family: monospace; color: #555;"));
+    layout->addWidget(commandLine_);
+
+    auto *buttons = new QHBoxLayout;
+    start_ = new QPushButton(tr("Start search"), this);
+    start_->setDefault(true);
+    auto *open = new QPushButton(tr("Open run…"), this);
+    buttons->addWidget(start_);
+    buttons->addWidget(open);
+    layout->addLayout(buttons);
+    layout->addStretch(1);
+
+    connect(start_, &QPushButton::clicked, this, &SetupPanel::startRequested);
+    connect(open, &QPushButton::clicked, this, &SetupPanel::openRunRequested);
+    connect(arch_, &QComboBox::currentTextChanged, this, [this] { updateHierarchy(); });
+    connect(archBrowse, &QPushButton::clicked, this, [this] {
+        const QString f =
+            QFileDialog::getOpenFileName(this, tr("Architecture"), {}, tr("YAML (*.yaml *.yml)"));
+        if (!f.isEmpty())
+            arch_->setCurrentText(f);
+    });
+    connect(netBrowse, &QPushButton::clicked, this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Network"), {}, tr("YAML (*.yaml *.yml)"));
+        if (!f.isEmpty())
+            network_->setCurrentText(f);
+    });
+    connect(ckBrowse, &QPushButton::clicked, this, [this] {
+        const QString f =
+            QFileDialog::getOpenFileName(this, tr("Checkpoint"), {}, tr("Checkpoints (*.pt);;All (*)"));
+        if (!f.isEmpty())
+            setCheckpoint(f);
+    });
+    connect(outBrowse, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Run folder"));
+        if (!d.isEmpty())
+            outDir_->setText(d);
+    });
+    for (QLineEdit *e : {checkpoint_, outDir_, allowedBits_, pins_, mappingPins_})
+        connect(e, &QLineEdit::textChanged, this, [this] { updateCommandLine(); });
+    for (QComboBox *c : {arch_, network_, evaluator_, metric_})
+        connect(c, &QComboBox::currentTextChanged, this, [this] { updateCommandLine(); });
+    for (QSpinBox *s : {resolution_, population_, generations_, seed_, steps_, threads_})
+        connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateCommandLine(); });
+    for (QDoubleSpinBox *s : {width_, maxError_})
+        connect(s, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { updateCommandLine(); });
+    for (QCheckBox *c : {objError_, objEnergy_, objMemory_, objEdp_, objCycles_, useMaxError_})
+        connect(c, &QCheckBox::toggled, this, [this] { updateCommandLine(); });
+
+    setOutputDirectory(QDir::home().filePath(QStringLiteral("bitloop-runs/run-1")));
+    updateHierarchy();
+}
+
+void SetupPanel::updateHierarchy()
+{
+    hierarchy_->clear();
+    archError_.clear();
+    try {
+        const Architecture a = loadArchitecture(arch_->currentText().toStdString());
+        // Outermost first, as architects draw it.
+        for (int i = a.numLevels() - 1; i >= 0; --i) {
+            const StorageLevel &l = a.levels[static_cast<size_t>(i)];
+            hierarchy_->addTopLevelItem(
+                new QTreeWidgetItem({QString::fromStdString(l.name), QString::number(l.instances),
+                                     words(l.depth), QString("%1 b").arg(l.wordBits), keeps(l)}));
+        }
+        hierarchy_->addTopLevelItem(new QTreeWidgetItem({QStringLiteral("MACs"),
+                                                         QString::number(a.mac.instances),
+                                                         {},
+                                                         QString("%1 b").arg(a.mac.nativeBits),
+                                                         {}}));
+    } catch (const std::exception &e) {
+        archError_ = QString::fromUtf8(e.what());
+        hierarchy_->addTopLevelItem(new QTreeWidgetItem({archError_}));
+    }
+    updateCommandLine();
+}
+
+QStringList SetupPanel::arguments() const
+{
+    QStringList a = {"--arch", arch_->currentText(), "--network", network_->currentText()};
+    a << "--width" << QString::number(width_->value()) << "--resolution"
+      << QString::number(resolution_->value());
+    QStringList objectives;
+    if (objError_->isChecked())
+        objectives << "error";
+    if (objEnergy_->isChecked())
+        objectives << "energy";
+    if (objEdp_->isChecked())
+        objectives << "edp";
+    if (objCycles_->isChecked())
+        objectives << "cycles";
+    if (objMemory_->isChecked())
+        objectives << "memory";
+    a << "--objectives" << objectives.join(',');
+    if (useMaxError_->isChecked())
+        a << "--max-error" << QString::number(maxError_->value());
+    if (!checkpoint_->text().isEmpty()) {
+        a << "--checkpoint" << checkpoint_->text() << "--evaluator" << evaluator_->currentText();
+        if (evaluator_->currentText() == "qat-short")
+            a << "--steps" << QString::number(steps_->value());
+    }
+    a << "--allowed-bits" << allowedBits_->text();
+    for (const QString &pin : pins_->text().split(' ', Qt::SkipEmptyParts))
+        a << "--pin" << pin;
+    for (const QString &pin : mappingPins_->text().split(' ', Qt::SkipEmptyParts))
+        a << "--pin-mapping" << pin;
+    a << "--metric" << metric_->currentText() << "--population" << QString::number(population_->value())
+      << "--generations" << QString::number(generations_->value()) << "--seed"
+      << QString::number(seed_->value()) << "--threads" << QString::number(threads_->value()) << "--out"
+      << outDir_->text();
+    return a;
+}
+
+void SetupPanel::updateCommandLine()
+{
+    QStringList shown;
+    for (const QString &a : arguments())
+        shown << (a.contains(' ') || a.isEmpty() ? "'" + a + "'" : a);
+    commandLine_->setText("bitloop-cli search " + shown.join(' '));
+}
+
+void SetupPanel::addPin(const QString &pin)
+{
+    // One pin per layer: a new one replaces the layer's old one.
+    const QString layer = pin.section(':', 0, 0);
+    QStringList pins;
+    for (const QString &p : pins_->text().split(' ', Qt::SkipEmptyParts))
+        if (p.section(':', 0, 0) != layer)
+            pins << p;
+    pins << pin;
+    pins_->setText(pins.join(' '));
+}
+
+void SetupPanel::addMappingPin(const QString &pin)
+{
+    const QString layer = pin.section(':', 0, 0);
+    QStringList pins;
+    for (const QString &p : mappingPins_->text().split(' ', Qt::SkipEmptyParts))
+        if (p.section(':', 0, 0) != layer)
+            pins << p;
+    pins << pin;
+    mappingPins_->setText(pins.join(' '));
+}
+
+void SetupPanel::setOutputDirectory(const QString &dir)
+{
+    outDir_->setText(dir);
+}
+
+QString SetupPanel::outputDirectory() const
+{
+    return outDir_->text();
+}
+
+void SetupPanel::setCheckpoint(const QString &path)
+{
+    checkpoint_->setText(path);
+    if (!path.isEmpty())
+        objError_->setChecked(true);
+}
+
+void SetupPanel::setSearchSize(int population, int generations)
+{
+    population_->setValue(population);
+    generations_->setValue(generations);
+}
+
+void SetupPanel::setArchitecture(const QString &presetOrFile)
+{
+    arch_->setCurrentText(presetOrFile);
+}
+
+void SetupPanel::setNetwork(const QString &nameOrFile, double width, int resolution)
+{
+    network_->setCurrentText(nameOrFile);
+    width_->setValue(width);
+    resolution_->setValue(resolution);
+}
+
+} // namespace bitloop::gui

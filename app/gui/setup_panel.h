@@ -1,0 +1,60 @@
+// What to explore: the architecture (a preset or a Bitloop / Timeloop file) with a view of its hierarchy,
+// the network, the accuracy side (a checkpoint written by `bitloop-cli train` and an evaluator),
+// objectives and constraints, and the search's size and seed. The panel's state is an argument list for
+// `bitloop-cli search`, shown so that any run can be repeated from the command line.
+#pragma once
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTreeWidget;
+
+namespace bitloop::gui
+{
+
+class SetupPanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit SetupPanel(QWidget *parent = nullptr);
+
+    // The arguments of `bitloop-cli search` for the current settings (without the command name).
+    QStringList arguments() const;
+    void setOutputDirectory(const QString &dir);
+    QString outputDirectory() const;
+    void setCheckpoint(const QString &path);
+    void setSearchSize(int population, int generations);
+    void setArchitecture(const QString &presetOrFile);
+    void setNetwork(const QString &nameOrFile, double width, int resolution);
+    QString architectureError() const { return archError_; }
+    // Pins for the next search: "LAYER:W:A" (bits) and "LAYER:FILE" (a Bitloop mapping file).
+    void addPin(const QString &pin);
+    void addMappingPin(const QString &pin);
+
+Q_SIGNALS:
+    void startRequested();
+    void openRunRequested();
+
+private:
+    void updateHierarchy();
+    void updateCommandLine();
+
+    QComboBox *arch_, *network_, *evaluator_, *metric_;
+    QDoubleSpinBox *width_, *maxError_;
+    QSpinBox *resolution_, *population_, *generations_, *seed_, *steps_, *threads_;
+    QLineEdit *checkpoint_, *outDir_, *allowedBits_, *pins_, *mappingPins_;
+    QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
+    QTreeWidget *hierarchy_;
+    QLabel *commandLine_;
+    QPushButton *start_;
+    QString archError_;
+};
+
+} // namespace bitloop::gui
