@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "baseline.h"
 #include "setup_panel.h"
 #include "widgets/compare_view.h"
 #include "widgets/layer_table.h"
@@ -30,6 +31,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -173,6 +175,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         tr("Ready: press Start search (defaults explore energy and memory on Eyeriss)."));
 
     connect(setup_, &SetupPanel::startRequested, this, &MainWindow::startSearch);
+    connect(setup_, &SetupPanel::trainBaselineRequested, this, &MainWindow::trainDefaultBaseline);
+    // With the default baseline at hand, the first search has an error objective.
+    if (defaultBaselineExists()) {
+        setup_->setNetwork(QStringLiteral("mobilenet_v1"), 0.25, 224);
+        setup_->setCheckpoint(defaultBaselinePath());
+    }
     connect(setup_, &SetupPanel::openRunRequested, this, [this] {
         const QString d = QFileDialog::getExistingDirectory(this, tr("Open a run folder"));
         if (!d.isEmpty())
@@ -290,8 +298,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         shownBits_ = s.bits;
         shownCost_ = s.cost;
         shownMappings_ = s.mappings;
-        // The table re-selects its current layer, which refreshes the loop nest (selectLayer).
+        // The table re-selects its current layer, which refreshes the loop nest (selectLayer); the first
+        // configuration shown starts on the first layer.
         table_->setConfiguration(setup->spec.network, setup->spec.arch, s.bits, s.mappings);
+        if (table_->currentLayer() < 0)
+            table_->selectLayer(0);
         QString summary = tr("%1 µJ, %2 cycles, %3 bytes of weights")
                               .arg(s.cost.value(Objective::Energy), 0, 'f', 3)
                               .arg(s.cost.cycles)
@@ -651,6 +662,53 @@ void MainWindow::exportPlot(const QString &path)
 {
     if (!plot_->exportImage(path))
         QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
+}
+
+void MainWindow::trainDefaultBaseline()
+{
+    if (!defaultDatasetInstalled()) {
+        QMessageBox::warning(this, tr("Bitloop"),
+                             tr("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)."));
+        Q_EMIT baselineReady(false);
+        return;
+    }
+    setup_->setTrainingBaseline(true, tr("Training the baseline…"));
+    auto progress = std::make_shared<std::atomic<int>>(0);
+    auto *timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, [this, progress] {
+        setup_->setTrainingBaseline(true, tr("Training the baseline… %1%").arg(progress->load()));
+        Q_EMIT baselineProgress(progress->load());
+    });
+    timer->start(500);
+    auto *w = new QFutureWatcher<QString>(this);
+    connect(w, &QFutureWatcher<QString>::finished, this, [this, w, timer] {
+        timer->deleteLater();
+        w->deleteLater();
+        const QString error = w->result();
+        setup_->setTrainingBaseline(false,
+                                    tr("Train the default baseline (MobileNetV1 x0.25, Fashion-MNIST)"));
+        if (!error.isEmpty()) {
+            statusBar()->showMessage(error);
+            Q_EMIT baselineReady(false);
+            return;
+        }
+        setup_->setNetwork(QStringLiteral("mobilenet_v1"), 0.25, 224);
+        setup_->setCheckpoint(defaultBaselinePath());
+        statusBar()->showMessage(tr("Baseline ready: %1").arg(defaultBaselinePath()));
+        Q_EMIT baselineReady(true);
+    });
+    w->setFuture(QtConcurrent::run([progress]() -> QString {
+        try {
+            const qat::BaselineResult r = bitloop::gui::trainDefaultBaseline(
+                [progress](const qat::TrainProgress &p) {
+                    progress->store(static_cast<int>(100 * p.step / std::max<int64_t>(p.totalSteps, 1)));
+                },
+                nullptr);
+            return r.train.cancelled ? QStringLiteral("cancelled") : QString();
+        } catch (const std::exception &e) {
+            return QString::fromUtf8(e.what());
+        }
+    }));
 }
 
 void MainWindow::saveSession()

@@ -48,6 +48,8 @@ public:
     // Every evaluated individual of the run shown, in evaluation order (ids are indices).
     const std::vector<search::EvaluatedIndividual> &points() const { return points_; }
     int selectedPoint() const { return selected_; }
+    // Ids of the points no other point dominates (in the run's objectives), in evaluation order.
+    const std::vector<int> &frontPoints() const { return archive_; }
     // The configuration shown in the layer table (the selected point, or its what-if edit).
     const BitConfig &shownBits() const { return shownBits_; }
     std::optional<search::CandidateCost> shownCost() const { return shownCost_; }
@@ -64,10 +66,14 @@ public Q_SLOTS:
     void exportFront(const QString &path);
     void exportPlot(const QString &path);
     void saveSession();
+    // Trains the default baseline in the background, then sets it as the checkpoint (error objective on).
+    void trainDefaultBaseline();
 
 Q_SIGNALS:
     void configurationShown(); // the layer table holds a new configuration's figures
     void runOpened();          // a reopened run's points are all drawn
+    void baselineReady(bool ok);
+    void baselineProgress(int percent);
 
 private:
     void buildMenus();

@@ -116,6 +116,10 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     steps_->setRange(1, 100000);
     steps_->setValue(200);
     accForm->addRow(tr("qat-short steps"), steps_);
+    trainBaseline_ =
+        new QPushButton(tr("Train the default baseline (MobileNetV1 x0.25, Fashion-MNIST)"), acc);
+    trainBaseline_->setToolTip(tr("About two minutes; stored in the cache and used by every later search"));
+    accForm->addRow(trainBaseline_);
     layout->addWidget(acc);
 
     auto *obj = new QGroupBox(tr("Objectives and constraints"), this);
@@ -192,6 +196,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     layout->addStretch(1);
 
     connect(start_, &QPushButton::clicked, this, &SetupPanel::startRequested);
+    connect(trainBaseline_, &QPushButton::clicked, this, &SetupPanel::trainBaselineRequested);
     connect(open, &QPushButton::clicked, this, &SetupPanel::openRunRequested);
     connect(arch_, &QComboBox::currentTextChanged, this, [this] { updateHierarchy(); });
     connect(archBrowse, &QPushButton::clicked, this, [this] {
@@ -298,6 +303,14 @@ void SetupPanel::updateCommandLine()
     for (const QString &a : arguments())
         shown << (a.contains(' ') || a.isEmpty() ? "'" + a + "'" : a);
     commandLine_->setText("bitloop-cli search " + shown.join(' '));
+}
+
+void SetupPanel::setTrainingBaseline(bool training, const QString &status)
+{
+    trainBaseline_->setEnabled(!training);
+    start_->setEnabled(!training);
+    if (!status.isEmpty())
+        trainBaseline_->setText(status);
 }
 
 void SetupPanel::addPin(const QString &pin)

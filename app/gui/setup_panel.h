@@ -34,6 +34,7 @@ public:
     void setArchitecture(const QString &presetOrFile);
     void setNetwork(const QString &nameOrFile, double width, int resolution);
     QString architectureError() const { return archError_; }
+    void setTrainingBaseline(bool training, const QString &status = {});
     // Pins for the next search: "LAYER:W:A" (bits) and "LAYER:FILE" (a Bitloop mapping file).
     void addPin(const QString &pin);
     void addMappingPin(const QString &pin);
@@ -41,6 +42,7 @@ public:
 Q_SIGNALS:
     void startRequested();
     void openRunRequested();
+    void trainBaselineRequested();
 
 private:
     void updateHierarchy();
@@ -53,7 +55,7 @@ private:
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
     QLabel *commandLine_;
-    QPushButton *start_;
+    QPushButton *start_, *trainBaseline_;
     QString archError_;
 };
 
