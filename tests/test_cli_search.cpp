@@ -149,6 +149,20 @@ private Q_SLOTS:
         const QList<QByteArray> front = readFile(path("run/front.csv")).split('\n');
         QVERIFY(QString::fromUtf8(front[1]).startsWith(QString::number(energyUj, 'g', 6).left(5)));
 
+        // The same point with every layer's mapping found at 16 bits (the map-once flow): as map-network
+        // says.
+        CliRun reused;
+        RUN_CLI(reused,
+                QStringList{"search-export", "--run", path("run"), "--bits", path("export/config.yaml"),
+                            "--reuse-mapping-from-bits", "16", "--out", path("export16"), "--json"});
+        QVERIFY2(reused.status == 0, qPrintable(reused.summary()));
+        CliRun mapped16;
+        RUN_CLI(mapped16, QStringList{"map-network", "--arch", "eyeriss16", "--network", net_, "--bits",
+                                      path("export/config.yaml"), "--reuse-mapping-from-bits", "16",
+                                      "--cache-dir", cache_, "--json"});
+        QCOMPARE(reused.json()["energy_pj"].toDouble(), mapped16.json()["energy_pj"].toDouble());
+        QVERIFY(reused.json()["energy_pj"].toDouble() >= energyUj * 1e6 * (1 - 1e-12));
+
         CliRun beyond;
         RUN_CLI(beyond,
                 QStringList{"search-export", "--run", path("run"), "--point", "999", "--out", path("x")});

@@ -45,7 +45,8 @@ Commands:
              [--max-evaluations N] [--max-seconds S] [--stagnation GENERATIONS] [--torch-threads N]
              and the map options; or --resume DIR [--generations N ...] to continue a run
   search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings
-             (Bitloop and Timeloop files) and the front: --run DIR [--point K (1)] --out DIR
+             (Bitloop and Timeloop files) and the front: --run DIR [--point K (1) | --bits FILE] --out DIR
+             [--reuse-mapping-from-bits B (each layer mapped at uniform B bits instead)] [--json]
   layers     the layers of a network: --network NAME|FILE [--width X --resolution N --classes N]
   presets    the architectures that ship with Bitloop
 

@@ -7,11 +7,13 @@
 #include "search_setup.h"
 
 #include "accuracy/accuracy_cache.h"
+#include "io/bits_io.h"
 #include "io/network_yaml.h"
 #include "io/yaml_util.h"
 #include "search/codesign_run.h"
 #include "search/configuration.h"
 #include "util/error.h"
+#include "util/json.h"
 
 #include <algorithm>
 #include <cmath>
@@ -110,7 +112,7 @@ int runSearch(const std::vector<std::string> &argvIn)
 
 int runSearchExport(const std::vector<std::string> &argvIn)
 {
-    const Args own(argvIn, {"run", "point", "bits", "out"}, {});
+    const Args own(argvIn, {"run", "point", "bits", "out", "reuse-mapping-from-bits"}, {"json"});
     const std::string dir = own.require("run");
     const std::string outDir = own.require("out");
     std::vector<std::string> argv = resumeArguments({"--resume", dir}, dir);
@@ -121,7 +123,12 @@ int runSearchExport(const std::vector<std::string> &argvIn)
 
     BitConfig bits;
     if (auto b = own.get("bits")) {
-        bits = readConfiguration(*b, s.spec.arch).bits;
+        bits = readBitsFile(*b).layers; // a bits file, or a configuration exported earlier
+        if (bits.size() != s.spec.network.layers.size())
+            throw InputError(*b, 0,
+                             "gives bits for " + std::to_string(bits.size()) + " layers, " +
+                                 s.spec.network.name + " has " +
+                                 std::to_string(s.spec.network.layers.size()));
     } else {
         const auto rows = readFrontCsv(rd.file("front.csv"), s.spec.objectives.size());
         const int64_t k = own.integer("point", 1, INT64_MAX).value_or(1);
@@ -130,12 +137,37 @@ int runSearchExport(const std::vector<std::string> &argvIn)
                              std::to_string(rows.size()) + " points (counted from 1, in front.csv's order)");
         bits = rows[static_cast<size_t>(k - 1)].bits;
     }
-    const CandidateCost cost = problem.cost(bits);
-    const NetworkMapping nm = problem.mappings(bits);
+    CandidateCost cost = problem.cost(bits);
+    NetworkMapping nm;
+    // The flow that maps once at a uniform width and quantizes afterwards, for comparison.
+    if (const int reuse = static_cast<int>(own.integer("reuse-mapping-from-bits", 1, 32).value_or(0))) {
+        NetworkMapperOptions o;
+        o.mapper = s.spec.mapper;
+        o.reuseMappingFromBits = reuse;
+        nm =
+            mapNetwork(s.spec.network, s.spec.arch, chainBits(bits, s.spec.lastOutputBits), o, s.cache.get());
+        cost.energyPj = nm.energy;
+        cost.cycles = nm.cycles;
+    } else {
+        nm = problem.mappings(bits);
+    }
     exportConfiguration(outDir, s.spec, bits, cost, nm);
-    fs::copy_file(rd.file("front.csv"), fs::path(outDir) / "front.csv", fs::copy_options::overwrite_existing);
-    std::printf("Exported %s (%s) to %s: config.yaml, per-layer Bitloop and Timeloop mappings, front.csv\n",
-                formatBitConfig(bits).c_str(), s.spec.network.name.c_str(), outDir.c_str());
+    if (fs::exists(rd.file("front.csv")))
+        fs::copy_file(rd.file("front.csv"), fs::path(outDir) / "front.csv",
+                      fs::copy_options::overwrite_existing);
+    if (own.flag("json")) {
+        JsonWriter j;
+        j.beginObject().field("bits", formatBitConfig(bits)).field("energy_pj", cost.energyPj);
+        j.field("cycles", cost.cycles)
+            .field("weight_bytes", cost.weightBytes)
+            .field("accuracy", cost.accuracy);
+        j.field("all_mapped", nm.allFound).field("out", outDir).endObject();
+        std::cout << j.str() << "\n";
+    } else {
+        std::printf(
+            "Exported %s (%s) to %s: config.yaml, per-layer Bitloop and Timeloop mappings, front.csv\n",
+            formatBitConfig(bits).c_str(), s.spec.network.name.c_str(), outDir.c_str());
+    }
     return 0;
 }
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""The co-design search's headline figures (docs/benchmarks.md) from a finished run directory:
+1. uniform 8/8 with its best mapping: error, energy, memory;
+2. the lowest-energy point whose validation accuracy is within 0.5 points of uniform 8/8, and its saving;
+3. that point (and 8/8) with every layer's mapping reused from 16 bits instead of searched for its widths;
+4. the run's wall time and how it splits between mapper, accuracy and the algorithm.
+Test-set accuracies of the chosen points are measured with the run's evaluator (`accuracy --test`).
+Usage: tests/bench_headline.py BITLOOP_CLI RUN_DIR"""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+cli, run = sys.argv[1], sys.argv[2]
+db = sqlite3.connect(os.path.join(run, "run.sqlite"))
+rows = db.execute("SELECT bits, accuracy, energy_pj, weight_bytes, violation FROM individuals").fetchall()
+gens = db.execute("SELECT generation, evaluations, elapsed, mapper_seconds, accuracy_seconds, "
+                  "algorithm_seconds FROM generations ORDER BY generation").fetchall()
+settings = open(os.path.join(run, "settings.yaml")).read()
+args = json.loads(settings.split("arguments: ", 1)[1].split("\n", 1)[0])
+opt = {args[i]: args[i + 1] for i in range(0, len(args) - 1, 2) if args[i].startswith("--")}
+layers = len(rows[0][0].split())
+uniform8 = " ".join(["8/8"] * layers)
+u = next(r for r in rows if r[0] == uniform8)
+feasible = [r for r in rows if r[4] == 0]
+chosen = min((r for r in feasible if r[1] >= u[1] - 0.005), key=lambda r: r[2])
+
+
+def bits_file(bits):
+    f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    f.write("bits:\n" + "".join("  - [%s, %s]\n" % tuple(b.split("/")) for b in bits.split()))
+    f.close()
+    return f.name
+
+
+def energy(bits, reuse=None):
+    """The configuration's energy in pJ on the run's own hardware side (search-export)."""
+    out_dir = tempfile.mkdtemp()
+    cmd = [cli, "search-export", "--run", run, "--bits", bits_file(bits), "--out", out_dir, "--json"]
+    if reuse:
+        cmd += ["--reuse-mapping-from-bits", str(reuse)]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["energy_pj"]
+
+
+def test_accuracy(bits):
+    cmd = [cli, "accuracy", "--checkpoint", opt["--checkpoint"], "--bits", bits_file(bits), "--evaluator",
+           opt.get("--evaluator", "ptq"), "--test", "--json", "--threads", "2"]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["accuracy"]
+
+
+print("| point | bits | val. error | test error | energy (µJ) | from 16-bit mappings (µJ) | memory (bytes) |")
+print("|---|---|---|---|---|---|---|")
+for name, r in (("uniform 8/8", u), ("lowest energy within 0.5 pt", chosen)):
+    print("| %s | %s | %.4f | %.4f | %.3f | %.3f | %d |" % (
+        name, r[0] if name != "uniform 8/8" else "8/8 everywhere", 1 - r[1], 1 - test_accuracy(r[0]),
+        r[2] * 1e-6, energy(r[0], 16) * 1e-6, r[3]))
+print()
+print("energy saving of the chosen point against uniform 8/8: %.1f%% (mappings searched for its widths), "
+      "%.1f%% (mappings reused from 16 bits)" % (100 * (1 - chosen[2] / u[2]),
+                                                   100 * (1 - energy(chosen[0], 16) / energy(uniform8, 16))))
+last = gens[-1]
+print("evaluations %d over %d generations; wall %.0f s; busy: mapper %.0f s, accuracy %.0f s, algorithm %.3f s"
+      % (last[1], last[0], last[2], sum(g[3] for g in gens), sum(g[4] for g in gens), sum(g[5] for g in gens)))
