@@ -109,6 +109,9 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     auto *ckBrowse = browseButton(acc);
     ckRow->addWidget(ckBrowse);
     accForm->addRow(tr("Checkpoint"), ckRow);
+    dataset_ = new QLineEdit(acc);
+    dataset_->setPlaceholderText(tr("the checkpoint's (e.g. fashion-mnist, cifar10:DIR, folder:DIR)"));
+    accForm->addRow(tr("Dataset"), dataset_);
     evaluator_ = new QComboBox(acc);
     evaluator_->addItems({"ptq", "qat-short", "qat"});
     accForm->addRow(tr("Evaluator"), evaluator_);
@@ -144,6 +147,12 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     errRow->addWidget(useMaxError_);
     errRow->addWidget(maxError_);
     objForm->addRow(errRow);
+    maxMemory_ = new QLineEdit(obj);
+    maxMemory_->setPlaceholderText(tr("no bound"));
+    objForm->addRow(tr("Memory at most (bytes)"), maxMemory_);
+    maxEnergy_ = new QLineEdit(obj);
+    maxEnergy_->setPlaceholderText(tr("no bound"));
+    objForm->addRow(tr("Energy at most (µJ)"), maxEnergy_);
     allowedBits_ = new QLineEdit(QStringLiteral("2,3,4,5,6,7,8"), obj);
     objForm->addRow(tr("Allowed bits"), allowedBits_);
     pins_ = new QLineEdit(obj);
@@ -221,7 +230,8 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
         if (!d.isEmpty())
             outDir_->setText(d);
     });
-    for (QLineEdit *e : {checkpoint_, outDir_, allowedBits_, pins_, mappingPins_})
+    for (QLineEdit *e :
+         {checkpoint_, dataset_, outDir_, allowedBits_, pins_, mappingPins_, maxMemory_, maxEnergy_})
         connect(e, &QLineEdit::textChanged, this, [this] { updateCommandLine(); });
     for (QComboBox *c : {arch_, network_, evaluator_, metric_})
         connect(c, &QComboBox::currentTextChanged, this, [this] { updateCommandLine(); });
@@ -280,10 +290,16 @@ QStringList SetupPanel::arguments() const
     a << "--objectives" << objectives.join(',');
     if (useMaxError_->isChecked())
         a << "--max-error" << QString::number(maxError_->value());
+    if (!maxMemory_->text().trimmed().isEmpty())
+        a << "--max-memory" << maxMemory_->text().trimmed();
+    if (!maxEnergy_->text().trimmed().isEmpty())
+        a << "--max-energy" << maxEnergy_->text().trimmed();
     if (!checkpoint_->text().isEmpty()) {
         a << "--checkpoint" << checkpoint_->text() << "--evaluator" << evaluator_->currentText();
         if (evaluator_->currentText() == "qat-short")
             a << "--steps" << QString::number(steps_->value());
+        if (!dataset_->text().trimmed().isEmpty())
+            a << "--dataset" << dataset_->text().trimmed();
     }
     a << "--allowed-bits" << allowedBits_->text();
     for (const QString &pin : pins_->text().split(' ', Qt::SkipEmptyParts))

@@ -51,7 +51,8 @@ private:
     QComboBox *arch_, *network_, *evaluator_, *metric_;
     QDoubleSpinBox *width_, *maxError_;
     QSpinBox *resolution_, *population_, *generations_, *seed_, *steps_, *threads_;
-    QLineEdit *checkpoint_, *outDir_, *allowedBits_, *pins_, *mappingPins_;
+    QLineEdit *checkpoint_, *dataset_, *outDir_, *allowedBits_, *pins_, *mappingPins_, *maxMemory_,
+        *maxEnergy_;
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
     QLabel *commandLine_;
