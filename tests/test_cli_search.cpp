@@ -3,6 +3,7 @@
 // killed with SIGKILL and resumed ends exactly where an uninterrupted run ends, exports load back and agree
 // with map-network, and bad settings are one clear line with status 2.
 #include "cli_runner.h"
+#include "tiny_network.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -10,14 +11,6 @@
 
 namespace
 {
-
-const char *kTinyNet = R"(network: tiny
-layers:
-  - {name: conv1, type: conv, in_channels: 3, out_channels: 8, kernel: 3, stride: 1, padding: 1, input: 8}
-  - {name: dw2, type: depthwise, channels: 8, kernel: 3, padding: 1, input: 8}
-  - {name: pw2, type: pointwise, in_channels: 8, out_channels: 16, input: 8}
-  - {name: fc, type: fc, in_features: 16, out_features: 10}
-)";
 
 QByteArray readFile(const QString &path)
 {
@@ -67,7 +60,7 @@ private Q_SLOTS:
         net_ = path("tiny.yaml");
         QFile f(net_);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kTinyNet);
+        f.write(kTinyNetworkYaml);
         f.close();
         cache_ = path("cache");
     }

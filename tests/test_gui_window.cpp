@@ -4,6 +4,7 @@
 // stopping a search leaves a checkpoint that `search --resume` continues; and the GUI thread is never
 // blocked for more than 100 ms while a search runs (measured).
 #include "cli_runner.h"
+#include "tiny_network.h"
 
 #include "main_window.h"
 #include "setup_panel.h"
@@ -28,14 +29,6 @@ using namespace bitloop::gui;
 
 namespace
 {
-
-const char *kTinyNet = R"(network: tiny
-layers:
-  - {name: conv1, type: conv, in_channels: 3, out_channels: 8, kernel: 3, stride: 1, padding: 1, input: 8}
-  - {name: dw2, type: depthwise, channels: 8, kernel: 3, padding: 1, input: 8}
-  - {name: pw2, type: pointwise, in_channels: 8, out_channels: 16, input: 8}
-  - {name: fc, type: fc, in_features: 16, out_features: 10}
-)";
 
 QByteArray readFile(const QString &path)
 {
@@ -73,7 +66,7 @@ private Q_SLOTS:
         net_ = path("tiny.yaml");
         QFile f(net_);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(kTinyNet);
+        f.write(kTinyNetworkYaml);
         f.close();
         // A finished run, made by the CLI.
         run_ = path("run");

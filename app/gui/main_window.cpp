@@ -355,10 +355,8 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Quit"), this, &QWidget::close);
 }
 
-void MainWindow::startSearch()
+void MainWindow::clearRun()
 {
-    if (controller_->busy())
-        return;
     points_.clear();
     dominated_.clear();
     archive_.clear();
@@ -367,6 +365,13 @@ void MainWindow::startSearch()
     selected_ = -1;
     plot_->clearPoints();
     runPanel_->clearHistory();
+}
+
+void MainWindow::startSearch()
+{
+    if (controller_->busy())
+        return;
+    clearRun();
     const QStringList args = setup_->arguments();
     maxGenerations_ = args.value(args.indexOf("--generations") + 1).toInt();
     runPanel_->setRunning(true);
@@ -377,14 +382,7 @@ void MainWindow::openRun(const QString &dir)
 {
     if (controller_->busy())
         return;
-    points_.clear();
-    dominated_.clear();
-    archive_.clear();
-    pinned_.clear();
-    pinnedList_->clear();
-    selected_ = -1;
-    plot_->clearPoints();
-    runPanel_->clearHistory();
+    clearRun();
     controller_->open(dir);
 }
 

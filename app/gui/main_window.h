@@ -77,6 +77,7 @@ Q_SIGNALS:
 
 private:
     void buildMenus();
+    void clearRun(); // forget the points, pins and history shown
     void onBatch(const std::vector<search::EvaluatedIndividual> &batch);
     void refreshPlot();
     void refreshAxes();

@@ -329,27 +329,29 @@ void SetupPanel::setTrainingBaseline(bool training, const QString &status)
         trainBaseline_->setText(status);
 }
 
-void SetupPanel::addPin(const QString &pin)
+namespace
 {
-    // One pin per layer: a new one replaces the layer's old one.
+// One pin per layer ("LAYER:..."): a new one replaces the layer's old one.
+void replacePin(QLineEdit *field, const QString &pin)
+{
     const QString layer = pin.section(':', 0, 0);
     QStringList pins;
-    for (const QString &p : pins_->text().split(' ', Qt::SkipEmptyParts))
+    for (const QString &p : field->text().split(' ', Qt::SkipEmptyParts))
         if (p.section(':', 0, 0) != layer)
             pins << p;
     pins << pin;
-    pins_->setText(pins.join(' '));
+    field->setText(pins.join(' '));
+}
+} // namespace
+
+void SetupPanel::addPin(const QString &pin)
+{
+    replacePin(pins_, pin);
 }
 
 void SetupPanel::addMappingPin(const QString &pin)
 {
-    const QString layer = pin.section(':', 0, 0);
-    QStringList pins;
-    for (const QString &p : mappingPins_->text().split(' ', Qt::SkipEmptyParts))
-        if (p.section(':', 0, 0) != layer)
-            pins << p;
-    pins << pin;
-    mappingPins_->setText(pins.join(' '));
+    replacePin(mappingPins_, pin);
 }
 
 void SetupPanel::setOutputDirectory(const QString &dir)
