@@ -87,6 +87,12 @@ private Q_SLOTS:
         QCOMPARE(w.points().size(), rd.individuals().size());
         QCOMPARE(w.points().size(), size_t(40)); // 8 x (1 + 4 generations)
         QCOMPARE(w.plot()->drawnPointCount(), 40);
+        // The setup panel shows how the run was made (what `search` would be given to repeat it).
+        const QStringList args = w.setupPanel()->arguments();
+        QCOMPARE(args.value(args.indexOf("--population") + 1), QString("8"));
+        QCOMPARE(args.value(args.indexOf("--objectives") + 1), QString("energy,memory"));
+        QCOMPARE(args.value(args.indexOf("--allowed-bits") + 1), QString("2,4,8"));
+        QCOMPARE(args.value(args.indexOf("--network") + 1), net_);
     }
 
     void clickingAPointShowsItsLayersAndMappings()

@@ -61,6 +61,8 @@ int main(int argc, char **argv)
          QStringLiteral(
              "After the search (or the opened run) is shown, save the window as an image and quit."),
          QStringLiteral("FILE")});
+    cli.addOption({QStringLiteral("layer"), QStringLiteral("The layer (from 1) whose mapping to show."),
+                   QStringLiteral("N")});
     cli.process(app);
 
     bitloop::gui::MainWindow w;
@@ -81,6 +83,11 @@ int main(int argc, char **argv)
     setup->setSearchSize(population, generations);
 
     const QString screenshot = cli.value("screenshot");
+    if (cli.isSet("layer")) {
+        const int layer = cli.value("layer").toInt() - 1;
+        QObject::connect(&w, &bitloop::gui::MainWindow::configurationShown, &w,
+                         [&w, layer] { w.layerTable()->selectLayer(layer); });
+    }
     auto finish = [&] {
         if (!screenshot.isEmpty()) {
             w.grab().save(screenshot);
@@ -107,9 +114,15 @@ int main(int argc, char **argv)
                             w.points().size(), qPrintable(QDir(dir).filePath(QStringLiteral("front.csv"))),
                             qPrintable(png));
             }
-            // Let the window draw the last points and the selected configuration before a screenshot.
-            if (!w.points().empty())
-                w.selectPoint(0);
+            // Show a front point (the middle one in energy order) and a layer's mapping, then let the
+            // window draw before a screenshot.
+            if (!w.frontPoints().empty()) {
+                std::vector<int> front = w.frontPoints();
+                std::sort(front.begin(), front.end(), [&](int a, int b) {
+                    return w.points()[size_t(a)].cost.energyPj < w.points()[size_t(b)].cost.energyPj;
+                });
+                w.selectPoint(front[front.size() / 2]);
+            }
             QTimer::singleShot(1500, &w, finish);
         });
     QObject::connect(w.controller(), &bitloop::gui::SearchController::failed, &w,

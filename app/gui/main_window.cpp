@@ -246,6 +246,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
     connect(controller_, &SearchController::ready, this, [this](const QString &dir) {
         setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
+        setup_->setArguments(controller_->arguments());
         refreshAxes();
         runPanel_->setRunning(controller_->busy());
         statusBar()->showMessage(tr("Run folder %1").arg(dir));

@@ -313,6 +313,54 @@ QStringList SetupPanel::arguments() const
     return a;
 }
 
+void SetupPanel::setArguments(const QStringList &arguments)
+{
+    auto value = [&](const QString &key) {
+        const int i = arguments.indexOf(key);
+        return i >= 0 && i + 1 < arguments.size() ? arguments[i + 1] : QString();
+    };
+    auto all = [&](const QString &key) {
+        QStringList v;
+        for (int i = 0; i + 1 < arguments.size(); ++i)
+            if (arguments[i] == key)
+                v << arguments[i + 1];
+        return v.join(' ');
+    };
+    arch_->setCurrentText(value("--arch"));
+    network_->setCurrentText(value("--network"));
+    width_->setValue(value("--width").isEmpty() ? 1.0 : value("--width").toDouble());
+    resolution_->setValue(value("--resolution").isEmpty() ? 224 : value("--resolution").toInt());
+    checkpoint_->setText(value("--checkpoint"));
+    dataset_->setText(value("--dataset"));
+    if (!value("--evaluator").isEmpty())
+        evaluator_->setCurrentText(value("--evaluator"));
+    const QStringList objectives =
+        (value("--objectives").isEmpty() ? QString("error,energy,memory") : value("--objectives")).split(',');
+    objError_->setChecked(objectives.contains("error"));
+    objEnergy_->setChecked(objectives.contains("energy"));
+    objMemory_->setChecked(objectives.contains("memory"));
+    objEdp_->setChecked(objectives.contains("edp"));
+    objCycles_->setChecked(objectives.contains("cycles"));
+    useMaxError_->setChecked(!value("--max-error").isEmpty());
+    if (useMaxError_->isChecked())
+        maxError_->setValue(value("--max-error").toDouble());
+    maxMemory_->setText(value("--max-memory"));
+    maxEnergy_->setText(value("--max-energy"));
+    if (!value("--allowed-bits").isEmpty())
+        allowedBits_->setText(value("--allowed-bits"));
+    pins_->setText(all("--pin"));
+    mappingPins_->setText(all("--pin-mapping"));
+    if (!value("--population").isEmpty())
+        population_->setValue(value("--population").toInt());
+    if (!value("--generations").isEmpty())
+        generations_->setValue(value("--generations").toInt());
+    if (!value("--seed").isEmpty())
+        seed_->setValue(value("--seed").toInt());
+    if (!value("--out").isEmpty())
+        outDir_->setText(value("--out"));
+    updateCommandLine();
+}
+
 void SetupPanel::updateCommandLine()
 {
     QStringList shown;

@@ -27,6 +27,8 @@ public:
 
     // The arguments of `bitloop-cli search` for the current settings (without the command name).
     QStringList arguments() const;
+    // Shows a run's settings (the arguments it was started with); unknown options are ignored.
+    void setArguments(const QStringList &arguments);
     void setOutputDirectory(const QString &dir);
     QString outputDirectory() const;
     void setCheckpoint(const QString &path);
