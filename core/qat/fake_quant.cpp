@@ -1,10 +1,14 @@
 #include "qat/fake_quant.h"
 
+#include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace bitloop::qat
 {
@@ -32,23 +36,130 @@ void checkBits(int bits, const std::string &what)
 namespace
 {
 
+// The float kernels below compute, element by element, exactly what the tensor expressions in their
+// comments compute (the same float divisions, products and round-half-to-even), in one pass instead of
+// one pass per operator, with no temporaries. Other dtypes and devices take the tensor expressions.
+bool fastPath(const torch::Tensor &t)
+{
+    return t.scalar_type() == torch::kFloat && t.device().is_cpu() && t.layout() == torch::kStrided;
+}
+
+// Four floats at a time with GCC's generic vector extensions (SSE2 on x86-64, NEON on ARM): the compiler
+// does not vectorize these loops by itself at -O2 (the reduction, the selects, the aliasing checks).
+typedef float Vec4 __attribute__((vector_size(16)));
+typedef int32_t Mask4 __attribute__((vector_size(16)));
+
+inline Vec4 splat(float v)
+{
+    return Vec4{v, v, v, v};
+}
+inline Vec4 load4(const float *p)
+{
+    Vec4 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void store4(float *p, Vec4 v)
+{
+    std::memcpy(p, &v, sizeof v);
+}
+
+// round-half-to-even of v for |v| <= 2^22 (every code here is within +-256): adding and subtracting
+// 1.5 * 2^23 leaves v's nearest integer, ties to even, under the default rounding mode (the project never
+// builds with -ffast-math, which could fold it away). NaN stays NaN.
+constexpr float kRoundMagic = 12582912.0f; // 1.5 * 2^23
+inline float roundHalfEven(float v)
+{
+    return (v + kRoundMagic) - kRoundMagic;
+}
+inline Vec4 roundHalfEven(Vec4 v)
+{
+    return (v + splat(kRoundMagic)) - splat(kRoundMagic);
+}
+
+// clamp(v, lo, hi) that keeps NaN, as torch's clamp does.
+inline float clampKeepNan(float v, float lo, float hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+inline Vec4 clampKeepNan(Vec4 v, Vec4 lo, Vec4 hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
+// One output channel of fakeQuantizeWeights: scale = max|w| / qp (at least the smallest normal float, so
+// that an all-zero channel stays zero), q = clamp(round(w / scale), -qp, qp) * scale. A NaN weight makes
+// the scale NaN, as amax does.
+void quantizeChannel(const float *w, float *q, int64_t n, float qp)
+{
+    Vec4 m4 = splat(0.0f);
+    Mask4 nan4 = {};
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const Vec4 v = load4(w + j);
+        const Vec4 a = v < splat(0.0f) ? -v : v;
+        m4 = a > m4 ? a : m4;
+        nan4 |= a != a;
+    }
+    float m = 0.0f;
+    bool nan = false;
+    for (int l = 0; l < 4; ++l) {
+        m = m4[l] > m ? m4[l] : m;
+        nan = nan || nan4[l] != 0;
+    }
+    for (; j < n; ++j) {
+        const float a = std::fabs(w[j]);
+        m = a > m ? a : m;
+        nan = nan || a != a;
+    }
+    float scale = nan ? std::numeric_limits<float>::quiet_NaN() : m / qp;
+    scale = scale < std::numeric_limits<float>::min() ? std::numeric_limits<float>::min() : scale;
+    const Vec4 s4 = splat(scale), lo4 = splat(-qp), hi4 = splat(qp);
+    j = 0;
+    for (; j + 4 <= n; j += 4)
+        store4(q + j, roundHalfEven(clampKeepNan(load4(w + j) / s4, lo4, hi4)) * s4);
+    for (; j < n; ++j)
+        q[j] = roundHalfEven(clampKeepNan(w[j] / scale, -qp, qp)) * scale;
+}
+
 // Per-channel symmetric rounding with an identity gradient. A custom function rather than
 // `w + (q - w).detach()`, whose float sum is not exactly q and would add spurious levels.
 struct WeightFakeQuant : torch::autograd::Function<WeightFakeQuant> {
     static torch::Tensor forward(AutogradContext *, const torch::Tensor &w, int64_t bits)
     {
         const double qp = static_cast<double>((int64_t{1} << (bits - 1)) - 1);
-        const torch::Tensor flat = w.reshape({w.size(0), -1});
-        // An all-zero channel gets a tiny scale and stays zero.
-        const torch::Tensor scale =
-            flat.abs().amax(1, /*keepdim=*/true).div_(qp).clamp_min_(std::numeric_limits<float>::min());
-        return flat.div(scale).round_().clamp_(-qp, qp).mul_(scale).view(w.sizes());
+        if (!fastPath(w) || w.numel() == 0) {
+            const torch::Tensor flat = w.reshape({w.size(0), -1});
+            // An all-zero channel gets a tiny scale and stays zero.
+            const torch::Tensor scale =
+                flat.abs().amax(1, /*keepdim=*/true).div_(qp).clamp_min_(std::numeric_limits<float>::min());
+            return flat.div(scale).round_().clamp_(-qp, qp).mul_(scale).view(w.sizes());
+        }
+        // The expression above, one output channel at a time.
+        const torch::Tensor src = w.contiguous();
+        torch::Tensor out = torch::empty_like(src);
+        const int64_t rows = src.size(0), cols = src.numel() / rows;
+        const float *in = src.data_ptr<float>();
+        float *dst = out.data_ptr<float>();
+        const float fqp = static_cast<float>(qp);
+        at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(cols, 1)),
+                         [&](int64_t begin, int64_t end) {
+                             for (int64_t r = begin; r < end; ++r)
+                                 quantizeChannel(in + r * cols, dst + r * cols, cols, fqp);
+                         });
+        return out;
     }
     static variable_list backward(AutogradContext *, variable_list grads)
     {
         return {grads[0], torch::Tensor()};
     }
 };
+
+// Elements per task of the LSQ kernels. The step's gradient is summed per chunk and the chunks' sums are
+// added in order, so it does not depend on the thread count.
+constexpr int64_t kChunk = 16384;
 
 struct LsqFakeQuant : torch::autograd::Function<LsqFakeQuant> {
     static torch::Tensor forward(AutogradContext *ctx, const torch::Tensor &x, const torch::Tensor &step,
@@ -58,8 +169,27 @@ struct LsqFakeQuant : torch::autograd::Function<LsqFakeQuant> {
         ctx->saved_data["qn"] = qn;
         ctx->saved_data["qp"] = qp;
         ctx->saved_data["g"] = gradScale;
-        const torch::Tensor s = step.clamp_min(kMinStep);
-        return x.div(s).round_().clamp_(-qn, qp).mul_(s);
+        if (!fastPath(x) || !fastPath(step)) {
+            const torch::Tensor s = step.clamp_min(kMinStep);
+            return x.div(s).round_().clamp_(-qn, qp).mul_(s);
+        }
+        // x.div(s).round_().clamp_(-qn, qp).mul_(s) in one pass; clamping before rounding gives the same
+        // codes since the bounds are integers.
+        const float s = std::max(step.item<float>(), static_cast<float>(kMinStep));
+        const float lo = static_cast<float>(-qn), hi = static_cast<float>(qp);
+        const torch::Tensor src = x.contiguous();
+        torch::Tensor out = torch::empty_like(src);
+        const float *in = src.data_ptr<float>();
+        float *dst = out.data_ptr<float>();
+        at::parallel_for(0, src.numel(), kChunk, [&](int64_t begin, int64_t end) {
+            const Vec4 s4 = splat(s), lo4 = splat(lo), hi4 = splat(hi);
+            int64_t i = begin;
+            for (; i + 4 <= end; i += 4)
+                store4(dst + i, roundHalfEven(clampKeepNan(load4(in + i) / s4, lo4, hi4)) * s4);
+            for (; i < end; ++i)
+                dst[i] = roundHalfEven(clampKeepNan(in[i] / s, lo, hi)) * s;
+        });
+        return out;
     }
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
@@ -69,13 +199,60 @@ struct LsqFakeQuant : torch::autograd::Function<LsqFakeQuant> {
         const double qp = ctx->saved_data["qp"].toDouble();
         const double g = ctx->saved_data["g"].toDouble();
         const torch::Tensor &grad = grads[0];
-        const torch::Tensor xs = x.div(step.clamp_min(kMinStep));
-        const torch::Tensor inside = xs.ge(-qn).logical_and_(xs.le(qp));
-        const torch::Tensor gradX = grad.mul(inside);
-        // Outside the range the clamped code is -qn or qp: exactly LSQ's gradient there.
-        const torch::Tensor codes = xs.round().clamp_(-qn, qp);
-        const torch::Tensor dStep = torch::where(inside, codes - xs, codes);
-        const torch::Tensor gradStep = grad.mul(dStep).sum().mul_(g).reshape(step.sizes());
+        if (!fastPath(x) || !fastPath(step) || !fastPath(grad)) {
+            const torch::Tensor xs = x.div(step.clamp_min(kMinStep));
+            const torch::Tensor inside = xs.ge(-qn).logical_and_(xs.le(qp));
+            const torch::Tensor gradX = grad.mul(inside);
+            // Outside the range the clamped code is -qn or qp: exactly LSQ's gradient there.
+            const torch::Tensor codes = xs.round().clamp_(-qn, qp);
+            const torch::Tensor dStep = torch::where(inside, codes - xs, codes);
+            const torch::Tensor gradStep = grad.mul(dStep).sum().mul_(g).reshape(step.sizes());
+            return {gradX, gradStep, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+        }
+        // The expressions above in one pass: inside = -qn <= x/s <= qp; d x = grad where inside, else 0;
+        // d s = g * sum(grad * (inside ? code - x/s : code)), code = clamp(round(x/s), -qn, qp).
+        const float s = std::max(step.item<float>(), static_cast<float>(kMinStep));
+        const float lo = static_cast<float>(-qn), hi = static_cast<float>(qp);
+        const torch::Tensor xc = x.contiguous(), gc = grad.contiguous();
+        torch::Tensor gradX = torch::empty_like(xc);
+        const int64_t n = xc.numel();
+        const float *in = xc.data_ptr<float>();
+        const float *up = gc.data_ptr<float>();
+        float *gx = gradX.data_ptr<float>();
+        const int64_t chunks = (n + kChunk - 1) / kChunk;
+        std::vector<double> partial(static_cast<size_t>(chunks), 0.0);
+        at::parallel_for(0, chunks, 1, [&](int64_t cBegin, int64_t cEnd) {
+            for (int64_t c = cBegin; c < cEnd; ++c) {
+                const int64_t begin = c * kChunk, end = std::min(n, begin + kChunk);
+                // Four lanes summed separately, then in order: no reassociation, same sum on any machine.
+                const Vec4 s4 = splat(s), lo4 = splat(lo), hi4 = splat(hi), zero = splat(0.0f);
+                Vec4 acc = zero;
+                int64_t i = begin;
+                for (; i + 4 <= end; i += 4) {
+                    const Vec4 xs = load4(in + i) / s4;
+                    const Mask4 inside = (xs >= lo4) & (xs <= hi4);
+                    const Vec4 code = roundHalfEven(clampKeepNan(xs, lo4, hi4));
+                    const Vec4 gu = load4(up + i);
+                    store4(gx + i, inside ? gu : zero);
+                    acc += gu * (inside ? code - xs : code);
+                }
+                double sum = 0.0;
+                for (int l = 0; l < 4; ++l)
+                    sum += static_cast<double>(acc[l]);
+                for (; i < end; ++i) {
+                    const float xs = in[i] / s;
+                    const bool inside = xs >= lo && xs <= hi;
+                    const float code = roundHalfEven(clampKeepNan(xs, lo, hi));
+                    gx[i] = inside ? up[i] : 0.0f;
+                    sum += static_cast<double>(up[i] * (inside ? code - xs : code));
+                }
+                partial[static_cast<size_t>(c)] = sum;
+            }
+        });
+        double total = 0.0;
+        for (double v : partial)
+            total += v;
+        const torch::Tensor gradStep = torch::full(step.sizes(), total * g, step.options());
         return {gradX, gradStep, torch::Tensor(), torch::Tensor(), torch::Tensor()};
     }
 };

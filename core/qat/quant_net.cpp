@@ -71,16 +71,21 @@ torch::Tensor QuantLayer::compute(const torch::Tensor &xq, bool quantize, bool f
     const int wbits = quantize ? weightBits_ : 32;
     if (fc_)
         return torch::linear(xq, fakeQuantizeWeights(weight, wbits), bias);
-    if (!foldBn)
+    const bool training = bn->is_training();
+    // Training with unquantized weights: folding and unfolding cancel, BN_batch(conv(x, w_fold) / scale)
+    // is BN_batch(conv(x, w)), so the float model trains without either.
+    if (!foldBn || (training && !isQuantizingBits(wbits)))
         return bn->forward(
             torch::conv2d(xq, fakeQuantizeWeights(weight, wbits), {}, stride_, padding_, dilation_, groups_));
-    const torch::Tensor scale = foldScale();
-    const torch::Tensor wq = fakeQuantizeWeights(weight * scale.view({-1, 1, 1, 1}), wbits);
-    if (bn->is_training()) {
-        const torch::Tensor y = torch::conv2d(xq, wq, {}, stride_, padding_, dilation_, groups_);
-        return bn->forward(y / scale.view({1, -1, 1, 1}));
+    const torch::Tensor scale = foldScale().view({-1, 1, 1, 1});
+    const torch::Tensor wq = fakeQuantizeWeights(weight * scale, wbits);
+    if (training) {
+        // The convolution is linear in each output channel's weights, so conv(x, Qw(w_fold)) / scale is
+        // conv(x, Qw(w_fold) / scale): the division done on the weights rather than on the (much larger)
+        // output saves a pass over the output forward and two backward.
+        return bn->forward(torch::conv2d(xq, wq / scale, {}, stride_, padding_, dilation_, groups_));
     }
-    const torch::Tensor foldedBias = bn->bias - bn->running_mean * scale;
+    const torch::Tensor foldedBias = bn->bias - bn->running_mean * scale.view({-1});
     return torch::conv2d(xq, wq, foldedBias, stride_, padding_, dilation_, groups_);
 }
 
