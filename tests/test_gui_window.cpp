@@ -95,6 +95,30 @@ private Q_SLOTS:
         QCOMPARE(args.value(args.indexOf("--network") + 1), net_);
     }
 
+    void savedSessionReopensWithItsPins()
+    {
+        {
+            MainWindow w;
+            QSignalSpy opened(&w, &MainWindow::runOpened);
+            w.openRun(run_);
+            QVERIFY(waitFor(opened));
+            for (int id : {2, 7, 11}) {
+                w.selectPoint(id);
+                w.pinSelectedPoint();
+            }
+            w.selectPoint(7);
+            w.saveSession();
+        }
+        MainWindow again;
+        QSignalSpy opened(&again, &MainWindow::runOpened);
+        again.openRun(run_);
+        QVERIFY(waitFor(opened));
+        QCOMPARE(again.pinnedPoints(), (std::vector<int>{2, 7, 11}));
+        QCOMPARE(again.selectedPoint(), 7);
+        QCOMPARE(again.plot()->pinnedGraph()->dataCount(), 3);
+        QFile::remove(run_ + "/session.json"); // the other tests start from a plain run
+    }
+
     void clickingAPointShowsItsLayersAndMappings()
     {
         MainWindow w;

@@ -48,6 +48,7 @@ public:
     // Every evaluated individual of the run shown, in evaluation order (ids are indices).
     const std::vector<search::EvaluatedIndividual> &points() const { return points_; }
     int selectedPoint() const { return selected_; }
+    const std::vector<int> &pinnedPoints() const { return pinned_; }
     // Ids of the points no other point dominates (in the run's objectives), in evaluation order.
     const std::vector<int> &frontPoints() const { return archive_; }
     // The configuration shown in the layer table (the selected point, or its what-if edit).
