@@ -11,6 +11,8 @@
 #include "widgets/layer_table.h"
 #include "widgets/loop_nest_view.h"
 #include "widgets/pareto_plot.h"
+#include "widgets/plot_export.h"
+#include "widgets/run_panel.h"
 
 #include "io/arch_io.h"
 #include "mapper/search.h"
@@ -209,6 +211,15 @@ private Q_SLOTS:
             ++files;
         }
         QCOMPARE(files, 2 + 4 * 3); // config.yaml, front.csv and three files per layer
+        // The hypervolume history and the selected layer's energy breakdown export like the front.
+        w.layerTable()->selectLayer(2);
+        QTRY_VERIFY(!w.loopNestView()->loopNestText().isEmpty());
+        QVERIFY(exportPlotImage(*w.runPanel()->hypervolumeGraph()->parentPlot(), path("hv.svg")));
+        QVERIFY(readFile(path("hv.svg")).contains("<svg"));
+        QVERIFY(exportPlotImage(*w.loopNestView()->energyPlot(), path("energy.pdf")));
+        QVERIFY(readFile(path("energy.pdf")).startsWith("%PDF"));
+        QVERIFY(!exportPlotImage(*w.loopNestView()->energyPlot(), path("energy.bmpx")));
+        QVERIFY(!QFile::exists(path("energy.bmpx.tmp")));
         // The plot in three formats.
         for (const char *ext : {"png", "pdf", "svg"}) {
             const QString p = path(QString("plot.") + ext);

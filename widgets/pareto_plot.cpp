@@ -1,8 +1,8 @@
 #include "widgets/pareto_plot.h"
+#include "widgets/plot_export.h"
 
 #include <QFile>
 #include <QFileInfo>
-#include <QSvgGenerator>
 #include <QToolTip>
 
 #include <algorithm>
@@ -393,41 +393,7 @@ QColor ParetoPlot::drawnColorOf(int id) const
 
 bool ParetoPlot::exportImage(const QString &path, int width, int height)
 {
-    const QString ext = QFileInfo(path).suffix().toLower();
-    const QString tmp = path + QStringLiteral(".tmp");
-    bool ok = false;
-    if (ext == QLatin1String("png"))
-        ok = savePng(tmp, width, height);
-    else if (ext == QLatin1String("pdf"))
-        ok = savePdf(tmp, width, height, QCP::epAllowCosmetic, QStringLiteral("Bitloop"));
-    else if (ext == QLatin1String("svg"))
-        ok = writeSvg(tmp, width, height);
-    else
-        return false;
-    updateLayout(); // the exports lay the plot out at their own size
-    ok = ok && QFileInfo(tmp).size() > 0 &&
-         std::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(path).constData()) == 0;
-    if (!ok)
-        QFile::remove(tmp);
-    return ok;
-}
-
-bool ParetoPlot::writeSvg(const QString &path, int width, int height)
-{
-    const int w = width > 0 ? width : this->width();
-    const int h = height > 0 ? height : this->height();
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    svg.setSize(QSize(w, h));
-    svg.setViewBox(QRect(0, 0, w, h));
-    svg.setTitle(QStringLiteral("Pareto front"));
-    svg.setDescription(QStringLiteral("Bitloop"));
-    svg.setResolution(logicalDpiX()); // text as large as on screen
-    QCPPainter painter;
-    if (!painter.begin(&svg))
-        return false;
-    toPainter(&painter, w, h);
-    return painter.end();
+    return exportPlotImage(*this, path, width, height, QStringLiteral("Pareto front"));
 }
 
 void ParetoPlot::mousePressEvent(QMouseEvent *event)

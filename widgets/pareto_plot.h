@@ -117,7 +117,6 @@ private:
     void updateLegend();
     void updateColorScale();
     void followData();
-    bool writeSvg(const QString &path, int width, int height);
 
     std::vector<PlotPoint> points_;
     std::unordered_map<int, size_t> index_; // id -> position in points_

@@ -6,6 +6,7 @@
 #include "widgets/layer_table.h"
 #include "widgets/loop_nest_view.h"
 #include "widgets/pareto_plot.h"
+#include "widgets/plot_export.h"
 #include "widgets/run_panel.h"
 
 #include "io/mapping_io.h"

@@ -1,0 +1,16 @@
+// Any plot of the explorer as a PNG, PDF or SVG file (by the path's extension), written to path + ".tmp"
+// and renamed, so a failed export never leaves a half-written file.
+#pragma once
+
+#include <QString>
+
+class QCustomPlot;
+
+namespace bitloop::gui
+{
+
+// width / height 0: the plot's size on screen. False (and no file) on an unknown extension or a write error.
+bool exportPlotImage(QCustomPlot &plot, const QString &path, int width = 0, int height = 0,
+                     const QString &title = QStringLiteral("Bitloop"));
+
+} // namespace bitloop::gui
