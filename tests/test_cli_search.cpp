@@ -163,6 +163,28 @@ private Q_SLOTS:
         QVERIFY2(beyond.err.contains("the front has"), qPrintable(beyond.summary()));
     }
 
+    void pinnedMappingIsKept()
+    {
+        // Layer 3's mapping as exported above, held for a new search: every point keeps it.
+        const QString pinned = path("export/layer03_pw2.yaml");
+        QVERIFY(QFile::exists(pinned));
+        QStringList args = searchArgs(path("pinned"), 2);
+        args << "--pin-mapping" << ("3:" + pinned);
+        CliRun r;
+        RUN_CLI(r, args);
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        CliRun e;
+        RUN_CLI(e, QStringList{"search-export", "--run", path("pinned"), "--point", "1", "--out",
+                               path("pinned-export")});
+        QVERIFY2(e.status == 0, qPrintable(e.summary()));
+        QCOMPARE(readFile(path("pinned-export/layer03_pw2.yaml")), readFile(pinned));
+        CliRun bad;
+        RUN_CLI(bad, searchArgs(path("pinned-bad"), 1) << "--pin-mapping"
+                                                       << "7:" + pinned);
+        QCOMPARE(bad.status, 2);
+        QVERIFY2(bad.err.contains("LAYER:FILE"), qPrintable(bad.summary()));
+    }
+
     void badSettings()
     {
         struct Case {

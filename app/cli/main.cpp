@@ -36,7 +36,7 @@ Commands:
              [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory
-             --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)]
+             --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)] [--classes N]
              [--checkpoint FILE --evaluator ptq|qat-short|qat and the accuracy options above]
              --out DIR [--population N (40)] [--generations N (20)] [--seed N]
              [--objectives error,energy,memory|edp|cycles] [--allowed-bits 2,3,4,5,6,7,8]

@@ -35,6 +35,9 @@ Network hardwareNetwork(const Args &args, const Network *accuracySide, std::stri
         opt.inputChannels = static_cast<int>(first.shape.bound(Dim::C) * first.shape.bound(Dim::G));
         opt.numClasses = static_cast<int>(last.shape.bound(Dim::M) * last.shape.bound(Dim::G));
     }
+    // Without a checkpoint the classifier's size is the user's to say (1000, ImageNet's, by default).
+    if (auto c = args.integer("classes", 1, 1000000))
+        opt.numClasses = static_cast<int>(*c);
     Network probe;
     resolution = builtinNetwork(args.require("network"), opt, probe)
                      ? std::to_string(opt.resolution) + "x" + std::to_string(opt.resolution)
@@ -86,10 +89,10 @@ std::set<std::string> searchValued()
     std::set<std::string> v = kEvaluatorValued;
     v.insert(kArchOptions.begin(), kArchOptions.end());
     v.insert(kMapperValued.begin(), kMapperValued.end());
-    v.insert({"network",     "width",      "resolution",    "checkpoint", "population",
-              "generations", "out",        "seed",          "objectives", "allowed-bits",
-              "pin",         "max-error",  "max-memory",    "max-energy", "max-evaluations",
-              "max-seconds", "stagnation", "torch-threads", "resume",     "last-outputs"});
+    v.insert({"network",    "width",        "resolution",      "checkpoint",   "population", "generations",
+              "out",        "seed",         "objectives",      "allowed-bits", "pin",        "max-error",
+              "max-memory", "max-energy",   "max-evaluations", "max-seconds",  "stagnation", "torch-threads",
+              "resume",     "last-outputs", "pin-mapping",     "classes"});
     return v;
 }
 std::set<std::string> searchFlags()

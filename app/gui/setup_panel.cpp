@@ -97,6 +97,11 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     resolution_->setValue(224);
     resolution_->setSuffix(tr(" px (hardware side)"));
     wlForm->addRow(tr("Resolution"), resolution_);
+    classes_ = new QSpinBox(wl);
+    classes_->setRange(0, 100000);
+    classes_->setValue(0);
+    classes_->setSpecialValueText(tr("the checkpoint's (1000 without one)"));
+    wlForm->addRow(tr("Classes"), classes_);
     layout->addWidget(wl);
 
     auto *acc = new QGroupBox(tr("Accuracy"), this);
@@ -235,7 +240,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
         connect(e, &QLineEdit::textChanged, this, [this] { updateCommandLine(); });
     for (QComboBox *c : {arch_, network_, evaluator_, metric_})
         connect(c, &QComboBox::currentTextChanged, this, [this] { updateCommandLine(); });
-    for (QSpinBox *s : {resolution_, population_, generations_, seed_, steps_, threads_})
+    for (QSpinBox *s : {resolution_, classes_, population_, generations_, seed_, steps_, threads_})
         connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateCommandLine(); });
     for (QDoubleSpinBox *s : {width_, maxError_})
         connect(s, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { updateCommandLine(); });
@@ -330,6 +335,7 @@ void SetupPanel::setArguments(const QStringList &arguments)
     network_->setCurrentText(value("--network"));
     width_->setValue(value("--width").isEmpty() ? 1.0 : value("--width").toDouble());
     resolution_->setValue(value("--resolution").isEmpty() ? 224 : value("--resolution").toInt());
+    classes_->setValue(value("--classes").toInt());
     checkpoint_->setText(value("--checkpoint"));
     dataset_->setText(value("--dataset"));
     if (!value("--evaluator").isEmpty())
