@@ -12,6 +12,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QIcon>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <algorithm>
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
          QStringLiteral("FILE")});
     cli.addOption({QStringLiteral("layer"), QStringLiteral("The layer (from 1) whose mapping to show."),
                    QStringLiteral("N")});
+    cli.addOption({QStringLiteral("tab"), QStringLiteral("The detail tab to show: layers or pinned."),
+                   QStringLiteral("NAME")});
     cli.process(app);
 
     bitloop::gui::MainWindow w;
@@ -83,6 +86,8 @@ int main(int argc, char **argv)
     setup->setSearchSize(population, generations);
 
     const QString screenshot = cli.value("screenshot");
+    if (cli.value("tab") == QLatin1String("pinned"))
+        w.detailTabs()->setCurrentIndex(1);
     if (cli.isSet("layer")) {
         const int layer = cli.value("layer").toInt() - 1;
         QObject::connect(&w, &bitloop::gui::MainWindow::configurationShown, &w,
@@ -116,7 +121,7 @@ int main(int argc, char **argv)
             }
             // Show a front point (the middle one in energy order) and a layer's mapping, then let the
             // window draw before a screenshot.
-            if (!w.frontPoints().empty()) {
+            if (!w.frontPoints().empty() && w.selectedPoint() < 0) { // not one a saved session selected
                 std::vector<int> front = w.frontPoints();
                 std::sort(front.begin(), front.end(), [&](int a, int b) {
                     return w.points()[size_t(a)].cost.energyPj < w.points()[size_t(b)].cost.energyPj;

@@ -130,7 +130,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     plotLayout->addWidget(pointSummary_);
 
     // The selected point: layers, the selected layer's mapping, pinned points.
-    auto *tabs = new QTabWidget(this);
+    tabs_ = new QTabWidget(this);
+    QTabWidget *tabs = tabs_;
     auto *layers = new QSplitter(Qt::Horizontal, tabs);
     auto *tableBox = new QWidget(layers);
     auto *tableLayout = new QVBoxLayout(tableBox);
@@ -750,6 +751,9 @@ void MainWindow::loadSession()
             pinSelectedPoint();
     }
     selected_ = -1;
+    // The pinned points are compared at once (up to four).
+    for (int i = 0; i < pinnedList_->count() && i < 4; ++i)
+        pinnedList_->item(i)->setSelected(true);
     const int sel = s["selected"].toInt(-1);
     if (sel >= 0)
         selectPoint(sel);

@@ -18,6 +18,7 @@ class QComboBox;
 class QLabel;
 class QListWidget;
 class QPushButton;
+class QTabWidget;
 
 namespace bitloop::gui
 {
@@ -43,6 +44,7 @@ public:
     LoopNestView *loopNestView() const { return nest_; }
     RunPanel *runPanel() const { return runPanel_; }
     CompareView *compareView() const { return compare_; }
+    QTabWidget *detailTabs() const { return tabs_; } // Layers, Pinned
     SearchController *controller() const { return controller_; }
 
     // Every evaluated individual of the run shown, in evaluation order (ids are indices).
@@ -99,6 +101,7 @@ private:
     QComboBox *xAxis_, *yAxis_, *colorBy_;
     QCheckBox *showDominated_;
     QListWidget *pinnedList_;
+    QTabWidget *tabs_;
     QLabel *pointSummary_;
     QPushButton *measureAccuracy_;
 
