@@ -39,6 +39,9 @@ void compareLayers(const Network &got, const Network &want)
         QVERIFY2(g.shape.wdilation == w.shape.wdilation && g.shape.hdilation == w.shape.hdilation, where);
         QVERIFY2(g.shape.wpad == w.shape.wpad && g.shape.hpad == w.shape.hpad, where);
         QVERIFY2(g.shape == w.shape, where);
+        // The accuracy side's part: what follows the layer and its residual source.
+        QVERIFY2(g.activation == w.activation, where + " activation");
+        QVERIFY2(g.residualFrom == w.residualFrom, where + " residual");
     }
 }
 
@@ -607,10 +610,18 @@ void TestWorkload::yamlRoundTrip()
     compareLayers(parseNetworkYaml(text, "roundtrip.yaml"), net);
     // MobileNet layers all fit the friendly form; the writer picks 224, not 223, for conv1's input.
     QVERIFY(text.find("shape:") == std::string::npos);
+    // MobileNetV2 says what its linear bottlenecks and residual sums are; V1 needs no extra keys.
+    if (net.name == "mobilenet_v2") {
+        QVERIFY(text.find("activation: relu6") != std::string::npos);
+        QVERIFY(text.find("activation: none") != std::string::npos);
+        QVERIFY(text.find("residual_from:") != std::string::npos);
+    } else {
+        QVERIFY(text.find("activation") == std::string::npos);
+    }
     if (resolution == 224 && !small)
         QVERIFY2(
             text.find("{name: conv1, type: conv, in_channels: 3, out_channels: 32, kernel: 3, stride: 2, "
-                      "padding: 1, input: 224}") != std::string::npos,
+                      "padding: 1, input: 224") != std::string::npos,
             text.c_str());
 }
 
@@ -762,6 +773,12 @@ void TestWorkload::yamlBadText_data()
     QTest::addColumn<QString>("words");
     const QString head = "network: t\nlayers:\n";
     QTest::newRow("no layers") << "network: t\n" << 1 << "missing key 'layers'";
+    QTest::newRow("bad activation")
+        << head + "  - {name: a, type: fc, in_features: 1, out_features: 2, activation: gelu}\n"
+        << 3 << "'activation' must be relu, relu6 or none, got gelu";
+    QTest::newRow("residual ahead")
+        << head + "  - {name: a, type: fc, in_features: 2, out_features: 2, residual_from: 2}\n"
+        << 3 << "'residual_from' must be the number (from 1) of this or an earlier layer";
     QTest::newRow("empty layers") << "network: t\nlayers: []\n" << 2 << "non-empty list";
     QTest::newRow("top-level typo") << "network: t\nlayer: []\n" << 2 << "unknown key 'layer'";
     QTest::newRow("no name") << head + "  - {type: fc, in_features: 1, out_features: 2}\n"

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -33,7 +34,6 @@ int lineOf(const YAML::Mark &m)
 {
     return m.is_null() || m.line < 0 ? 0 : m.line + 1;
 }
-
 
 std::string joined(const std::vector<std::string> &words)
 {
@@ -296,13 +296,35 @@ void Reader::checkFitsInt64(const YAML::Node &at, const std::string &label, cons
         fail(at, label + ": the layer is too large (its MAC or element count does not fit in 64 bits)");
 }
 
+namespace
+{
+// Built by copy-construction only: assigning a YAML::Node writes through to the node it refers to, so
+// erasing from (or assigning) a vector of them would overwrite the values the optionals keep.
+Fields withoutFollowers(const Fields &all, std::optional<YAML::Node> &activation,
+                        std::optional<YAML::Node> &residual)
+{
+    Fields out{all.node, {}};
+    for (const Fields::Entry &e : all.entries) {
+        if (e.key == "activation")
+            activation.emplace(e.value);
+        else if (e.key == "residual_from")
+            residual.emplace(e.value);
+        else
+            out.entries.push_back(e);
+    }
+    return out;
+}
+} // namespace
+
 Layer Reader::layer(const YAML::Node &node, size_t index) const
 {
     std::string label = "layer " + std::to_string(index + 1);
     if (!node.IsMap())
         fail(node, label + ": expected a mapping such as {name: conv1, type: conv, ...}, got " +
                        yamlutil::describe(node));
-    const Fields f = fields(node, label);
+    // What follows the layer (the accuracy side's business) is common to every form: taken out here.
+    std::optional<YAML::Node> activationNode, residualNode;
+    const Fields f = withoutFollowers(fields(node, label), activationNode, residualNode);
     const YAML::Node &nameNode = require(f, "name", label);
     if (!nameNode.IsScalar() || nameNode.Scalar().empty())
         fail(nameNode, label + ": 'name' must be a non-empty string, got " + yamlutil::describe(nameNode));
@@ -331,6 +353,22 @@ Layer Reader::layer(const YAML::Node &node, size_t index) const
         }
     }
     checkFitsInt64(node, label, result);
+    // ReLU after convolutions and none after a classifier unless the file says otherwise.
+    result.activation = result.kind == LayerKind::FullyConnected ? Activation::None : Activation::ReLU;
+    if (activationNode &&
+        (!activationNode->IsScalar() || !activationFromName(activationNode->Scalar(), result.activation)))
+        fail(*activationNode, label + ": 'activation' must be relu, relu6 or none, got " +
+                                  yamlutil::describe(*activationNode));
+    if (residualNode) {
+        int64_t from = 0;
+        if (!residualNode->IsScalar() || !YAML::convert<int64_t>::decode(*residualNode, from) || from < 1 ||
+            from > static_cast<int64_t>(index) + 1)
+            fail(*residualNode, label +
+                                    ": 'residual_from' must be the number (from 1) of this or an earlier "
+                                    "layer, whose input is added to this layer's output; got " +
+                                    yamlutil::describe(*residualNode));
+        result.residualFrom = static_cast<int>(from - 1);
+    }
     return result;
 }
 
@@ -373,7 +411,18 @@ Network Reader::network(const YAML::Node &root) const
 
 bool sameLayer(const Layer &a, const Layer &b)
 {
-    return a.name == b.name && a.kind == b.kind && a.shape == b.shape;
+    return a.name == b.name && a.kind == b.kind && a.shape == b.shape && a.activation == b.activation &&
+           a.residualFrom == b.residualFrom;
+}
+
+// The activation and residual keys, where they differ from what the reader assumes without them.
+void addFollowers(YAML::Node &n, const Layer &l)
+{
+    const Activation assumed = l.kind == LayerKind::FullyConnected ? Activation::None : Activation::ReLU;
+    if (l.activation != assumed)
+        n["activation"] = activationName(l.activation);
+    if (l.residualFrom >= 0)
+        n["residual_from"] = l.residualFrom + 1;
 }
 
 // The friendly form of a layer; the writer keeps it only if reading it back gives the same layer.
@@ -494,11 +543,14 @@ std::string networkToYaml(const Network &net)
         const YAML::Node friendly = friendlyNode(l);
         bool faithful = false;
         try {
-            faithful = sameLayer(check.layer(friendly, i), l);
+            YAML::Node withFollowers = YAML::Clone(friendly);
+            addFollowers(withFollowers, l);
+            faithful = sameLayer(check.layer(withFollowers, i), l);
         } catch (const std::exception &) {
             faithful = false;
         }
         YAML::Node node = faithful ? friendly : rawNode(l);
+        addFollowers(node, l);
         node.SetStyle(YAML::EmitterStyle::Flow);
         out << node;
     }
