@@ -32,10 +32,6 @@ struct AccuracyCache::Db {
 AccuracyCache::AccuracyCache(const std::string &dir) : db_(std::make_unique<Db>())
 {
     path_ = (std::filesystem::path(dir) / "accuracy.sqlite").string();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec)
-        throw std::runtime_error(path_ + ": cannot create the cache directory " + dir + ": " + ec.message());
     db_->sql.open(path_, "the accuracy cache");
     db_->sql.exec("CREATE TABLE IF NOT EXISTS accuracy(key TEXT PRIMARY KEY, key_text TEXT, accuracy REAL, "
                   "images INT, seconds REAL, created TEXT)");

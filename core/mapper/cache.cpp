@@ -125,22 +125,18 @@ struct MapperCache::Db {
 MapperCache::MapperCache(const std::string &dir) : db_(std::make_unique<Db>())
 {
     path_ = (fs::path(dir) / "mapper.sqlite").string();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec)
-        throw std::runtime_error(path_ + ": cannot create the cache directory " + dir + ": " + ec.message());
     db_->sql.open(path_, "the mapper cache");
     db_->sql.exec(
         "CREATE TABLE IF NOT EXISTS results(key TEXT PRIMARY KEY, key_text TEXT, found INT, "
         "mapping_yaml TEXT, valid INT, visited INT, seconds REAL, optimal INT, strategy TEXT, space REAL, "
         "note TEXT, created TEXT)");
     db_->sql.prepare(db_->select,
-                 "SELECT key_text, found, mapping_yaml, valid, visited, seconds, optimal, strategy, "
-                 "space, note FROM results WHERE key = ?1");
+                     "SELECT key_text, found, mapping_yaml, valid, visited, seconds, optimal, strategy, "
+                     "space, note FROM results WHERE key = ?1");
     db_->sql.prepare(db_->insert,
-                 "INSERT OR REPLACE INTO results(key, key_text, found, mapping_yaml, valid, visited, "
-                 "seconds, optimal, strategy, space, note, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-                 "?7, ?8, ?9, ?10, ?11, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+                     "INSERT OR REPLACE INTO results(key, key_text, found, mapping_yaml, valid, visited, "
+                     "seconds, optimal, strategy, space, note, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+                     "?7, ?8, ?9, ?10, ?11, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
     db_->sql.prepare(db_->remove, "DELETE FROM results WHERE key = ?1 AND coalesce(mapping_yaml, '') = ?2");
     db_->sql.prepare(db_->count, "SELECT COUNT(*) FROM results");
 }

@@ -1,5 +1,6 @@
 #include "util/sqlite_db.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace bitloop
@@ -15,6 +16,13 @@ std::string columnText(sqlite3_stmt *s, int col)
 void SqliteDb::open(const std::string &path, const std::string &what)
 {
     path_ = path;
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!dir.empty())
+        std::filesystem::create_directories(dir, ec);
+    if (ec)
+        throw std::runtime_error(path + ": cannot create the directory " + dir.string() + ": " +
+                                 ec.message());
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK)
         fail("cannot open " + what);
     // Before anything that takes a lock: another process may be writing.

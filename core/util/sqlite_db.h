@@ -52,7 +52,7 @@ public:
     SqliteDb(const SqliteDb &) = delete;
     SqliteDb &operator=(const SqliteDb &) = delete;
 
-    // Opens (creating) `path`, with WAL journaling (readers never block the writer; a crash never leaves a
+    // Opens (creating it and its directory) `path`, with WAL journaling (readers never block the writer; a crash never leaves a
     // half-written row) and a 10 s busy timeout. `what` names the store in errors ("the mapper cache").
     void open(const std::string &path, const std::string &what);
     sqlite3 *get() const { return db_; }
