@@ -49,11 +49,8 @@ std::optional<AccuracyResult> AccuracyCache::lookup(const AccuracyKey &key)
     std::lock_guard<std::mutex> lock(db_->sql.mutex);
     Use u(db_->select);
     db_->sql.bindText(u.stmt, 1, key.digest);
-    const int rc = sqlite3_step(u.stmt);
-    if (rc == SQLITE_DONE)
+    if (!db_->sql.nextRow(u.stmt, "cannot read the accuracy cache"))
         return std::nullopt;
-    if (rc != SQLITE_ROW)
-        db_->sql.fail("cannot read the accuracy cache");
     if (columnText(u.stmt, 0) != key.text) // a digest collision is not worth trusting the odds on
         return std::nullopt;
     AccuracyResult r;

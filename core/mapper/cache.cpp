@@ -153,11 +153,8 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
         std::lock_guard<std::mutex> lock(db_->mutex);
         Use u(db_->select);
         db_->sql.bindText(u.stmt, 1, key.digest);
-        const int rc = sqlite3_step(u.stmt);
-        if (rc == SQLITE_DONE)
+        if (!db_->sql.nextRow(u.stmt, "cannot read the mapper cache"))
             return std::nullopt;
-        if (rc != SQLITE_ROW)
-            db_->sql.fail("cannot read the mapper cache");
         keyText = columnText(u.stmt, 0);
         result.found = sqlite3_column_int(u.stmt, 1) != 0;
         mappingYaml = columnText(u.stmt, 2);

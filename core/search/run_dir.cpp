@@ -167,11 +167,8 @@ std::optional<std::string> RunDirectory::meta(const std::string &key) const
     std::lock_guard<std::mutex> lock(db_->sql.mutex);
     Use u(db_->getMeta);
     db_->sql.bindText(u.stmt, 1, key);
-    const int rc = sqlite3_step(u.stmt);
-    if (rc == SQLITE_DONE)
+    if (!db_->sql.nextRow(u.stmt, "cannot read " + key))
         return std::nullopt;
-    if (rc != SQLITE_ROW)
-        db_->sql.fail("cannot read " + key);
     return columnText(u.stmt, 0);
 }
 
@@ -226,8 +223,7 @@ std::vector<EvaluatedIndividual> RunDirectory::individuals() const
     std::lock_guard<std::mutex> lock(db_->sql.mutex);
     std::vector<EvaluatedIndividual> out;
     Use u(db_->selectInd);
-    int rc;
-    while ((rc = sqlite3_step(u.stmt)) == SQLITE_ROW) {
+    while (db_->sql.nextRow(u.stmt, "cannot read the individuals")) {
         EvaluatedIndividual e;
         e.generation = sqlite3_column_int(u.stmt, 0);
         e.bits = parseBits(columnText(u.stmt, 1));
@@ -241,8 +237,6 @@ std::vector<EvaluatedIndividual> RunDirectory::individuals() const
         e.cost.mapperSeconds = sqlite3_column_double(u.stmt, 9);
         out.push_back(std::move(e));
     }
-    if (rc != SQLITE_DONE)
-        db_->sql.fail("cannot read the individuals");
     return out;
 }
 
@@ -251,8 +245,7 @@ std::vector<GenerationRecord> RunDirectory::generations() const
     std::lock_guard<std::mutex> lock(db_->sql.mutex);
     std::vector<GenerationRecord> out;
     Use u(db_->selectGen);
-    int rc;
-    while ((rc = sqlite3_step(u.stmt)) == SQLITE_ROW) {
+    while (db_->sql.nextRow(u.stmt, "cannot read the generations")) {
         GenerationRecord g;
         g.generation = sqlite3_column_int(u.stmt, 0);
         g.evaluations = sqlite3_column_int64(u.stmt, 1);
@@ -264,8 +257,6 @@ std::vector<GenerationRecord> RunDirectory::generations() const
         g.algorithmSeconds = sqlite3_column_double(u.stmt, 7);
         out.push_back(g);
     }
-    if (rc != SQLITE_DONE)
-        db_->sql.fail("cannot read the generations");
     return out;
 }
 

@@ -60,6 +60,14 @@ void SqliteDb::step(const Statement &s, const char *what)
     sqlite3_reset(s.get());
 }
 
+bool SqliteDb::nextRow(sqlite3_stmt *s, const std::string &what)
+{
+    const int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        fail(what);
+    return rc == SQLITE_ROW;
+}
+
 void SqliteDb::bindText(sqlite3_stmt *s, int i, const std::string &v)
 {
     if (sqlite3_bind_text(s, i, v.data(), int(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)

@@ -52,8 +52,9 @@ public:
     SqliteDb(const SqliteDb &) = delete;
     SqliteDb &operator=(const SqliteDb &) = delete;
 
-    // Opens (creating it and its directory) `path`, with WAL journaling (readers never block the writer; a crash never leaves a
-    // half-written row) and a 10 s busy timeout. `what` names the store in errors ("the mapper cache").
+    // Opens (creating it and its directory) `path`, with WAL journaling (readers never block the writer; a
+    // crash never leaves a half-written row) and a 10 s busy timeout. `what` names the store in errors ("the
+    // mapper cache").
     void open(const std::string &path, const std::string &what);
     sqlite3 *get() const { return db_; }
     const std::string &path() const { return path_; }
@@ -65,6 +66,8 @@ public:
     // Runs a statement that returns no rows.
     void step(const Statement &s, const char *what);
     void bindText(sqlite3_stmt *s, int i, const std::string &v);
+    // Steps a query: true with a row to read, false when there are no (more) rows; fails on an error.
+    bool nextRow(sqlite3_stmt *s, const std::string &what);
 
     // BEGIN IMMEDIATE .. COMMIT around `body`, ROLLBACK when it throws. IMMEDIATE takes the write lock up
     // front, where the busy timeout applies; a deferred transaction that upgrades would fail at once when
