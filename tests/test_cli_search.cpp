@@ -1,13 +1,24 @@
 // bitloop-cli search and search-export as a user runs them, on a small network and the Eyeriss preset with
 // the hardware objectives (the accuracy side is exercised in test_qat_eval): the run directory, a run
-// killed with SIGKILL and resumed ends exactly where an uninterrupted run ends, exports load back and agree
-// with map-network, and bad settings are one clear line with status 2.
+// killed with SIGKILL and resumed ends exactly where an uninterrupted run ends, the front written and
+// exported is that of every configuration evaluated, exports load back and agree with map-network, and bad
+// settings are one clear line with status 2.
 #include "cli_runner.h"
 #include "tiny_network.h"
 
+#include "io/bits_io.h"
+#include "search/run_dir.h"
+#include "search/sorting.h"
+
 #include <QFile>
+#include <QJsonArray>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <map>
+
+using namespace bitloop;
+using namespace bitloop::search;
 
 namespace
 {
@@ -16,6 +27,29 @@ QByteArray readFile(const QString &path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// The objectives of every feasible configuration in a run's run.sqlite that no other one dominates.
+std::map<std::string, std::vector<double>> nonDominatedOfEverything(const RunDirectory &rd,
+                                                                    const std::vector<Objective> &objectives)
+{
+    std::map<std::string, std::vector<double>> all, front;
+    for (const EvaluatedIndividual &e : rd.individuals()) {
+        if (e.violation > 0)
+            continue;
+        std::vector<double> f;
+        for (Objective o : objectives)
+            f.push_back(e.cost.value(o));
+        all.emplace(formatBitConfig(e.bits), f);
+    }
+    for (const auto &[bits, f] : all) {
+        bool dominated = false;
+        for (const auto &other : all)
+            dominated |= dominates(other.second, f);
+        if (!dominated)
+            front.emplace(bits, f);
+    }
+    return front;
 }
 
 } // namespace
@@ -28,7 +62,10 @@ class TestCliSearch : public QObject
     QString net_, cache_;
 
     QString path(const QString &name) const { return tmp_.filePath(name); }
-    QStringList searchArgs(const QString &out, int generations) const
+    // Energy and memory by default: the narrowest configuration is the whole front. Energy, cycles and
+    // memory conflict on this network and give fronts of several points.
+    QStringList searchArgs(const QString &out, int generations,
+                           const QString &objectives = QStringLiteral("energy,memory")) const
     {
         return {"search",
                 "--arch",
@@ -36,7 +73,7 @@ class TestCliSearch : public QObject
                 "--network",
                 net_,
                 "--objectives",
-                "energy,memory",
+                objectives,
                 "--allowed-bits",
                 "2,4,8",
                 "--population",
@@ -93,7 +130,7 @@ private Q_SLOTS:
     void killedRunResumesToTheSameFront()
     {
         CliRun whole;
-        RUN_CLI(whole, searchArgs(path("whole"), 8));
+        RUN_CLI(whole, searchArgs(path("whole"), 8, "energy,cycles,memory"));
         QVERIFY2(whole.status == 0, qPrintable(whole.summary()));
 
         // Start a long run and kill it (SIGKILL: no chance to clean up) once it has stored generation 2.
@@ -101,7 +138,7 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
         p.setProcessEnvironment(env);
-        p.start(QStringLiteral(BITLOOP_CLI), searchArgs(path("killed"), 1000));
+        p.start(QStringLiteral(BITLOOP_CLI), searchArgs(path("killed"), 1000, "energy,cycles,memory"));
         QVERIFY(p.waitForStarted(10000));
         QByteArray seen;
         while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
@@ -118,6 +155,61 @@ private Q_SLOTS:
         QVERIFY2(resumed.out.startsWith("Resuming"), resumed.out.constData());
         QCOMPARE(readFile(path("killed/front.csv")), readFile(path("whole/front.csv")));
         QCOMPARE(readFile(path("killed/front.json")), readFile(path("whole/front.json")));
+        // Each generation's hypervolume and front size as stored (and printed) by the uninterrupted run.
+        const RunDirectory killedDir(path("killed").toStdString()), wholeDir(path("whole").toStdString());
+        const auto gk = killedDir.generations(), gw = wholeDir.generations();
+        QCOMPARE(gk.size(), gw.size());
+        for (size_t g = 0; g < gw.size(); ++g) {
+            QCOMPARE(gk[g].hypervolume, gw[g].hypervolume);
+            QCOMPARE(gk[g].frontSize, gw[g].frontSize);
+        }
+    }
+
+    // front.csv, front.json and --point K come from every configuration the run evaluated: all of the
+    // non-dominated ones are there and nothing dominated is; the hypervolume printed never falls. (In this
+    // run the last population's first front, which used to be reported, lacks six of the nine and holds one
+    // that an earlier evaluation dominates, and its hypervolume falls.)
+    void frontIsThatOfEveryEvaluation()
+    {
+        CliRun r;
+        RUN_CLI(r, searchArgs(path("archive"), 8, "energy,cycles,memory"));
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        const RunDirectory rd(path("archive").toStdString());
+        const auto expected =
+            nonDominatedOfEverything(rd, {Objective::Energy, Objective::Cycles, Objective::Memory});
+        const auto rows = readFrontCsv(rd.file("front.csv"), 3);
+        QCOMPARE(rows.size(), expected.size());
+        for (const FrontRow &row : rows) {
+            const std::string bits = formatBitConfig(row.bits);
+            QVERIFY2(expected.count(bits), bits.c_str());
+            QVERIFY2(expected.at(bits) == row.objectives, bits.c_str());
+        }
+        QVERIFY2(r.out.contains(QString("Front: %1 points").arg(expected.size()).toUtf8()),
+                 r.out.constData());
+        // front.json: the same points.
+        const QJsonObject json = QJsonDocument::fromJson(readFile(path("archive/front.json"))).object();
+        QCOMPARE(json["points"].toArray().size(), qsizetype(expected.size()));
+
+        double last = 0;
+        int generations = 0;
+        for (const QByteArray &line : r.out.split('\n')) {
+            const int at = line.indexOf("  hv ");
+            if (!line.startsWith("gen ") || at < 0)
+                continue;
+            const double hv = line.mid(at + 5, line.indexOf(' ', at + 5) - at - 5).toDouble();
+            QVERIFY2(hv >= last, line.constData());
+            last = hv;
+            ++generations;
+        }
+        QCOMPARE(generations, 9);
+
+        // --point K is row K of that front (the last row: the one the old front was most likely to lack).
+        const QString k = QString::number(rows.size());
+        CliRun e;
+        RUN_CLI(e, QStringList{"search-export", "--run", path("archive"), "--point", k, "--out",
+                               path("archive-export")});
+        QVERIFY2(e.status == 0, qPrintable(e.summary()));
+        QVERIFY(readBitsFile(path("archive-export/config.yaml").toStdString()).layers == rows.back().bits);
     }
 
     void exportLoadsBackAndAgreesWithMapNetwork()

@@ -2,8 +2,9 @@
 // is a known function of the bits (the LibTorch evaluators are tested in test_qat_eval): a candidate's
 // energy and memory are exactly what the mapper and the weight count give; the first population holds the
 // uniform configurations; pins hold; the run directory records every individual, the checkpoint and the
-// front; a run stopped (or killed) and resumed ends exactly where an uninterrupted run ends; bad settings
-// are clear errors.
+// front; the front reported is that of every evaluation, not the last population's, and its hypervolume
+// never falls; a run stopped (or killed) and resumed ends exactly where an uninterrupted run ends; bad
+// settings are clear errors.
 #include "tiny_network.h"
 
 #include "accuracy/evaluator.h"
@@ -13,13 +14,17 @@
 #include "mapper/network_mapper.h"
 #include "search/codesign.h"
 #include "search/codesign_run.h"
+#include "search/hypervolume.h"
 #include "search/run_dir.h"
+#include "search/sorting.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 
 using namespace bitloop;
 using namespace bitloop::search;
@@ -84,6 +89,47 @@ std::string readAll(const std::string &path)
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// The configurations of run.sqlite that are feasible and that no other evaluated configuration dominates,
+// by brute force over every stored individual: configuration -> objectives.
+std::map<std::string, std::vector<double>> nonDominatedOfEverything(const RunDirectory &rd,
+                                                                    const CodesignProblem &p)
+{
+    std::map<std::string, std::vector<double>> all;
+    for (const EvaluatedIndividual &e : rd.individuals()) {
+        if (e.violation > 0)
+            continue;
+        Individual ind;
+        p.fill(ind, e.cost);
+        all.emplace(formatBitConfig(e.bits), ind.objectives);
+    }
+    std::map<std::string, std::vector<double>> front;
+    for (const auto &[bits, f] : all) {
+        bool dominated = false;
+        for (const auto &other : all)
+            dominated |= dominates(other.second, f);
+        if (!dominated)
+            front.emplace(bits, f);
+    }
+    return front;
+}
+
+std::map<std::string, std::vector<double>> frontCsvRows(const RunDirectory &rd, size_t numObjectives)
+{
+    std::map<std::string, std::vector<double>> rows;
+    for (const FrontRow &r : readFrontCsv(rd.file("front.csv"), numObjectives))
+        rows.emplace(formatBitConfig(r.bits), r.objectives);
+    return rows;
+}
+
+std::vector<double> referencePointOf(const RunDirectory &rd)
+{
+    std::vector<double> ref;
+    std::istringstream is(rd.meta("reference_point").value());
+    for (double v; is >> v;)
+        ref.push_back(v);
+    return ref;
 }
 
 } // namespace
@@ -250,22 +296,67 @@ private Q_SLOTS:
             QVERIFY2(gen0.count(u), u);
         QCOMPARE(rd.generations().size(), size_t(4));
         QVERIFY(rd.checkpoint().has_value());
-        // front.csv holds the engine's first front and reads back.
+        // front.csv holds the run's archive and reads back.
         const auto rows = readFrontCsv(rd.file("front.csv"), 3);
-        const auto front = run.engine().firstFront();
-        std::set<std::string> fromCsv, fromEngine;
+        std::set<std::string> fromCsv, fromArchive;
         for (const auto &r : rows)
             fromCsv.insert(formatBitConfig(r.bits));
-        for (const auto &ind : front)
-            fromEngine.insert(formatBitConfig(decode(ind.x)));
-        QVERIFY(fromCsv == fromEngine);
-        QCOMPARE(rows.size(), fromEngine.size()); // one row per distinct configuration
+        for (const auto &ind : run.front())
+            fromArchive.insert(formatBitConfig(decode(ind.x)));
+        QVERIFY(fromCsv == fromArchive);
+        QCOMPARE(rows.size(), fromArchive.size()); // one row per distinct configuration
         const std::string header = readAll(rd.file("front.csv")).substr(0, 60);
         QVERIFY2(header.rfind("error,energy_uJ,memory_bytes,L01_conv1_w,L01_conv1_a", 0) == 0,
                  header.c_str());
         // The time split is recorded per generation.
         QVERIFY(out.algorithmSeconds > 0);
         QVERIFY(out.algorithmSeconds < out.wallSeconds);
+    }
+
+    // The front a run reports is the front it found: every configuration in run.sqlite that no other
+    // evaluated configuration dominates is in front.csv, with its figures, and nothing else is; the
+    // hypervolume of each generation is that front's (with the run's reference point), so it never falls.
+    // The last population's first front, which the run used to report, lacks some of them here.
+    void frontIsThatOfEveryEvaluation()
+    {
+        QTemporaryDir dir;
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        RunDirectory rd(dir.path().toStdString());
+        CodesignRun run(p, shortRun(8), rd);
+        std::vector<double> seenHv;
+        run.run([&](const GenerationRecord &g, const Progress &pr) {
+            QCOMPARE(pr.hypervolume, g.hypervolume);
+            QCOMPARE(pr.frontSize, g.frontSize);
+            seenHv.push_back(g.hypervolume);
+        });
+        const auto expected = nonDominatedOfEverything(rd, p);
+        const auto rows = frontCsvRows(rd, 3);
+        for (const auto &[bits, f] : expected) {
+            QVERIFY2(rows.count(bits), qPrintable(QString::fromStdString("missing from front.csv: " + bits)));
+            QVERIFY2(rows.at(bits) == f, bits.c_str());
+        }
+        for (const auto &[bits, f] : rows)
+            QVERIFY2(expected.count(bits),
+                     qPrintable(QString::fromStdString("dominated by an evaluated configuration: " + bits)));
+        QCOMPARE(readFrontCsv(rd.file("front.csv"), 3).size(), expected.size()); // no repeated rows
+
+        // Per generation: never falling, and the last one is exactly the front's.
+        const auto generations = rd.generations();
+        QCOMPARE(generations.size(), size_t(9));
+        for (size_t g = 0; g < generations.size(); ++g) {
+            QCOMPARE(generations[g].hypervolume, seenHv[g]);
+            if (g > 0)
+                QVERIFY2(generations[g].hypervolume >= generations[g - 1].hypervolume,
+                         qPrintable(QString("generation %1: %2 after %3")
+                                        .arg(g)
+                                        .arg(generations[g].hypervolume, 0, 'g', 17)
+                                        .arg(generations[g - 1].hypervolume, 0, 'g', 17)));
+        }
+        std::vector<std::vector<double>> points;
+        for (const auto &entry : expected)
+            points.push_back(entry.second);
+        QCOMPARE(generations.back().hypervolume, hypervolume(points, referencePointOf(rd)));
+        QCOMPARE(generations.back().frontSize, expected.size());
     }
 
     void resumedRunEndsWhereAnUninterruptedOneEnds()
@@ -309,6 +400,15 @@ private Q_SLOTS:
         QCOMPARE(rb.individuals().size(), ra.individuals().size());
         for (size_t i = 0; i < ra.individuals().size(); ++i)
             QVERIFY(ra.individuals()[i].bits == rb.individuals()[i].bits);
+        // The reported front and hypervolumes too: the resumed run rebuilt its archive from run.sqlite.
+        const auto ga = ra.generations(), gb = rb.generations();
+        QCOMPARE(gb.size(), ga.size());
+        for (size_t g = 0; g < ga.size(); ++g) {
+            QCOMPARE(gb[g].hypervolume, ga[g].hypervolume);
+            QCOMPARE(gb[g].frontSize, ga[g].frontSize);
+        }
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        QVERIFY(frontCsvRows(rb, 3) == nonDominatedOfEverything(rb, p));
     }
 
     void constraintsMarkInfeasiblePoints()

@@ -1,9 +1,11 @@
 // The NSGA-II engine (core/search): dominance, non-dominated sorting and crowding distance on hand-worked
 // sets; exact hypervolume against hand values and against two brute-force methods on random sets; the
-// variation operators' bounds, allowed sets and pins; the ask/tell protocol, seeds, termination,
+// variation operators' bounds, allowed sets and pins; the Pareto archive on hand-worked points and over a
+// whole run; the ask/tell protocol, seeds, termination,
 // progress and cancellation; bit-identical save/restore; and convergence on ZDT1-3 and DTLZ2 judged by
 // the hypervolume of the true front or, where a population of 100 cannot reach that, by the best a set of
 // that many points can reach.
+#include "search/archive.h"
 #include "search/hypervolume.h"
 #include "search/nsga2.h"
 #include "search/operators.h"
@@ -12,10 +14,12 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 using namespace bitloop::search;
@@ -188,6 +192,25 @@ std::vector<std::vector<double>> randomPoints(Rng &rng, size_t n, size_t d)
     return pts;
 }
 
+// An evaluated individual with one gene (its name) and one constraint value (<= 0: feasible).
+Individual evaluated(double gene, std::vector<double> f, double constraint = -1)
+{
+    Individual ind;
+    ind.x = {gene};
+    ind.objectives = std::move(f);
+    ind.constraints = {constraint};
+    return ind;
+}
+
+// (gene, objectives) of each member, in the archive's order.
+std::vector<std::pair<std::vector<double>, std::vector<double>>> contents(const ParetoArchive &a)
+{
+    std::vector<std::pair<std::vector<double>, std::vector<double>>> out;
+    for (const Individual &m : a.members())
+        out.emplace_back(m.x, m.objectives);
+    return out;
+}
+
 template <class F> void expectInvalid(F f, const char *fragment)
 {
     try {
@@ -230,8 +253,8 @@ private Q_SLOTS:
         QCOMPARE(totalViolation({-3.0, -0.1}), 0.0);
     }
 
-    // Eleven 2-objective points worked by hand: five mutually non-dominated (one a duplicate), two behind them,
-    // one behind those, and three infeasible ones ordered by their violation alone.
+    // Eleven 2-objective points worked by hand: five mutually non-dominated (one a duplicate), two behind
+    // them, one behind those, and three infeasible ones ordered by their violation alone.
     void nonDominatedSortHandWorked()
     {
         std::vector<Individual> pop = {
@@ -332,6 +355,122 @@ private Q_SLOTS:
         // Points on a sphere: mutually non-dominated, the case the 3-D sweep's staircase works hardest on.
         const auto lattice = dtlz2LatticeFront(6);
         QVERIFY(std::fabs(hypervolume(lattice, ref3) - gridVolume(lattice, ref3)) < 1e-12);
+    }
+
+    // Points offered one by one, worked by hand (2 objectives, genes named 1..7).
+    void paretoArchiveHandWorked()
+    {
+        using Contents = std::vector<std::pair<std::vector<double>, std::vector<double>>>;
+        ParetoArchive a;
+        QVERIFY(a.empty());
+        QCOMPARE(a.hypervolume({5, 6}), 0.0);
+        QVERIFY(a.insert(evaluated(1, {2, 3})));
+        QVERIFY(!a.insert(evaluated(2, {3, 4}))); // dominated by 1
+        QVERIFY(a.insert(evaluated(3, {1, 5})));  // neither dominates 1
+        QCOMPARE(contents(a), (Contents{{{3}, {1, 5}}, {{1}, {2, 3}}}));
+        // The same configuration again, with the same or (an evaluator that changed its mind) other
+        // figures: the first evaluation stays.
+        QVERIFY(!a.insert(evaluated(1, {2, 3})));
+        QVERIFY(!a.insert(evaluated(1, {0, 0})));
+        // Another configuration with equal objectives: neither dominates, both kept (genes break the tie).
+        QVERIFY(a.insert(evaluated(4, {2, 3})));
+        QCOMPARE(contents(a), (Contents{{{3}, {1, 5}}, {{1}, {2, 3}}, {{4}, {2, 3}}}));
+        // Infeasible: never a member, however good its objectives.
+        QVERIFY(!a.insert(evaluated(5, {0.5, 0.5}, 0.2)));
+        QCOMPARE(a.size(), size_t(3));
+        // One that dominates 1 and 4 (better in the first objective, equal in the second) but not 3.
+        QVERIFY(a.insert(evaluated(6, {1.5, 3})));
+        QCOMPARE(contents(a), (Contents{{{3}, {1, 5}}, {{6}, {1.5, 3}}}));
+        // A configuration that was a member and was pushed out is dominated when offered again.
+        QVERIFY(!a.insert(evaluated(1, {2, 3})));
+        // Feasibility comes from the constraints, not the violation field the engine sets on its copies.
+        Individual stale = evaluated(7, {4, 1}, -0.5);
+        stale.violation = 7;
+        stale.rank = 3;
+        QVERIFY(a.insert(stale));
+        QCOMPARE(contents(a), (Contents{{{3}, {1, 5}}, {{6}, {1.5, 3}}, {{7}, {4, 1}}}));
+        QCOMPARE(a.members()[2].violation, 0.0);
+        QCOMPARE(a.members()[2].rank, 0);
+        // (1,5), (1.5,3), (4,1) up to (5,6): 4 x 1 + 3.5 x 2 + 1 x 2 = 13.
+        QCOMPARE(a.hypervolume({5, 6}), 13.0);
+        QVERIFY(std::isnan(a.hypervolume({})));
+        expectInvalid([&] { a.insert(evaluated(8, {0, 0, 0})); }, "3 objectives, the members have 2");
+
+        // Any order of offering gives the same archive.
+        const std::vector<Individual> offered = {
+            evaluated(1, {2, 3}),          evaluated(2, {3, 4}),   evaluated(3, {1, 5}), evaluated(4, {2, 3}),
+            evaluated(5, {0.5, 0.5}, 0.2), evaluated(6, {1.5, 3}), evaluated(7, {4, 1})};
+        std::vector<size_t> order = {0, 1, 2, 3, 4, 5, 6};
+        do {
+            ParetoArchive b;
+            for (size_t i : order)
+                b.insert(offered[i]);
+            QCOMPARE(contents(b), contents(a));
+        } while (std::next_permutation(order.begin(), order.end()));
+    }
+
+    // Over a whole run: the archive is the non-dominated set of every feasible individual evaluated (by
+    // brute force over all of them), its hypervolume never falls and is never below the engine's, and the
+    // engine's course is the same with or without anyone watching.
+    void paretoArchiveOverARun()
+    {
+        const ProblemSpec problem = mixedProblem();
+        Settings settings = mixedSettings(7);
+        settings.maxGenerations = 30;
+        settings.populationSize = 10;
+        Nsga2 watched(problem, settings), alone(problem, settings);
+        ParetoArchive archive;
+        std::map<std::vector<double>, Individual> seen; // every distinct configuration, first evaluation
+        double lastHv = 0;
+        bool engineFell = false;
+        while (!watched.termination()) {
+            std::vector<Individual> batch = watched.ask();
+            evaluateMixed(batch);
+            watched.tell(batch);
+            for (const Individual &ind : batch) {
+                archive.insert(ind);
+                seen.emplace(ind.x, ind);
+            }
+            const double hv = archive.hypervolume(settings.referencePoint);
+            QVERIFY(hv >= lastHv);
+            QVERIFY(hv >= watched.hypervolume());
+            engineFell |= watched.hypervolumes().size() > 1 &&
+                          watched.hypervolume() < watched.hypervolumes()[watched.hypervolumes().size() - 2];
+            lastHv = hv;
+        }
+        alone.run(evaluateMixed);
+        compareStates(watched.state(), alone.state());
+
+        std::vector<Individual> expected;
+        for (const auto &[x, ind] : seen) {
+            if (totalViolation(ind.constraints) > 0)
+                continue;
+            bool dominated = false;
+            for (const auto &[y, other] : seen)
+                dominated |=
+                    totalViolation(other.constraints) == 0 && dominates(other.objectives, ind.objectives);
+            if (!dominated)
+                expected.push_back(ind);
+        }
+        std::sort(expected.begin(), expected.end(), [](const Individual &a, const Individual &b) {
+            return a.objectives != b.objectives ? a.objectives < b.objectives : a.x < b.x;
+        });
+        QCOMPARE(archive.size(), expected.size());
+        for (size_t i = 0; i < expected.size(); ++i) {
+            QVERIFY(archive.members()[i].x == expected[i].x);
+            QVERIFY(archive.members()[i].objectives == expected[i].objectives);
+        }
+        // What the archive is for: in this run the engine's hypervolume fell at least once, and its last
+        // first front lacks non-dominated points it had evaluated.
+        QVERIFY(engineFell);
+        size_t lacking = 0;
+        for (const Individual &m : archive.members()) {
+            bool there = false;
+            for (const Individual &f : watched.firstFront())
+                there |= f.x == m.x;
+            lacking += !there;
+        }
+        QVERIFY(lacking > 0);
     }
 
     void randomDraws()

@@ -94,8 +94,8 @@ int runSearch(const std::vector<std::string> &argvIn)
             std::fflush(stdout);
         },
         &gInterrupted);
-    const std::vector<Individual> front = run.engine().firstFront();
-    yamlutil::writeFileAtomically(rd.file("front.json"), frontJson(s.spec, front));
+    // The archive of every evaluation, as front.csv: the last population's first front can lack points.
+    yamlutil::writeFileAtomically(rd.file("front.json"), frontJson(s.spec, run.front()));
     std::printf("%s after generation %d (%lld evaluations): %s. Busy time this session: mapper %.1f s, "
                 "accuracy %.1f s, algorithm %.2f ms; wall %.1f s.\n",
                 out.reason == StopReason::Cancelled ? "Stopped" : "Done", out.generation, out.evaluations,

@@ -54,6 +54,16 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
         engine_ = std::make_unique<Nsga2>(Nsga2::restore(spec, settings, *state));
         resumed_ = true;
         dir_.truncateAfter(engine_->generation());
+        // The archive is not in the engine's state: every evaluation the checkpoint covers is in run.sqlite,
+        // with the figures its objectives and constraints come from, so it is rebuilt from there exactly.
+        for (const EvaluatedIndividual &e : dir_.individuals()) {
+            Individual ind;
+            ind.x = encode(e.bits);
+            problem_.fill(ind, e.cost);
+            archive_.insert(ind);
+        }
+        // A run killed after its checkpoint but before front.csv was rewritten left the previous front.
+        writeFrontCsv();
     } else {
         engine_ = std::make_unique<Nsga2>(spec, settings, problem_.uniformSeeds());
         dir_.truncateAfter(-1); // rows of a first generation that never completed
@@ -90,14 +100,15 @@ RunOutcome CodesignRun::run(const GenerationFn &onGeneration, const std::atomic<
 
         t = Clock::now();
         engine_->tell(batch);
-        const std::vector<Individual> front = engine_->firstFront();
+        for (const Individual &ind : batch)
+            archive_.insert(ind);
+        GenerationRecord rec;
+        rec.hypervolume = archive_.hypervolume(engine_->settings().referencePoint);
         algorithm += secondsSince(t);
 
-        GenerationRecord rec;
         rec.generation = engine_->generation();
         rec.evaluations = engine_->evaluations();
-        rec.hypervolume = engine_->hypervolume();
-        rec.frontSize = front.size();
+        rec.frontSize = archive_.size();
         rec.elapsedSeconds = engine_->elapsedSeconds();
         rec.algorithmSeconds = algorithm;
         std::vector<EvaluatedIndividual> evaluated;
@@ -108,20 +119,29 @@ RunOutcome CodesignRun::run(const GenerationFn &onGeneration, const std::atomic<
         }
         dir_.appendGeneration(evaluated, rec);
         dir_.saveCheckpoint(engine_->saveState());
-        yamlutil::writeFileAtomically(dir_.file("front.csv"), frontCsv(problem_.spec(), front));
+        writeFrontCsv();
 
         if (onBatch)
             onBatch(evaluated);
         out.mapperSeconds += rec.mapperSeconds;
         out.accuracySeconds += rec.accuracySeconds;
         out.algorithmSeconds += rec.algorithmSeconds;
-        if (onGeneration)
-            onGeneration(rec, engine_->progress());
+        if (onGeneration) {
+            Progress p = engine_->progress();
+            p.hypervolume = rec.hypervolume;
+            p.frontSize = rec.frontSize;
+            onGeneration(rec, p);
+        }
     }
     out.generation = engine_->generation();
     out.evaluations = engine_->evaluations();
     out.wallSeconds = secondsSince(start);
     return out;
+}
+
+void CodesignRun::writeFrontCsv() const
+{
+    yamlutil::writeFileAtomically(dir_.file("front.csv"), frontCsv(problem_.spec(), archive_.members()));
 }
 
 } // namespace bitloop::search

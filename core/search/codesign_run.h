@@ -2,8 +2,13 @@
 // recorded in a RunDirectory and checkpointed, so that a stopped or killed run resumes where its last
 // whole generation ended and then proceeds exactly as the uninterrupted run would have (same seed, same
 // answers: the mapper is deterministic and the caches return what was computed before).
+//
+// What the run reports (front.csv, each generation's hypervolume and front size, the front the callers
+// write to front.json) is the ParetoArchive of every evaluation, not the engine's current first front,
+// which can lose non-dominated points to crowding truncation (search/archive.h).
 #pragma once
 
+#include "search/archive.h"
 #include "search/codesign.h"
 #include "search/nsga2.h"
 #include "search/run_dir.h"
@@ -36,18 +41,27 @@ public:
 
     bool resumed() const { return resumed_; }
     const Nsga2 &engine() const { return *engine_; }
+    // The non-dominated feasible configurations of every evaluation so far (rebuilt from run.sqlite on
+    // resume): what front.csv holds and what front.json should hold.
+    const ParetoArchive &archive() const { return archive_; }
+    const std::vector<Individual> &front() const { return archive_.members(); }
 
     using GenerationFn = std::function<void(const GenerationRecord &, const Progress &)>;
     // Called with each generation's evaluated individuals once they are stored (before onGeneration).
     std::function<void(const std::vector<EvaluatedIndividual> &)> onBatch;
     // Runs until a termination criterion holds or *cancel is set (the unfinished generation is dropped;
-    // the directory holds the last whole one). Calls onGeneration after each generation is stored.
+    // the directory holds the last whole one). Calls onGeneration after each generation is stored, with the
+    // archive's hypervolume and front size in both the record and the progress (the engine's termination
+    // still follows its own first front, so that its course is unchanged).
     RunOutcome run(const GenerationFn &onGeneration = {}, const std::atomic<bool> *cancel = nullptr);
 
 private:
+    void writeFrontCsv() const;
+
     CodesignProblem &problem_;
     RunDirectory &dir_;
     std::unique_ptr<Nsga2> engine_;
+    ParetoArchive archive_;
     bool resumed_ = false;
 };
 

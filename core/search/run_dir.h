@@ -2,7 +2,8 @@
 //   settings.yaml   what was asked (written once, by the caller)
 //   run.sqlite      every evaluated individual with all its figures, and one row per generation
 //   checkpoint.txt  the engine's state after the last whole generation (written atomically)
-//   front.csv       the current first front: one column per objective, then two per layer (w, a bits)
+//   front.csv       the non-dominated configurations of every evaluation so far (search/archive.h): one
+//                   column per objective, then two per layer (w, a bits)
 // A generation's individuals and its row are stored in one transaction before its checkpoint is
 // written; rows of a generation that has no checkpoint (a run killed in between) are dropped on resume.
 #pragma once
@@ -27,8 +28,8 @@ struct EvaluatedIndividual {
 struct GenerationRecord {
     int generation = 0;
     long long evaluations = 0;
-    double hypervolume = 0;
-    size_t frontSize = 0;
+    double hypervolume = 0; // of the run's archive (every evaluation so far), not of the population
+    size_t frontSize = 0;   // configurations in that archive
     double elapsedSeconds = 0;
     double mapperSeconds = 0, accuracySeconds = 0, algorithmSeconds = 0; // spent on this generation
 };
