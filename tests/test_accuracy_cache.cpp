@@ -58,7 +58,8 @@ class TestAccuracyCache : public QObject
 private Q_SLOTS:
     void evaluatorNames()
     {
-        for (EvaluatorKind k : {EvaluatorKind::Ptq, EvaluatorKind::QatShort, EvaluatorKind::Qat})
+        for (EvaluatorKind k :
+             {EvaluatorKind::Ptq, EvaluatorKind::QatShort, EvaluatorKind::Qat, EvaluatorKind::Supernet})
             QCOMPARE(parseEvaluatorKind(evaluatorName(k)), k);
         QCOMPARE(std::string(evaluatorName(EvaluatorKind::QatShort)), std::string("qat-short"));
         try {
@@ -66,7 +67,7 @@ private Q_SLOTS:
             QFAIL("an unknown evaluator was accepted");
         } catch (const std::invalid_argument &e) {
             QVERIFY(std::string(e.what()).find("qat_long") != std::string::npos);
-            QVERIFY(std::string(e.what()).find("ptq, qat-short or qat") != std::string::npos);
+            QVERIFY(std::string(e.what()).find("ptq, qat-short, qat or supernet") != std::string::npos);
         }
     }
 
@@ -82,11 +83,16 @@ private Q_SLOTS:
         QCOMPARE(t.describe(), s.describe());
         s.kind = EvaluatorKind::QatShort;
         QCOMPARE(s.describe(),
-                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 seed=1"));
+                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
+                             "distill=T2,w0.5 seed=1"));
         s.kind = EvaluatorKind::Qat;
         s.epochs = 3;
+        s.distill = false; // undistilled: the text (and so the cache key) from before distillation existed
         QCOMPARE(s.describe(),
                  std::string("evaluator=qat calibration_batches=4 batch=64 epochs=3 lr=0.005 seed=1"));
+        // The supernet's file fixes its training; only re-estimation and evaluation settings remain.
+        s.kind = EvaluatorKind::Supernet;
+        QCOMPARE(s.describe(), std::string("evaluator=supernet bn_batches=8 batch=64 seed=1"));
     }
 
     void settingsChecked()

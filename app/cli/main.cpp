@@ -29,15 +29,23 @@ Commands:
              [--validation-fraction F] [--split-seed N] [--train-limit N] [--validation-limit N]
              [--test-limit N] [--small-input|--standard-input] [--threads N] [--json]
              datasets: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, folder:DIR[:HxW]
+  train-supernet  one supernet over every per-layer width, trained once from a float checkpoint
+             --checkpoint FILE [--allowed-bits 2,3,4,5,6,7,8] [--out FILE (CHECKPOINT.supernet.pt)]
+             [--epochs N (2) | --steps N] [--batch N] [--lr X] [--random-configs K (2)]
+             [--teacher float|widest] [--temperature T] [--distill-weight W] [--calibration-batches N]
+             [--seed N] [--threads N] [--train-limit N] [--dataset SPEC] [--state-every STEPS (200)]
+             [--resume] [--json]
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
-             --checkpoint FILE (--wbits N --abits N | --bits FILE) [--evaluator ptq|qat-short|qat]
+             --checkpoint FILE (--wbits N --abits N | --bits FILE)
+             [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X] [--seed N]
+             [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]
              [--evaluator-seed N] [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N]
              [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory
              --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)] [--classes N]
-             [--checkpoint FILE --evaluator ptq|qat-short|qat and the accuracy options above]
+             [--checkpoint FILE --evaluator ptq|qat-short|qat|supernet and the accuracy options above]
              --out DIR [--population N (40)] [--generations N (20)] [--seed N]
              [--objectives error,energy,memory|edp|cycles] [--allowed-bits 2,3,4,5,6,7,8]
              [--pin LAYER:W:A ...] [--pin-mapping LAYER:MAPPING.yaml ...]

@@ -151,7 +151,9 @@ int runAccuracy(const std::vector<std::string> &argv)
 {
     std::set<std::string> valued = kEvaluatorValued;
     valued.insert({"checkpoint", "wbits", "abits", "bits", "cache-dir", "threads"});
-    const Args args(argv, valued, {"test", "no-cache", "json"});
+    std::set<std::string> flags = kEvaluatorFlags;
+    flags.insert({"no-cache", "json"});
+    const Args args(argv, valued, flags);
     const std::string checkpoint = args.require("checkpoint");
     const qat::EvaluatorOptions o = resolveEvaluatorOptions(args, "threads");
     const EvaluatorSettings &s = o.settings;

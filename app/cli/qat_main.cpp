@@ -6,8 +6,8 @@
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        std::cerr
-            << "usage: bitloop-cli train|accuracy|search|search-export [OPTIONS] (see bitloop-cli --help)\n";
+        std::cerr << "usage: bitloop-cli train|train-supernet|accuracy|search|search-export [OPTIONS] (see "
+                     "bitloop-cli --help)\n";
         return 2;
     }
     const std::string command = argv[1];
@@ -15,6 +15,8 @@ int main(int argc, char **argv)
     return bitloop::cli::runGuarded(command, [&] {
         if (command == "train")
             return bitloop::cli::runTrain(args);
+        if (command == "train-supernet")
+            return bitloop::cli::runTrainSupernet(args);
         if (command == "accuracy")
             return bitloop::cli::runAccuracy(args);
         if (command == "search")

@@ -9,8 +9,11 @@ namespace bitloop::cli
 {
 
 const std::set<std::string> kEvaluatorValued = {
-    "evaluator",      "steps",   "epochs", "calibration-batches", "batch", "lr",
-    "evaluator-seed", "dataset", "limit",  "train-limit"};
+    "evaluator",      "steps",         "epochs", "calibration-batches", "batch",    "lr",
+    "evaluator-seed", "dataset",       "limit",  "train-limit",         "supernet", "bn-batches",
+    "temperature",    "distill-weight"};
+
+const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
 double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi)
 {
@@ -49,6 +52,13 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     o.dataset = args.get("dataset").value_or("");
     o.evaluationLimit = args.integer("limit", 1, INT64_MAX).value_or(-1);
     o.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(-1);
+    s.distill = !args.flag("no-distill");
+    s.temperature = numberOption(args, "temperature", s.temperature, 1e-3, 100.0);
+    s.distillWeight = numberOption(args, "distill-weight", s.distillWeight, 0.0, 1.0);
+    s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));
+    o.supernet = args.get("supernet").value_or("");
+    if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)
+        throw UsageError("--supernet FILE is for --evaluator supernet");
     return o;
 }
 

@@ -12,8 +12,9 @@
 namespace bitloop::cli
 {
 
-// evaluator, steps, epochs, calibration-batches, batch, lr, evaluator-seed, dataset, limit, train-limit;
-// flag: test
+// evaluator, steps, epochs, calibration-batches, batch, lr, evaluator-seed, dataset, limit, train-limit,
+// supernet, bn-batches, temperature, distill-weight; flags: kEvaluatorFlags
+extern const std::set<std::string> kEvaluatorFlags; // test, no-distill
 extern const std::set<std::string> kEvaluatorValued;
 // `threadsKey` names the option that sets LibTorch's threads ("threads"; "torch-threads" in search).
 qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey);

@@ -35,7 +35,8 @@ int runGuarded(const std::string &command, const std::function<int()> &run)
 
 bool isQatCommand(const std::string &command)
 {
-    return command == "train" || command == "accuracy" || command == "search" || command == "search-export";
+    return command == "train" || command == "train-supernet" || command == "accuracy" ||
+           command == "search" || command == "search-export";
 }
 
 int forwardToQat(char **argv)

@@ -65,6 +65,8 @@ void checkSameLayers(const Network &hw, const Network &acc, const std::string &c
                         " in " + hw.name + " (--network and --width must match it)");
 }
 
+} // namespace
+
 std::vector<int> parseIntList(const std::string &text, const std::string &what)
 {
     std::vector<int> out;
@@ -82,8 +84,6 @@ std::vector<int> parseIntList(const std::string &text, const std::string &what)
     return out;
 }
 
-} // namespace
-
 std::set<std::string> searchValued()
 {
     std::set<std::string> v = kEvaluatorValued;
@@ -98,7 +98,7 @@ std::set<std::string> searchValued()
 std::set<std::string> searchFlags()
 {
     std::set<std::string> f = kMapperFlags;
-    f.insert("test");
+    f.insert(kEvaluatorFlags.begin(), kEvaluatorFlags.end());
     return f;
 }
 

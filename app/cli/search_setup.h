@@ -15,6 +15,9 @@
 namespace bitloop::cli
 {
 
+// "2,3,4" -> {2, 3, 4}; UsageError naming `what` (the option) at a token that is not an integer.
+std::vector<int> parseIntList(const std::string &text, const std::string &what);
+
 std::set<std::string> searchValued(); // the options `search` takes
 std::set<std::string> searchFlags();
 

@@ -178,6 +178,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
     connect(setup_, &SetupPanel::startRequested, this, &MainWindow::startSearch);
     connect(setup_, &SetupPanel::trainBaselineRequested, this, &MainWindow::trainDefaultBaseline);
+    connect(setup_, &SetupPanel::trainSupernetRequested, this, &MainWindow::trainSupernet);
+    connect(setup_, &SetupPanel::cancelSupernetRequested, this, [this] {
+        if (supernetCancel_)
+            supernetCancel_->store(true);
+    });
     // With the default baseline at hand, the first search has an error objective.
     if (defaultBaselineExists()) {
         setup_->setNetwork(QStringLiteral("mobilenet_v1"), 0.25, 224);
@@ -706,6 +711,51 @@ void MainWindow::trainDefaultBaseline()
                 },
                 nullptr);
             return r.train.cancelled ? QStringLiteral("cancelled") : QString();
+        } catch (const std::exception &e) {
+            return QString::fromUtf8(e.what());
+        }
+    }));
+}
+
+void MainWindow::trainSupernet()
+{
+    const QString checkpoint = setup_->checkpoint();
+    if (checkpoint.isEmpty() || supernetCancel_)
+        return;
+    const QString out = QString::fromStdString(qat::defaultSupernetPath(checkpoint.toStdString()));
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    supernetCancel_ = cancel;
+    auto percent = std::make_shared<std::atomic<int>>(0);
+    setup_->setTrainingSupernet(true, tr("Cancel supernet training (starting…)"));
+    auto *timer = new QTimer(this);
+    connect(timer, &QTimer::timeout, this, [this, percent] {
+        setup_->setTrainingSupernet(true, tr("Cancel supernet training (%1%)").arg(percent->load()));
+    });
+    timer->start(500);
+    auto *w = new QFutureWatcher<QString>(this);
+    connect(w, &QFutureWatcher<QString>::finished, this, [this, w, timer, out] {
+        timer->deleteLater();
+        w->deleteLater();
+        supernetCancel_.reset();
+        setup_->setTrainingSupernet(false);
+        const QString error = w->result();
+        if (!error.isEmpty()) {
+            statusBar()->showMessage(error);
+            Q_EMIT supernetReady(false);
+            return;
+        }
+        statusBar()->showMessage(tr("Supernet ready: %1 (the supernet evaluator is chosen)").arg(out));
+        Q_EMIT supernetReady(true);
+    });
+    w->setFuture(QtConcurrent::run([checkpoint, out, cancel, percent]() -> QString {
+        try {
+            const qat::SupernetResult r = qat::trainSupernet(
+                checkpoint.toStdString(), out.toStdString(), qat::SupernetOptions{}, false,
+                [percent](const qat::SupernetProgress &p) {
+                    percent->store(static_cast<int>(100 * p.step / std::max<int64_t>(p.totalSteps, 1)));
+                },
+                cancel.get());
+            return r.cancelled ? QStringLiteral("Supernet training cancelled: nothing written") : QString();
         } catch (const std::exception &e) {
             return QString::fromUtf8(e.what());
         }

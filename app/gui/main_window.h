@@ -10,6 +10,9 @@
 #include <QFutureWatcher>
 #include <QMainWindow>
 
+#include <atomic>
+#include <memory>
+
 #include <optional>
 #include <set>
 
@@ -71,14 +74,19 @@ public Q_SLOTS:
     void saveSession();
     // Trains the default baseline in the background, then sets it as the checkpoint (error objective on).
     void trainDefaultBaseline();
+    // Trains a supernet for the setup's checkpoint in the background (beside it, *.supernet.pt), with
+    // progress on its button and cancellation; when done, the supernet evaluator is chosen.
+    void trainSupernet();
 
 Q_SIGNALS:
     void configurationShown(); // the layer table holds a new configuration's figures
     void runOpened();          // a reopened run's points are all drawn
     void baselineReady(bool ok);
     void baselineProgress(int percent);
+    void supernetReady(bool ok);
 
 private:
+    std::shared_ptr<std::atomic<bool>> supernetCancel_;
     void buildMenus();
     void clearRun(); // forget the points, pins and history shown
     void onBatch(const std::vector<search::EvaluatedIndividual> &batch);

@@ -167,8 +167,7 @@ void SearchController::runWorker(QStringList arguments, bool openOnly)
                 post([this, g, p] { Q_EMIT generationDone(g, p); });
             },
             &cancel_);
-        yamlutil::writeFileAtomically(rd.file("front.json"),
-                                      search::frontJson(setup->spec, run.engine().firstFront()));
+        yamlutil::writeFileAtomically(rd.file("front.json"), search::frontJson(setup->spec, run.front()));
         const QString reason = QString::fromUtf8(search::toString(out.reason));
         busy_ = false;
         post([this, reason] { Q_EMIT finished(paused_ ? QStringLiteral("paused") : reason); });

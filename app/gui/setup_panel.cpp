@@ -1,12 +1,14 @@
 #include "setup_panel.h"
 
 #include "io/arch_io.h"
+#include "qat/session.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -118,8 +120,16 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     dataset_->setPlaceholderText(tr("the checkpoint's (e.g. fashion-mnist, cifar10:DIR, folder:DIR)"));
     accForm->addRow(tr("Dataset"), dataset_);
     evaluator_ = new QComboBox(acc);
-    evaluator_->addItems({"ptq", "qat-short", "qat"});
+    evaluator_->addItems({"ptq", "qat-short", "qat", "supernet"});
+    evaluator_->setToolTip(tr("ptq: about 6 s per candidate, blind below 5 bits; qat-short: about a minute, "
+                              "close to QAT; qat: minutes; supernet: about a second, once a supernet has "
+                              "been trained for the checkpoint (docs/benchmarks.md)"));
     accForm->addRow(tr("Evaluator"), evaluator_);
+    trainSupernet_ = new QPushButton(tr("Train a supernet for this checkpoint"), acc);
+    trainSupernet_->setToolTip(tr("Trains once over every per-layer width (written beside the checkpoint as "
+                                  "*.supernet.pt); then the supernet evaluator answers any configuration "
+                                  "in about a second"));
+    accForm->addRow(trainSupernet_);
     steps_ = new QSpinBox(acc);
     steps_->setRange(1, 100000);
     steps_->setValue(200);
@@ -211,6 +221,13 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
 
     connect(start_, &QPushButton::clicked, this, &SetupPanel::startRequested);
     connect(trainBaseline_, &QPushButton::clicked, this, &SetupPanel::trainBaselineRequested);
+    connect(trainSupernet_, &QPushButton::clicked, this, [this] {
+        if (supernetTraining_)
+            Q_EMIT cancelSupernetRequested();
+        else
+            Q_EMIT trainSupernetRequested();
+    });
+    connect(checkpoint_, &QLineEdit::textChanged, this, [this] { updateSupernetChoice(); });
     connect(open, &QPushButton::clicked, this, &SetupPanel::openRunRequested);
     connect(arch_, &QComboBox::currentTextChanged, this, [this] { updateHierarchy(); });
     connect(archBrowse, &QPushButton::clicked, this, [this] {
@@ -249,6 +266,36 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
 
     setOutputDirectory(QDir::home().filePath(QStringLiteral("bitloop-runs/run-1")));
     updateHierarchy();
+    updateSupernetChoice();
+}
+
+void SetupPanel::updateSupernetChoice()
+{
+    const QString ck = checkpoint_->text().trimmed();
+    trainSupernet_->setEnabled(supernetTraining_ || !ck.isEmpty());
+    if (!ck.isEmpty() &&
+        QFileInfo::exists(QString::fromStdString(qat::defaultSupernetPath(ck.toStdString()))))
+        evaluator_->setCurrentText(QStringLiteral("supernet"));
+    else if (evaluator_->currentText() == QLatin1String("supernet"))
+        evaluator_->setCurrentText(QStringLiteral("ptq"));
+}
+
+void SetupPanel::setTrainingSupernet(bool training, const QString &status)
+{
+    supernetTraining_ = training;
+    start_->setEnabled(!training);
+    trainSupernet_->setText(!status.isEmpty() ? status : tr("Train a supernet for this checkpoint"));
+    updateSupernetChoice();
+}
+
+QString SetupPanel::checkpoint() const
+{
+    return checkpoint_->text().trimmed();
+}
+
+QString SetupPanel::evaluator() const
+{
+    return evaluator_->currentText();
 }
 
 void SetupPanel::updateHierarchy()

@@ -1,5 +1,6 @@
 // What to explore: the architecture (a preset or a Bitloop / Timeloop file) with a view of its hierarchy,
-// the network, the accuracy side (a checkpoint written by `bitloop-cli train` and an evaluator),
+// the network, the accuracy side (a checkpoint written by `bitloop-cli train`, an evaluator, and the
+// supernet that makes accuracy cheap, trained here or by `bitloop-cli train-supernet`),
 // objectives and constraints, and the search's size and seed. The panel's state is an argument list for
 // `bitloop-cli search`, shown so that any run can be repeated from the command line.
 #pragma once
@@ -37,6 +38,10 @@ public:
     void setNetwork(const QString &nameOrFile, double width, int resolution);
     QString architectureError() const { return archError_; }
     void setTrainingBaseline(bool training, const QString &status = {});
+    // While a supernet trains, its button cancels it and shows `status`.
+    void setTrainingSupernet(bool training, const QString &status = {});
+    QString checkpoint() const;
+    QString evaluator() const;
     // Pins for the next search: "LAYER:W:A" (bits) and "LAYER:FILE" (a Bitloop mapping file).
     void addPin(const QString &pin);
     void addMappingPin(const QString &pin);
@@ -45,10 +50,13 @@ Q_SIGNALS:
     void startRequested();
     void openRunRequested();
     void trainBaselineRequested();
+    void trainSupernetRequested(); // for the checkpoint shown
+    void cancelSupernetRequested();
 
 private:
     void updateHierarchy();
     void updateCommandLine();
+    void updateSupernetChoice(); // the supernet evaluator is the default where the checkpoint has one
 
     QComboBox *arch_, *network_, *evaluator_, *metric_;
     QDoubleSpinBox *width_, *maxError_;
@@ -58,8 +66,9 @@ private:
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
     QLabel *commandLine_;
-    QPushButton *start_, *trainBaseline_;
+    QPushButton *start_, *trainBaseline_, *trainSupernet_;
     QString archError_;
+    bool supernetTraining_ = false;
 };
 
 } // namespace bitloop::gui

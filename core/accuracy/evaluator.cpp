@@ -29,16 +29,20 @@ const char *evaluatorName(EvaluatorKind kind)
         return "qat-short";
     case EvaluatorKind::Qat:
         return "qat";
+    case EvaluatorKind::Supernet:
+        return "supernet";
     }
     return "?";
 }
 
 EvaluatorKind parseEvaluatorKind(const std::string &name)
 {
-    for (EvaluatorKind k : {EvaluatorKind::Ptq, EvaluatorKind::QatShort, EvaluatorKind::Qat})
+    for (EvaluatorKind k :
+         {EvaluatorKind::Ptq, EvaluatorKind::QatShort, EvaluatorKind::Qat, EvaluatorKind::Supernet})
         if (name == evaluatorName(k))
             return k;
-    throw std::invalid_argument("unknown evaluator '" + name + "' (expected ptq, qat-short or qat)");
+    throw std::invalid_argument("unknown evaluator '" + name +
+                                "' (expected ptq, qat-short, qat or supernet)");
 }
 
 void EvaluatorSettings::check() const
@@ -53,21 +57,43 @@ void EvaluatorSettings::check() const
         need(steps >= 1, "qat-short needs at least 1 fine-tuning step");
     if (kind == EvaluatorKind::Qat)
         need(epochs >= 1, "qat needs at least 1 epoch");
-    if (kind != EvaluatorKind::Ptq)
+    if (fineTunes()) {
         need(lr > 0, "the fine-tuning learning rate must be positive");
+        if (distill) {
+            need(temperature > 0 && temperature <= 100, "the distillation temperature must lie in (0, 100]");
+            need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
+        }
+    }
+    if (kind == EvaluatorKind::Supernet)
+        need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
+}
+
+bool EvaluatorSettings::fineTunes() const
+{
+    return kind == EvaluatorKind::QatShort || kind == EvaluatorKind::Qat;
 }
 
 std::string EvaluatorSettings::describe() const
 {
     std::ostringstream os;
-    os << "evaluator=" << evaluatorName(kind) << " calibration_batches=" << calibrationBatches
-       << " batch=" << batchSize;
+    os << "evaluator=" << evaluatorName(kind);
+    if (kind == EvaluatorKind::Supernet) {
+        // The supernet's own file (its digest is in the context) fixes the rest.
+        os << " bn_batches=" << bnBatches << " batch=" << batchSize << " seed=" << seed;
+        return os.str();
+    }
+    os << " calibration_batches=" << calibrationBatches << " batch=" << batchSize;
     if (kind == EvaluatorKind::QatShort)
         os << " steps=" << steps;
     if (kind == EvaluatorKind::Qat)
         os << " epochs=" << epochs;
-    if (kind != EvaluatorKind::Ptq)
+    if (fineTunes())
         os << " lr=" << yamlutil::formatDouble(lr);
+    // Without distillation the text is what it was before distillation existed, so earlier cache rows
+    // (all undistilled) keep answering.
+    if (fineTunes() && distill)
+        os << " distill=T" << yamlutil::formatDouble(temperature) << ",w"
+           << yamlutil::formatDouble(distillWeight);
     os << " seed=" << seed;
     return os.str();
 }

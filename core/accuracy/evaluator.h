@@ -1,5 +1,6 @@
 // The accuracy side as the co-design search sees it: an evaluator takes a per-layer bit configuration and
-// answers with a top-1 accuracy. Evaluators trade time for fidelity (ptq < qat-short < qat); all of them
+// answers with a top-1 accuracy. Evaluators trade time for fidelity (ptq < qat-short < qat; supernet, trained
+// once, answers about as fast as ptq with close to QAT's fidelity: docs/benchmarks.md §8); all of them
 // sit behind this one interface, and CachedEvaluator puts the on-disk accuracy cache in front of any.
 // Plain C++: the LibTorch implementation lives in core/qat (qat/evaluators.h).
 #pragma once
@@ -24,8 +25,9 @@ enum class EvaluatorKind {
     Ptq,      // calibrate the activation steps on a few training batches, then evaluate
     QatShort, // calibrate, fine-tune the float checkpoint for `steps` steps with fake quantization
     Qat,      // calibrate, fine-tune for `epochs` epochs
+    Supernet, // set the bits of a supernet trained once over all widths, re-estimate BatchNorm, evaluate
 };
-const char *evaluatorName(EvaluatorKind kind); // "ptq", "qat-short", "qat"
+const char *evaluatorName(EvaluatorKind kind); // "ptq", "qat-short", "qat", "supernet"
 // Throws std::invalid_argument listing the choices.
 EvaluatorKind parseEvaluatorKind(const std::string &name);
 
@@ -37,9 +39,19 @@ struct EvaluatorSettings {
     int batchSize = 64;
     double lr = 0.005; // fine-tuning: the cosine schedule's peak (SGD, momentum 0.9)
     uint64_t seed = 1; // fine-tuning order and augmentation-free batches of the calibration
+    // Knowledge distillation from the float checkpoint while fine-tuning (qat-short, qat): the loss is
+    // distillWeight * T^2 * KL(teacher_T || student_T) + (1 - distillWeight) * cross-entropy, with
+    // softmax at temperature T (Hinton et al. 2015; the T^2 keeps the gradient scale independent of T).
+    bool distill = true;
+    double temperature = 2.0;
+    double distillWeight = 0.5;
+    // supernet: training batches (of batchSize) over which BatchNorm's statistics are re-estimated for
+    // the candidate before it is evaluated (0: keep the statistics the supernet was trained with).
+    int bnBatches = 8;
 
     // Throws std::invalid_argument naming the setting that is out of range.
     void check() const;
+    bool fineTunes() const; // qat-short, qat
     // The settings that matter to this kind, one canonical line (part of the cache key).
     std::string describe() const;
 };

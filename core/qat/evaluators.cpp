@@ -1,5 +1,6 @@
 // The float baseline and the accuracy evaluators on top of QuantNet and trainFloat (see qat/session.h).
 #include "io/network_yaml.h"
+#include "qat/evaluation_data.h"
 #include "qat/session.h"
 #include "qat/threads.h"
 #include "qat/train.h"
@@ -50,6 +51,130 @@ Split splitOf(const ImageDataset &train, const DataSplit &s)
     return split;
 }
 
+class QatEvaluator : public AccuracyEvaluator
+{
+public:
+    QatEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
+        : settings_((options.settings.check(), options.settings)), threads_(options.threads),
+          data_(loadEvaluationData(checkpoint, options))
+    {
+        setThreads(threads_);
+        net_ = std::make_shared<QuantNet>(data_.info.network);
+        loadCheckpoint(*net_, checkpoint);
+        torch::NoGradGuard noGrad;
+        for (const auto &p : net_->named_parameters())
+            floatState_.push_back(p.value().detach().clone());
+        for (const auto &b : net_->named_buffers())
+            floatState_.push_back(b.value().detach().clone());
+        if (settings_.fineTunes() && settings_.distill) {
+            teacher_ = std::make_shared<QuantNet>(data_.info.network);
+            loadCheckpoint(*teacher_, checkpoint);
+            teacher_->quantize = false;
+            teacher_->eval();
+        }
+    }
+
+    int numLayers() const override { return net_->numLayers(); }
+    const EvaluatorSettings &settings() const override { return settings_; }
+    std::string context() const override { return data_.context; }
+
+    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
+                            const std::atomic<bool> *cancel) override
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto t0 = Clock::now();
+        setThreads(threads_);
+        restoreFloat();
+        std::vector<std::pair<int, int>> pairs;
+        for (const LayerBits &b : bits)
+            pairs.emplace_back(b.weights, b.activations);
+        net_->setBits(pairs); // validates count and widths
+        net_->quantize = true;
+        AccuracyResult result;
+
+        calibrate(progress);
+        if (settings_.fineTunes()) {
+            TrainOptions t;
+            t.epochs = settings_.epochs;
+            t.steps = settings_.kind == EvaluatorKind::QatShort ? settings_.steps : 0;
+            t.batchSize = settings_.batchSize;
+            t.lr = settings_.lr;
+            t.seed = settings_.seed;
+            t.threads = threads_;
+            t.normalization = data_.info.normalization;
+            t.weightDecay = data_.info.training.weightDecay;
+            Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
+            const TrainResult tr = trainFloat(
+                *net_, data_.train, data_.trainIdx, {}, t,
+                [&](const TrainProgress &p) {
+                    if (progress)
+                        progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
+                },
+                cancel, teacher_ ? &distill : nullptr);
+            if (tr.cancelled) {
+                result.cancelled = true;
+                result.seconds = secondsSince(t0);
+                return result;
+            }
+        }
+        if (cancel && cancel->load()) {
+            result.cancelled = true;
+            return result;
+        }
+        if (progress)
+            progress({"evaluate", 0, static_cast<int64_t>(data_.evalIdx.size()), 0.0});
+        result.accuracy =
+            evaluateAccuracy(*net_, data_.evaluationSet(), data_.evalIdx, data_.info.normalization, 256);
+        result.images = static_cast<int64_t>(data_.evalIdx.size());
+        result.seconds = secondsSince(t0);
+        if (progress)
+            progress({"evaluate", result.images, result.images, 0.0});
+        return result;
+    }
+
+private:
+    void restoreFloat()
+    {
+        torch::NoGradGuard noGrad;
+        size_t i = 0;
+        for (auto &p : net_->named_parameters())
+            p.value().copy_(floatState_[i++]);
+        for (auto &b : net_->named_buffers())
+            b.value().copy_(floatState_[i++]);
+    }
+
+    // Activation steps from a few training batches seen by the net in eval mode (BatchNorm folded with
+    // its running statistics, as deployed): PTQ clips nothing (max), fine-tuning starts from LSQ's
+    // initialisation, which the training then moves.
+    void calibrate(const AccuracyProgressFn &progress)
+    {
+        torch::NoGradGuard noGrad;
+        net_->eval();
+        net_->startCalibration(settings_.kind == EvaluatorKind::Ptq ? Calibration::Max
+                                                                    : Calibration::LsqMean);
+        BatchLoader loader(data_.train, data_.trainIdx, data_.info.normalization, settings_.batchSize, true,
+                           settings_.seed);
+        loader.startEpoch();
+        Batch batch;
+        for (int b = 0; b < settings_.calibrationBatches && loader.next(batch); ++b) {
+            net_->forward(batch.images);
+            if (progress)
+                progress({"calibrate", b + 1, settings_.calibrationBatches, 0.0});
+        }
+        net_->stopCalibration();
+    }
+
+    EvaluatorSettings settings_;
+    int threads_;
+    EvaluationData data_;
+    std::shared_ptr<QuantNet> net_;
+    std::shared_ptr<QuantNet> teacher_; // the float checkpoint, when distilling
+    std::vector<torch::Tensor> floatState_;
+    std::mutex mutex_;
+};
+
+} // namespace
+
 void checkFits(const Network &network, const ImageDataset &data)
 {
     const Layer &first = network.layers.front();
@@ -77,154 +202,40 @@ std::string fileDigest(const std::string &path)
     return sha256Hex(bytes.str());
 }
 
-class QatEvaluator : public AccuracyEvaluator
+EvaluationData loadEvaluationData(const std::string &checkpoint, const EvaluatorOptions &options)
 {
-public:
-    QatEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
-        : settings_(options.settings), threads_(options.threads)
-    {
-        settings_.check();
-        info_ = readCheckpointInfo(checkpoint);
-        DataSplit split = info_.split;
-        if (!options.dataset.empty())
-            split.dataset = options.dataset;
-        if (options.trainLimit >= 0)
-            split.trainLimit = options.trainLimit;
-        if (options.evaluationLimit >= 0)
-            (options.onTestSet ? split.testLimit : split.validationLimit) = options.evaluationLimit;
+    EvaluationData d;
+    d.info = readCheckpointInfo(checkpoint);
+    DataSplit split = d.info.split;
+    if (!options.dataset.empty())
+        split.dataset = options.dataset;
+    if (options.trainLimit >= 0)
+        split.trainLimit = options.trainLimit;
+    if (options.evaluationLimit >= 0)
+        (options.onTestSet ? split.testLimit : split.validationLimit) = options.evaluationLimit;
 
-        train_ = loadDataset(split.dataset, true);
-        checkFits(info_.network, train_);
-        Split parts = splitOf(train_, split);
-        trainIdx_ = std::move(parts.train);
-        if (options.onTestSet) {
-            test_ = std::make_unique<ImageDataset>(loadDataset(split.dataset, false));
-            checkFits(info_.network, *test_);
-            evalIdx_ = range(test_->count, split.testLimit);
-        } else {
-            evalIdx_ = std::move(parts.validation);
-        }
-        if (evalIdx_.empty())
-            throw InputError(checkpoint, 0, "no images to evaluate on (the validation split is empty)");
-
-        setThreads(threads_);
-        net_ = std::make_shared<QuantNet>(info_.network);
-        loadCheckpoint(*net_, checkpoint);
-        torch::NoGradGuard noGrad;
-        for (const auto &p : net_->named_parameters())
-            floatState_.push_back(p.value().detach().clone());
-        for (const auto &b : net_->named_buffers())
-            floatState_.push_back(b.value().detach().clone());
-
-        std::ostringstream os;
-        os << "network:\n"
-           << networkToYaml(info_.network) << "checkpoint sha256: " << fileDigest(checkpoint) << "\n"
-           << split.describe() << "\nevaluated on: " << (options.onTestSet ? "test" : "validation") << " ("
-           << evalIdx_.size() << " images of " << (test_ ? test_->source : train_.source) << ")\n";
-        context_ = os.str();
+    d.train = loadDataset(split.dataset, true);
+    checkFits(d.info.network, d.train);
+    Split parts = splitOf(d.train, split);
+    d.trainIdx = std::move(parts.train);
+    if (options.onTestSet) {
+        d.test = std::make_unique<ImageDataset>(loadDataset(split.dataset, false));
+        checkFits(d.info.network, *d.test);
+        d.evalIdx = range(d.test->count, split.testLimit);
+    } else {
+        d.evalIdx = std::move(parts.validation);
     }
+    if (d.evalIdx.empty())
+        throw InputError(checkpoint, 0, "no images to evaluate on (the validation split is empty)");
 
-    int numLayers() const override { return net_->numLayers(); }
-    const EvaluatorSettings &settings() const override { return settings_; }
-    std::string context() const override { return context_; }
-
-    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
-                            const std::atomic<bool> *cancel) override
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const auto t0 = Clock::now();
-        setThreads(threads_);
-        restoreFloat();
-        std::vector<std::pair<int, int>> pairs;
-        for (const LayerBits &b : bits)
-            pairs.emplace_back(b.weights, b.activations);
-        net_->setBits(pairs); // validates count and widths
-        net_->quantize = true;
-        AccuracyResult result;
-
-        calibrate(progress);
-        if (settings_.kind != EvaluatorKind::Ptq) {
-            TrainOptions t;
-            t.epochs = settings_.epochs;
-            t.steps = settings_.kind == EvaluatorKind::QatShort ? settings_.steps : 0;
-            t.batchSize = settings_.batchSize;
-            t.lr = settings_.lr;
-            t.seed = settings_.seed;
-            t.threads = threads_;
-            t.normalization = info_.normalization;
-            t.weightDecay = info_.training.weightDecay;
-            const TrainResult tr = trainFloat(
-                *net_, train_, trainIdx_, {}, t,
-                [&](const TrainProgress &p) {
-                    if (progress)
-                        progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
-                },
-                cancel);
-            if (tr.cancelled) {
-                result.cancelled = true;
-                result.seconds = secondsSince(t0);
-                return result;
-            }
-        }
-        if (cancel && cancel->load()) {
-            result.cancelled = true;
-            return result;
-        }
-        if (progress)
-            progress({"evaluate", 0, static_cast<int64_t>(evalIdx_.size()), 0.0});
-        result.accuracy =
-            evaluateAccuracy(*net_, test_ ? *test_ : train_, evalIdx_, info_.normalization, 256);
-        result.images = static_cast<int64_t>(evalIdx_.size());
-        result.seconds = secondsSince(t0);
-        if (progress)
-            progress({"evaluate", result.images, result.images, 0.0});
-        return result;
-    }
-
-private:
-    void restoreFloat()
-    {
-        torch::NoGradGuard noGrad;
-        size_t i = 0;
-        for (auto &p : net_->named_parameters())
-            p.value().copy_(floatState_[i++]);
-        for (auto &b : net_->named_buffers())
-            b.value().copy_(floatState_[i++]);
-    }
-
-    // Activation steps from a few training batches seen by the net in eval mode (BatchNorm folded with
-    // its running statistics, as deployed): PTQ clips nothing (max), fine-tuning starts from LSQ's
-    // initialisation, which the training then moves.
-    void calibrate(const AccuracyProgressFn &progress)
-    {
-        torch::NoGradGuard noGrad;
-        net_->eval();
-        net_->startCalibration(settings_.kind == EvaluatorKind::Ptq ? Calibration::Max
-                                                                    : Calibration::LsqMean);
-        BatchLoader loader(train_, trainIdx_, info_.normalization, settings_.batchSize, true, settings_.seed);
-        loader.startEpoch();
-        Batch batch;
-        for (int b = 0; b < settings_.calibrationBatches && loader.next(batch); ++b) {
-            net_->forward(batch.images);
-            if (progress)
-                progress({"calibrate", b + 1, settings_.calibrationBatches, 0.0});
-        }
-        net_->stopCalibration();
-    }
-
-    EvaluatorSettings settings_;
-    int threads_;
-    CheckpointInfo info_;
-    ImageDataset train_;
-    std::unique_ptr<ImageDataset> test_;
-    std::vector<int64_t> trainIdx_, evalIdx_;
-    std::shared_ptr<QuantNet> net_;
-    std::vector<torch::Tensor> floatState_;
-    std::string context_;
-    std::mutex mutex_;
-};
-
-} // namespace
+    std::ostringstream os;
+    os << "network:\n"
+       << networkToYaml(d.info.network) << "checkpoint sha256: " << fileDigest(checkpoint) << "\n"
+       << split.describe() << "\nevaluated on: " << (options.onTestSet ? "test" : "validation") << " ("
+       << d.evalIdx.size() << " images of " << d.evaluationSet().source << ")\n";
+    d.context = os.str();
+    return d;
+}
 
 CheckpointInfo readCheckpointInfo(const std::string &path)
 {
@@ -266,6 +277,8 @@ BaselineResult trainBaseline(const Network &network, const DataSplit &split, con
 std::unique_ptr<AccuracyEvaluator> openEvaluator(const std::string &checkpoint,
                                                  const EvaluatorOptions &options)
 {
+    if (options.settings.kind == EvaluatorKind::Supernet)
+        return openSupernetEvaluator(checkpoint, options);
     return std::make_unique<QatEvaluator>(checkpoint, options);
 }
 

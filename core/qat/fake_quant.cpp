@@ -301,7 +301,12 @@ void ActQuantizer::setBits(int bits)
 
 bool ActQuantizer::calibrated() const
 {
-    return calibratedBits.item<int64_t>() == bits_;
+    return bound_.defined() || calibratedBits.item<int64_t>() == bits_;
+}
+
+void ActQuantizer::bindStep(const torch::Tensor &external)
+{
+    bound_ = external;
 }
 
 void ActQuantizer::startCalibration(Calibration method)
@@ -321,13 +326,17 @@ void ActQuantizer::stopCalibration()
 void ActQuantizer::setStep(double value)
 {
     torch::NoGradGuard noGrad;
+    if (bound_.defined()) {
+        bound_.fill_(std::max(value, kMinStep));
+        return;
+    }
     step.fill_(std::max(value, kMinStep));
     calibratedBits.fill_(bits_);
 }
 
 double ActQuantizer::stepValue() const
 {
-    return step.item<double>();
+    return activeStep().item<double>();
 }
 
 void ActQuantizer::observe(const torch::Tensor &x)
@@ -359,7 +368,7 @@ torch::Tensor ActQuantizer::forward(const torch::Tensor &x)
         method_ = keep;
     }
     const ActRange r = range();
-    return lsqFakeQuantize(x, step, r, lsqGradScale(x.numel(), r.qp));
+    return lsqFakeQuantize(x, activeStep(), r, lsqGradScale(x.numel(), r.qp));
 }
 
 } // namespace bitloop::qat

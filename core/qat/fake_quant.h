@@ -78,6 +78,11 @@ public:
     // Sets the step by hand and marks it calibrated for the current bit-width.
     void setStep(double step);
     double stepValue() const;
+    // A step held elsewhere (a supernet's table of learned steps per layer and bit-width, qat/supernet.h):
+    // forward uses it instead of `step`, as calibrated, and its gradient flows there. An undefined tensor
+    // returns to the quantizer's own step.
+    void bindStep(const torch::Tensor &external);
+    const torch::Tensor &activeStep() const { return bound_.defined() ? bound_ : step; }
 
     torch::Tensor step;           // parameter, shape {1}
     torch::Tensor calibratedBits; // buffer: the bit-width the step belongs to (0 = none)
@@ -87,6 +92,7 @@ private:
 
     bool unsigned_;
     int bits_;
+    torch::Tensor bound_;
     bool calibrating_ = false;
     Calibration method_ = Calibration::LsqMean;
     double sumAbsMean_ = 0.0; // over calibration batches

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bitloop::qat
 {
@@ -66,11 +67,80 @@ struct EvaluatorOptions {
     // Overrides of the checkpoint's split: another location of the same dataset, or other slice sizes.
     std::string dataset;                           // empty: the checkpoint's
     int64_t trainLimit = -1, evaluationLimit = -1; // -1: the checkpoint's
+    std::string supernet; // the supernet evaluator's file; empty: defaultSupernetPath(checkpoint)
 };
 
 // An evaluator on a checkpoint written by trainBaseline: each evaluation starts from the float weights,
-// sets the bits, calibrates the activation steps, fine-tunes (qat-short, qat) and measures top-1 accuracy.
+// sets the bits, calibrates the activation steps, fine-tunes (qat-short, qat; distilled from the float
+// checkpoint unless settings.distill is off) and measures top-1 accuracy. The supernet evaluator instead
+// sets the bits of a supernet trained from this checkpoint (trainSupernet), re-estimates BatchNorm and
+// measures; a supernet of another checkpoint or network, or bits it was not trained for, are InputErrors
+// naming the supernet's file.
 std::unique_ptr<AccuracyEvaluator> openEvaluator(const std::string &checkpoint,
                                                  const EvaluatorOptions &options);
+
+// ---- The one-shot mixed-precision supernet (qat/supernet.h has the method) ----
+
+struct SupernetOptions {
+    std::vector<int> allowedBits{2, 3, 4, 5, 6, 7, 8}; // every layer's weights and activations
+    int epochs = 2;
+    int64_t steps = 0; // > 0: exactly this many steps instead of epochs
+    int batchSize = 64;
+    double lr = 0.01;         // SGD with momentum 0.9, cosine schedule from lr
+    int randomConfigs = 2;    // per step, besides the widest and the narrowest (the sandwich rule)
+    bool floatTeacher = true; // distil every configuration from the float checkpoint; off: the narrower
+                              // ones from the widest of the same step (in-place distillation)
+    double temperature = 2.0, distillWeight = 0.5; // as EvaluatorSettings'
+    int calibrationBatches = 4;                    // batches that initialise each width's activation steps
+    uint64_t seed = 1;
+    int threads = 2;
+    int64_t trainLimit = -1;       // -1: the checkpoint's training split as it is
+    std::string dataset;           // empty: the checkpoint's
+    int64_t checkpointEvery = 200; // steps between resumable training states (<out>.state)
+
+    void check() const;           // std::invalid_argument naming the setting
+    std::string describe() const; // one canonical line
+};
+
+// What a supernet file records beside its tensors.
+struct SupernetInfo {
+    std::string parentSha256; // the float checkpoint it was trained from
+    std::string parentFile;   // where that was (information only)
+    Network network;
+    SupernetOptions options;
+    int64_t steps = 0;
+    double trainSeconds = 0;
+    // Validation top-1 (BatchNorm re-estimated) of the widest and narrowest uniform configurations.
+    double widestAccuracy = -1, narrowestAccuracy = -1;
+};
+// InputError naming the file when it is missing, unreadable or not a supernet.
+SupernetInfo readSupernetInfo(const std::string &path);
+std::string supernetInfoToYaml(const SupernetInfo &info);
+SupernetInfo parseSupernetInfo(const std::string &yaml, const std::string &file);
+// `float.pt` -> `float.supernet.pt`: where train-supernet writes by default and the evaluator looks.
+std::string defaultSupernetPath(const std::string &checkpoint);
+
+struct SupernetProgress {
+    int64_t step = 0, totalSteps = 0;
+    int epoch = 0;
+    double loss = 0.0; // the step's summed loss over its configurations
+    double lr = 0.0;
+    double imagesPerSecond = 0.0; // training images per second (each seen by every configuration)
+    std::string phase;            // "calibrate", "train", "evaluate"
+};
+
+struct SupernetResult {
+    bool cancelled = false;
+    bool resumed = false;
+    SupernetInfo info;
+};
+
+// Trains a supernet from the float checkpoint and writes it to `out` atomically; every
+// options.checkpointEvery steps the training state goes to `out + ".state"` (atomically), from which
+// `resume` continues exactly; a cancelled run writes nothing else. InputError naming the file at fault.
+SupernetResult trainSupernet(const std::string &checkpoint, const std::string &out,
+                             const SupernetOptions &options, bool resume,
+                             const std::function<void(const SupernetProgress &)> &progress = {},
+                             const std::atomic<bool> *cancel = nullptr);
 
 } // namespace bitloop::qat

@@ -27,17 +27,6 @@ namespace
 // Where saveCheckpoint keeps the checkpoint's info text.
 constexpr const char *kInfoKey = "bitloop_info";
 
-// Uniform in [0, n) without modulo bias, independent of the standard library's distributions.
-uint64_t drawBelow(std::mt19937_64 &rng, uint64_t n)
-{
-    const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % n;
-    uint64_t r;
-    do {
-        r = rng();
-    } while (r >= limit);
-    return r % n;
-}
-
 constexpr double kPi = 3.14159265358979323846;
 
 using Clock = std::chrono::steady_clock;
@@ -48,6 +37,17 @@ double secondsSince(Clock::time_point t0)
 }
 
 } // namespace
+
+// Uniform in [0, n) without modulo bias, independent of the standard library's distributions.
+uint64_t drawBelow(std::mt19937_64 &rng, uint64_t n)
+{
+    const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % n;
+    uint64_t r;
+    do {
+        r = rng();
+    } while (r >= limit);
+    return r % n;
+}
 
 Normalization normalizationOf(const ImageDataset &data, const std::vector<int64_t> &indices)
 {
@@ -78,8 +78,9 @@ BatchLoader::BatchLoader(const ImageDataset &data, std::vector<int64_t> indices,
     if (static_cast<int64_t>(norm_.mean.size()) != data.channels ||
         static_cast<int64_t>(norm_.std.size()) != data.channels)
         throw std::invalid_argument("normalization: expected " + std::to_string(data.channels) +
-                                    " channel means and deviations, got " + std::to_string(norm_.mean.size()) +
-                                    " and " + std::to_string(norm_.std.size()));
+                                    " channel means and deviations, got " +
+                                    std::to_string(norm_.mean.size()) + " and " +
+                                    std::to_string(norm_.std.size()));
     if (aug_.cropPadding < 0)
         throw std::invalid_argument("crop padding must not be negative");
     for (int64_t i : indices_)
@@ -146,10 +147,32 @@ bool BatchLoader::next(Batch &batch)
     return true;
 }
 
+double cosineLr(double peak, int64_t step, int64_t totalSteps)
+{
+    return 0.5 * peak * (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(totalSteps)));
+}
+
+torch::Tensor distillationLoss(const torch::Tensor &student, const torch::Tensor &teacher,
+                               const torch::Tensor &labels, double temperature, double weight)
+{
+    const torch::Tensor logPs = torch::log_softmax(student / temperature, 1);
+    const torch::Tensor logPt = torch::log_softmax(teacher.detach() / temperature, 1);
+    const torch::Tensor kl = (logPt.exp() * (logPt - logPs)).sum(1).mean();
+    torch::Tensor loss = kl * (weight * temperature * temperature);
+    if (weight < 1.0)
+        loss = loss + (1.0 - weight) * torch::nn::functional::cross_entropy(student, labels);
+    return loss;
+}
+
 TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &trainIdx,
                        const std::vector<int64_t> &valIdx, const TrainOptions &options,
-                       std::function<void(const TrainProgress &)> progress, const std::atomic<bool> *cancel)
+                       std::function<void(const TrainProgress &)> progress, const std::atomic<bool> *cancel,
+                       const Distillation *distill)
 {
+    if (distill && !distill->teacher)
+        throw std::invalid_argument("distillation without a teacher");
+    if (distill)
+        distill->teacher->eval();
     if (options.steps <= 0 && options.epochs < 1)
         throw std::invalid_argument("epochs must be at least 1, got " + std::to_string(options.epochs));
     if (trainIdx.empty())
@@ -158,8 +181,8 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
     torch::manual_seed(options.seed);
 
     TrainResult result;
-    result.normalization = options.normalization.mean.empty() ? normalizationOf(data, trainIdx)
-                                                              : options.normalization;
+    result.normalization =
+        options.normalization.mean.empty() ? normalizationOf(data, trainIdx) : options.normalization;
     BatchLoader loader(data, trainIdx, result.normalization, options.batchSize, true, options.seed,
                        options.augment ? defaultAugmentation(data) : Augmentation{});
 
@@ -172,25 +195,26 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
     if (options.adam) {
         std::vector<torch::optim::OptimizerParamGroup> groups;
         if (!decayed.empty())
-            groups.emplace_back(decayed, std::make_unique<torch::optim::AdamOptions>(
-                                         torch::optim::AdamOptions(options.lr).weight_decay(options.weightDecay)));
+            groups.emplace_back(decayed,
+                                std::make_unique<torch::optim::AdamOptions>(
+                                    torch::optim::AdamOptions(options.lr).weight_decay(options.weightDecay)));
         if (!undecayed.empty())
             groups.emplace_back(undecayed, std::make_unique<torch::optim::AdamOptions>(
-                                           torch::optim::AdamOptions(options.lr).weight_decay(0.0)));
-        optimizer = std::make_unique<torch::optim::Adam>(std::move(groups),
-                                                          torch::optim::AdamOptions(options.lr));
+                                               torch::optim::AdamOptions(options.lr).weight_decay(0.0)));
+        optimizer =
+            std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(options.lr));
     } else {
         std::vector<torch::optim::OptimizerParamGroup> groups;
         if (!decayed.empty())
-            groups.emplace_back(decayed, std::make_unique<torch::optim::SGDOptions>(
-                                         torch::optim::SGDOptions(options.lr)
-                                             .momentum(options.momentum)
-                                             .weight_decay(options.weightDecay)));
+            groups.emplace_back(
+                decayed, std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(options.lr)
+                                                                        .momentum(options.momentum)
+                                                                        .weight_decay(options.weightDecay)));
         if (!undecayed.empty())
-            groups.emplace_back(undecayed, std::make_unique<torch::optim::SGDOptions>(
-                                           torch::optim::SGDOptions(options.lr)
-                                               .momentum(options.momentum)
-                                               .weight_decay(0.0)));
+            groups.emplace_back(
+                undecayed,
+                std::make_unique<torch::optim::SGDOptions>(
+                    torch::optim::SGDOptions(options.lr).momentum(options.momentum).weight_decay(0.0)));
         optimizer = std::make_unique<torch::optim::SGD>(
             std::move(groups), torch::optim::SGDOptions(options.lr).momentum(options.momentum));
     }
@@ -216,15 +240,24 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
             if (p.step == p.totalSteps || !loader.next(batch))
                 break;
             // Cosine annealing from lr (first step) towards 0 (after the last step).
-            const double lr = 0.5 * options.lr *
-                              (1.0 + std::cos(kPi * static_cast<double>(p.step) /
-                                              static_cast<double>(p.totalSteps)));
+            const double lr = cosineLr(options.lr, p.step, p.totalSteps);
             for (auto &group : optimizer->param_groups())
                 group.options().set_lr(lr);
 
             optimizer->zero_grad();
             const torch::Tensor logits = net.forward(batch.images);
-            const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+            torch::Tensor loss;
+            if (distill) {
+                torch::Tensor teacherLogits;
+                {
+                    torch::NoGradGuard noGrad;
+                    teacherLogits = distill->teacher->forward(batch.images);
+                }
+                loss = distillationLoss(logits, teacherLogits, batch.labels, distill->temperature,
+                                        distill->weight);
+            } else {
+                loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+            }
             loss.backward();
             optimizer->step();
 
@@ -279,22 +312,32 @@ double evaluateAccuracy(QuantNet &net, const ImageDataset &data, const std::vect
     return static_cast<double>(correct) / static_cast<double>(indices.size());
 }
 
-void saveCheckpoint(QuantNet &net, const std::string &path, const std::string &info)
+void saveModuleFile(torch::nn::Module &module, const std::string &path,
+                    const std::vector<std::pair<std::string, std::string>> &texts)
 {
     const std::string tmp = path + ".tmp";
     try {
         torch::serialize::OutputArchive archive;
-        net.save(archive);
-        if (!info.empty())
-            archive.write(kInfoKey, c10::IValue(info));
+        module.save(archive);
+        for (const auto &[key, text] : texts)
+            archive.write(key, c10::IValue(text));
         archive.save_to(tmp);
     } catch (const c10::Error &e) {
-        throw InputError(path, 0, std::string("cannot write the checkpoint: ") + e.what_without_backtrace());
+        std::filesystem::remove(tmp);
+        throw InputError(path, 0, std::string("cannot write the file: ") + e.what_without_backtrace());
     }
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec)
-        throw InputError(path, 0, "cannot move " + tmp + " onto the checkpoint: " + ec.message());
+        throw InputError(path, 0, "cannot move " + tmp + " onto it: " + ec.message());
+}
+
+void saveCheckpoint(QuantNet &net, const std::string &path, const std::string &info)
+{
+    std::vector<std::pair<std::string, std::string>> texts;
+    if (!info.empty())
+        texts.emplace_back(kInfoKey, info);
+    saveModuleFile(net, path, texts);
 }
 
 namespace
@@ -310,8 +353,8 @@ void loadModule(torch::nn::Module &module, torch::serialize::InputArchive &archi
         torch::Tensor t;
         if (!archive.try_read(name, t, isBuffer))
             throw InputError(file, 0,
-                             "not a checkpoint of this network: no " + std::string(isBuffer ? "buffer" : "tensor") +
-                                 " '" + prefix + name + "'");
+                             "not a checkpoint of this network: no " +
+                                 std::string(isBuffer ? "buffer" : "tensor") + " '" + prefix + name + "'");
         if (t.sizes() != target.sizes())
             throw InputError(file, 0,
                              "not a checkpoint of this network: '" + prefix + name + "' has shape " +
@@ -325,7 +368,8 @@ void loadModule(torch::nn::Module &module, torch::serialize::InputArchive &archi
     for (auto &child : module.named_children()) {
         torch::serialize::InputArchive childArchive;
         if (!archive.try_read(child.key(), childArchive))
-            throw InputError(file, 0, "not a checkpoint of this network: no module '" + prefix + child.key() + "'");
+            throw InputError(file, 0,
+                             "not a checkpoint of this network: no module '" + prefix + child.key() + "'");
         loadModule(*child.value(), childArchive, prefix + child.key() + ".", file);
     }
 }
@@ -338,7 +382,8 @@ void openArchive(torch::serialize::InputArchive &archive, const std::string &pat
     try {
         archive.load_from(path);
     } catch (const c10::Error &e) {
-        throw InputError(path, 0, std::string("not a readable LibTorch checkpoint: ") + e.what_without_backtrace());
+        throw InputError(path, 0,
+                         std::string("not a readable LibTorch checkpoint: ") + e.what_without_backtrace());
     } catch (const std::exception &e) {
         throw InputError(path, 0, std::string("not a readable LibTorch checkpoint: ") + e.what());
     }
@@ -346,27 +391,38 @@ void openArchive(torch::serialize::InputArchive &archive, const std::string &pat
 
 } // namespace
 
-std::string readCheckpointInfoText(const std::string &path)
+std::string readModuleFileText(const std::string &path, const std::string &key, const std::string &what)
 {
     torch::serialize::InputArchive archive;
     openArchive(archive, path);
     c10::IValue value;
-    if (!archive.try_read(kInfoKey, value) || !value.isString())
-        throw InputError(path, 0,
-                         "this checkpoint does not say which network and dataset it belongs to (it was not "
-                         "written by `bitloop-cli train`)");
+    if (!archive.try_read(key, value) || !value.isString())
+        throw InputError(path, 0, what);
     return value.toStringRef();
 }
 
-void loadCheckpoint(QuantNet &net, const std::string &path)
+std::string readCheckpointInfoText(const std::string &path)
+{
+    return readModuleFileText(path, kInfoKey,
+                              "this checkpoint does not say which network and dataset it belongs to (it was "
+                              "not written by `bitloop-cli train`)");
+}
+
+void loadModuleFile(torch::nn::Module &module, const std::string &path)
 {
     torch::serialize::InputArchive archive;
     openArchive(archive, path);
     try {
-        loadModule(net, archive, "", path);
+        loadModule(module, archive, "", path);
     } catch (const c10::Error &e) {
-        throw InputError(path, 0, std::string("not a checkpoint of this network: ") + e.what_without_backtrace());
+        throw InputError(path, 0,
+                         std::string("not a checkpoint of this network: ") + e.what_without_backtrace());
     }
+}
+
+void loadCheckpoint(QuantNet &net, const std::string &path)
+{
+    loadModuleFile(net, path);
 }
 
 } // namespace bitloop::qat

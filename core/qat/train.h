@@ -30,6 +30,9 @@ struct Batch {
     torch::Tensor labels; // [B] int64
 };
 
+// Uniform in [0, n) without modulo bias, independent of the standard library's distributions.
+uint64_t drawBelow(std::mt19937_64 &rng, uint64_t n);
+
 // Batches over `indices` of `data`, in order or, with shuffle, in a new order each epoch. Every random
 // choice (order, crop offsets, flips) comes from std::mt19937_64 seeded with `seed` and an unbiased draw
 // of our own, so a run is reproducible with any standard library. The last batch may be smaller.
@@ -57,13 +60,29 @@ private:
     int64_t pos_ = 0;
 };
 
+// Knowledge distillation (Hinton et al. 2015): a teacher, evaluated without gradients on the same batch,
+// whose softened outputs the student also matches.
+struct Distillation {
+    QuantNet *teacher = nullptr; // evaluated in eval mode; typically the float checkpoint (quantize off)
+    double temperature = 2.0;
+    double weight = 0.5; // of the distillation term; (1 - weight) on the labels' cross-entropy
+};
+// weight * T^2 * KL(softmax(teacher / T) || softmax(student / T)) + (1 - weight) * CE(student, labels),
+// each a mean over the batch. The T^2 keeps the distillation gradient's scale independent of T.
+torch::Tensor distillationLoss(const torch::Tensor &student, const torch::Tensor &teacher,
+                               const torch::Tensor &labels, double temperature, double weight);
+
 // Trains `net` in place (see the note at the top about float vs. QAT). Calls `progress` (may be empty)
 // after every batch; checks `cancel` (may be null) before every batch and returns with cancelled = true
-// when it is set. Leaves the net in eval mode.
+// when it is set. With `distill`, the loss is distillationLoss against its teacher. Leaves the net in eval
+// mode.
 TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &trainIdx,
                        const std::vector<int64_t> &valIdx, const TrainOptions &options,
                        std::function<void(const TrainProgress &)> progress = {},
-                       const std::atomic<bool> *cancel = nullptr);
+                       const std::atomic<bool> *cancel = nullptr, const Distillation *distill = nullptr);
+
+// The cosine schedule every training loop here uses: lr at step 0, towards 0 after the last step.
+double cosineLr(double peak, int64_t step, int64_t totalSteps);
 
 // Top-1 accuracy on `indices` in eval mode under NoGradGuard; restores the net's training mode.
 double evaluateAccuracy(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
@@ -79,5 +98,13 @@ std::string readCheckpointInfoText(const std::string &path);
 // InputError naming the file when it is missing, unreadable, or does not hold every tensor of this net
 // at this net's shape (a checkpoint of another network).
 void loadCheckpoint(QuantNet &net, const std::string &path);
+
+// The same for any module (a supernet, a training state): its tensors, each checked against the module's
+// shapes on loading, and named texts beside them. Written to path + ".tmp" and renamed.
+void saveModuleFile(torch::nn::Module &module, const std::string &path,
+                    const std::vector<std::pair<std::string, std::string>> &texts);
+void loadModuleFile(torch::nn::Module &module, const std::string &path);
+// The text stored under `key`; InputError naming the file (and `what` it should have been) when absent.
+std::string readModuleFileText(const std::string &path, const std::string &key, const std::string &what);
 
 } // namespace bitloop::qat

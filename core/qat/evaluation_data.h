@@ -1,0 +1,35 @@
+// What every evaluator on a float checkpoint shares: the checkpoint's info, its dataset loaded and split
+// as it was when the baseline was trained (or as the options override), and the canonical text of all
+// that for the accuracy cache's key.
+#pragma once
+
+#include "qat/session.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bitloop::qat
+{
+
+struct EvaluationData {
+    CheckpointInfo info;
+    ImageDataset train;
+    std::unique_ptr<ImageDataset> test; // set when evaluating on the test set
+    std::vector<int64_t> trainIdx, evalIdx;
+    std::string context; // network, checkpoint digest, split and evaluation images, one canonical text
+
+    const ImageDataset &evaluationSet() const { return test ? *test : train; }
+};
+
+// InputError naming the checkpoint or the dataset when they do not fit together.
+EvaluationData loadEvaluationData(const std::string &checkpoint, const EvaluatorOptions &options);
+// The images' channels and classes against the network's; InputError naming the dataset.
+void checkFits(const Network &network, const ImageDataset &data);
+// The `supernet` evaluator (qat/supernet.cpp): options.supernet, or defaultSupernetPath(checkpoint).
+std::unique_ptr<AccuracyEvaluator> openSupernetEvaluator(const std::string &checkpoint,
+                                                         const EvaluatorOptions &options);
+// SHA-256 of a file's bytes, hex; InputError naming the file when unreadable.
+std::string fileDigest(const std::string &path);
+
+} // namespace bitloop::qat

@@ -1,0 +1,207 @@
+// The supernet evaluator's fidelity and speed (docs/benchmarks.md §9): per-layer configurations
+// stratified by mean bit-width, each measured by the supernet and fine-tuned on its own with a QAT
+// evaluator under two seeds, all on the test set; mean and 90th-percentile |difference| of top-1, Kendall's
+// tau between the supernet and QAT, and between the two QAT seeds (the noise floor a ranking can reach).
+// Every answer goes through the accuracy cache (--cache-dir), so an interrupted run continues where it was.
+//
+//   bench_supernet --checkpoint F [--supernet S] [--configs 24] [--allowed-bits 2,...,8] [--qat
+//   qat|qat-short]
+//                  [--epochs 1] [--steps 200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
+//                  [--speed-only] [--limit N (supernet evaluation images, speed row)]
+#include "accuracy/accuracy_cache.h"
+#include "mapper/cache.h"
+#include "qat/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace bitloop;
+
+namespace
+{
+
+std::map<std::string, std::string> parseArgs(int argc, char **argv)
+{
+    std::map<std::string, std::string> a;
+    for (int i = 1; i < argc; ++i) {
+        std::string k = argv[i];
+        if (k.rfind("--", 0) != 0)
+            continue;
+        k = k.substr(2);
+        if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0)
+            a[k] = argv[++i];
+        else
+            a[k] = "1";
+    }
+    return a;
+}
+
+std::vector<int> intList(const std::string &s)
+{
+    std::vector<int> v;
+    size_t pos = 0;
+    while (pos < s.size()) {
+        const size_t comma = s.find(',', pos);
+        v.push_back(std::stoi(s.substr(pos, comma - pos)));
+        pos = comma == std::string::npos ? s.size() : comma + 1;
+    }
+    return v;
+}
+
+// Kendall's tau-b between two score lists (ties counted in neither concordant nor discordant pairs).
+double kendallTau(const std::vector<double> &x, const std::vector<double> &y)
+{
+    double concordant = 0, discordant = 0, tiesX = 0, tiesY = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+        for (size_t j = i + 1; j < x.size(); ++j) {
+            const double dx = x[i] - x[j], dy = y[i] - y[j];
+            if (dx == 0 && dy == 0)
+                continue;
+            if (dx == 0)
+                ++tiesX;
+            else if (dy == 0)
+                ++tiesY;
+            else if ((dx > 0) == (dy > 0))
+                ++concordant;
+            else
+                ++discordant;
+        }
+    const double denom = std::sqrt((concordant + discordant + tiesX) * (concordant + discordant + tiesY));
+    return denom > 0 ? (concordant - discordant) / denom : 0.0;
+}
+
+// n configurations whose mean widths step evenly from the narrowest to the widest allowed: each layer's
+// weight and activation widths are the target mean plus a uniform offset in [-2, 2], rounded to the
+// nearest allowed width.
+std::vector<BitConfig> stratified(int n, int layers, const std::vector<int> &allowed, uint64_t seed)
+{
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> offset(-2.0, 2.0);
+    auto nearest = [&](double v) {
+        int best = allowed.front();
+        for (int b : allowed)
+            if (std::abs(b - v) < std::abs(best - v))
+                best = b;
+        return best;
+    };
+    std::vector<BitConfig> out;
+    for (int k = 0; k < n; ++k) {
+        const double mean = allowed.front() + (allowed.back() - allowed.front()) * k / std::max(1.0, n - 1.0);
+        BitConfig c;
+        for (int i = 0; i < layers; ++i)
+            c.push_back({nearest(mean + offset(rng)), nearest(mean + offset(rng))});
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+double meanBits(const BitConfig &c)
+{
+    double s = 0;
+    for (const LayerBits &b : c)
+        s += b.weights + b.activations;
+    return s / (2.0 * static_cast<double>(c.size()));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    auto a = parseArgs(argc, argv);
+    if (!a.count("checkpoint")) {
+        std::fprintf(stderr,
+                     "usage: bench_supernet --checkpoint FILE [--supernet FILE] [options, see the source]\n");
+        return 2;
+    }
+    const std::string checkpoint = a["checkpoint"];
+    auto get = [&](const char *k, const std::string &d) { return a.count(k) ? a[k] : d; };
+    const int n = std::stoi(get("configs", "24"));
+    const std::vector<int> allowed = intList(get("allowed-bits", "2,3,4,5,6,7,8"));
+    const int threads = std::stoi(get("threads", "1"));
+    auto cache = std::make_shared<AccuracyCache>(get("cache-dir", defaultCacheDir()));
+
+    auto open = [&](EvaluatorKind kind, uint64_t seed, bool onTest, int64_t limit) {
+        qat::EvaluatorOptions o;
+        o.settings.kind = kind;
+        o.settings.seed = seed;
+        o.settings.epochs = std::stoi(get("epochs", "1"));
+        o.settings.steps = std::stoll(get("steps", "200"));
+        o.onTestSet = onTest;
+        o.threads = threads;
+        o.evaluationLimit = limit;
+        o.trainLimit = std::stoll(get("train-limit", "-1"));
+        o.supernet = get("supernet", "");
+        return std::make_unique<CachedEvaluator>(qat::openEvaluator(checkpoint, o), cache);
+    };
+
+    // Speed: seconds per candidate of the supernet evaluator on the validation split (uncached, fresh
+    // configurations), as a search pays them.
+    {
+        qat::EvaluatorOptions o;
+        o.settings.kind = EvaluatorKind::Supernet;
+        o.threads = threads;
+        o.supernet = get("supernet", "");
+        o.evaluationLimit = std::stoll(get("limit", "-1"));
+        auto ev = qat::openEvaluator(checkpoint, o);
+        const std::vector<BitConfig> probe = stratified(5, ev->numLayers(), allowed, 99);
+        double total = 0;
+        int64_t images = 0;
+        for (const BitConfig &c : probe) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const AccuracyResult r = ev->evaluate(c);
+            total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            images = r.images;
+        }
+        std::printf("supernet evaluator: %.2f s per candidate (%d thread(s), %lld validation images, %s)\n",
+                    total / static_cast<double>(probe.size()), threads, static_cast<long long>(images),
+                    ev->settings().describe().c_str());
+        std::fflush(stdout);
+        if (a.count("speed-only"))
+            return 0;
+    }
+
+    const EvaluatorKind qatKind = parseEvaluatorKind(get("qat", "qat"));
+    auto super = open(EvaluatorKind::Supernet, 1, true, -1);
+    auto qat1 = open(qatKind, 1, true, -1);
+    auto qat2 = open(qatKind, 2, true, -1);
+    const std::vector<BitConfig> configs =
+        stratified(n, super->numLayers(), allowed, std::stoull(get("seed", "1")));
+    std::printf("QAT: %s; everything on the test set\n", qat1->settings().describe().c_str());
+    std::printf("| # | mean bits | supernet | QAT seed 1 | QAT seed 2 | |supernet - QAT| "
+                "|\n|---:|---:|---:|---:|---:|---:|\n");
+    std::vector<double> s, q1, q2, diff;
+    for (size_t k = 0; k < configs.size(); ++k) {
+        const double vs = super->evaluate(configs[k]).accuracy;
+        const double v1 = qat1->evaluate(configs[k]).accuracy;
+        const double v2 = qat2->evaluate(configs[k]).accuracy;
+        s.push_back(vs);
+        q1.push_back(v1);
+        q2.push_back(v2);
+        diff.push_back(std::abs(vs - v1) * 100);
+        std::printf("| %zu | %.2f | %.4f | %.4f | %.4f | %.2f |\n", k + 1, meanBits(configs[k]), vs, v1, v2,
+                    diff.back());
+        std::fflush(stdout);
+    }
+    std::vector<double> sorted = diff;
+    std::sort(sorted.begin(), sorted.end());
+    double mean = 0;
+    for (double d : diff)
+        mean += d;
+    mean /= static_cast<double>(diff.size());
+    const double p90 = sorted[static_cast<size_t>(std::ceil(0.9 * static_cast<double>(sorted.size()))) - 1];
+    const double tau = kendallTau(s, q1), tauSeeds = kendallTau(q1, q2);
+    std::printf("\nmean |difference| %.2f points (target <= 0.5), 90th percentile %.2f (<= 1.0)\n", mean,
+                p90);
+    std::printf(
+        "Kendall tau supernet vs QAT %.3f (target >= 0.7 and >= 0.9 x %.3f = %.3f, the tau between two "
+        "QAT seeds)\n",
+        tau, tauSeeds, 0.9 * tauSeeds);
+    return 0;
+}

@@ -1,0 +1,298 @@
+// The supernet and distillation, on a slice of the real Fashion-MNIST: the distillation loss on a
+// hand-worked example; a supernet trained through the CLI answers for any per-layer configuration, and its
+// accuracy responds to the bits; the evaluator, the CLI and the file's own figures agree; a cancelled
+// training writes nothing and a resumed one ends where the uninterrupted one does; a supernet of another
+// checkpoint, bits it was not trained for and damaged files are one line naming the file, status 2.
+#include "cli_runner.h"
+
+#include "accuracy/accuracy_cache.h"
+#include "qat/session.h"
+#include "qat/train.h"
+#include "util/error.h"
+
+#include <torch/serialize/input-archive.h>
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace bitloop;
+using namespace bitloop::qat;
+
+namespace
+{
+
+const QStringList kSlice = {"--train-limit", "2000", "--validation-limit", "500", "--test-limit", "500"};
+const int kLayers = 28;
+
+BitConfig uniform(int w, int a)
+{
+    return BitConfig(kLayers, LayerBits{w, a});
+}
+
+// A mixed configuration over the widths 2, 4, 8: every layer's pair differs from its neighbour's.
+BitConfig mixed()
+{
+    const int widths[] = {2, 4, 8};
+    BitConfig c;
+    for (int i = 0; i < kLayers; ++i)
+        c.push_back({widths[i % 3], widths[(i + 1) % 3]});
+    return c;
+}
+
+SupernetOptions smallOptions()
+{
+    SupernetOptions o;
+    o.allowedBits = {2, 4, 8};
+    o.steps = 40;
+    o.batchSize = 32;
+    o.randomConfigs = 1;
+    o.threads = 1;
+    o.checkpointEvery = 20;
+    return o;
+}
+
+torch::Tensor actSteps(const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::Tensor t;
+    archive.read("act_steps", t);
+    return t;
+}
+
+} // namespace
+
+class TestQatSupernet : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    QString checkpoint_, supernet_;
+
+    QString path(const char *name) const { return tmp_.filePath(QString::fromUtf8(name)); }
+
+    EvaluatorOptions supernetOptions() const
+    {
+        EvaluatorOptions o;
+        o.settings.kind = EvaluatorKind::Supernet;
+        o.threads = 1;
+        o.supernet = supernet_.toStdString();
+        return o;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        if (!QDir(QString::fromUtf8(kFashionMnistDefaultDir)).exists())
+            QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
+        QVERIFY(tmp_.isValid());
+        checkpoint_ = path("v1.pt");
+        CliRun r;
+        RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "2",
+                               "--batch", "32", "--seed", "7", "--threads", "1", "--out", checkpoint_} +
+                       kSlice);
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        // 80 sandwich steps over the widths 2, 4 and 8, distilled from the float checkpoint.
+        RUN_CLI(r, QStringList{"train-supernet", "--checkpoint", checkpoint_, "--allowed-bits", "2,4,8",
+                               "--steps", "80", "--batch", "32", "--random-configs", "1", "--threads", "1",
+                               "--json"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        supernet_ = path("v1.supernet.pt"); // the default name beside the checkpoint
+        QCOMPARE(r.json()["supernet"].toString(), supernet_);
+        QCOMPARE(r.json()["steps"].toInt(), 80);
+        QVERIFY(QFile::exists(supernet_));
+        QVERIFY(!QFile::exists(supernet_ + ".state")); // the training state goes once the file is written
+    }
+
+    void distillationLossOnAHandWorkedExample()
+    {
+        // Student logits (0, 0), teacher (ln 3, 0), label 0.
+        const torch::Tensor student = torch::zeros({1, 2});
+        const torch::Tensor teacher = torch::tensor({{std::log(3.0f), 0.0f}});
+        const torch::Tensor labels = torch::zeros({1}, torch::kLong);
+        // T = 1, pure distillation: KL((3/4, 1/4) || (1/2, 1/2)) = 3/4 ln(3/2) + 1/4 ln(1/2).
+        const double kl1 = 0.75 * std::log(1.5) + 0.25 * std::log(0.5);
+        QVERIFY(std::abs(distillationLoss(student, teacher, labels, 1.0, 1.0).item<double>() - kl1) < 1e-6);
+        // T = 2, weight 1/2: the teacher softens to (sqrt3, 1) / (sqrt3 + 1); T^2 = 4; CE = ln 2.
+        const double p = std::sqrt(3.0) / (std::sqrt(3.0) + 1.0);
+        const double kl2 = p * std::log(2 * p) + (1 - p) * std::log(2 * (1 - p));
+        const double expected = 0.5 * 4.0 * kl2 + 0.5 * std::log(2.0);
+        QVERIFY(std::abs(distillationLoss(student, teacher, labels, 2.0, 0.5).item<double>() - expected) <
+                1e-6);
+        // Gradients reach the student only.
+        const torch::Tensor s = torch::zeros({1, 2}).requires_grad_(true);
+        const torch::Tensor t = teacher.clone().requires_grad_(true);
+        distillationLoss(s, t, labels, 2.0, 0.5).backward();
+        QVERIFY(s.grad().defined());
+        QVERIFY(!t.grad().defined());
+    }
+
+    void distillationIsPartOfTheCacheKey()
+    {
+        EvaluatorSettings on;
+        on.kind = EvaluatorKind::QatShort;
+        EvaluatorSettings off = on;
+        off.distill = false;
+        // Undistilled settings read as they did before distillation existed: earlier cache rows still answer.
+        QCOMPARE(off.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
+                                             "lr=0.005 seed=1"));
+        QCOMPARE(on.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
+                                            "lr=0.005 distill=T2,w0.5 seed=1"));
+        EvaluatorSettings hotter = on;
+        hotter.temperature = 4;
+        const BitConfig bits = uniform(4, 4);
+        QVERIFY(accuracyKey("c", on, bits).digest != accuracyKey("c", off, bits).digest);
+        QVERIFY(accuracyKey("c", on, bits).digest != accuracyKey("c", hotter, bits).digest);
+    }
+
+    void supernetAccuracyRespondsToTheBits()
+    {
+        auto ev = openEvaluator(checkpoint_.toStdString(), supernetOptions());
+        QCOMPARE(ev->numLayers(), kLayers);
+        const double a8 = ev->evaluate(uniform(8, 8)).accuracy;
+        const double a4 = ev->evaluate(uniform(4, 4)).accuracy;
+        const double a2 = ev->evaluate(uniform(2, 2)).accuracy;
+        const QString figures = QString("8/8 %1, 4/4 %2, 2/2 %3").arg(a8).arg(a4).arg(a2);
+        QVERIFY2(a8 > a4 && a4 > a2, qPrintable(figures));
+        QVERIFY2(a8 > 0.6, qPrintable(figures)); // the float baseline is near 0.75 on this slice
+        // The same configuration twice: the same answer (BatchNorm statistics restored in between).
+        QCOMPARE(ev->evaluate(uniform(4, 4)).accuracy, a4);
+        // The file's own figures are the evaluator's at its default settings.
+        const SupernetInfo info = readSupernetInfo(supernet_.toStdString());
+        QCOMPARE(info.widestAccuracy, a8);
+        QCOMPARE(info.narrowestAccuracy, a2);
+        QCOMPARE(info.options.allowedBits, (std::vector<int>{2, 4, 8}));
+        QCOMPARE(info.steps, int64_t(80));
+    }
+
+    void cliAgreesWithTheEvaluator()
+    {
+        auto ev = openEvaluator(checkpoint_.toStdString(), supernetOptions());
+        const double api = ev->evaluate(mixed()).accuracy;
+        QFile bits(path("mixed.yaml"));
+        QVERIFY(bits.open(QIODevice::WriteOnly));
+        QByteArray text = "bits:\n";
+        for (const LayerBits &b : mixed())
+            text +=
+                "  - [" + QByteArray::number(b.weights) + ", " + QByteArray::number(b.activations) + "]\n";
+        bits.write(text);
+        bits.close();
+        CliRun r;
+        RUN_CLI(r, QStringList{"accuracy", "--checkpoint", checkpoint_, "--evaluator", "supernet", "--bits",
+                               path("mixed.yaml"), "--threads", "1", "--cache-dir", path("cache"), "--json"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        QCOMPARE(r.json()["accuracy"].toDouble(), api);
+        QCOMPARE(r.json()["evaluator"].toString(), QString("supernet"));
+        QCOMPARE(r.json()["images"].toInt(), 500);
+    }
+
+    void cancelledTrainingWritesNothing()
+    {
+        const std::string out = path("cancelled.pt").toStdString();
+        std::atomic<bool> cancel{false};
+        const SupernetResult r = trainSupernet(
+            checkpoint_.toStdString(), out, smallOptions(), false,
+            [&](const SupernetProgress &p) {
+                if (p.step == 5)
+                    cancel = true;
+            },
+            &cancel);
+        QVERIFY(r.cancelled);
+        QVERIFY(!QFile::exists(QString::fromStdString(out)));
+        QVERIFY(!QFile::exists(QString::fromStdString(out + ".state"))); // none was due yet (every 20 steps)
+    }
+
+    void resumedTrainingEndsWhereTheUninterruptedOneDoes()
+    {
+        const std::string whole = path("whole.pt").toStdString(), parts = path("parts.pt").toStdString();
+        QVERIFY(!trainSupernet(checkpoint_.toStdString(), whole, smallOptions(), false).cancelled);
+        std::atomic<bool> cancel{false};
+        const SupernetResult first = trainSupernet(
+            checkpoint_.toStdString(), parts, smallOptions(), false,
+            [&](const SupernetProgress &p) {
+                if (p.step == 27)
+                    cancel = true;
+            },
+            &cancel);
+        QVERIFY(first.cancelled);
+        QVERIFY(QFile::exists(QString::fromStdString(parts + ".state"))); // written at step 20
+        QVERIFY(!QFile::exists(QString::fromStdString(parts)));
+        // Other settings cannot continue it.
+        SupernetOptions other = smallOptions();
+        other.lr = 0.02;
+        QVERIFY_THROWS_EXCEPTION(InputError, trainSupernet(checkpoint_.toStdString(), parts, other, true));
+        const SupernetResult second = trainSupernet(checkpoint_.toStdString(), parts, smallOptions(), true);
+        QVERIFY(second.resumed && !second.cancelled);
+        QCOMPARE(second.info.steps, int64_t(40));
+        QVERIFY(torch::equal(actSteps(whole), actSteps(parts)));
+        const SupernetInfo a = readSupernetInfo(whole), b = readSupernetInfo(parts);
+        QCOMPARE(a.widestAccuracy, b.widestAccuracy);
+        QCOMPARE(a.narrowestAccuracy, b.narrowestAccuracy);
+        QVERIFY(!QFile::exists(QString::fromStdString(parts + ".state")));
+    }
+
+    void badInputIsOneLineNamingTheFile()
+    {
+        // Another float checkpoint (another seed, a few images): its bytes differ from the supernet's parent.
+        const QString other = path("other.pt");
+        CliRun r;
+        RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "1",
+                               "--seed", "3", "--threads", "1", "--out", other, "--train-limit", "200",
+                               "--validation-limit", "100", "--test-limit", "100"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        QFile::copy(supernet_, path("damaged.pt"));
+        {
+            QFile f(path("damaged.pt"));
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.resize(f.size() / 2);
+        }
+        struct Case {
+            QStringList args;
+            QString file;     // the file the message must name
+            const char *what; // and what it must say
+        };
+        const QStringList base = {"accuracy", "--evaluator", "supernet", "--threads", "1", "--no-cache"};
+        const QList<Case> cases = {
+            {base +
+                 QStringList{"--checkpoint", other, "--supernet", supernet_, "--wbits", "8", "--abits", "8"},
+             supernet_, "another float checkpoint"},
+            {base + QStringList{"--checkpoint", checkpoint_, "--wbits", "3", "--abits", "8"}, supernet_,
+             "layer 1 'conv1': weight bits 3 is not a width this supernet was trained for (2,4,8)"},
+            {base + QStringList{"--checkpoint", checkpoint_, "--wbits", "8", "--abits", "16"}, supernet_,
+             "activation bits 16"},
+            {base + QStringList{"--checkpoint", checkpoint_, "--supernet", path("damaged.pt"), "--wbits", "8",
+                                "--abits", "8"},
+             path("damaged.pt"), "not a readable"},
+            {base + QStringList{"--checkpoint", checkpoint_, "--supernet", checkpoint_, "--wbits", "8",
+                                "--abits", "8"},
+             checkpoint_, "not a supernet"},
+            {base + QStringList{"--checkpoint", other, "--wbits", "8", "--abits", "8"},
+             path("other.supernet.pt"), "supernet file not found"},
+            {QStringList{"train-supernet", "--checkpoint", checkpoint_, "--allowed-bits", "2,9", "--out",
+                         path("never.pt")},
+             QString(), "allowed bit-width 9"},
+            {QStringList{"train-supernet", "--checkpoint", checkpoint_, "--out", path("never.pt"),
+                         "--resume"},
+             path("never.pt.state"), "no training state"},
+            {QStringList{"train-supernet", "--checkpoint", path("missing.pt"), "--out", path("never.pt")},
+             path("missing.pt"), "not found"},
+        };
+        for (const Case &c : cases) {
+            RUN_CLI(r, c.args);
+            QVERIFY2(r.status == 2, qPrintable(r.summary()));
+            const QString err = QString::fromUtf8(r.err).trimmed();
+            QVERIFY2(!err.contains('\n'), qPrintable(r.summary()));
+            QVERIFY2(err.contains(c.file) && err.contains(QString::fromUtf8(c.what)),
+                     qPrintable(r.summary()));
+        }
+        QVERIFY(!QFile::exists(path("never.pt")));
+        QVERIFY(!QFile::exists(path("never.pt.tmp")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQatSupernet)
+#include "test_qat_supernet.moc"
