@@ -1,6 +1,5 @@
 // Mapper benchmark (not a test): prints the figures recorded in docs/benchmarks.md.
 //   bench_mapper [--threads N] [--quick]
-//   bench_mapper --exactness [--threads N] [--arch eyeriss16|simba16] [--metric energy|delay|edp]
 // 1. model evaluations per second on one thread; 2. whole-network mapping time, cold and warm cache;
 // 3. valid-mapping counts of MobileNetV1 layer 2; 4. co-searched mappings vs mappings reused from 16 bits.
 #include "io/arch_io.h"
@@ -136,92 +135,18 @@ void synergy(int threads)
                 100 * (reused.energy - co.energy) / reused.energy);
 }
 
-bool sameMapping(const Mapping &a, const Mapping &b)
-{
-    if (a.levels.size() != b.levels.size())
-        return false;
-    for (size_t l = 0; l < a.levels.size(); ++l)
-        if (a.levels[l].temporal != b.levels[l].temporal || a.levels[l].spatialX != b.levels[l].spatialX ||
-            a.levels[l].spatialY != b.levels[l].spatialY || a.levels[l].keep != b.levels[l].keep ||
-            a.activeTemporalOrder(int(l)) != b.activeTemporalOrder(int(l)))
-            return false;
-    return true;
-}
-
-// 5. Branch and bound against the exhaustive walk: every layer of MobileNetV1 and V2 on both presets at
-// 16/16, 8/8 and 4/4 (or only `archFilter`), the same best mapping and energy, and what the bound saved.
-int exactness(int threads, const std::string &archFilter, const std::string &metricName)
-{
-    Metric metric = Metric::Energy;
-    metricFromName(metricName, metric);
-    std::printf("5. Branch and bound vs the exhaustive walk, %d threads, metric %s:\n", threads,
-                metricName.c_str());
-    std::printf("   %-9s %-12s %5s %5s %12s %12s %12s %10s %10s %8s %8s\n", "arch", "network", "layer",
-                "bits", "metric", "visited", "of", "nodes", "pruned", "b&b s", "full s");
-    int compared = 0, mismatches = 0;
-    for (const char *archName : {"eyeriss16", "simba16"}) {
-        if (!archFilter.empty() && archFilter != archName)
-            continue;
-        const Architecture arch = loadArchitecture(archName);
-        for (const Network &net : {mobileNetV1(), mobileNetV2()}) {
-            for (int b : {16, 8, 4}) {
-                const auto bits = chainBits(std::vector<LayerBits>(net.layers.size(), LayerBits{b, b}), b);
-                double pruneSeconds = 0, fullSeconds = 0;
-                for (size_t i = 0; i < net.layers.size(); ++i) {
-                    MapperOptions opt;
-                    opt.threads = threads;
-                    opt.metric = metric;
-                    const MapperResult fast = findBestMapping(net.layers[i].shape, arch, bits[i], opt);
-                    opt.countValid = true;
-                    const MapperResult full = findBestMapping(net.layers[i].shape, arch, bits[i], opt);
-                    const bool same =
-                        fast.found == full.found && fast.strategy == full.strategy &&
-                        metricValue(metric, fast.evaluation) == metricValue(metric, full.evaluation) &&
-                        fast.evaluation.energy == full.evaluation.energy &&
-                        sameMapping(fast.mapping, full.mapping);
-                    ++compared;
-                    mismatches += same ? 0 : 1;
-                    pruneSeconds += fast.seconds;
-                    fullSeconds += full.seconds;
-                    std::printf(
-                        "   %-9s %-12s %5zu %2d/%-2d %12.6g %12lld %12lld %10lld %10lld %8.3f %8.3f%s\n",
-                        archName, net.name.c_str(), i + 1, b, b, metricValue(metric, fast.evaluation),
-                        static_cast<long long>(fast.visited), static_cast<long long>(full.visited),
-                        static_cast<long long>(fast.nodes), static_cast<long long>(fast.pruned), fast.seconds,
-                        full.seconds, same ? "" : "  MISMATCH");
-                    std::fflush(stdout);
-                }
-                std::printf("   %s %s %d/%d: branch and bound %.3f s, exhaustive %.3f s\n", archName,
-                            net.name.c_str(), b, b, pruneSeconds, fullSeconds);
-            }
-        }
-    }
-    std::printf("   %d layer questions compared, %d mismatches\n", compared, mismatches);
-    return mismatches == 0 ? 0 : 1;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
 {
     int threads = 2;
     bool quick = false;
-    bool exact = false;
-    std::string archFilter, metric = "energy";
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = std::atoi(argv[++i]);
         else if (std::strcmp(argv[i], "--quick") == 0)
             quick = true;
-        else if (std::strcmp(argv[i], "--exactness") == 0)
-            exact = true;
-        else if (std::strcmp(argv[i], "--arch") == 0 && i + 1 < argc)
-            archFilter = argv[++i];
-        else if (std::strcmp(argv[i], "--metric") == 0 && i + 1 < argc)
-            metric = argv[++i];
     }
-    if (exact)
-        return exactness(threads, archFilter, metric);
     evaluationsPerSecond();
     wholeNetworks(threads, quick);
     layer2Counts(threads);

@@ -186,7 +186,6 @@ private Q_SLOTS:
         const BitWidths bits = p.bits.value_or(BitWidths::uniform(16));
         MapperOptions opt;
         opt.threads = 2;
-        opt.countValid = true;
         MapperResult fork = findBestMapping(p.shape, arch, bits, opt);
         QVERIFY(fork.found && fork.optimal);
         QCOMPARE(fork.spaceSize, 70560.0);
@@ -204,9 +203,7 @@ private Q_SLOTS:
     void presetEqualsTimeloopFiles()
     {
         const ProblemFile p = loadProblem(kEyeriss + "layer2-w4.yaml");
-        MapperOptions opt;
-        opt.countValid = true;
-        MapperResult r = findBestMapping(p.shape, loadArchitecture("eyeriss16"), *p.bits, opt);
+        MapperResult r = findBestMapping(p.shape, loadArchitecture("eyeriss16"), *p.bits);
         QCOMPARE(qint64(r.validMappings), qint64(15054));
         QVERIFY(qAbs(r.evaluation.energy / 1e6 - 398.465) < 0.0005);
     }
@@ -229,7 +226,6 @@ private Q_SLOTS:
         MapperOptions opt;
         opt.metric = Metric(metric);
         opt.threads = 2;
-        opt.countValid = true;
         const MapperResult r = findBestMapping(shape, arch, bits, opt);
         QVERIFY(r.found && r.optimal);
         QCOMPARE(qint64(r.validMappings), qint64(bf.valid));
@@ -289,10 +285,8 @@ private Q_SLOTS:
     {
         const Architecture arch = tinyMachine();
         int64_t previous = 0;
-        MapperOptions opt;
-        opt.countValid = true;
         for (int b : {8, 4, 2}) {
-            const MapperResult r = findBestMapping(tinyLayer(), arch, BitWidths::uniform(b), opt);
+            const MapperResult r = findBestMapping(tinyLayer(), arch, BitWidths::uniform(b));
             QVERIFY(r.validMappings > previous);
             previous = r.validMappings;
         }

@@ -30,10 +30,8 @@ int runMap(const std::vector<std::string> &argv)
     const BitWidths bits = resolveBits(args, fileBits);
     MapperOptions opt = resolveMapperOptions(args);
     // Counting every valid mapping needs the whole space walked.
-    if (args.flag("count-valid")) {
+    if (args.flag("count-valid"))
         opt.strategy = Strategy::Exhaustive;
-        opt.countValid = true;
-    }
     checkBitsFit(arch, bits);
     const auto reuse = args.integer("reuse-mapping-from-bits", 1, 32);
     if (reuse)

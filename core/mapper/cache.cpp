@@ -22,7 +22,7 @@ namespace
 {
 
 // Bump when the cost model or the search changes what a stored answer would be: old rows then miss.
-constexpr const char *kKeyVersion = "bitloop-mapper-cache v2";
+constexpr const char *kKeyVersion = "bitloop-mapper-cache v1";
 
 std::string envOr(const char *name)
 {
@@ -93,8 +93,6 @@ MapperKey mapperKey(const ProblemShape &shape, const Architecture &arch, const B
        << "strategy: " << strategyName(options.strategy) << "\n";
     if (options.strategy == Strategy::Auto)
         os << "exhaustive limit: " << yamlutil::formatDouble(options.exhaustiveLimit) << "\n";
-    if (options.countValid)
-        os << "count valid: true\n";
     if (options.strategy != Strategy::Exhaustive)
         os << "sample budget: " << options.sampleBudget << "\nseed: " << options.seed << "\n";
     os << "first psum: " << firstPsumName(options.model.firstPsum) << "\n"

@@ -1,5 +1,5 @@
-// The best mapping of one layer: an exhaustive (branch-and-bound), parallel and deterministic walk of the
-// mapspace, or a seeded random sample of it where the space is too large to walk.
+// The best mapping of one layer: an exhaustive, pruned, parallel and deterministic walk of the mapspace,
+// or a seeded random sample of it where the space is too large to walk.
 #pragma once
 
 #include "mapper/mapspace.h"
@@ -26,9 +26,6 @@ struct MapperOptions {
     double exhaustiveLimit = 2e7;  // Auto walks spaces up to this many loop nests, samples larger ones
     int64_t sampleBudget = 200000; // Sampled: loop nests drawn
     uint64_t seed = 1;
-    // Exhaustive: walk every mapping to count the valid ones exactly. Without it the walk prunes subtrees
-    // that cannot beat the best mapping found (the same answer, much sooner) and counts only what it reaches.
-    bool countValid = false;
     ModelOptions model;
     MapspaceOptions space;
     std::function<void(double fraction)> progress; // called from worker threads, fraction in [0, 1]
@@ -39,11 +36,8 @@ struct MapperResult {
     bool found = false; // a valid mapping exists (and the walk was not cancelled before finding one)
     Mapping mapping;
     Evaluation evaluation;     // of `mapping` at the requested bit-widths
-    int64_t validMappings = 0; // distinct loop nests the model accepts (of those reached, see validCounted)
+    int64_t validMappings = 0; // distinct loop nests the model accepts
     int64_t visited = 0;       // loop nests evaluated
-    int64_t nodes = 0;         // partial mappings the walk expanded
-    int64_t pruned = 0;        // subtrees the lower bound cut
-    bool validCounted = false; // validMappings counts the whole space (an exhaustive walk without pruning)
     double seconds = 0;
     bool optimal = false; // proven best within the mapspace (a complete exhaustive walk)
     bool cancelled = false;
