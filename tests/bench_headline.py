@@ -5,7 +5,11 @@
 3. that point (and 8/8) with every layer's mapping reused from 16 bits instead of searched for its widths;
 4. the run's wall time and how it splits between mapper, accuracy and the algorithm.
 Test-set accuracies of the chosen points are measured with the run's evaluator (`accuracy --test`).
-Usage: tests/bench_headline.py BITLOOP_CLI RUN_DIR"""
+With --confirm EVALUATOR (for example qat, with --confirm-args "--epochs 1 --train-limit 20000"), the
+point is instead chosen on the test set as the study does: the run's front points within 0.5 validation
+points of 8/8 are re-measured with that evaluator on the test set, lowest energy first, and the first
+within 0.5 test points of 8/8's re-measured accuracy is the answer (at most --tries of them).
+Usage: tests/bench_headline.py BITLOOP_CLI RUN_DIR [--confirm EVALUATOR [--confirm-args "..."] [--tries N]]"""
 import json
 import os
 import sqlite3
@@ -14,6 +18,10 @@ import sys
 import tempfile
 
 cli, run = sys.argv[1], sys.argv[2]
+extra = sys.argv[3:]
+confirm = extra[extra.index("--confirm") + 1] if "--confirm" in extra else None
+confirm_args = extra[extra.index("--confirm-args") + 1].split() if "--confirm-args" in extra else []
+tries = int(extra[extra.index("--tries") + 1]) if "--tries" in extra else 8
 db = sqlite3.connect(os.path.join(run, "run.sqlite"))
 rows = db.execute("SELECT bits, accuracy, energy_pj, weight_bytes, violation FROM individuals").fetchall()
 gens = db.execute("SELECT generation, evaluations, elapsed, mapper_seconds, accuracy_seconds, "
@@ -44,22 +52,47 @@ def energy(bits, reuse=None):
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["energy_pj"]
 
 
-def test_accuracy(bits):
+def test_accuracy(bits, evaluator=None, args=()):
     cmd = [cli, "accuracy", "--checkpoint", opt["--checkpoint"], "--bits", bits_file(bits), "--evaluator",
-           opt.get("--evaluator", "ptq"), "--test", "--json", "--threads", "2"]
+           evaluator or opt.get("--evaluator", "ptq"), "--test", "--json", "--threads", "2"] + list(args)
+    if (evaluator or opt.get("--evaluator")) == "supernet" and "--supernet" in opt:
+        cmd += ["--supernet", opt["--supernet"]]
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["accuracy"]
 
 
+u_test = test_accuracy(u[0], confirm, confirm_args)
+if confirm:
+    # Candidates: distinct configurations within 0.5 validation points of 8/8, lowest energy first.
+    seen, candidates = set(), []
+    for r in sorted((r for r in feasible if r[1] >= u[1] - 0.005), key=lambda r: r[2]):
+        if r[0] not in seen and r[2] < u[2]:
+            seen.add(r[0])
+            candidates.append(r)
+    chosen, chosen_test = u, u_test
+    for r in candidates[:tries]:
+        t = test_accuracy(r[0], confirm, confirm_args)
+        print("tried %s: %s test %.4f (8/8: %.4f), energy %.3f uJ" % (r[0], confirm, t, u_test, r[2] * 1e-6))
+        if t >= u_test - 0.005:
+            chosen, chosen_test = r, t
+            break
+else:
+    chosen_test = test_accuracy(chosen[0])
+
+e8_16 = energy(uniform8, 16)
+ec_16 = energy(chosen[0], 16)
 print("| point | bits | val. error | test error | energy (µJ) | from 16-bit mappings (µJ) | memory (bytes) |")
 print("|---|---|---|---|---|---|---|")
-for name, r in (("uniform 8/8", u), ("lowest energy within 0.5 pt", chosen)):
+for name, r, t, e16 in (("uniform 8/8", u, u_test, e8_16), ("lowest energy within 0.5 pt", chosen, chosen_test, ec_16)):
     print("| %s | %s | %.4f | %.4f | %.3f | %.3f | %d |" % (
-        name, r[0] if name != "uniform 8/8" else "8/8 everywhere", 1 - r[1], 1 - test_accuracy(r[0]),
-        r[2] * 1e-6, energy(r[0], 16) * 1e-6, r[3]))
+        name, r[0] if name != "uniform 8/8" else "8/8 everywhere", 1 - r[1], 1 - t, r[2] * 1e-6, e16 * 1e-6, r[3]))
 print()
+print("test accuracy by %s: 8/8 %.4f, chosen %.4f" % (confirm or opt.get("--evaluator", "ptq"), u_test, chosen_test))
 print("energy saving of the chosen point against uniform 8/8: %.1f%% (mappings searched for its widths), "
-      "%.1f%% (mappings reused from 16 bits)" % (100 * (1 - chosen[2] / u[2]),
-                                                   100 * (1 - energy(chosen[0], 16) / energy(uniform8, 16))))
+      "%.1f%% (mappings reused from 16 bits)" % (100 * (1 - chosen[2] / u[2]), 100 * (1 - ec_16 / e8_16)))
+total = e8_16 - chosen[2]
+print("against uniform 8/8 with 16-bit mappings: %.1f%% saved, of which bit-widths %.1f points and mappings "
+      "searched for them %.1f points" % (100 * total / e8_16, 100 * (e8_16 - ec_16) / e8_16,
+                                          100 * (ec_16 - chosen[2]) / e8_16))
 last = gens[-1]
 print("evaluations %d over %d generations; wall %.0f s; busy: mapper %.0f s, accuracy %.0f s, algorithm %.3f s"
       % (last[1], last[0], last[2], sum(g[3] for g in gens), sum(g[4] for g in gens), sum(g[5] for g in gens)))
