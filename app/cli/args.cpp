@@ -1,6 +1,11 @@
 #include "args.h"
 
+#include "io/yaml_util.h"
+#include "util/error.h"
+
+#include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace bitloop::cli
@@ -70,11 +75,32 @@ std::optional<int64_t> Args::integer(const std::string &key, int64_t lo, int64_t
     errno = 0;
     long long n = std::strtoll(v->c_str(), &end, 10);
     if (v->empty() || *end != '\0' || errno != 0)
-        throw UsageError("--" + key + " must be an integer, got '" + *v + "'");
+        throw UsageError("--" + key + " must be an integer, got " + echo(*v));
     if (n < lo || n > hi)
         throw UsageError("--" + key + " must be between " + std::to_string(lo) + " and " +
                          std::to_string(hi) + ", got " + std::to_string(n));
     return n;
+}
+
+std::optional<double> Args::number(const std::string &key, double lo, double hi) const
+{
+    auto v = get(key);
+    if (!v)
+        return std::nullopt;
+    // Plain decimal notation only: strtod alone would also take "inf", "nan", "0x1p3" and a prefix of "0.5x".
+    bool plain = !v->empty();
+    for (char c : *v)
+        plain = plain && (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+' ||
+                          c == 'e' || c == 'E');
+    char *end = nullptr;
+    errno = 0;
+    const double x = plain ? std::strtod(v->c_str(), &end) : 0;
+    if (!plain || *end != '\0' || errno == ERANGE || !std::isfinite(x))
+        throw UsageError("--" + key + " must be a number, got " + echo(*v));
+    if (x < lo || x > hi)
+        throw UsageError("--" + key + " must be between " + yamlutil::formatDouble(lo) + " and " +
+                         yamlutil::formatDouble(hi) + ", got " + echo(*v));
+    return x;
 }
 
 } // namespace bitloop::cli

@@ -29,6 +29,9 @@ public:
     std::string require(const std::string &key) const;
     // An integer option within [lo, hi], or the fallback when absent.
     std::optional<int64_t> integer(const std::string &key, int64_t lo, int64_t hi) const;
+    // A decimal number option within [lo, hi] (finite; the whole value must be the number: "0.5x", "inf",
+    // "nan" and hexadecimal are usage errors), or nullopt when absent.
+    std::optional<double> number(const std::string &key, double lo, double hi) const;
 
 private:
     std::map<std::string, std::vector<std::string>> values_;

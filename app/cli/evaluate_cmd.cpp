@@ -25,6 +25,8 @@ int runEvaluate(const std::vector<std::string> &argv)
     std::optional<BitWidths> fileBits;
     const Layer layer = resolveLayer(args, fileBits);
     const BitWidths bits = resolveBits(args, fileBits);
+    // As in map: a width no level can hold is a usage error (2), not an invalid mapping (1).
+    checkBitsFit(arch, bits);
     const Mapping mapping = loadMapping(args.require("mapping"), arch);
 
     ModelOptions opt = resolveModelOptions(args);

@@ -31,15 +31,9 @@ Architecture resolveArchitecture(const Args &args)
 Network resolveNetwork(const Args &args)
 {
     MobileNetOptions opt;
-    if (auto w = args.get("width")) {
-        try {
-            opt.widthMultiplier = std::stod(*w);
-        } catch (const std::exception &) {
-            throw UsageError("--width must be a number, got '" + *w + "'");
-        }
-        if (!(opt.widthMultiplier > 0))
-            throw UsageError("--width must be positive");
-    }
+    // The range of the search's and train's --width: wide enough for any MobileNet that is trained.
+    if (auto w = args.number("width", 1e-3, 16.0))
+        opt.widthMultiplier = *w;
     if (auto r = args.integer("resolution", 8, 4096))
         opt.resolution = static_cast<int>(*r);
     if (auto c = args.integer("classes", 1, 1000000))

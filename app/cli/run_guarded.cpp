@@ -11,24 +11,44 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <new>
 
 namespace bitloop::cli
 {
+
+namespace
+{
+
+// One line, whatever the message holds: control bytes escaped, and cut where it runs on.
+std::string oneLine(const char *what)
+{
+    std::string s = printable(what);
+    if (s.size() > InputError::kMaxMessage)
+        s = s.substr(0, InputError::kMaxMessage) + " ... (message cut)";
+    return s;
+}
+
+} // namespace
 
 int runGuarded(const std::string &command, const std::function<int()> &run)
 {
     try {
         return run();
     } catch (const UsageError &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+        std::cerr << "bitloop-cli " << command << ": " << oneLine(e.what()) << "\n";
     } catch (const InputError &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+        std::cerr << "bitloop-cli " << command << ": " << oneLine(e.what()) << "\n";
     } catch (const std::filesystem::filesystem_error &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+        std::cerr << "bitloop-cli " << command << ": " << oneLine(e.what()) << "\n";
     } catch (const std::invalid_argument &e) {
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+        std::cerr << "bitloop-cli " << command << ": " << oneLine(e.what()) << "\n";
     } catch (const std::runtime_error &e) { // a cache that cannot be opened, and the like
-        std::cerr << "bitloop-cli " << command << ": " << e.what() << "\n";
+        std::cerr << "bitloop-cli " << command << ": " << oneLine(e.what()) << "\n";
+    } catch (const std::bad_alloc &) {
+        // Input that asks for more memory than there is (a huge layer, a document that expands) is bad
+        // input too; the readers bound what they know of, this is the net under the rest.
+        std::cerr << "bitloop-cli " << command
+                  << ": out of memory (is an input file or value far too large?)\n";
     }
     return 2;
 }

@@ -36,7 +36,8 @@ MacUnit readMac(const Where &where, const YAML::Node &node)
     m.instances = requireInt(w, node, "instances", Sign::Positive);
     m.meshX = optionalInt(w, node, "mesh_x", Sign::Positive).value_or(m.instances);
     m.energy = optionalDouble(w, node, "energy", Sign::NonNegative).value_or(0);
-    m.nativeBits = static_cast<int>(optionalInt(w, node, "native_bits", Sign::Positive).value_or(16));
+    m.nativeBits =
+        static_cast<int>(optionalInt(w, node, "native_bits", Sign::Positive, kMaxInt32).value_or(16));
     m.scaleWithBits = optionalBool(w, node, "scale_with_bits").value_or(false);
     return m;
 }
@@ -51,7 +52,7 @@ StorageLevel readLevel(const Where &where, const YAML::Node &node)
     l.instances = optionalInt(w, node, "instances", Sign::Positive).value_or(1);
     l.meshX = optionalInt(w, node, "mesh_x", Sign::Positive).value_or(l.instances);
     l.depth = optionalInt(w, node, "depth", Sign::NonNegative).value_or(0);
-    l.wordBits = static_cast<int>(requireInt(w, node, "word_bits", Sign::Positive));
+    l.wordBits = static_cast<int>(requireInt(w, node, "word_bits", Sign::Positive, kMaxInt32));
     l.blockSize = optionalInt(w, node, "block_size", Sign::Positive).value_or(1);
     l.clusterSize = optionalInt(w, node, "cluster_size", Sign::Positive).value_or(1);
     l.readBandwidth = optionalDouble(w, node, "read_bandwidth", Sign::NonNegative).value_or(0);

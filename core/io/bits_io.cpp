@@ -30,7 +30,7 @@ BitsFile readBitsFile(const std::string &path)
     // A search's exported configuration is a bits file with more in it (search/configuration.h).
     checkKeys(w, root, {"network", "last_outputs", "bits", "architecture", "objectives", "layers"});
     BitsFile out;
-    if (auto last = optionalInt(w, root, "last_outputs", Sign::Positive)) {
+    if (auto last = optionalInt(w, root, "last_outputs", Sign::Positive, kMaxInt32)) {
         if (*last > 32)
             fail(w, root["last_outputs"], "'last_outputs' must be between 1 and 32 bits");
         out.lastOutputBits = static_cast<int>(*last);

@@ -61,10 +61,12 @@ std::array<int64_t, kNumDims> parseFactorString(const Where &w, const YAML::Node
             syntax("unexpected '" + std::string(1, s[i]) + "' after '" + s.substr(start, i - start) + "'");
         int64_t v = 0;
         for (size_t k = digits; k < i; ++k) {
-            if (v > (std::numeric_limits<int64_t>::max() - 9) / 10)
-                syntax("factor of '" + name + "' is too large");
+            if (v > (kMaxInt - 9) / 10)
+                syntax("factor of '" + name + "' is too large (at most " + std::to_string(kMaxInt) + ")");
             v = v * 10 + (s[k] - '0');
         }
+        if (v > kMaxInt)
+            syntax("factor of '" + name + "' is too large (at most " + std::to_string(kMaxInt) + ")");
         if (factors[idx(d)] != -1)
             syntax("dimension '" + name + "' given twice");
         factors[idx(d)] = v;
@@ -180,7 +182,7 @@ LevelConstraint parseOne(const Where &where, const YAML::Node &item, const Archi
                      "' has no spatial fan-out below it, so a spatial "
                      "constraint cannot apply");
         if (has(item, "split"))
-            c.split = static_cast<int>(toInt(w, item["split"], "split", Sign::NonNegative));
+            c.split = static_cast<int>(toInt(w, item["split"], "split", Sign::NonNegative, kMaxInt32));
     } else if (has(item, "split")) {
         fail(w, item["split"], "'split' belongs in a spatial constraint, not a temporal one");
     }
@@ -242,47 +244,97 @@ void addConstraintList(Architecture &arch, const YAML::Node &list, const std::st
         add(arch, w, item, parseOne(w, item, arch, searchOnly));
 }
 
-void addConstraints(Architecture &arch, const YAML::Node &root, const std::string &file, bool bareSearchOnly)
+namespace
+{
+
+// Adds the constraints of a document; the number of sections or lists it holds.
+int addDocument(Architecture &arch, const YAML::Node &root, const std::string &file, bool bareSearchOnly)
 {
     const Where w{file, ""};
     if (!root.IsDefined() || root.IsNull())
-        return;
+        return 0;
     if (root.IsSequence()) {
         addConstraintList(arch, root, file, bareSearchOnly);
-        return;
+        return 1;
     }
     expectMap(w, root, "constraints: architecture_constraints, mapspace_constraints, targets or a list");
     std::vector<std::string> known = {"architecture_constraints", "mapspace_constraints", "targets"};
     known.insert(known.end(), kOtherTimeloopRoots.begin(), kOtherTimeloopRoots.end());
     checkKeys(w, root, known);
+    // A key given with nothing after it is a list that went missing, not "no constraints".
+    auto list = [&](const Where &lw, const YAML::Node &parent, const std::string &name, bool searchOnly) {
+        const YAML::Node node = parent[name];
+        if (node.IsNull()) {
+            int line = lineOf(parent); // of the key: a null value has no line of its own
+            for (auto it = parent.begin(); it != parent.end(); ++it)
+                if (it->first.IsScalar() && it->first.Scalar() == name)
+                    line = lineOf(it->first);
+            throw InputError(file, line,
+                             lw.message("'" + name +
+                                        "' is empty; expected a list of constraints (write [] for none, or "
+                                        "leave the key out)"));
+        }
+        addConstraintList(arch, node, file, searchOnly);
+    };
     auto section = [&](const YAML::Node &node, const std::string &name, bool searchOnly) {
         if (node.IsMap()) {
             const Where sw = w.in("'" + name + "'");
             checkKeys(sw, node, {"version", "targets"});
-            if (has(node, "targets"))
-                addConstraintList(arch, node["targets"], file, searchOnly);
+            if (!has(node, "targets"))
+                fail(sw, node, "'targets' is missing; expected a list of constraints");
+            list(sw, node, "targets", searchOnly);
         } else {
-            addConstraintList(arch, node, file, searchOnly);
+            list(w, root, name, searchOnly);
         }
     };
-    if (has(root, "architecture_constraints"))
+    int sections = 0;
+    if (has(root, "architecture_constraints")) {
         section(root["architecture_constraints"], "architecture_constraints", false);
-    if (has(root, "mapspace_constraints"))
+        ++sections;
+    }
+    if (has(root, "mapspace_constraints")) {
         section(root["mapspace_constraints"], "mapspace_constraints", true);
-    if (has(root, "targets"))
-        addConstraintList(arch, root["targets"], file, bareSearchOnly);
+        ++sections;
+    }
+    if (has(root, "targets")) {
+        list(w, root, "targets", bareSearchOnly);
+        ++sections;
+    }
+    return sections;
+}
+
+// A constraints file must say something: an empty or comment-only file, or one with none of the
+// constraint keys, is more likely a mistake (the wrong file, a truncated one) than a wish for none.
+void addFile(Architecture &arch, const std::string &path)
+{
+    const YAML::Node root = loadFile(path);
+    if (addDocument(arch, root, path, false) == 0)
+        throw InputError(
+            path, lineOf(root),
+            root.IsNull() || !root.IsDefined()
+                ? std::string("the constraints file is empty; expected architecture_constraints, "
+                              "mapspace_constraints, targets or a list")
+                : std::string("holds no constraints; expected architecture_constraints, "
+                              "mapspace_constraints, targets or a list"));
+}
+
+} // namespace
+
+void addConstraints(Architecture &arch, const YAML::Node &root, const std::string &file, bool bareSearchOnly)
+{
+    addDocument(arch, root, file, bareSearchOnly);
 }
 
 void applyConstraints(Architecture &arch, const std::string &path)
 {
-    addConstraints(arch, loadFile(path), path);
+    addFile(arch, path);
 }
 
 ArchConstraints readConstraints(const std::string &path, const Architecture &arch)
 {
     Architecture copy = arch;
     copy.constraints.targets.clear();
-    addConstraints(copy, loadFile(path), path);
+    addFile(copy, path);
     return copy.constraints;
 }
 

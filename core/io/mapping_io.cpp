@@ -43,6 +43,19 @@ void checkLevelCount(const Architecture &arch, const Mapping &m)
                                     " levels, the architecture " + std::to_string(arch.numLevels()));
 }
 
+// The factors of each dimension, over every level and kind, multiply to at most kMaxInt: a factor with
+// extra digits is an error here, not a product that wraps in the model's checks.
+void checkFactorProducts(const Where &w, const YAML::Node &at, const Mapping &m)
+{
+    for (Dim d : kAllDims) {
+        int64_t product = 1;
+        for (const LevelMapping &lm : m.levels)
+            for (const DimArray *a : {&lm.temporal, &lm.spatialX, &lm.spatialY})
+                product = sizeProduct(w, at, std::string("the product of the factors of ") + dimLetter(d),
+                                      product, (*a)[idx(d)]);
+    }
+}
+
 DimArray readDimMap(const Where &w, const YAML::Node &node, const std::string &key)
 {
     DimArray out{1, 1, 1, 1, 1, 1, 1, 1};
@@ -217,6 +230,7 @@ Mapping parseTimeloopMapping(const YAML::Node &root, const std::string &file, co
         }
         lm.spatialOrder = permutation;
     }
+    checkFactorProducts(w, list, m);
     return m;
 }
 
@@ -259,6 +273,7 @@ Mapping parseBitloopMapping(const YAML::Node &root, const std::string &file, con
                 lm.keep[idx(t)] = true;
         }
     }
+    checkFactorProducts(w, root, m);
     return m;
 }
 

@@ -269,31 +269,14 @@ Layer Reader::raw(const Fields &f, const std::string &label, const std::string &
     return layer;
 }
 
-// Every count the model forms from a shape must fit in 64 bits; a typo of a few extra digits should be an
-// error here, not an overflow later.
+// Every count the model forms from a shape must fit in 64 bits (ProblemShape::countsFit); a typo of a few
+// extra digits should be an error here, not an overflow later.
 void Reader::checkFitsInt64(const YAML::Node &at, const std::string &label, const Layer &layer) const
 {
-    const ProblemShape &s = layer.shape;
-    bool overflow = false;
-    auto mul = [&](int64_t a, int64_t b) {
-        int64_t r = 0;
-        overflow = overflow || __builtin_mul_overflow(a, b, &r);
-        return r;
-    };
-    auto add = [&](int64_t a, int64_t b) {
-        int64_t r = 0;
-        overflow = overflow || __builtin_add_overflow(a, b, &r);
-        return r;
-    };
-    int64_t macs = 1;
-    for (int64_t b : s.bounds)
-        macs = mul(macs, b);
-    // The input tensor with its halo: N*G*C*H*W, H and W from the output and kernel sizes.
-    const int64_t w = add(mul(s.bound(Dim::P) - 1, s.wstride), mul(s.bound(Dim::R) - 1, s.wdilation));
-    const int64_t h = add(mul(s.bound(Dim::Q) - 1, s.hstride), mul(s.bound(Dim::S) - 1, s.hdilation));
-    mul(mul(mul(s.bound(Dim::N), s.bound(Dim::G)), s.bound(Dim::C)), mul(add(h, 1), add(w, 1)));
-    if (overflow)
-        fail(at, label + ": the layer is too large (its MAC or element count does not fit in 64 bits)");
+    if (!layer.shape.countsFit())
+        fail(at, label +
+                     ": the layer is too large (its MAC or element count is over 2^56, or does not fit in "
+                     "64 bits)");
 }
 
 namespace
@@ -503,12 +486,7 @@ YAML::Node rawNode(const Layer &l)
 
 Network parseNetworkYaml(const std::string &text, const std::string &sourceName)
 {
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::ParserException &e) {
-        throw InputError(sourceName, lineOf(e.mark), "malformed YAML: " + e.msg);
-    }
+    const YAML::Node root = yamlutil::loadString(text, sourceName);
     try {
         return Reader(sourceName).network(root);
     } catch (const YAML::Exception &e) {

@@ -170,7 +170,7 @@ BitWidths readBitwidths(const Where &w, const YAML::Node &node, std::optional<in
     for (Tensor t : kAllTensors) {
         if (node.IsDefined() && has(node, tensorName(t)))
             bits.of(t) = static_cast<int>(
-                toInt(w.in("'bitwidths'"), node[tensorName(t)], tensorName(t), Sign::Positive));
+                toInt(w.in("'bitwidths'"), node[tensorName(t)], tensorName(t), Sign::Positive, kMaxInt32));
         else if (!common)
             fail(w, node,
                  std::string("'bitwidths' lacks '") + tensorName(t) + "' and there is no 'commonBitwidth'");
@@ -299,7 +299,7 @@ ProblemFile parseTimeloopProblem(const YAML::Node &root, const std::string &file
                          "unknown coefficient '" + cname + "' (" + name + " has " + joinWords(kCoefficients) +
                              ")");
                 defaults[cname] =
-                    optionalInt(sw.in("coefficient '" + cname + "'"), c, "default", Sign::Positive)
+                    optionalInt(sw.in("coefficient '" + cname + "'"), c, "default", Sign::Positive, kMaxInt32)
                         .value_or(1);
             }
         }
@@ -327,8 +327,14 @@ ProblemFile parseTimeloopProblem(const YAML::Node &root, const std::string &file
     }
     for (const std::string &c : kCoefficients)
         coefficient(p.shape, c) =
-            static_cast<int>(optionalInt(iw, instance, c, Sign::Positive).value_or(defaults[c]));
-    const std::optional<int64_t> common = optionalInt(iw, instance, "commonBitwidth", Sign::Positive);
+            static_cast<int>(optionalInt(iw, instance, c, Sign::Positive, kMaxInt32).value_or(defaults[c]));
+    if (!p.shape.countsFit())
+        fail(
+            iw, instance,
+            "the layer is too large: its MAC or element count is over 2^56 (does a bound, stride or dilation "
+            "have extra digits?)");
+    const std::optional<int64_t> common =
+        optionalInt(iw, instance, "commonBitwidth", Sign::Positive, kMaxInt32);
     if (has(instance, "bitwidths") || common)
         p.bits = readBitwidths(
             iw, has(instance, "bitwidths") ? instance["bitwidths"] : YAML::Node(YAML::NodeType::Undefined),

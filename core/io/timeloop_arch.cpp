@@ -121,6 +121,10 @@ std::pair<std::string, int64_t> TreeReader::splitName(const Where &w, const YAML
         const long long last = std::stoll(b, &used);
         if (used != b.size() || first < 0 || last < first)
             fail(w, nameNode, bad);
+        if (last - first >= kMaxInt)
+            fail(w, nameNode,
+                 "'name' " + echo(raw) + ": the range is too large (over " + std::to_string(kMaxInt) +
+                     " instances)");
         return {raw.substr(0, open), static_cast<int64_t>(last - first + 1)};
     } catch (const std::logic_error &) {
         fail(w, nameNode, bad);
@@ -152,7 +156,7 @@ void TreeReader::walk(const YAML::Node &node, int64_t instances, const Attrs &in
              "Timeloop v0.4 'nodes' trees are not supported; write the v0.3 form "
              "(subtree/local)");
     checkKeys(w, node, {"name", "attributes", "local", "subtree", "description"}, warnings_);
-    const int64_t here = instances * count;
+    const int64_t here = sizeProduct(w, node["name"], "the number of instances", instances, count);
     const Attrs attrs = merge(w, inherited, node);
     if (has(node, "local")) {
         for (const YAML::Node &item : toList(w, node["local"], "local")) {
@@ -164,7 +168,7 @@ void TreeReader::walk(const YAML::Node &node, int64_t instances, const Attrs &in
             Component c;
             c.name = cname;
             c.cls = requireString(lw, item, "class");
-            c.instances = here * ccount;
+            c.instances = sizeProduct(lw, item["name"], "the number of instances", here, ccount);
             c.attrs = merge(lw, attrs, item);
             c.node = item;
             components_.push_back(std::move(c));
@@ -206,7 +210,8 @@ void TreeReader::mesh(const Where &w, const Component &c, int64_t &meshX)
         if (n % meshX != 0)
             fail(w, x,
                  "'meshX' " + std::to_string(meshX) + " must divide the " + std::to_string(n) + " instances");
-        if (hasY && meshX * toInt(w, c.attrs.at("meshY"), "meshY", Sign::Positive) != n)
+        if (hasY && sizeProduct(w, c.attrs.at("meshY"), "'meshX' * 'meshY'", meshX,
+                                toInt(w, c.attrs.at("meshY"), "meshY", Sign::Positive)) != n)
             fail(w, c.attrs.at("meshY"),
                  "'meshX' * 'meshY' must equal the " + std::to_string(n) + " instances");
     } else if (hasY) {
@@ -249,7 +254,7 @@ StorageLevel TreeReader::storage(const Component &c)
         fail(w, c.node,
              "'word-bits' is missing; expected a positive integer (bits per word; word_bits or "
              "datawidth also do)");
-    l.wordBits = static_cast<int>(toInt(w, v, key, Sign::Positive));
+    l.wordBits = static_cast<int>(toInt(w, v, key, Sign::Positive, kMaxInt32));
 
     v = first({"block-size", "block_size", "n_words"}, key);
     l.blockSize = v.IsDefined() ? toInt(w, v, key, Sign::Positive) : 1;
@@ -259,7 +264,7 @@ StorageLevel TreeReader::storage(const Component &c)
         l.clusterSize = toInt(w, v, key, Sign::Positive);
     } else if ((v = first({"width", "memory_width"}, key)).IsDefined()) {
         const int64_t width = toInt(w, v, key, Sign::Positive);
-        const int64_t entryBits = l.wordBits * l.blockSize;
+        const int64_t entryBits = sizeProduct(w, v, "word-bits * block-size", l.wordBits, l.blockSize);
         if (width % entryBits != 0)
             fail(w, v,
                  "'" + key + "' " + std::to_string(width) +
@@ -273,9 +278,11 @@ StorageLevel TreeReader::storage(const Component &c)
     if ((v = first({"entries"}, key)).IsDefined()) {
         l.depth = toInt(w, v, key, Sign::Positive);
     } else if ((v = first({"depth", "memory_depth"}, key)).IsDefined()) {
-        l.depth = toInt(w, v, key, Sign::Positive) * l.blockSize;
+        l.depth =
+            sizeProduct(w, v, "'" + key + "' * block-size", toInt(w, v, key, Sign::Positive), l.blockSize);
     } else if ((v = first({"sizeKB"}, key)).IsDefined()) {
-        l.depth = toInt(w, v, key, Sign::Positive) * 1024 * 8 / l.wordBits;
+        l.depth = sizeProduct(w, v, "'" + key + "' in bits", toInt(w, v, key, Sign::Positive), 1024 * 8) /
+                  l.wordBits;
     } else if (!dram) {
         fail(w, c.node,
              "'depth' is missing; expected a positive integer (entries of block-size words; "
@@ -310,7 +317,7 @@ MacUnit TreeReader::compute(const Component &c)
     mesh(w, sized, m.meshX);
     for (const char *k : {"datawidth", "word-bits", "word_bits"})
         if (c.attrs.count(k)) {
-            m.nativeBits = static_cast<int>(toInt(w, c.attrs.at(k), k, Sign::Positive));
+            m.nativeBits = static_cast<int>(toInt(w, c.attrs.at(k), k, Sign::Positive, kMaxInt32));
             break;
         }
     checkAttributes(w, c);

@@ -1,5 +1,7 @@
 #include "io/yaml_util.h"
 
+#include "util/checked.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -9,6 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
+
+#include <yaml-cpp/depthguard.h>
 
 namespace bitloop::yamlutil
 {
@@ -27,7 +32,7 @@ std::string describe(const YAML::Node &n)
         return "nothing";
     switch (n.Type()) {
     case YAML::NodeType::Scalar:
-        return n.Scalar().empty() ? std::string("an empty string") : n.Scalar();
+        return n.Scalar().empty() ? std::string("an empty string") : echo(n.Scalar());
     case YAML::NodeType::Sequence:
         return "a list";
     case YAML::NodeType::Map:
@@ -76,14 +81,74 @@ std::string readText(const std::string &path)
     return text.str();
 }
 
+namespace
+{
+
+// Walks a loaded document as the readers will: aliases are followed (so a node reached twice counts
+// twice), nesting and the number of nodes are bounded, and a key given twice in a mapping is an error
+// (yaml-cpp keeps both; lookups would see the first and ignore the second).
+class DocumentCheck
+{
+public:
+    explicit DocumentCheck(const std::string &source) : source_(source) {}
+
+    void walk(const YAML::Node &n, int depth)
+    {
+        if (++nodes_ > kMaxExpandedNodes)
+            throw InputError(source_, lineOf(n),
+                             "the document expands to more than " + std::to_string(kMaxExpandedNodes) +
+                                 " nodes (aliases of aliases?); refused");
+        if (depth > kMaxNesting)
+            throw InputError(source_, lineOf(n), nestedTooDeeply());
+        if (n.IsSequence()) {
+            for (const YAML::Node &item : n)
+                walk(item, depth + 1);
+        } else if (n.IsMap()) {
+            std::unordered_map<std::string, int> seen; // key -> its line
+            for (auto it = n.begin(); it != n.end(); ++it) {
+                if (it->first.IsScalar()) {
+                    const std::string &key = it->first.Scalar();
+                    const auto [at, fresh] = seen.emplace(key, lineOf(it->first));
+                    if (!fresh)
+                        throw InputError(source_, lineOf(it->first),
+                                         "key '" + echo(key) + "' appears twice" +
+                                             (at->second > 0
+                                                  ? " (first at line " + std::to_string(at->second) + ")"
+                                                  : std::string()));
+                }
+                walk(it->first, depth + 1);
+                walk(it->second, depth + 1);
+            }
+        }
+    }
+
+    static std::string nestedTooDeeply()
+    {
+        return "nested too deeply (more than " + std::to_string(kMaxNesting) +
+               " levels of lists and mappings)";
+    }
+
+private:
+    const std::string &source_;
+    int64_t nodes_ = 0;
+};
+
+} // namespace
+
 YAML::Node loadString(const std::string &text, const std::string &sourceName)
 {
+    YAML::Node root;
     try {
-        return YAML::Load(text);
+        root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion &e) {
+        const int line = e.mark.is_null() || e.mark.line < 0 ? 0 : e.mark.line + 1;
+        throw InputError(sourceName, line, DocumentCheck::nestedTooDeeply());
     } catch (const YAML::ParserException &e) {
         const int line = e.mark.is_null() || e.mark.line < 0 ? 0 : e.mark.line + 1;
         throw InputError(sourceName, line, "malformed YAML: " + e.msg);
     }
+    DocumentCheck(sourceName).walk(root, 0);
+    return root;
 }
 
 YAML::Node loadFile(const std::string &path)
@@ -115,7 +180,7 @@ bool signOk(double v, Sign sign)
 
 } // namespace
 
-int64_t toInt(const Where &w, const YAML::Node &value, const std::string &key, Sign sign)
+int64_t toInt(const Where &w, const YAML::Node &value, const std::string &key, Sign sign, int64_t max)
 {
     const std::string expected = expectedNumber(sign, true);
     if (!value.IsScalar())
@@ -128,6 +193,8 @@ int64_t toInt(const Where &w, const YAML::Node &value, const std::string &key, S
     }
     if (!signOk(static_cast<double>(v), sign))
         fail(w, value, "'" + key + "' must be " + expected + ", got " + describe(value));
+    if (v > max)
+        fail(w, value, "'" + key + "' must be at most " + std::to_string(max) + ", got " + describe(value));
     return v;
 }
 
@@ -145,6 +212,18 @@ double toDouble(const Where &w, const YAML::Node &value, const std::string &key,
     if (!std::isfinite(v) || !signOk(v, sign))
         fail(w, value, "'" + key + "' must be " + expected + ", got " + describe(value));
     return v;
+}
+
+int64_t sizeProduct(const Where &w, const YAML::Node &at, const std::string &what, int64_t a, int64_t b,
+                    int64_t max)
+{
+    CheckedSize c(max);
+    const int64_t r = c.mul(a, b);
+    if (!c.ok())
+        fail(w, at,
+             what + " is too large (" + std::to_string(a) + " x " + std::to_string(b) + ", over " +
+                 std::to_string(max) + ")");
+    return r;
 }
 
 std::string toString(const Where &w, const YAML::Node &value, const std::string &key)
@@ -196,16 +275,17 @@ YAML::Node require(const Where &w, const YAML::Node &map, const std::string &key
     return map[key];
 }
 
-int64_t requireInt(const Where &w, const YAML::Node &map, const std::string &key, Sign sign)
+int64_t requireInt(const Where &w, const YAML::Node &map, const std::string &key, Sign sign, int64_t max)
 {
-    return toInt(w, require(w, map, key, expectedNumber(sign, true)), key, sign);
+    return toInt(w, require(w, map, key, expectedNumber(sign, true)), key, sign, max);
 }
 
-std::optional<int64_t> optionalInt(const Where &w, const YAML::Node &map, const std::string &key, Sign sign)
+std::optional<int64_t> optionalInt(const Where &w, const YAML::Node &map, const std::string &key, Sign sign,
+                                   int64_t max)
 {
     if (!has(map, key))
         return std::nullopt;
-    return toInt(w, map[key], key, sign);
+    return toInt(w, map[key], key, sign, max);
 }
 
 double requireDouble(const Where &w, const YAML::Node &map, const std::string &key, Sign sign)
@@ -251,7 +331,8 @@ void checkKeys(const Where &w, const YAML::Node &map, const std::vector<std::str
             ok = ok || k == key;
         if (ok)
             continue;
-        const std::string what = "unknown key '" + key + "' (expected one of: " + joinWords(known) + ")";
+        const std::string what = "unknown key '" + (it->first.IsScalar() ? echo(key) : key) +
+                                 "' (expected one of: " + joinWords(known) + ")";
         if (!warnings)
             fail(w, it->first, what);
         warnings->push_back(warningAt(w, it->first, what + "; ignored"));

@@ -1,14 +1,113 @@
 #include "util/error.h"
 
+#include <cstdio>
+
 namespace bitloop
 {
 
-static std::string formatInputError(const std::string &file, int line, const std::string &what)
+namespace
+{
+
+// Length of the valid UTF-8 sequence at s[i] (a multi-byte one), or 0 when it is not one.
+size_t utf8Sequence(const std::string &s, size_t i)
+{
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    size_t n = 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (i + n > s.size())
+        return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return 0;
+    // Overlong forms and surrogates.
+    if ((c == 0xE0 && byte(i + 1) < 0xA0) || (c == 0xED && byte(i + 1) > 0x9F) ||
+        (c == 0xF0 && byte(i + 1) < 0x90) || (c == 0xF4 && byte(i + 1) > 0x8F))
+        return 0;
+    return n;
+}
+
+// Appends s[i..] escaped to `out`, stopping before `out` would exceed `limit` bytes; the index reached.
+size_t appendEscaped(std::string &out, const std::string &s, size_t i, size_t limit, bool quoted)
+{
+    while (i < s.size()) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        std::string piece;
+        size_t used = 1;
+        if (c == '\n')
+            piece = "\\n";
+        else if (c == '\t')
+            piece = "\\t";
+        else if (quoted && (c == '"' || c == '\\'))
+            piece = std::string("\\") + char(c);
+        else if (c < 0x20 || c == 0x7F) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\x%02X", c);
+            piece = b;
+        } else if (c < 0x80) {
+            piece = std::string(1, char(c));
+        } else if (size_t n = utf8Sequence(s, i)) {
+            piece = s.substr(i, n);
+            used = n;
+        } else {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\x%02X", c);
+            piece = b;
+        }
+        if (out.size() + piece.size() > limit)
+            break;
+        out += piece;
+        i += used;
+    }
+    return i;
+}
+
+std::string formatInputError(const std::string &file, int line, const std::string &what)
 {
     std::string where = file.empty() ? std::string("<input>") : file;
     if (line > 0)
         where += ":" + std::to_string(line);
-    return where + ": " + what;
+    std::string message = printable(where + ": " + what);
+    if (message.size() > InputError::kMaxMessage) {
+        size_t cut = InputError::kMaxMessage;
+        // Not inside a UTF-8 sequence.
+        while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80)
+            --cut;
+        message = message.substr(0, cut) + " ... (message cut)";
+    }
+    return message;
+}
+
+} // namespace
+
+std::string printable(const std::string &text)
+{
+    std::string out;
+    appendEscaped(out, text, 0, std::string::npos, false);
+    return out;
+}
+
+std::string echo(const std::string &value, size_t max)
+{
+    bool plain = !value.empty() && value.size() <= max;
+    for (unsigned char c : value)
+        plain = plain && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          c == '.' || c == '-' || c == '+' || c == '_' || c == '/');
+    if (plain)
+        return value;
+    std::string out = "\"";
+    const size_t end = appendEscaped(out, value, 0, max + 1, true);
+    out += "\"";
+    if (end < value.size())
+        out += "... (" + std::to_string(value.size()) + " bytes)";
+    return out;
 }
 
 InputError::InputError(std::string file, int line, const std::string &what)

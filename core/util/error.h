@@ -2,6 +2,7 @@
 // CLI can print one line and exit with status 2.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -11,12 +12,23 @@ namespace bitloop
 class InputError : public std::runtime_error
 {
 public:
+    // The message is made safe to print as one line: control bytes and invalid UTF-8 are escaped (\xNN),
+    // and a message longer than kMaxMessage bytes is cut.
     InputError(std::string file, int line, const std::string &what);
     const std::string &file() const { return file_; }
     int line() const { return line_; } // 1-based; 0 = unknown
+    static constexpr size_t kMaxMessage = 1000;
+
 private:
     std::string file_;
     int line_;
 };
+
+// A value from the input as a message shows it: as it is when it is short and made of letters, digits and
+// ".-+_/" only; otherwise double-quoted, with control bytes, quotes, backslashes and invalid UTF-8 escaped,
+// and cut after `max` bytes ("...", then the full length). Never more than about max + 40 bytes.
+std::string echo(const std::string &value, size_t max = 60);
+// Control bytes and invalid UTF-8 as \xNN, \n and \t escaped: text that prints on one line as it is.
+std::string printable(const std::string &text);
 
 } // namespace bitloop

@@ -1,5 +1,7 @@
 #include "workload/problem.h"
 
+#include "util/checked.h"
+
 namespace bitloop
 {
 
@@ -87,6 +89,25 @@ int64_t ProblemShape::tensorSize(Tensor t) const
         return bound(Dim::N) * bound(Dim::G) * bound(Dim::M) * bound(Dim::P) * bound(Dim::Q);
     }
     return 0;
+}
+
+bool ProblemShape::countsFit() const
+{
+    for (int64_t b : bounds)
+        if (b < 1)
+            return false;
+    if (wstride < 1 || hstride < 1 || wdilation < 1 || hdilation < 1)
+        return false;
+    CheckedSize c(kMaxCount);
+    int64_t macs = 1;
+    for (int64_t b : bounds)
+        macs = c.mul(macs, b);
+    const int64_t w = c.add(c.add(c.mul(bound(Dim::P) - 1, wstride), c.mul(bound(Dim::R) - 1, wdilation)), 1);
+    const int64_t h = c.add(c.add(c.mul(bound(Dim::Q) - 1, hstride), c.mul(bound(Dim::S) - 1, hdilation)), 1);
+    c.mul(c.mul(c.mul(c.mul(bound(Dim::N), bound(Dim::G)), bound(Dim::C)), h), w);
+    c.mul(c.mul(c.mul(c.mul(bound(Dim::G), bound(Dim::M)), bound(Dim::C)), bound(Dim::R)), bound(Dim::S));
+    c.mul(c.mul(c.mul(c.mul(bound(Dim::N), bound(Dim::G)), bound(Dim::M)), bound(Dim::P)), bound(Dim::Q));
+    return c.ok();
 }
 
 bool ProblemShape::operator==(const ProblemShape &o) const

@@ -52,6 +52,11 @@ struct ProblemShape {
     int64_t tensorSize(Tensor t) const;
     int64_t inputWidth() const;  // (P-1)*Wstride + (R-1)*Wdilation + 1
     int64_t inputHeight() const; // (Q-1)*Hstride + (S-1)*Hdilation + 1
+    // Whether every count the model forms from the shape (MACs, each tensor's elements with the halo,
+    // and those times a bit-width of up to 64) fits in 64 bits: all of them at most kMaxCount, and every
+    // bound, stride and dilation positive. Readers refuse a shape that fails this.
+    bool countsFit() const;
+    static constexpr int64_t kMaxCount = int64_t(1) << 56;
     bool operator==(const ProblemShape &o) const;
 };
 
