@@ -5,8 +5,11 @@
 #include "accuracy/accuracy_cache.h"
 #include "accuracy/evaluator.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <sqlite3.h>
 
 #include <stdexcept>
 
@@ -173,19 +176,115 @@ private Q_SLOTS:
         QCOMPARE(cache.entries(), int64_t(0));
     }
 
-    void unwritableDirectoryNamesTheFile()
+    // A location the cache cannot use (under a plain file; a file that is not a database) is not an error
+    // any more (issue 14): one warning naming the file, then the cache works as none and answers are
+    // computed.
+    void unusableLocationDegradesToNoCache()
     {
         QTemporaryDir dir;
         const QString file = dir.path() + "/plain-file";
         QFile f(file);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.close();
-        try {
-            AccuracyCache cache((file + "/sub").toStdString());
-            QFAIL("a cache under a plain file opened");
-        } catch (const std::runtime_error &e) {
-            QVERIFY2(std::string(e.what()).find("accuracy.sqlite") != std::string::npos, e.what());
+        QDir(dir.path()).mkdir("garbage");
+        QFile g(dir.path() + "/garbage/accuracy.sqlite");
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write(QByteArray(8192, 'x'));
+        g.close();
+        for (const QString &where : {file + "/sub", dir.path() + "/garbage"}) {
+            std::vector<std::string> warnings;
+            auto cache = std::make_shared<AccuracyCache>(
+                where.toStdString(), [&](const std::string &w) { warnings.push_back(w); });
+            QCOMPARE(warnings.size(), size_t(1));
+            QVERIFY2(warnings[0].find("accuracy.sqlite") != std::string::npos, warnings[0].c_str());
+            QVERIFY2(warnings[0].find("running without it") != std::string::npos, warnings[0].c_str());
+            QVERIFY(!cache->usable());
+            auto inner = std::make_unique<CountingEvaluator>(2);
+            CountingEvaluator *counting = inner.get();
+            CachedEvaluator ev(std::move(inner), cache);
+            QCOMPARE(ev.evaluate(uniform(2, 8, 8)).accuracy, 0.8);
+            QVERIFY(!ev.evaluate(uniform(2, 8, 8)).cached);
+            QCOMPARE(counting->calls, 2);
+            QCOMPARE(cache->entries(), int64_t(0));
+            QCOMPARE(warnings.size(), size_t(1)); // one warning, not one per use
         }
+    }
+
+    // A stored answer that no longer matches its checksum (a flipped bit, an edited row) or that no
+    // evaluation can give is dropped with one warning, recomputed and replaced; it is never returned.
+    void damagedRowsAreDroppedAndRecomputed_data()
+    {
+        QTest::addColumn<QString>("update");
+        QTest::newRow("accuracy edited") << "UPDATE accuracy SET accuracy = 0.99";
+        QTest::newRow("images edited") << "UPDATE accuracy SET images = 7";
+        QTest::newRow("checksum damaged") << "UPDATE accuracy SET checksum = 'x' || substr(checksum, 2)";
+        QTest::newRow("legacy row, impossible accuracy")
+            << "UPDATE accuracy SET checksum = NULL, accuracy = 3.5";
+        QTest::newRow("legacy row, text accuracy") << "UPDATE accuracy SET checksum = NULL, accuracy = 'abc'";
+    }
+    void damagedRowsAreDroppedAndRecomputed()
+    {
+        QFETCH(QString, update);
+        QTemporaryDir dir;
+        std::vector<std::string> warnings;
+        auto cache = std::make_shared<AccuracyCache>(dir.path().toStdString(),
+                                                     [&](const std::string &w) { warnings.push_back(w); });
+        auto inner = std::make_unique<CountingEvaluator>(2);
+        CountingEvaluator *counting = inner.get();
+        CachedEvaluator ev(std::move(inner), cache);
+        QCOMPARE(ev.evaluate(uniform(2, 6, 8)).accuracy, 0.6);
+        {
+            sqlite3 *db = nullptr;
+            QCOMPARE(sqlite3_open((dir.path() + "/accuracy.sqlite").toUtf8().constData(), &db), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(db, update.toUtf8().constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+            sqlite3_close(db);
+        }
+        const AccuracyResult again = ev.evaluate(uniform(2, 6, 8));
+        QVERIFY(!again.cached);
+        QCOMPARE(again.accuracy, 0.6);
+        QCOMPARE(counting->calls, 2);
+        QCOMPARE(warnings.size(), size_t(1));
+        QVERIFY2(warnings[0].find("damaged row") != std::string::npos &&
+                     warnings[0].find("bits: 6/8 6/8") != std::string::npos,
+                 warnings[0].c_str());
+        // Replaced: the next answer comes from the cache, with no further warning.
+        const AccuracyResult third = ev.evaluate(uniform(2, 6, 8));
+        QVERIFY(third.cached);
+        QCOMPARE(third.accuracy, 0.6);
+        QCOMPARE(counting->calls, 2);
+        QCOMPARE(warnings.size(), size_t(1));
+        QCOMPARE(cache->entries(), int64_t(1));
+    }
+
+    // Rows written before checksums existed (no checksum column) are still answers when their figures are
+    // possible: the column is added and such rows are read.
+    void rowsFromBeforeChecksumsAreKept()
+    {
+        QTemporaryDir dir;
+        const AccuracyKey k = accuracyKey("ctx", {}, uniform(2, 4, 4));
+        {
+            sqlite3 *db = nullptr;
+            QCOMPARE(sqlite3_open((dir.path() + "/accuracy.sqlite").toUtf8().constData(), &db), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(db,
+                                  "CREATE TABLE accuracy(key TEXT PRIMARY KEY, key_text TEXT, accuracy REAL, "
+                                  "images INT, seconds REAL, created TEXT)",
+                                  nullptr, nullptr, nullptr),
+                     SQLITE_OK);
+            sqlite3_stmt *st = nullptr;
+            sqlite3_prepare_v2(db, "INSERT INTO accuracy VALUES(?1, ?2, 0.75, 6000, 2.5, 'then')", -1, &st,
+                               nullptr);
+            sqlite3_bind_text(st, 1, k.digest.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, k.text.c_str(), -1, SQLITE_TRANSIENT);
+            QCOMPARE(sqlite3_step(st), SQLITE_DONE);
+            sqlite3_finalize(st);
+            sqlite3_close(db);
+        }
+        std::vector<std::string> warnings;
+        AccuracyCache cache(dir.path().toStdString(), [&](const std::string &w) { warnings.push_back(w); });
+        const auto hit = cache.lookup(k);
+        QVERIFY(hit);
+        QCOMPARE(hit->accuracy, 0.75);
+        QVERIFY(warnings.empty());
     }
 
     void cachedEvaluatorComputesOnce()
