@@ -18,10 +18,14 @@
 #include "search/run_dir.h"
 #include "search/sorting.h"
 
+#include "util/error.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -409,6 +413,97 @@ private Q_SLOTS:
         }
         CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
         QVERIFY(frontCsvRows(rb, 3) == nonDominatedOfEverything(rb, p));
+    }
+
+    // --resume trusted the run directory (issue 14): other objectives or another architecture were taken,
+    // a deleted run.sqlite silently dropped the earlier generations, a damaged reference point said "stod",
+    // checkpoint errors named no file and "elapsed nan" was accepted. Each is now an InputError naming the
+    // file and what differs.
+    void resumeRefusesARunDirectoryThatDoesNotFit()
+    {
+        QTemporaryDir base;
+        {
+            CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+            RunDirectory rd(base.path().toStdString());
+            CodesignRun(p, shortRun(2), rd).run();
+        }
+        const std::string checkpoint = readAll(base.path().toStdString() + "/checkpoint.txt");
+        int copies = 0;
+        // A copy of the finished two-generation run, damaged by `damage`; resuming it with `spec` must throw
+        // an InputError whose text holds `file` and `words`.
+        auto expectRefused = [&](const std::function<void(const std::string &)> &damage,
+                                 const CodesignSpec &spec, const std::string &file,
+                                 const std::string &words) {
+            const std::string dir = base.path().toStdString() + "/copy" + std::to_string(++copies);
+            std::filesystem::create_directories(dir);
+            for (const char *f : {"run.sqlite", "checkpoint.txt", "front.csv"})
+                std::filesystem::copy_file(base.path().toStdString() + "/" + f, dir + "/" + f);
+            damage(dir);
+            CodesignProblem p(spec, std::make_shared<FormulaEvaluator>(), cache_);
+            RunDirectory rd(dir);
+            try {
+                CodesignRun run(p, shortRun(3), rd);
+                QFAIL(qPrintable(QString::fromStdString("resumed: " + words)));
+            } catch (const InputError &e) {
+                const std::string what = e.what();
+                QVERIFY2(what.find(dir + "/" + file) != std::string::npos, e.what());
+                QVERIFY2(what.find(words) != std::string::npos, e.what());
+                QVERIFY2(what.find('\n') == std::string::npos, e.what());
+            }
+        };
+        auto nothing = [](const std::string &) {};
+        auto writeCheckpoint = [](const std::string &dir, const std::string &text) {
+            std::ofstream(dir + "/checkpoint.txt", std::ios::trunc) << text;
+        };
+
+        CodesignSpec edp = tinySpec();
+        edp.objectives = {Objective::Error, Objective::Edp, Objective::Energy};
+        expectRefused(
+            nothing, edp, "checkpoint.txt:2",
+            "the run has objectives \"error,energy,memory\", the settings now give \"error,edp,energy\"");
+        CodesignSpec simba = tinySpec();
+        simba.arch = loadArchitecture("simba16");
+        expectRefused(nothing, simba, "checkpoint.txt:3", "the architecture differs");
+        CodesignSpec bits = tinySpec();
+        bits.allowedBits = {2, 4, 6, 8};
+        expectRefused(nothing, bits, "checkpoint.txt:6",
+                      "the allowed bits, constraints, pins, metric or seed differ");
+
+        expectRefused([](const std::string &dir) { std::filesystem::remove(dir + "/run.sqlite"); },
+                      tinySpec(), "run.sqlite",
+                      "holds 0 evaluated individuals up to generation 2, checkpoint.txt records 24");
+        expectRefused(
+            [&](const std::string &dir) {
+                RunDirectory rd(dir);
+                rd.setMeta("reference_point", "1.5 abc 2");
+            },
+            tinySpec(), "run.sqlite", "meta 'reference_point') is damaged: abc is not a finite number");
+        expectRefused(
+            [&](const std::string &dir) {
+                std::string t = checkpoint;
+                const size_t at = t.find("\nelapsed ");
+                t.replace(at, t.find('\n', at + 1) - at, "\nelapsed nan");
+                writeCheckpoint(dir, t);
+            },
+            tinySpec(), "checkpoint.txt", "the elapsed time is not a finite");
+        expectRefused(
+            [&](const std::string &dir) {
+                std::string t = checkpoint;
+                const size_t at = t.find("\ngeneration ");
+                t.replace(at, t.find('\n', at + 1) - at, "\ngeneration two");
+                writeCheckpoint(dir, t);
+            },
+            tinySpec(), "checkpoint.txt", "NSGA-II state, line 3: expected an integer");
+        expectRefused([&](const std::string &dir) { writeCheckpoint(dir, checkpoint.substr(0, 40)); },
+                      tinySpec(), "checkpoint.txt:2", "the settings now give");
+
+        // Unchanged, it resumes.
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        RunDirectory rd(base.path().toStdString());
+        CodesignRun resumed(p, shortRun(3), rd);
+        QVERIFY(resumed.resumed());
+        resumed.run();
+        QCOMPARE(resumed.engine().generation(), 3);
     }
 
     void constraintsMarkInfeasiblePoints()

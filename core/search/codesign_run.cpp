@@ -1,8 +1,16 @@
 #include "search/codesign_run.h"
 
+#include "io/arch_io.h"
+#include "io/mapping_io.h"
+#include "io/network_yaml.h"
 #include "io/yaml_util.h"
+#include "util/error.h"
+#include "util/sha256.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace bitloop::search
@@ -26,15 +34,82 @@ std::string joinDoubles(const std::vector<double> &v)
     return os.str();
 }
 
-std::vector<double> splitDoubles(const std::string &s)
+// The reference point kept in run.sqlite: one finite number per objective, or an InputError naming the file.
+std::vector<double> readReferencePoint(const std::string &s, size_t objectives, const std::string &file)
 {
     std::vector<double> v;
     std::istringstream is(s);
-    for (std::string tok; is >> tok;)
-        v.push_back(std::stod(tok));
+    for (std::string tok; is >> tok;) {
+        char *end = nullptr;
+        errno = 0;
+        const double x = std::strtod(tok.c_str(), &end);
+        if (end == tok.c_str() || *end || errno == ERANGE || !std::isfinite(x))
+            throw InputError(file, 0,
+                             "the stored reference point (meta 'reference_point') is damaged: " + echo(tok) +
+                                 " is not a finite number");
+        v.push_back(x);
+    }
+    if (v.size() != objectives)
+        throw InputError(file, 0,
+                         "the stored reference point (meta 'reference_point') has " +
+                             std::to_string(v.size()) + " values for " + std::to_string(objectives) +
+                             " objectives");
     return v;
 }
 
+// What a checkpoint records about the run besides the engine's state, one "key value" line each, so that a
+// resumption with other settings, or with a run.sqlite that lost rows, is refused and says what differs.
+const char *const kCheckpointHeader = "bitloop-run-checkpoint 1";
+
+std::vector<std::pair<std::string, std::string>> fingerprint(const CodesignSpec &spec,
+                                                             const Settings &settings)
+{
+    std::string objectives;
+    for (Objective o : spec.objectives)
+        objectives += std::string(objectives.empty() ? "" : ",") + objectiveName(o);
+    std::ostringstream rest;
+    rest << "allowed";
+    for (int b : spec.allowedBits)
+        rest << " " << b;
+    rest << "\nlast " << spec.lastOutputBits << "\nmax";
+    for (const auto &c : {spec.maxError, spec.maxMemoryBytes, spec.maxEnergyUj})
+        rest << " " << (c ? yamlutil::formatDouble(*c) : std::string("-"));
+    for (const auto &[layer, bits] : spec.pinnedBits)
+        rest << "\npin " << layer << " " << bits.weights << "/" << bits.activations;
+    for (const auto &[layer, mapping] : spec.pinnedMappings)
+        rest << "\npin-mapping " << layer << "\n" << mappingToYaml(spec.arch, mapping);
+    rest << "\nmetric " << metricName(spec.mapper.metric) << "\nseed " << settings.seed;
+    return {{"objectives", objectives},
+            {"architecture", sha256Hex(architectureToYaml(spec.arch))},
+            {"network", sha256Hex(networkToYaml(spec.network))},
+            {"population", std::to_string(settings.populationSize)},
+            {"search", sha256Hex(rest.str())}};
+}
+
+const char *what(const std::string &key)
+{
+    if (key == "architecture")
+        return "the architecture";
+    if (key == "network")
+        return "the network";
+    if (key == "search")
+        return "the allowed bits, constraints, pins, metric or seed";
+    return nullptr;
+}
+
+} // namespace
+
+std::string CodesignRun::checkpointText() const
+{
+    std::string out = std::string(kCheckpointHeader) + "\n";
+    for (const auto &[key, value] : fingerprint(problem_.spec(), engine_->settings()))
+        out += key + " " + value + "\n";
+    out += "individuals " + std::to_string(dir_.individuals().size()) + "\n";
+    return out + engine_->saveState();
+}
+
+namespace
+{
 } // namespace
 
 CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
@@ -42,7 +117,8 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
     : problem_(problem), dir_(dir)
 {
     if (auto ref = dir_.meta("reference_point")) {
-        settings.referencePoint = splitDoubles(*ref);
+        settings.referencePoint =
+            readReferencePoint(*ref, problem_.spec().objectives.size(), dir_.file("run.sqlite"));
     } else {
         settings.referencePoint = problem_.referencePoint(cancel);
         if (cancel && cancel->load())
@@ -50,13 +126,57 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
         dir_.setMeta("reference_point", joinDoubles(settings.referencePoint));
     }
     const ProblemSpec spec = problem_.problemSpec();
-    if (auto state = dir_.checkpoint()) {
-        engine_ = std::make_unique<Nsga2>(Nsga2::restore(spec, settings, *state));
+    if (auto text = dir_.checkpoint()) {
+        const std::string file = dir_.file("checkpoint.txt");
+        std::istringstream in(*text);
+        std::string line, state = *text;
+        long long recordedIndividuals = -1;
+        int lineNo = 0;
+        // Checkpoints from before the header hold the engine's state only and are taken as they are.
+        if (std::getline(in, line) && line == kCheckpointHeader) {
+            ++lineNo;
+            for (const auto &[key, value] : fingerprint(problem_.spec(), settings)) {
+                ++lineNo;
+                std::string k, v;
+                if (!std::getline(in, line) || !(std::istringstream(line) >> k >> v) || k != key)
+                    throw InputError(file, lineNo, "damaged: expected the line \"" + key + " ...\"");
+                if (v == value)
+                    continue;
+                if (const char *w = what(key))
+                    throw InputError(file, lineNo,
+                                     std::string(w) +
+                                         " differs from the run's (settings.yaml edited, or a file it "
+                                         "names changed since the checkpoint)");
+                throw InputError(file, lineNo,
+                                 "the run has " + key + " " + echo(v) + ", the settings now give " +
+                                     echo(value) + " (settings.yaml edited since the checkpoint?)");
+            }
+            ++lineNo;
+            std::string k;
+            if (!std::getline(in, line) || !(std::istringstream(line) >> k >> recordedIndividuals) ||
+                k != "individuals" || recordedIndividuals < 0)
+                throw InputError(file, lineNo, "damaged: expected the line \"individuals COUNT\"");
+            state = text->substr(static_cast<size_t>(in.tellg()));
+        }
+        try {
+            engine_ = std::make_unique<Nsga2>(Nsga2::restore(spec, settings, state));
+        } catch (const std::invalid_argument &e) {
+            throw InputError(file, 0, e.what());
+        }
+        if (!std::isfinite(engine_->elapsedSeconds()) || engine_->elapsedSeconds() < 0)
+            throw InputError(file, 0, "damaged: the elapsed time is not a finite, non-negative number");
         resumed_ = true;
         dir_.truncateAfter(engine_->generation());
+        const std::vector<EvaluatedIndividual> stored = dir_.individuals();
+        if (recordedIndividuals >= 0 && static_cast<long long>(stored.size()) != recordedIndividuals)
+            throw InputError(
+                dir_.file("run.sqlite"), 0,
+                "holds " + std::to_string(stored.size()) + " evaluated individuals up to generation " +
+                    std::to_string(engine_->generation()) + ", checkpoint.txt records " +
+                    std::to_string(recordedIndividuals) + " (was run.sqlite deleted or replaced?)");
         // The archive is not in the engine's state: every evaluation the checkpoint covers is in run.sqlite,
         // with the figures its objectives and constraints come from, so it is rebuilt from there exactly.
-        for (const EvaluatedIndividual &e : dir_.individuals()) {
+        for (const EvaluatedIndividual &e : stored) {
             Individual ind;
             ind.x = encode(e.bits);
             problem_.fill(ind, e.cost);
@@ -118,7 +238,7 @@ RunOutcome CodesignRun::run(const GenerationFn &onGeneration, const std::atomic<
             evaluated.push_back({rec.generation, configs[i], costs[i], totalViolation(batch[i].constraints)});
         }
         dir_.appendGeneration(evaluated, rec);
-        dir_.saveCheckpoint(engine_->saveState());
+        dir_.saveCheckpoint(checkpointText());
         writeFrontCsv();
 
         if (onBatch)

@@ -57,6 +57,11 @@ public:
 
 private:
     void writeFrontCsv() const;
+    // checkpoint.txt: a header that records what the run is (objectives; digests of the architecture, the
+    // network and the other settings; the population) and how many individuals run.sqlite holds, then the
+    // engine's state. On resume a difference in any of them is an InputError naming the file and what
+    // differs; so are a damaged state, a damaged reference point and an elapsed time that is not finite.
+    std::string checkpointText() const;
 
     CodesignProblem &problem_;
     RunDirectory &dir_;
