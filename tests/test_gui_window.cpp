@@ -79,6 +79,25 @@ private Q_SLOTS:
         QVERIFY2(r.status == 0, qPrintable(r.summary()));
     }
 
+    void supernetIsTheDefaultEvaluatorWhereOneExists()
+    {
+        SetupPanel panel;
+        const QString ck = path("baseline.pt"), other = path("other.pt");
+        for (const QString &f : {ck, path("baseline.supernet.pt"), other}) {
+            QFile file(f);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+        panel.setCheckpoint(other); // no supernet beside it
+        QCOMPARE(panel.evaluator(), QString("ptq"));
+        panel.setCheckpoint(ck);
+        QCOMPARE(panel.evaluator(), QString("supernet"));
+        const QStringList args = panel.arguments();
+        QCOMPARE(args.at(args.indexOf("--evaluator") + 1), QString("supernet"));
+        QCOMPARE(args.at(args.indexOf("--checkpoint") + 1), ck);
+        panel.setCheckpoint(other); // and back: a supernet that does not exist is not offered
+        QCOMPARE(panel.evaluator(), QString("ptq"));
+    }
+
     void reopenedRunDrawsEveryPoint()
     {
         MainWindow w;

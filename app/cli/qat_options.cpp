@@ -17,22 +17,7 @@ const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
 double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi)
 {
-    const auto v = args.get(key);
-    if (!v)
-        return fallback;
-    double d = 0;
-    try {
-        size_t used = 0;
-        d = std::stod(*v, &used);
-        if (used != v->size())
-            throw std::invalid_argument(*v);
-    } catch (const std::exception &) {
-        throw UsageError("--" + key + " must be a number, got '" + *v + "'");
-    }
-    if (!(d >= lo && d <= hi))
-        throw UsageError("--" + key + " must lie in [" + yamlutil::formatDouble(lo) + ", " +
-                         yamlutil::formatDouble(hi) + "]");
-    return d;
+    return args.number(key, lo, hi).value_or(fallback); // strict: the whole value, decimal, finite
 }
 
 qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey)

@@ -729,7 +729,9 @@ void MainWindow::trainSupernet()
     setup_->setTrainingSupernet(true, tr("Cancel supernet training (starting…)"));
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, [this, percent] {
-        setup_->setTrainingSupernet(true, tr("Cancel supernet training (%1%)").arg(percent->load()));
+        const int p = percent->load();
+        setup_->setTrainingSupernet(true, p < 0 ? tr("Cancel supernet training (initialising…)")
+                                                : tr("Cancel supernet training (%1%)").arg(p));
     });
     timer->start(500);
     auto *w = new QFutureWatcher<QString>(this);
@@ -752,7 +754,10 @@ void MainWindow::trainSupernet()
             const qat::SupernetResult r = qat::trainSupernet(
                 checkpoint.toStdString(), out.toStdString(), qat::SupernetOptions{}, false,
                 [percent](const qat::SupernetProgress &p) {
-                    percent->store(static_cast<int>(100 * p.step / std::max<int64_t>(p.totalSteps, 1)));
+                    // -1 while each width's activation steps are initialised, before the first step.
+                    percent->store(p.phase == "calibrate"
+                                       ? -1
+                                       : static_cast<int>(100 * p.step / std::max<int64_t>(p.totalSteps, 1)));
                 },
                 cancel.get());
             return r.cancelled ? QStringLiteral("Supernet training cancelled: nothing written") : QString();

@@ -101,14 +101,17 @@ private:
 
 // Each width's activation steps start where LSQ starts a single-width network: 2 mean|x| / sqrt(qp),
 // measured with every layer at that width, as deployed (eval mode, BatchNorm folded).
-void initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const EvaluationData &data,
-                     const SupernetOptions &o)
+// False when cancelled (between widths).
+bool initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const EvaluationData &data,
+                     const SupernetOptions &o, const std::atomic<bool> *cancel)
 {
     torch::NoGradGuard noGrad;
     QuantNet &net = *sn.net;
     net.eval();
     net.quantize = true;
     for (size_t j = 0; j < allowed.size(); ++j) {
+        if (cancel && cancel->load())
+            return false;
         for (int i = 0; i < net.numLayers(); ++i)
             net.layer(i).inputQuant->bindStep({});
         net.setBits(sn.uniform(allowed[j]));
@@ -122,6 +125,7 @@ void initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const Evalua
         for (int i = 0; i < net.numLayers(); ++i)
             sn.actSteps[i][static_cast<int64_t>(j)].fill_(net.layer(i).inputQuant->stepValue());
     }
+    return true;
 }
 
 // BatchNorm's running statistics recomputed for the configuration the net is set to: a cumulative average
@@ -386,7 +390,10 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
             p.phase = "calibrate";
             progress(p);
         }
-        initialiseSteps(sn, o.allowedBits, data, o);
+        if (!initialiseSteps(sn, o.allowedBits, data, o, cancel)) {
+            result.cancelled = true;
+            return result;
+        }
     }
     // Where the interrupted run was in its data: whole epochs, then the batches of the current one.
     const int64_t perEpoch = loader.batchesPerEpoch();
