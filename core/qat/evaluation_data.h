@@ -5,12 +5,15 @@
 
 #include "qat/session.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace bitloop::qat
 {
+
+class QuantNet;
 
 struct EvaluationData {
     CheckpointInfo info;
@@ -29,6 +32,10 @@ void checkFits(const Network &network, const ImageDataset &data);
 // The `supernet` evaluator (qat/supernet.cpp): options.supernet, or defaultSupernetPath(checkpoint).
 std::unique_ptr<AccuracyEvaluator> openSupernetEvaluator(const std::string &checkpoint,
                                                          const EvaluatorOptions &options);
+// The last phase of every evaluator: top-1 of `net` (as it is set) on the evaluation images into `result`,
+// with its image count and the seconds since t0, reported through `progress`.
+void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &result,
+                 std::chrono::steady_clock::time_point t0, const AccuracyProgressFn &progress);
 // SHA-256 of a file's bytes, hex; InputError naming the file when unreadable.
 std::string fileDigest(const std::string &path);
 

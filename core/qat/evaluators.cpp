@@ -121,14 +121,7 @@ public:
             result.cancelled = true;
             return result;
         }
-        if (progress)
-            progress({"evaluate", 0, static_cast<int64_t>(data_.evalIdx.size()), 0.0});
-        result.accuracy =
-            evaluateAccuracy(*net_, data_.evaluationSet(), data_.evalIdx, data_.info.normalization, 256);
-        result.images = static_cast<int64_t>(data_.evalIdx.size());
-        result.seconds = secondsSince(t0);
-        if (progress)
-            progress({"evaluate", result.images, result.images, 0.0});
+        measureTop1(*net_, data_, result, t0, progress);
         return result;
     }
 
@@ -235,6 +228,18 @@ EvaluationData loadEvaluationData(const std::string &checkpoint, const Evaluator
        << d.evalIdx.size() << " images of " << d.evaluationSet().source << ")\n";
     d.context = os.str();
     return d;
+}
+
+void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &result, Clock::time_point t0,
+                 const AccuracyProgressFn &progress)
+{
+    if (progress)
+        progress({"evaluate", 0, static_cast<int64_t>(data.evalIdx.size()), 0.0});
+    result.accuracy = evaluateAccuracy(net, data.evaluationSet(), data.evalIdx, data.info.normalization, 256);
+    result.images = static_cast<int64_t>(data.evalIdx.size());
+    result.seconds = secondsSince(t0);
+    if (progress)
+        progress({"evaluate", result.images, result.images, 0.0});
 }
 
 CheckpointInfo readCheckpointInfo(const std::string &path)

@@ -282,14 +282,7 @@ public:
             result.seconds = secondsSince(t0);
             return result;
         }
-        if (progress)
-            progress({"evaluate", 0, static_cast<int64_t>(data_.evalIdx.size()), 0.0});
-        result.accuracy =
-            evaluateAccuracy(*sn_->net, data_.evaluationSet(), data_.evalIdx, data_.info.normalization, 256);
-        result.images = static_cast<int64_t>(data_.evalIdx.size());
-        result.seconds = secondsSince(t0);
-        if (progress)
-            progress({"evaluate", result.images, result.images, 0.0});
+        measureTop1(*sn_->net, data_, result, t0, progress);
         return result;
     }
 
