@@ -427,4 +427,13 @@ void writeFileAtomically(const std::string &path, const std::string &text)
     }
 }
 
+std::string indentBlock(const std::string &text)
+{
+    std::string out;
+    std::istringstream is(text);
+    for (std::string line; std::getline(is, line);)
+        out += "  " + line + "\n";
+    return out;
+}
+
 } // namespace bitloop::yamlutil

@@ -100,6 +100,8 @@ void checkKeys(const Where &w, const YAML::Node &map, const std::vector<std::str
 std::string formatDouble(double v);
 // A scalar as YAML text: plain where that reads back as the same string, double-quoted otherwise.
 std::string scalar(const std::string &s);
+// Every line of `text` indented by two spaces: a document nested under a key as a literal block (`key: |`).
+std::string indentBlock(const std::string &text);
 // Writes path + ".tmp" and renames it over path, so a crash never leaves a half-written file.
 void writeFileAtomically(const std::string &path, const std::string &text);
 

@@ -38,16 +38,6 @@ std::vector<double> readDoubles(const y::Where &w, const YAML::Node &map, const 
     return out;
 }
 
-// The network YAML indented under a key as a literal block.
-std::string indentBlock(const std::string &text)
-{
-    std::string out;
-    std::istringstream is(text);
-    for (std::string line; std::getline(is, line);)
-        out += "  " + line + "\n";
-    return out;
-}
-
 } // namespace
 
 std::string checkpointInfoToYaml(const CheckpointInfo &info)
@@ -73,7 +63,7 @@ std::string checkpointInfoToYaml(const CheckpointInfo &info)
        << "test_accuracy: " << y::formatDouble(info.testAccuracy) << "\n"
        << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n"
        << "network: |\n"
-       << indentBlock(networkToYaml(info.network));
+       << y::indentBlock(networkToYaml(info.network));
     return os.str();
 }
 

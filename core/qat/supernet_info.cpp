@@ -23,15 +23,6 @@ std::string bitsList(const std::vector<int> &bits)
     return s;
 }
 
-std::string indentBlock(const std::string &text)
-{
-    std::string out;
-    std::istringstream is(text);
-    for (std::string line; std::getline(is, line);)
-        out += "  " + line + "\n";
-    return out;
-}
-
 } // namespace
 
 void SupernetOptions::check() const
@@ -93,7 +84,7 @@ std::string supernetInfoToYaml(const SupernetInfo &info)
        << "widest_accuracy: " << y::formatDouble(info.widestAccuracy) << "\n"
        << "narrowest_accuracy: " << y::formatDouble(info.narrowestAccuracy) << "\n"
        << "network: |\n"
-       << indentBlock(networkToYaml(info.network));
+       << y::indentBlock(networkToYaml(info.network));
     return os.str();
 }
 
