@@ -93,6 +93,8 @@ MapperKey mapperKey(const ProblemShape &shape, const Architecture &arch, const B
        << "strategy: " << strategyName(options.strategy) << "\n";
     if (options.strategy == Strategy::Auto)
         os << "exhaustive limit: " << yamlutil::formatDouble(options.exhaustiveLimit) << "\n";
+    if (options.countValid) // the same answer, but the stored count of valid mappings is complete
+        os << "count valid: true\n";
     if (options.strategy != Strategy::Exhaustive)
         os << "sample budget: " << options.sampleBudget << "\nseed: " << options.seed << "\n";
     os << "first psum: " << firstPsumName(options.model.firstPsum) << "\n"

@@ -1,11 +1,10 @@
 #include "mapper/search.h"
 
-#include "model/nest.h"
+#include "mapper/walker.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -66,342 +65,6 @@ namespace
 {
 
 using Clock = std::chrono::steady_clock;
-
-// One step of the walk: choose the factor of a free slot, or check a finished level.
-struct Step {
-    bool check = false;
-    int level = 0;
-    SlotKind kind = SlotKind::Temporal;
-    Dim dim = Dim::N;
-    bool last = false; // the slot that takes what is left of its dimension
-};
-
-struct Candidate {
-    bool found = false;
-    double key = 0, energy = 0;
-    int64_t cycles = 0;
-    std::vector<int64_t> code; // factors and orders: a deterministic final tie-break
-    Mapping mapping;
-};
-
-bool better(const Candidate &a, const Candidate &b)
-{
-    if (!b.found)
-        return a.found;
-    if (!a.found)
-        return false;
-    if (a.key != b.key)
-        return a.key < b.key;
-    if (a.energy != b.energy)
-        return a.energy < b.energy;
-    if (a.cycles != b.cycles)
-        return a.cycles < b.cycles;
-    return a.code < b.code;
-}
-
-struct Partial {
-    std::vector<std::array<DimArray, kSlotKinds>> f;
-    DimArray remaining;
-    size_t step = 0;
-};
-
-class Walker
-{
-public:
-    Walker(const Mapspace &space, const BitWidths &bits, const MapperOptions &opt,
-           const std::vector<std::array<bool, kNumTensors>> &keep)
-        : space_(space), bits_(bits), opt_(opt), keep_(keep)
-    {
-        const int L = space.numLevels();
-        mapping_.levels.resize(static_cast<size_t>(L));
-        for (int l = 0; l < L; ++l) {
-            for (int k = 0; k < kSlotKinds; ++k)
-                for (Dim d : kAllDims)
-                    if (space.fixedFactor(l, SlotKind(k), d) == 0 && space.shape().bound(d) > 1)
-                        steps_.push_back(
-                            {false, l, SlotKind(k), d,
-                             space.lastFreeLevel(d) == l && space.lastFreeKind(d) == SlotKind(k)});
-            steps_.push_back({true, l, SlotKind::Temporal, Dim::N, false});
-        }
-        // The last free slot of a dimension whose bound is 1 never appears; nothing is left for it anyway.
-    }
-
-    Partial start() const
-    {
-        Partial p;
-        const int L = space_.numLevels();
-        p.f.assign(L, {});
-        for (Dim d : kAllDims) {
-            int64_t fixedProduct = 1;
-            for (int l = 0; l < L; ++l)
-                for (int k = 0; k < kSlotKinds; ++k) {
-                    int64_t v = space_.fixedFactor(l, SlotKind(k), d);
-                    p.f[l][k][idx(d)] = v > 0 ? v : 1;
-                    if (v > 0)
-                        fixedProduct *= v;
-                }
-            p.remaining[idx(d)] = space_.shape().bound(d) / fixedProduct;
-        }
-        return p;
-    }
-
-    // Expands partial walks until `stopStep` (prefix tasks) or to the leaves (visit).
-    template <typename Visit> void walk(Partial &p, size_t stopStep, Visit &&visit)
-    {
-        if (abandon_)
-            return;
-        if (p.step == stopStep || p.step == steps_.size()) {
-            visit(p);
-            return;
-        }
-        const Step &s = steps_[p.step];
-        if (s.check) {
-            if (!levelFits(p, s.level))
-                return;
-            ++p.step;
-            walk(p, stopStep, visit);
-            --p.step;
-            return;
-        }
-        const int64_t rem = p.remaining[idx(s.dim)];
-        int64_t &slot = p.f[s.level][int(s.kind)][idx(s.dim)];
-        const int64_t saved = slot;
-        auto tryFactor = [&](int64_t f) {
-            if (s.kind != SlotKind::Temporal &&
-                spatialProduct(p, s.level, s.kind) / slot * f > fanout(s.level, s.kind))
-                return;
-            slot = f;
-            p.remaining[idx(s.dim)] = rem / f;
-            ++p.step;
-            walk(p, stopStep, visit);
-            --p.step;
-            p.remaining[idx(s.dim)] = rem;
-            slot = saved;
-        };
-        if (s.last) {
-            tryFactor(rem);
-        } else {
-            for (int64_t f = 1; f <= rem; ++f)
-                if (rem % f == 0)
-                    tryFactor(f);
-        }
-    }
-
-    size_t numSteps() const { return steps_.size(); }
-
-    // Loop nests an exhaustive walk would evaluate (distinct orders of every factorization that fits),
-    // counted without evaluating any; stops counting past `limit`.
-    double countEvaluations(double limit)
-    {
-        double n = 0;
-        abandon_ = false;
-        Partial p = start();
-        walk(p, steps_.size(), [&](const Partial &leaf) {
-            double nests = 1;
-            for (const auto *c : orderChoices(leaf))
-                nests *= double(c->size());
-            n += nests;
-            abandon_ = n > limit;
-        });
-        abandon_ = false;
-        return n;
-    }
-
-    // One random loop nest: a random divisor for every free slot, a random order per level. Returns false
-    // when the factors already break a fan-out or a capacity (an invalid draw).
-    bool sample(std::mt19937_64 &rng, Partial &p, std::vector<size_t> &pick)
-    {
-        // Levels are drawn innermost first; a level whose tiles or fan-out do not fit is drawn again (up
-        // to a few times) before the draw is given up, so that tight buffers do not starve the sample.
-        p = start();
-        size_t levelBegin = 0;
-        Partial saved = p;
-        int retries = 0;
-        for (size_t i = 0; i < steps_.size(); ++i) {
-            const Step &s = steps_[i];
-            if (s.check) {
-                if (levelFits(p, s.level)) {
-                    levelBegin = i + 1;
-                    saved = p;
-                    retries = 0;
-                    continue;
-                }
-                if (++retries > 16)
-                    return false;
-                p = saved;
-                i = levelBegin - 1; // the loop's ++i restarts this level
-                if (levelBegin == 0) {
-                    p = start();
-                    i = static_cast<size_t>(-1);
-                }
-                continue;
-            }
-            const int64_t rem = p.remaining[idx(s.dim)];
-            int64_t f = rem;
-            if (!s.last) {
-                divisors_.clear();
-                for (int64_t x = 1; x <= rem; ++x)
-                    if (rem % x == 0)
-                        divisors_.push_back(x);
-                f = divisors_[std::uniform_int_distribution<size_t>(0, divisors_.size() - 1)(rng)];
-            }
-            p.f[s.level][int(s.kind)][idx(s.dim)] = f;
-            p.remaining[idx(s.dim)] = rem / f;
-        }
-        const auto &choices = orderChoices(p);
-        pick.assign(choices.size(), 0);
-        for (size_t l = 0; l < choices.size(); ++l)
-            pick[l] = std::uniform_int_distribution<size_t>(0, choices[l]->size() - 1)(rng);
-        return true;
-    }
-
-    // Evaluates one loop nest of a factorization, keeping it if it beats `best`. The mapspace guarantees
-    // everything but capacity, so the lean half of the model is enough here.
-    // `choices` are orderChoices(p), computed once per factorization by the caller.
-    void consider(const Partial &p, const std::vector<const std::vector<std::vector<Dim>> *> &choices,
-                  const std::vector<size_t> &pick, Candidate &best, int64_t &valid, int64_t &visited)
-    {
-        for (size_t l = 0; l < choices.size(); ++l) {
-            LevelMapping &lm = mapping_.levels[l];
-            lm.temporal = p.f[l][int(SlotKind::Temporal)];
-            lm.spatialX = p.f[l][int(SlotKind::SpatialX)];
-            lm.spatialY = p.f[l][int(SlotKind::SpatialY)];
-            lm.keep = keep_[l];
-            lm.order = (*choices[l])[pick[l]];
-        }
-        evaluateChecked(space_.shape(), space_.arch(), mapping_, bits_, opt_.model, eval_, false);
-        ++visited;
-        if (!eval_.valid)
-            return;
-        ++valid;
-        const double key = metricValue(opt_.metric, eval_);
-        if (best.found && key > best.key)
-            return;
-        Candidate c;
-        c.found = true;
-        c.key = key;
-        c.energy = eval_.energy;
-        c.cycles = eval_.cycles;
-        c.code = encode(p, pick);
-        if (better(c, best)) {
-            c.mapping = mapping_;
-            best = std::move(c);
-        }
-    }
-
-    // The distinct loop orders each level may take under this factorization.
-    const std::vector<const std::vector<std::vector<Dim>> *> &orderChoices(const Partial &p)
-    {
-        const int L = space_.numLevels();
-        choices_.assign(L, nullptr);
-        nestsPerFactorization_ = 1;
-        std::array<bool, kNumTensors> keptBelow{false, false, false};
-        for (int l = 0; l < L; ++l) {
-            std::vector<Dim> active;
-            int mask = 0;
-            for (Dim d : kAllDims)
-                if (p.f[l][int(SlotKind::Temporal)][idx(d)] > 1) {
-                    active.push_back(d);
-                    mask |= 1 << idx(d);
-                }
-            const int keptMask = keptBelow[0] | keptBelow[1] << 1 | keptBelow[2] << 2;
-            auto key = std::make_tuple(l, mask, keptMask);
-            auto it = orderCache_.find(key);
-            if (it == orderCache_.end()) {
-                Orders o;
-                o.distinct = space_.orders(l, active, keptBelow, &o.total);
-                it = orderCache_.emplace(key, std::move(o)).first;
-            }
-            choices_[l] = &it->second.distinct;
-            nestsPerFactorization_ *= it->second.total;
-            for (Tensor t : kAllTensors)
-                keptBelow[idx(t)] = keptBelow[idx(t)] || keep_[l][idx(t)];
-        }
-        return choices_;
-    }
-
-    // Every distinct loop order of a complete factorization. Validity does not depend on the order (tiles
-    // do not), so a valid factorization adds every loop nest the constraints allow to the valid count.
-    void evaluateOrders(const Partial &p, Candidate &best, int64_t &valid, int64_t &visited)
-    {
-        const auto choices = orderChoices(p);
-        const int64_t nests = nestsPerFactorization_;
-        const size_t L = choices.size();
-        std::vector<size_t> pick(L, 0);
-        int64_t validHere = 0;
-        while (true) {
-            consider(p, choices, pick, best, validHere, visited);
-            size_t l = 0;
-            while (l < L && ++pick[l] == choices[l]->size())
-                pick[l++] = 0;
-            if (l == L)
-                break;
-        }
-        if (validHere > 0)
-            valid += nests;
-    }
-
-private:
-    int64_t fanout(int level, SlotKind k) const
-    {
-        return k == SlotKind::SpatialX ? space_.arch().fanoutX(level) : space_.arch().fanoutY(level);
-    }
-    static int64_t spatialProduct(const Partial &p, int level, SlotKind k)
-    {
-        int64_t x = 1;
-        for (int64_t v : p.f[level][int(k)])
-            x *= v;
-        return x;
-    }
-
-    bool levelFits(const Partial &p, int level) const
-    {
-        if (spatialProduct(p, level, SlotKind::SpatialX) > fanout(level, SlotKind::SpatialX) ||
-            spatialProduct(p, level, SlotKind::SpatialY) > fanout(level, SlotKind::SpatialY))
-            return false;
-        const StorageLevel &spec = space_.arch().levels[level];
-        if (spec.depth <= 0)
-            return true;
-        Extents e{1, 1, 1, 1, 1, 1, 1, 1};
-        for (int l = 0; l <= level; ++l)
-            for (Dim d : kAllDims)
-                e[idx(d)] *= p.f[l][0][idx(d)] * p.f[l][1][idx(d)] * p.f[l][2][idx(d)];
-        int64_t words = 0;
-        for (Tensor t : kAllTensors)
-            if (keep_[level][idx(t)]) {
-                const int k = std::max(1, packingFactor(spec.wordBits, bits_.of(t)));
-                words += ceilDiv(tileVolume(t, e, space_.shape()), k);
-            }
-        return words <= spec.depth;
-    }
-
-    std::vector<int64_t> encode(const Partial &p, const std::vector<size_t> &pick) const
-    {
-        std::vector<int64_t> code;
-        for (const auto &lvl : p.f)
-            for (const auto &k : lvl)
-                code.insert(code.end(), k.begin(), k.end());
-        code.insert(code.end(), pick.begin(), pick.end());
-        return code;
-    }
-
-    const Mapspace &space_;
-    BitWidths bits_;
-    const MapperOptions &opt_;
-    std::vector<std::array<bool, kNumTensors>> keep_;
-    std::vector<Step> steps_;
-    struct Orders {
-        std::vector<std::vector<Dim>> distinct;
-        int64_t total = 0; // every order the constraints allow, reuse-equivalent ones included
-    };
-    std::map<std::tuple<int, int, int>, Orders> orderCache_;
-    std::vector<const std::vector<std::vector<Dim>> *> choices_;
-    bool abandon_ = false;
-    std::vector<int64_t> divisors_;
-    int64_t nestsPerFactorization_ = 1; // distinct loop nests of the last factorization given to orderChoices
-    Mapping mapping_;                   // reused: one allocation per walker, not per loop nest
-    Evaluation eval_;
-};
 
 std::vector<std::vector<std::array<bool, kNumTensors>>> keepConfigurations(const Mapspace &space)
 {
@@ -482,7 +145,9 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
         uint64_t firstSample = 0, samples = 0; // Sampled
     };
     std::vector<Task> tasks;
+    const bool prune = strategy == Strategy::Exhaustive && !opt.countValid;
     if (strategy == Strategy::Exhaustive) {
+        std::vector<double> bounds;
         for (size_t c = 0; c < configs.size(); ++c) {
             Walker w(space, bits, opt, configs[c]);
             size_t cut = 0;
@@ -495,9 +160,22 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
                     break;
                 ++cut;
             }
-            for (Partial &p : prefixes)
+            for (Partial &p : prefixes) {
+                bounds.push_back(prune ? w.bound(p) : 0.0);
                 tasks.push_back({c, std::move(p), 0, 0});
+            }
         }
+        // Most promising first, so that a good incumbent prunes the rest early. Which mapping wins does not
+        // depend on this order: results are combined with a total tie-break.
+        std::vector<size_t> order(tasks.size());
+        for (size_t i = 0; i < order.size(); ++i)
+            order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bounds[a] < bounds[b]; });
+        std::vector<Task> sorted;
+        sorted.reserve(tasks.size());
+        for (size_t i : order)
+            sorted.push_back(std::move(tasks[i]));
+        tasks = std::move(sorted);
     } else {
         const uint64_t chunk = 4096;
         for (uint64_t first = 0; first < uint64_t(opt.sampleBudget); first += chunk)
@@ -505,6 +183,16 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
                 {0, Partial{}, first, std::min<uint64_t>(chunk, uint64_t(opt.sampleBudget) - first)});
     }
 
+    Incumbent incumbent;
+    std::atomic<int64_t> pruned{0};
+    int64_t diveVisited = 0;
+    if (prune)
+        for (size_t c = 0; c < configs.size(); ++c) {
+            Walker w(space, bits, opt, configs[c]);
+            w.pruneAgainst(&incumbent);
+            Candidate seed;
+            w.dive(64, seed, diveVisited);
+        }
     std::atomic<size_t> next{0};
     std::atomic<size_t> done{0};
     std::vector<Candidate> bestPerTask(tasks.size());
@@ -512,15 +200,18 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
     std::atomic<bool> cancelled{false};
     auto worker = [&]() {
         std::vector<std::unique_ptr<Walker>> local;
-        for (size_t c = 0; c < configs.size(); ++c)
+        for (size_t c = 0; c < configs.size(); ++c) {
             local.push_back(std::make_unique<Walker>(space, bits, opt, configs[c]));
+            if (prune)
+                local.back()->pruneAgainst(&incumbent);
+        }
         while (true) {
             const size_t i = next.fetch_add(1);
             if (i >= tasks.size())
-                return;
+                break;
             if (opt.cancel && opt.cancel->load()) {
                 cancelled = true;
-                return;
+                break;
             }
             if (strategy == Strategy::Exhaustive) {
                 Partial p = tasks[i].partial;
@@ -546,6 +237,8 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
             if (opt.progress)
                 opt.progress(double(d) / double(tasks.size()));
         }
+        for (const auto &w : local)
+            pruned += w->pruned();
     };
     std::vector<std::thread> pool;
     for (int t = 1; t < threads; ++t)
@@ -561,6 +254,10 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
         if (better(bestPerTask[i], best))
             best = std::move(bestPerTask[i]);
     }
+    result.pruned = pruned.load();
+    result.visited += diveVisited;
+    if (prune) // a pruned walk does not see every valid mapping
+        result.validMappings = -1;
     result.cancelled = cancelled.load();
     result.found = best.found;
     if (best.found) {

@@ -26,6 +26,9 @@ struct MapperOptions {
     double exhaustiveLimit = 2e7;  // Auto walks spaces up to this many loop nests, samples larger ones
     int64_t sampleBudget = 200000; // Sampled: loop nests drawn
     uint64_t seed = 1;
+    // Exhaustive walks skip subtrees whose lower bound (mapper/bound.h) cannot beat the best mapping found
+    // so far; the answer is the same proven optimum. Counting every valid mapping needs the whole walk.
+    bool countValid = false;
     ModelOptions model;
     MapspaceOptions space;
     std::function<void(double fraction)> progress; // called from worker threads, fraction in [0, 1]
@@ -36,8 +39,9 @@ struct MapperResult {
     bool found = false; // a valid mapping exists (and the walk was not cancelled before finding one)
     Mapping mapping;
     Evaluation evaluation;     // of `mapping` at the requested bit-widths
-    int64_t validMappings = 0; // distinct loop nests the model accepts
+    int64_t validMappings = 0; // distinct loop nests the model accepts; -1 when not counted (pruned walk)
     int64_t visited = 0;       // loop nests evaluated
+    int64_t pruned = 0;        // subtrees of the walk skipped on their lower bound
     double seconds = 0;
     bool optimal = false; // proven best within the mapspace (a complete exhaustive walk)
     bool cancelled = false;

@@ -1,0 +1,69 @@
+// A lower bound on the metric of every completion of a partial mapping whose innermost levels are fixed:
+// what lets the walk (mapper/walker.h) skip subtrees that cannot beat the best mapping found so far while
+// still returning the proven optimum.
+//
+// With levels 0..k fixed (every factor, temporal and spatial) and one keep/bypass choice per level, it sums:
+// - the MAC energy (fixed);
+// - per level and kept tensor, summed over instances (totals do not need the fan-outs above the level):
+//   * the accesses serving the level below. From the MACs they are exact: MACs x distinct tiles / fan-out
+//     below; from a child keeper they are the child's fills x distinct / fan-out between the two;
+//   * fills at least the distinct operands the level's instances must hold: its tile times the tiles of
+//     every relevant dimension above (Inputs: their channel blocks, and never less than the input points
+//     some MAC touches); at unfixed levels, each operand once;
+//   * partial-sum reads of Outputs at least the updates minus the distinct outputs the instances hold;
+// - every word count is divided by the packing and the block size (the model rounds up per instance, so
+//   the bound does not), and the energy of a cluster access shared by instances is spread over them;
+// - cycles at least MACs / the MACs the fan-outs can use.
+// Loop orders are left free: every term holds for any order (the orders only add refetches).
+#pragma once
+
+#include "mapper/mapspace.h"
+#include "mapper/search.h"
+
+#include <array>
+#include <map>
+#include <vector>
+
+namespace bitloop
+{
+
+// Factors per level: [level][temporal, spatial X, spatial Y][dim].
+using LevelFactors = std::vector<std::array<DimArray, kSlotKinds>>;
+
+class MappingBound
+{
+public:
+    MappingBound(const Mapspace &space, const BitWidths &bits, const MapperOptions &options,
+                 const std::vector<std::array<bool, kNumTensors>> &keep);
+
+    // The lower bound of `metric` (mapper/search.h) over every mapping whose levels 0..fixedLevel have
+    // exactly the factors in f; fixedLevel = -1 bounds the whole space of this keep choice.
+    double metric(const LevelFactors &f, int fixedLevel) const;
+    double energy(const LevelFactors &f, int fixedLevel) const;
+    double cycles(const LevelFactors &f, int fixedLevel) const;
+
+private:
+    // The least product of the loop bounds from the innermost loop that moves tensor t outward, over the
+    // loop orders level l may take (the reloads of a tile kept below whose first moving loop is here).
+    double reloadFactor(Tensor t, int l, const DimArray &temporal) const;
+
+    struct LevelTerm {
+        double read = 0, fill = 0, update = 0; // pJ per operand: packing and block size applied
+    };
+    const Mapspace &space_;
+    const ProblemShape &shape_;
+    Metric metric_;
+    bool forkFill_;
+    int levels_;
+    std::vector<std::array<bool, kNumTensors>> keep_;
+    std::vector<std::array<LevelTerm, kNumTensors>> terms_;
+    std::vector<int64_t> fanoutMax_; // the architecture's fan-out of each level
+    std::vector<int64_t> clusters_;  // access groups per level
+    double macEnergy_ = 0;
+    int64_t macs_ = 0;
+    std::array<double, kNumTensors> compulsory_{}; // operands every keeper must receive at least once
+    std::vector<std::array<bool, kNumTensors>> keptBelow_;
+    mutable std::map<std::pair<int, int>, std::vector<std::vector<Dim>>> orders_; // (level, active mask)
+};
+
+} // namespace bitloop
