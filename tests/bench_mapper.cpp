@@ -1,12 +1,15 @@
 // Mapper benchmark (not a test): prints the figures recorded in docs/benchmarks.md.
-//   bench_mapper [--threads N] [--quick]
-// 1. model evaluations per second on one thread; 2. whole-network mapping time, cold and warm cache;
-// 3. valid-mapping counts of MobileNetV1 layer 2; 4. co-searched mappings vs mappings reused from 16 bits.
+//   bench_mapper [--threads N] [--quick] [--exactness]
+// 1. model evaluations per second on one thread; 2. whole-network mapping time, cold and warm cache, with
+// the branch and bound's nodes; 3. valid-mapping counts of MobileNetV1 layer 2; 4. co-searched mappings vs
+// mappings reused from 16 bits; 5 (--exactness, long): every layer's pruned optimum against the full walk.
 #include "io/arch_io.h"
+#include "io/mapping_io.h"
 #include "mapper/cache.h"
 #include "mapper/network_mapper.h"
 #include "workload/mobilenet.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -31,6 +34,7 @@ void evaluationsPerSecond()
     MapperOptions opt;
     opt.threads = 1;
     opt.strategy = Strategy::Exhaustive;
+    opt.countValid = true; // every loop nest, as the figure is meant
     const MapperResult r = findBestMapping(layer.shape, arch, BitWidths::uniform(8), opt);
     // The walk's own overhead is included: this is what a search gets, not the model alone.
     std::printf("1. Model evaluations, one thread, eyeriss16, MobileNetV1 layer 3 (%s), 8 bits:\n"
@@ -55,8 +59,8 @@ void evaluationsPerSecond()
 void wholeNetworks(int threads, bool quick)
 {
     std::printf("2. Every layer mapped (224x224, 1000 classes), %d threads, energy metric:\n", threads);
-    std::printf("   %-14s %-9s %5s %12s %10s %10s\n", "network", "arch", "bits", "energy uJ", "cold s",
-                "warm s");
+    std::printf("   %-14s %-9s %5s %12s %10s %10s %12s %12s %14s\n", "network", "arch", "bits", "energy uJ",
+                "cold s", "warm s", "visited", "pruned", "slowest dw s");
     const std::string dir = (std::filesystem::temp_directory_path() / "bitloop-bench-cache").string();
     for (const char *archName : {"eyeriss16", "simba16"}) {
         const Architecture arch = loadArchitecture(archName);
@@ -71,8 +75,17 @@ void wholeNetworks(int threads, bool quick)
                 const auto bits = chainBits(std::vector<LayerBits>(net.layers.size(), LayerBits{b, b}), b);
                 const NetworkMapping cold = mapNetwork(net, arch, bits, opt, &cache);
                 const NetworkMapping warm = mapNetwork(net, arch, bits, opt, &cache);
-                std::printf("   %-14s %-9s %2d/%-2d %12.3f %10.3f %10.4f%s\n", net.name.c_str(), archName, b,
-                            b, cold.energy / 1e6, cold.seconds, warm.seconds,
+                long long visited = 0, pruned = 0;
+                double slowestDepthwise = 0;
+                for (size_t i = 0; i < cold.layers.size(); ++i) {
+                    visited += cold.layers[i].visited;
+                    pruned += cold.layers[i].pruned;
+                    if (net.layers[i].shape.bound(Dim::G) > 1)
+                        slowestDepthwise = std::max(slowestDepthwise, cold.layers[i].seconds);
+                }
+                std::printf("   %-14s %-9s %2d/%-2d %12.3f %10.3f %10.4f %12lld %12lld %14.3f%s\n",
+                            net.name.c_str(), archName, b, b, cold.energy / 1e6, cold.seconds, warm.seconds,
+                            visited, pruned, slowestDepthwise,
                             cold.allFound && warm.energy == cold.energy ? "" : "  MISMATCH");
                 std::fflush(stdout);
             }
@@ -101,6 +114,7 @@ void layer2Counts(int threads)
                 MapperOptions opt;
                 opt.threads = threads;
                 opt.strategy = Strategy::Exhaustive;
+                opt.countValid = true;
                 const MapperResult r = findBestMapping(shape, arch, b, opt);
                 std::printf("  %d/%d/%d: %lld valid, %.3f uJ, %.2f s", b.of(Tensor::Weights),
                             b.of(Tensor::Inputs), b.of(Tensor::Outputs),
@@ -135,17 +149,68 @@ void synergy(int threads)
                 100 * (reused.energy - co.energy) / reused.energy);
 }
 
+// The branch and bound must return exactly the full walk's answer: the same mapping, hence the same figures.
+void exactness(int threads)
+{
+    std::printf("5. Branch and bound against the full walk, every layer (224x224, 1000 classes), %d threads:\n",
+                threads);
+    std::printf("   %-14s %-9s %5s %7s %9s %10s %10s %12s %12s\n", "network", "arch", "bits", "layers", "identical",
+                "pruned s", "full s", "visited", "full visited");
+    int mismatches = 0;
+    for (const char *archName : {"eyeriss16", "simba16"}) {
+        const Architecture arch = loadArchitecture(archName);
+        for (const Network &net : {mobileNetV1(), mobileNetV2()}) {
+            for (int b : {16, 8, 4}) {
+                int same = 0;
+                double fast = 0, slow = 0;
+                long long visited = 0, fullVisited = 0;
+                for (const Layer &layer : net.layers) {
+                    MapperOptions opt;
+                    opt.threads = threads;
+                    const MapperResult pruned = findBestMapping(layer.shape, arch, BitWidths::uniform(b), opt);
+                    opt.countValid = true;
+                    const MapperResult full = findBestMapping(layer.shape, arch, BitWidths::uniform(b), opt);
+                    const bool equal = pruned.found == full.found && pruned.optimal && full.optimal &&
+                                       pruned.evaluation.energy == full.evaluation.energy &&
+                                       pruned.evaluation.cycles == full.evaluation.cycles &&
+                                       mappingToYaml(arch, pruned.mapping) == mappingToYaml(arch, full.mapping);
+                    same += equal ? 1 : 0;
+                    if (!equal)
+                        std::printf("   MISMATCH %s layer %s: %.3f vs %.3f uJ\n", net.name.c_str(),
+                                    layer.name.c_str(), pruned.evaluation.energy / 1e6,
+                                    full.evaluation.energy / 1e6);
+                    fast += pruned.seconds;
+                    slow += full.seconds;
+                    visited += pruned.visited;
+                    fullVisited += full.visited;
+                }
+                mismatches += int(net.layers.size()) - same;
+                std::printf("   %-14s %-9s %2d/%-2d %7zu %9d %10.3f %10.3f %12lld %12lld\n", net.name.c_str(),
+                            archName, b, b, net.layers.size(), same, fast, slow, visited, fullVisited);
+                std::fflush(stdout);
+            }
+        }
+    }
+    std::printf("   %s\n\n", mismatches == 0 ? "every layer identical" : "MISMATCHES FOUND");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     int threads = 2;
-    bool quick = false;
+    bool quick = false, exact = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = std::atoi(argv[++i]);
         else if (std::strcmp(argv[i], "--quick") == 0)
             quick = true;
+        else if (std::strcmp(argv[i], "--exactness") == 0)
+            exact = true;
+    }
+    if (exact) {
+        exactness(threads);
+        return 0;
     }
     evaluationsPerSecond();
     wholeNetworks(threads, quick);

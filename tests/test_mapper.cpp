@@ -4,6 +4,7 @@
 #include "io/constraints_io.h"
 #include "io/problem_io.h"
 #include "mapper/search.h"
+#include "mapper/walker.h"
 #include "workload/mobilenet.h"
 
 #include <QtTest>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 
@@ -186,6 +188,7 @@ private Q_SLOTS:
         const BitWidths bits = p.bits.value_or(BitWidths::uniform(16));
         MapperOptions opt;
         opt.threads = 2;
+        opt.countValid = true; // the fork's counts need every mapping walked
         MapperResult fork = findBestMapping(p.shape, arch, bits, opt);
         QVERIFY(fork.found && fork.optimal);
         QCOMPARE(fork.spaceSize, 70560.0);
@@ -203,7 +206,9 @@ private Q_SLOTS:
     void presetEqualsTimeloopFiles()
     {
         const ProblemFile p = loadProblem(kEyeriss + "layer2-w4.yaml");
-        MapperResult r = findBestMapping(p.shape, loadArchitecture("eyeriss16"), *p.bits);
+        MapperOptions opt;
+        opt.countValid = true;
+        MapperResult r = findBestMapping(p.shape, loadArchitecture("eyeriss16"), *p.bits, opt);
         QCOMPARE(qint64(r.validMappings), qint64(15054));
         QVERIFY(qAbs(r.evaluation.energy / 1e6 - 398.465) < 0.0005);
     }
@@ -226,29 +231,58 @@ private Q_SLOTS:
         MapperOptions opt;
         opt.metric = Metric(metric);
         opt.threads = 2;
+        opt.countValid = true;
         const MapperResult r = findBestMapping(shape, arch, bits, opt);
         QVERIFY(r.found && r.optimal);
         QCOMPARE(qint64(r.validMappings), qint64(bf.valid));
         QCOMPARE(metricValue(Metric(metric), r.evaluation), bf.best);
         QVERIFY(r.visited < r.validMappings); // reuse-equivalent orders were evaluated once
+        QCOMPARE(r.pruned, qint64(0));
+        // The branch and bound reaches the same optimum while evaluating fewer loop nests; it does not
+        // claim a count it did not make.
+        opt.countValid = false;
+        const MapperResult bb = findBestMapping(shape, arch, bits, opt);
+        QVERIFY(bb.found && bb.optimal);
+        QCOMPARE(metricValue(Metric(metric), bb.evaluation), bf.best);
+        QCOMPARE(bb.validMappings, qint64(-1));
+        QVERIFY2(bb.visited < r.visited, qPrintable(QString("%1 vs %2").arg(bb.visited).arg(r.visited)));
+        QVERIFY(bb.pruned > 0);
     }
 
+    // Pruned or not, any thread count returns the same mapping; a counting walk also the same counts.
+    void sameAnswerForAnyThreadCount_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<int>("resolution");
+        QTest::addColumn<bool>("count");
+        QTest::newRow("eyeriss16 pruned") << "eyeriss16" << 224 << false;
+        QTest::newRow("eyeriss16 counted") << "eyeriss16" << 224 << true;
+        QTest::newRow("simba16 pruned") << "simba16" << 32 << false;
+    }
     void sameAnswerForAnyThreadCount()
     {
-        const Network net = mobileNetV1();
-        const Architecture arch = loadArchitecture("eyeriss16");
+        QFETCH(QString, arch);
+        QFETCH(int, resolution);
+        QFETCH(bool, count);
+        MobileNetOptions mo;
+        mo.resolution = resolution;
+        const Network net = mobileNetV1(mo);
+        const Architecture a = loadArchitecture(arch.toStdString());
         for (int layer : {1, 2, 3, 27}) {
             MapperOptions opt;
             opt.threads = 1;
-            const MapperResult one =
-                findBestMapping(net.layers[layer].shape, arch, BitWidths{{4, 8, 8}}, opt);
+            opt.countValid = count;
+            const MapperResult one = findBestMapping(net.layers[layer].shape, a, BitWidths{{4, 8, 8}}, opt);
+            QVERIFY(one.optimal);
             for (int threads : {2, 3, 7}) {
                 opt.threads = threads;
                 const MapperResult many =
-                    findBestMapping(net.layers[layer].shape, arch, BitWidths{{4, 8, 8}}, opt);
+                    findBestMapping(net.layers[layer].shape, a, BitWidths{{4, 8, 8}}, opt);
                 QCOMPARE(many.evaluation.energy, one.evaluation.energy);
-                QCOMPARE(many.validMappings, one.validMappings);
-                QCOMPARE(many.visited, one.visited);
+                if (count) {
+                    QCOMPARE(many.validMappings, one.validMappings);
+                    QCOMPARE(many.visited, one.visited);
+                }
                 for (size_t l = 0; l < one.mapping.levels.size(); ++l) {
                     QVERIFY(many.mapping.levels[l].temporal == one.mapping.levels[l].temporal);
                     QVERIFY(many.mapping.levels[l].spatialX == one.mapping.levels[l].spatialX);
@@ -258,6 +292,96 @@ private Q_SLOTS:
                 }
             }
         }
+    }
+
+    // The bound is a lower bound: for every factorization of the space (walked in full, no pruning), the
+    // bound with only its innermost k levels fixed, for every k, is at most what its best loop order costs.
+    // A bound that overshot anywhere could prune the optimum.
+    void boundNeverExceedsACompletion_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<int>("resolution");
+        QTest::addColumn<int>("layer");
+        QTest::addColumn<int>("wbits");
+        QTest::addColumn<int>("abits");
+        QTest::addColumn<int>("metric");
+        QTest::addColumn<bool>("elide");
+        QTest::newRow("eyeriss conv1 8/8") << "eyeriss16" << 224 << 0 << 8 << 8 << int(Metric::Energy) << false;
+        QTest::newRow("eyeriss dw1 4/4") << "eyeriss16" << 224 << 1 << 4 << 4 << int(Metric::Energy) << false;
+        QTest::newRow("eyeriss pw1 16/16") << "eyeriss16" << 224 << 2 << 16 << 16 << int(Metric::Energy) << false;
+        QTest::newRow("eyeriss dw2 s2 4/8 edp") << "eyeriss16" << 224 << 3 << 4 << 8 << int(Metric::Edp) << false;
+        QTest::newRow("eyeriss fc 2/2 elide") << "eyeriss16" << 224 << 27 << 2 << 2 << int(Metric::Energy) << true;
+        QTest::newRow("simba dw1 8/8") << "simba16" << 32 << 1 << 8 << 8 << int(Metric::Energy) << false;
+        QTest::newRow("simba pw1 4/4") << "simba16" << 32 << 2 << 4 << 4 << int(Metric::Energy) << false;
+        QTest::newRow("simba dw2 s2 8/4 delay") << "simba16" << 32 << 3 << 8 << 4 << int(Metric::Delay) << false;
+        QTest::newRow("simba conv1 16/16") << "simba16" << 32 << 0 << 16 << 16 << int(Metric::Energy) << false;
+    }
+    void boundNeverExceedsACompletion()
+    {
+        QFETCH(QString, arch);
+        QFETCH(int, resolution);
+        QFETCH(int, layer);
+        QFETCH(int, wbits);
+        QFETCH(int, abits);
+        QFETCH(int, metric);
+        QFETCH(bool, elide);
+        MobileNetOptions mo;
+        mo.resolution = resolution;
+        const ProblemShape shape = mobileNetV1(mo).layers[size_t(layer)].shape;
+        const Architecture a = loadArchitecture(arch.toStdString());
+        const BitWidths bits{{wbits, abits, abits}};
+        MapperOptions opt;
+        opt.metric = Metric(metric);
+        if (elide)
+            opt.model.firstPsum = FirstPsumRule::Elide;
+        MapspaceOptions so;
+        std::unique_ptr<Mapspace> space;
+        try {
+            space = std::make_unique<Mapspace>(shape, a, so);
+        } catch (const std::invalid_argument &) {
+            so.searchConstraints = false;
+            space = std::make_unique<Mapspace>(shape, a, so);
+        }
+        // Every keep/bypass choice the space allows.
+        std::vector<std::vector<std::array<bool, kNumTensors>>> configs{{}};
+        for (int l = 0; l < space->numLevels(); ++l) {
+            std::vector<std::vector<std::array<bool, kNumTensors>>> next;
+            for (const auto &c : configs)
+                for (const auto &o : space->keepOptions(l)) {
+                    next.push_back(c);
+                    next.back().push_back(o);
+                }
+            configs = std::move(next);
+        }
+        int64_t leaves = 0;
+        double tightest = 0;
+        QString overshoot; // the first bound found above a completion
+        for (const auto &keep : configs) {
+            Walker w(*space, bits, opt, keep);
+            MappingBound bound(*space, bits, opt, keep);
+            Partial p = w.start();
+            w.walk(p, w.numSteps(), [&](const Partial &leaf) {
+                Candidate best;
+                int64_t valid = 0, visited = 0;
+                w.evaluateOrders(leaf, best, valid, visited);
+                if (!best.found)
+                    return;
+                ++leaves;
+                for (int k = -1; k < space->numLevels(); ++k) {
+                    const double b = bound.metric(leaf.f, k);
+                    if (b > best.key * (1 + 1e-12) && overshoot.isEmpty())
+                        overshoot = QString("bound %1 with levels <= %2 fixed exceeds %3")
+                                        .arg(b, 0, 'g', 12)
+                                        .arg(k)
+                                        .arg(best.key, 0, 'g', 12);
+                    if (k == space->numLevels() - 1)
+                        tightest = std::max(tightest, b / best.key);
+                }
+            });
+        }
+        QVERIFY2(overshoot.isEmpty(), qPrintable(overshoot));
+        QVERIFY(leaves > 100);
+        QVERIFY(tightest > 0.9); // and not vacuous: on some factorization it is within 10%
     }
 
     void samplingIsSeededAndNeverBeatsTheOptimum()
@@ -285,8 +409,10 @@ private Q_SLOTS:
     {
         const Architecture arch = tinyMachine();
         int64_t previous = 0;
+        MapperOptions opt;
+        opt.countValid = true;
         for (int b : {8, 4, 2}) {
-            const MapperResult r = findBestMapping(tinyLayer(), arch, BitWidths::uniform(b));
+            const MapperResult r = findBestMapping(tinyLayer(), arch, BitWidths::uniform(b), opt);
             QVERIFY(r.validMappings > previous);
             previous = r.validMappings;
         }

@@ -31,6 +31,19 @@ QString grouped(int64_t v)
     return QLocale(QLocale::English).toString(static_cast<qlonglong>(v));
 }
 
+// How far the answer is proven: the best of every valid mapping (counted), the best by branch and bound
+// (optimal, not every mapping seen), or the best of a sample.
+QString provenance(const MapperResult &r)
+{
+    if (!r.optimal)
+        return QObject::tr("best of %1 sampled loop nests (not proven optimal)").arg(grouped(r.visited));
+    if (r.validMappings >= 0)
+        return QObject::tr("best of %1 valid mappings (exhaustive: optimal)").arg(grouped(r.validMappings));
+    return QObject::tr("optimal: %1 loop nests evaluated, %2 subtrees pruned on a lower bound")
+        .arg(grouped(r.visited))
+        .arg(grouped(r.pruned));
+}
+
 // Energies in pJ, whole above 100 pJ (the figures run to 10^9) and to 0.01 pJ below.
 QString picojoules(double pj)
 {
@@ -187,8 +200,7 @@ void LoopNestView::setLayer(const Layer &layer, const Architecture &arch, const 
     QString text = QString("<b>%1</b> &nbsp; %2<br>").arg(title, shape);
     if (valid) {
         text +=
-            tr("W%1 I%2 O%3 bits · <b>%4 µJ</b> (MACs %5 µJ) · %6 cycles · %7 pJ/MAC · %8 of MACs in use · "
-               "best of %9 valid mappings%10")
+            tr("W%1 I%2 O%3 bits · <b>%4 µJ</b> (MACs %5 µJ) · %6 cycles · %7 pJ/MAC · %8 of MACs in use · %9")
                 .arg(ev.bits.of(Tensor::Weights))
                 .arg(ev.bits.of(Tensor::Inputs))
                 .arg(ev.bits.of(Tensor::Outputs))
@@ -197,8 +209,7 @@ void LoopNestView::setLayer(const Layer &layer, const Architecture &arch, const 
                 .arg(grouped(ev.cycles))
                 .arg(QString::number(ev.pjPerMac(), 'f', 3))
                 .arg(QString::number(ev.utilization * 100, 'f', 1) + " %")
-                .arg(grouped(result.validMappings))
-                .arg(result.optimal ? tr(" (exhaustive: optimal)") : QString());
+                .arg(provenance(result));
         status_->setStyleSheet({});
     } else {
         QStringList why;

@@ -30,8 +30,10 @@ int runMap(const std::vector<std::string> &argv)
     const BitWidths bits = resolveBits(args, fileBits);
     MapperOptions opt = resolveMapperOptions(args);
     // Counting every valid mapping needs the whole space walked.
-    if (args.flag("count-valid"))
+    if (args.flag("count-valid")) {
         opt.strategy = Strategy::Exhaustive;
+        opt.countValid = true;
+    }
     checkBitsFit(arch, bits);
     const auto reuse = args.integer("reuse-mapping-from-bits", 1, 32);
     if (reuse)
@@ -62,7 +64,12 @@ int runMap(const std::vector<std::string> &argv)
             writeMappingJson(json, arch, r.mapping);
         else
             json.null();
-        json.field("valid_mappings", r.validMappings).field("visited", r.visited).field("seconds", r.seconds);
+        json.key("valid_mappings"); // null: the walk pruned, so not every valid mapping was seen
+        if (r.validMappings >= 0)
+            json.value(r.validMappings);
+        else
+            json.null();
+        json.field("visited", r.visited).field("pruned", r.pruned).field("seconds", r.seconds);
         json.field("optimal", r.optimal).field("strategy", strategyName(r.strategy)).field("cached", cached);
         json.field("mapspace_factorizations", r.spaceSize).field("metric", metricName(opt.metric));
         if (reuse)
@@ -91,9 +98,12 @@ int runMap(const std::vector<std::string> &argv)
         std::printf("\nMapper         %s, metric %s, %s%s\n", strategyName(r.strategy),
                     metricName(opt.metric), r.optimal ? "optimal within the mapspace" : "not proven optimal",
                     cached ? " (cached)" : "");
-        std::printf("Mapspace       %.0f factorizations; %lld valid loop nests; %lld visited; %.3f s\n",
-                    r.spaceSize, static_cast<long long>(r.validMappings), static_cast<long long>(r.visited),
-                    r.seconds);
+        const std::string valid = r.validMappings >= 0
+                                      ? std::to_string(r.validMappings) + " valid loop nests"
+                                      : std::string("valid loop nests not counted (--count-valid counts them)");
+        std::printf("Mapspace       %.0f factorizations; %s; %lld visited, %lld subtrees pruned; %.3f s\n",
+                    r.spaceSize, valid.c_str(), static_cast<long long>(r.visited),
+                    static_cast<long long>(r.pruned), r.seconds);
     }
     return r.found ? 0 : 1;
 }

@@ -5,7 +5,7 @@
 #include "mapper_options.h"
 
 #include "io/bits_io.h"
-#include "io/mapping_export.h"
+#include "mapper/mapping_export.h"
 #include "io/evaluation_report.h"
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
@@ -93,7 +93,12 @@ int runMapNetwork(const std::vector<std::string> &argv)
             const MapperResult &r = nm.layers[i];
             j.beginObject().field("index", int64_t(i + 1)).field("name", net.layers[i].name);
             j.field("found", r.found).field("cached", bool(nm.cached[i])).field("optimal", r.optimal);
-            j.field("valid_mappings", r.validMappings).field("seconds", r.seconds);
+            j.key("valid_mappings");
+            if (r.validMappings >= 0)
+                j.value(r.validMappings);
+            else
+                j.null();
+            j.field("visited", r.visited).field("pruned", r.pruned).field("seconds", r.seconds);
             if (r.found)
                 writeEvaluationJson(j, r.evaluation);
             j.endObject();
@@ -109,7 +114,7 @@ int runMapNetwork(const std::vector<std::string> &argv)
             ? (" (mappings from uniform " + std::to_string(opt.reuseMappingFromBits) + " bits)").c_str()
             : "");
     std::printf("%3s  %-12s %-36s %9s %12s %11s %7s %6s %9s %8s\n", "#", "layer", "shape", "W/I/O",
-                "energy uJ", "cycles", "pJ/MAC", "util%", "valid", "seconds");
+                "energy uJ", "cycles", "pJ/MAC", "util%", "visited", "seconds");
     for (size_t i = 0; i < nm.layers.size(); ++i) {
         const MapperResult &r = nm.layers[i];
         const Layer &l = net.layers[i];
@@ -124,7 +129,7 @@ int runMapNetwork(const std::vector<std::string> &argv)
         std::printf("%3zu  %-12s %-36s %9s %12.3f %11lld %7.3f %6.1f %9lld %8.3f%s\n", i + 1, l.name.c_str(),
                     l.describe().c_str(), b, r.evaluation.energy / 1e6,
                     static_cast<long long>(r.evaluation.cycles), r.evaluation.pjPerMac(),
-                    r.evaluation.utilization * 100, static_cast<long long>(r.validMappings), r.seconds,
+                    r.evaluation.utilization * 100, static_cast<long long>(r.visited), r.seconds,
                     nm.cached[i] ? " cached" : "");
     }
     std::printf("\nNetwork energy %.3f uJ, cycles %lld, EDP %.6g uJ x cycles, weight memory %lld bytes\n",

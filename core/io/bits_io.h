@@ -7,7 +7,7 @@
 //     - {weights: 4, activations: 8}
 #pragma once
 
-#include "mapper/network_mapper.h"
+#include "workload/problem.h"
 
 #include <string>
 #include <vector>

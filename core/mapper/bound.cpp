@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -27,8 +25,6 @@ int64_t touchedPoints(int64_t outputs, int64_t filter, int stride, int dilation)
     return std::count(hit.begin(), hit.end(), true);
 }
 
-constexpr std::array<Dim, 3> kChannelDims = {Dim::N, Dim::G, Dim::C}; // Inputs' non-sliding coordinates
-constexpr std::array<Dim, 3> kReductionDims = {Dim::C, Dim::R, Dim::S}; // irrelevant to Outputs
 
 } // namespace
 
@@ -54,6 +50,23 @@ MappingBound::MappingBound(const Mapspace &space, const BitWidths &bits, const M
                                  spec.updateEnergy * perOperand};
         }
     }
+    for (Tensor t : kAllTensors) {
+        for (Dim d : kAllDims) {
+            const unsigned bit = 1u << idx(d);
+            const bool channel = d == Dim::N || d == Dim::G || d == Dim::C;
+            if (isRelevant(t, d))
+                relevantMask_[idx(t)] |= bit;
+            // A step of P, Q, R or S may bring only part of an Inputs window: only channel blocks count.
+            if (t == Tensor::Inputs ? channel : isRelevant(t, d))
+                movesMask_[idx(t)] |= bit;
+            // Children of a fan-out over these may hold the same tile (Inputs: P with R, Q with S overlap).
+            if (t == Tensor::Inputs ? !channel : !isRelevant(t, d))
+                sharedMask_[idx(t)] |= bit;
+        }
+        for (int l = 0; l < levels_; ++l)
+            if (keep_[l][idx(t)])
+                keepers_[idx(t)].push_back(l);
+    }
     keptBelow_.assign(static_cast<size_t>(levels_), {false, false, false});
     for (int l = 1; l < levels_; ++l)
         for (Tensor t : kAllTensors)
@@ -72,29 +85,26 @@ MappingBound::MappingBound(const Mapspace &space, const BitWidths &bits, const M
         double(touchedPoints(shape_.bound(Dim::Q), shape_.bound(Dim::S), shape_.hstride, shape_.hdilation));
 }
 
-static bool movesTile(Tensor t, Dim d)
-{
-    return t == Tensor::Inputs ? (d == Dim::N || d == Dim::G || d == Dim::C) : isRelevant(t, d);
-}
-
 double MappingBound::reloadFactor(Tensor t, int l, const DimArray &temporal) const
 {
-    int mask = 0;
-    std::vector<Dim> active;
-    for (Dim d : kAllDims)
-        if (temporal[idx(d)] > 1) {
-            mask |= 1 << idx(d);
-            active.push_back(d);
-        }
+    unsigned mask = 0;
+    for (int i = 0; i < kNumDims; ++i)
+        if (temporal[i] > 1)
+            mask |= 1u << i;
     auto it = orders_.find({l, mask});
-    if (it == orders_.end())
+    if (it == orders_.end()) {
+        std::vector<Dim> active;
+        for (Dim d : kAllDims)
+            if (mask & (1u << idx(d)))
+                active.push_back(d);
         it = orders_.emplace(std::make_pair(l, mask), space_.orders(l, active, keptBelow_[l])).first;
+    }
     double best = std::numeric_limits<double>::infinity();
     for (const std::vector<Dim> &order : it->second) {
         double n = 1;
         bool moved = false;
         for (Dim d : order) {
-            moved = moved || movesTile(t, d);
+            moved = moved || (movesMask_[idx(t)] & (1u << idx(d)));
             if (moved)
                 n *= double(temporal[idx(d)]);
         }
@@ -122,131 +132,123 @@ double MappingBound::cycles(const LevelFactors &f, int fixedLevel) const
 double MappingBound::energy(const LevelFactors &f, int fixedLevel) const
 {
     const int k = std::min(fixedLevel, levels_ - 1);
-    // Tiles and fan-outs of the fixed levels.
-    std::array<Extents, kMaxLevels> ext{};
-    std::array<int64_t, kMaxLevels> fan{};
-    std::array<std::array<NestLoop, kNumDims>, kMaxLevels> spatial{};
-    std::array<size_t, kMaxLevels> spatialCount{};
+    const int L = levels_;
+    // Per fixed level: tile extents, fan-out, the product of its temporal factors, which dims loop there.
+    std::array<Extents, kMaxLevels> ext;
+    std::array<int64_t, kMaxLevels> fan, temporalProduct;
+    std::array<DimArray, kMaxLevels> spatialOf;
+    std::array<unsigned, kMaxLevels> temporalMask;
     Extents e{1, 1, 1, 1, 1, 1, 1, 1};
     for (int l = 0; l <= k; ++l) {
-        fan[l] = 1;
-        spatialCount[l] = 0;
+        fan[l] = temporalProduct[l] = 1;
+        temporalMask[l] = 0;
         for (Dim d : kAllDims) {
-            const int64_t s = f[l][int(SlotKind::SpatialX)][idx(d)] * f[l][int(SlotKind::SpatialY)][idx(d)];
-            if (s > 1)
-                spatial[l][spatialCount[l]++] = {d, s, e[idx(d)]};
-            fan[l] *= s;
+            const int i = idx(d);
+            const int64_t t = f[l][int(SlotKind::Temporal)][i];
+            const int64_t sp = f[l][int(SlotKind::SpatialX)][i] * f[l][int(SlotKind::SpatialY)][i];
+            spatialOf[l][i] = sp;
+            fan[l] *= sp;
+            temporalProduct[l] *= t;
+            if (t > 1)
+                temporalMask[l] |= 1u << i;
+            e[i] *= t * sp;
         }
-        for (Dim d : kAllDims)
-            e[idx(d)] *= f[l][0][idx(d)] * f[l][1][idx(d)] * f[l][2][idx(d)];
         ext[l] = e;
     }
-    auto fanUpper = [&](int l) { return l <= k ? fan[l] : fanoutMax_[l]; };
-    // Factors above a level (every factor of a dimension not yet inside its tile); above the fixed levels
-    // the remainder of the outermost fixed one is an upper bound.
-    auto remaining = [&](int l, Dim d) {
-        const int at = std::min(l, k);
-        return at < 0 ? shape_.bound(d) : shape_.bound(d) / ext[at][idx(d)];
-    };
-    auto instancesUpper = [&](int c) {
+    // Factors not yet inside the outermost fixed tile (all of them when nothing is fixed).
+    DimArray left;
+    for (Dim d : kAllDims)
+        left[idx(d)] = k < 0 ? shape_.bound(d) : shape_.bound(d) / ext[k][idx(d)];
+    // Instances of each level, at most: the fan-outs above it (the architecture's where not yet fixed).
+    std::array<double, kMaxLevels + 1> instancesUpper;
+    instancesUpper[L - 1] = 1;
+    for (int l = L - 1; l > 0; --l)
+        instancesUpper[l - 1] = instancesUpper[l] * double(l <= k ? fan[l] : fanoutMax_[l]);
+
+    auto product = [&](unsigned mask, const DimArray &a) {
         double n = 1;
-        for (int l = c + 1; l < levels_; ++l)
-            n *= double(fanUpper(l));
+        for (int i = 0; i < kNumDims; ++i)
+            if (mask & (1u << i))
+                n *= double(a[i]);
         return n;
     };
-    // The dimensions whose loops move a tensor's tile to operands it did not hold (Inputs: the channel
-    // blocks; a step of P, Q, R or S may bring only part of a window, which this bound does not count).
-    auto moves = movesTile;
+    // Distinct tiles of tensor t among the children of fixed level l's fan-out.
+    auto distinct = [&](Tensor t, int l) {
+        const DimArray &sp = spatialOf[l];
+        const bool overlapping = t == Tensor::Inputs && ((sp[idx(Dim::P)] > 1 && sp[idx(Dim::R)] > 1) ||
+                                                         (sp[idx(Dim::Q)] > 1 && sp[idx(Dim::S)] > 1));
+        if (!overlapping)
+            return product(relevantMask_[idx(t)], sp);
+        std::array<NestLoop, kNumDims> loops;
+        size_t n = 0;
+        const Extents &below = l > 0 ? ext[l - 1] : Extents{1, 1, 1, 1, 1, 1, 1, 1};
+        for (Dim d : kAllDims)
+            if (sp[idx(d)] > 1)
+                loops[n++] = {d, sp[idx(d)], below[idx(d)]};
+        return double(distinctTiles(t, {loops.data(), n}, shape_));
+    };
     // Fills of keeper c summed over its instances, at least. Its instances multiply by every fan-out above
-    // it; its tile reloads for every relevant factor above it; and once a relevant temporal loop sits above
-    // it at level l*, every factor above l* reloads it too (the best order puts the other loops of l* inside
-    // its relevant ones, where they are free). Above the fixed levels any factor may be spatial or
-    // temporal; either way it multiplies, except irrelevant ones while no relevant loop is known above c.
+    // it and its tile reloads for every factor above it that moves the tile. Once such a temporal loop
+    // sits above c at level l*, every factor above l* reloads it too, and so do the loops of l* that the
+    // best order the level may take leaves outside its first moving loop. Above the fixed levels a factor
+    // may be spatial or temporal; either way it multiplies, except, while no moving loop is known above c,
+    // the ones that do not move the tile.
     auto changesLower = [&](Tensor t, int c) {
         if (c > k)
             return compulsory_[idx(t)];
+        const unsigned moves = movesMask_[idx(t)];
         double n = double(tileVolume(t, ext[c], shape_));
         int lstar = -1;
-        for (int l = c + 1; l <= k && lstar < 0; ++l)
-            for (Dim d : kAllDims)
-                if (moves(t, d) && f[l][int(SlotKind::Temporal)][idx(d)] > 1)
-                    lstar = l;
         for (int l = c + 1; l <= k; ++l) {
             n *= double(fan[l]);
-            if (l == lstar)
+            if (lstar >= 0) {
+                n *= double(temporalProduct[l]);
+            } else if (temporalMask[l] & moves) {
+                lstar = l;
                 n *= reloadFactor(t, l, f[l][int(SlotKind::Temporal)]);
-            else if (lstar >= 0 && l > lstar)
-                for (Dim d : kAllDims)
-                    n *= double(f[l][int(SlotKind::Temporal)][idx(d)]);
+            }
         }
-        for (Dim d : kAllDims)
-            if (lstar >= 0 || moves(t, d))
-                n *= double(remaining(k, d));
+        n *= product(lstar >= 0 ? (1u << kNumDims) - 1 : moves, left);
         return t == Tensor::Inputs ? std::max(compulsory_[idx(t)], n) : n;
-    };
-    // At most how many children of an unfixed fan-out share one tile: the factors that could sit there
-    // without moving the tile.
-    auto sharedUpper = [&](Tensor t, int l) {
-        double n = 1;
-        for (Dim d : kAllDims)
-            if (t == Tensor::Inputs ? d != Dim::N && d != Dim::G && d != Dim::C : !isRelevant(t, d))
-                n *= double(remaining(k, d));
-        return std::max(1.0, std::min(n, double(fanoutMax_[l])));
     };
 
     double total = macEnergy_;
     for (Tensor t : kAllTensors) {
-        int last = -1;
-        for (int l = 0; l < levels_; ++l)
-            if (keep_[l][idx(t)])
-                last = l;
+        const std::vector<int> &keepers = keepers_[idx(t)];
         int child = -1;
         double childChanges = 0;
-        for (int c = 0; c < levels_; ++c) {
-            if (!keep_[c][idx(t)])
-                continue;
+        for (size_t i = 0; i < keepers.size(); ++i) {
+            const int c = keepers[i];
             // Accesses serving the level below (summed over instances): the child's changes (or every MAC
-            // step) times the distinct tiles its fan-outs hold, over the children sharing them.
+            // step) times the distinct tiles its fan-outs hold, over the children sharing them. At most
+            // the factors that leave the tile in place can be shared by an unfixed fan-out.
             double ratio = 1;
-            for (int l = child + 1; l <= c; ++l) {
-                ratio *= l <= k ? double(distinctTiles(t, {spatial[l].data(), spatialCount[l]}, shape_)) /
-                                      double(fan[l])
-                                : 1.0 / sharedUpper(t, l);
-            }
+            for (int l = child + 1; l <= c; ++l)
+                ratio /= l <= k ? double(fan[l]) / distinct(t, l)
+                                : std::max(1.0, std::min(product(sharedMask_[idx(t)], left),
+                                                         double(fanoutMax_[l])));
             const double content = (child < 0 ? double(macs_) : childChanges) * ratio;
             const double changes = changesLower(t, c);
-            const bool outermost = c == last;
-            double reads = content, fills = outermost ? 0 : changes, updates = 0;
+            double reads = content, fills = i + 1 == keepers.size() ? 0 : changes, updates = 0;
             if (t == Tensor::Outputs) {
+                // The first update of each output an instance holds reads nothing; instances hold distinct
+                // outputs except where a reduction dimension is spread over them.
                 updates = content;
-                // The first update of each output an instance holds reads nothing.
-                // Instances hold distinct outputs except where a reduction dimension is spread over them.
                 double replicas = 1, unknown = 1;
-                for (int l = c + 1; l < levels_; ++l) {
-                    if (l <= k) {
-                        for (Dim d : kReductionDims)
-                            replicas *= double(f[l][int(SlotKind::SpatialX)][idx(d)] *
-                                               f[l][int(SlotKind::SpatialY)][idx(d)]);
-                    } else {
+                for (int l = c + 1; l < L; ++l) {
+                    if (l <= k)
+                        replicas *= product(sharedMask_[idx(t)], spatialOf[l]);
+                    else
                         unknown *= double(fanoutMax_[l]);
-                    }
                 }
-                if (unknown > 1) {
-                    double left = 1;
-                    for (Dim d : kReductionDims)
-                        left *= double(remaining(k, d));
-                    replicas *= std::min(left, unknown);
-                }
-                const double held = compulsory_[idx(t)] * replicas;
-                reads = std::max(0.0, content - held);
+                replicas *= std::min(product(sharedMask_[idx(t)], left), unknown);
+                reads = std::max(0.0, content - compulsory_[idx(t)] * replicas);
                 if (!forkFill_)
                     fills = 0;
             }
             const LevelTerm &term = terms_[c][idx(t)];
-            const double share = std::min(1.0, double(clusters_[c]) / instancesUpper(c));
+            const double share = std::min(1.0, double(clusters_[c]) / instancesUpper[c]);
             total += share * (term.read * reads + term.fill * fills + term.update * updates);
-            if (std::getenv("BOUND_DEBUG"))
-                std::fprintf(stderr, "  L%d t%d reads %.0f fills %.0f updates %.0f -> %.1f\n", c, int(t), reads, fills, updates, term.read * reads + term.fill * fills + term.update * updates);
             child = c;
             childChanges = changes;
         }

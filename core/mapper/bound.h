@@ -63,7 +63,11 @@ private:
     int64_t macs_ = 0;
     std::array<double, kNumTensors> compulsory_{}; // operands every keeper must receive at least once
     std::vector<std::array<bool, kNumTensors>> keptBelow_;
-    mutable std::map<std::pair<int, int>, std::vector<std::vector<Dim>>> orders_; // (level, active mask)
+    std::array<std::vector<int>, kNumTensors> keepers_; // levels keeping each tensor, innermost first
+    // Per tensor, bit idx(d) set for: dims that index it; dims whose loops move its tile to operands it did
+    // not hold; dims a fan-out may spread without children holding different tiles.
+    std::array<unsigned, kNumTensors> relevantMask_{}, movesMask_{}, sharedMask_{};
+    mutable std::map<std::pair<int, unsigned>, std::vector<std::vector<Dim>>> orders_; // (level, active dims)
 };
 
 } // namespace bitloop

@@ -1,7 +1,7 @@
 #include "search/configuration.h"
 
 #include "io/bits_io.h"
-#include "io/mapping_export.h"
+#include "mapper/mapping_export.h"
 #include "io/mapping_io.h"
 #include "io/yaml_util.h"
 

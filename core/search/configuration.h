@@ -1,5 +1,5 @@
 // One chosen configuration as a file to build from: the network, the architecture, each layer's bit-widths
-// and its mapping (Bitloop's form inline; Timeloop's form as files next to it, see io/mapping_export.h),
+// and its mapping (Bitloop's form inline; Timeloop's form as files next to it, see mapper/mapping_export.h),
 // and the point's objectives. It is a bits file with more in it, so `map-network --bits` and
 // `accuracy --bits` read it as it is, and readConfiguration reads the mappings back.
 #pragma once

@@ -1,4 +1,4 @@
-#include "io/mapping_export.h"
+#include "mapper/mapping_export.h"
 
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
