@@ -152,10 +152,11 @@ void synergy(int threads)
 // The branch and bound must return exactly the full walk's answer: the same mapping, hence the same figures.
 void exactness(int threads)
 {
-    std::printf("5. Branch and bound against the full walk, every layer (224x224, 1000 classes), %d threads:\n",
-                threads);
-    std::printf("   %-14s %-9s %5s %7s %9s %10s %10s %12s %12s\n", "network", "arch", "bits", "layers", "identical",
-                "pruned s", "full s", "visited", "full visited");
+    std::printf(
+        "5. Branch and bound against the full walk, every layer (224x224, 1000 classes), %d threads:\n",
+        threads);
+    std::printf("   %-14s %-9s %5s %7s %9s %10s %10s %12s %12s\n", "network", "arch", "bits", "layers",
+                "identical", "pruned s", "full s", "visited", "full visited");
     int mismatches = 0;
     for (const char *archName : {"eyeriss16", "simba16"}) {
         const Architecture arch = loadArchitecture(archName);
@@ -167,13 +168,15 @@ void exactness(int threads)
                 for (const Layer &layer : net.layers) {
                     MapperOptions opt;
                     opt.threads = threads;
-                    const MapperResult pruned = findBestMapping(layer.shape, arch, BitWidths::uniform(b), opt);
+                    const MapperResult pruned =
+                        findBestMapping(layer.shape, arch, BitWidths::uniform(b), opt);
                     opt.countValid = true;
                     const MapperResult full = findBestMapping(layer.shape, arch, BitWidths::uniform(b), opt);
-                    const bool equal = pruned.found == full.found && pruned.optimal && full.optimal &&
-                                       pruned.evaluation.energy == full.evaluation.energy &&
-                                       pruned.evaluation.cycles == full.evaluation.cycles &&
-                                       mappingToYaml(arch, pruned.mapping) == mappingToYaml(arch, full.mapping);
+                    const bool equal =
+                        pruned.found == full.found && pruned.optimal && full.optimal &&
+                        pruned.evaluation.energy == full.evaluation.energy &&
+                        pruned.evaluation.cycles == full.evaluation.cycles &&
+                        mappingToYaml(arch, pruned.mapping) == mappingToYaml(arch, full.mapping);
                     same += equal ? 1 : 0;
                     if (!equal)
                         std::printf("   MISMATCH %s layer %s: %.3f vs %.3f uJ\n", net.name.c_str(),

@@ -51,6 +51,20 @@ void rawSql(const std::string &path, const std::string &sql)
     QVERIFY2(rc == SQLITE_OK, qPrintable(message));
 }
 
+// The first column of the first row of a query, as text.
+std::string rawSqlValue(const std::string &path, const std::string &sql)
+{
+    sqlite3 *db = nullptr;
+    sqlite3_stmt *st = nullptr;
+    std::string out;
+    if (sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        out = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+
 } // namespace
 
 class TestCache : public QObject
@@ -322,19 +336,56 @@ private Q_SLOTS:
         findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o);
         const std::string key = mapperKey(shape, arch_, BitWidths::uniform(8), o).digest;
 
-        for (const char *garbage : {"{{{ not yaml", "levels: 7", "bitloop_mapping: 1\nlevels: []\n"}) {
-            rawSql(cache.path(), "UPDATE results SET mapping_yaml = '" + std::string(garbage) +
-                                     "' WHERE key = '" + key + "'");
+        // Mappings that do not parse, that name too few levels, whose factors do not make the layer, and
+        // sound mappings whose stored figures were altered: each is detected and forgotten.
+        const std::string sound = rawSqlValue(cache.path(), "SELECT mapping FROM results2");
+        std::string otherFactors = sound;
+        otherFactors[0] = otherFactors[0] == '1' ? '2' : '1'; // the innermost level's first temporal factor
+        const std::string updates[] = {
+            "mapping = '{{{ not a mapping'",
+            "mapping = '1,1,1,1,1,1,1,1/1,1,1,1,1,1,1,1/1,1,1,1,1,1,1,1//111'",
+            "mapping = '" + otherFactors + "'",
+            "mapping = '" + sound.substr(0, sound.size() / 2) + "'",
+            "energy = energy * (1 + 1e-12)",
+            "cycles = cycles + 1",
+        };
+        for (const std::string &update : updates) {
+            rawSql(cache.path(), "UPDATE results2 SET " + update + " WHERE key = '" + key + "'");
             QCOMPARE(cache.entries(), int64_t(1));
-            QVERIFY(!cache.lookup(shape, arch_, BitWidths::uniform(8), o));
+            QVERIFY2(!cache.lookup(shape, arch_, BitWidths::uniform(8), o), update.c_str());
             QCOMPARE(cache.entries(), int64_t(0)); // forgotten, so the next search stores a sound one
             bool cached = true;
             findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o, &cached);
             QVERIFY(!cached);
             QVERIFY(cache.lookup(shape, arch_, BitWidths::uniform(8), o));
         }
-        rawSql(cache.path(), "UPDATE results SET strategy = 'bogus'");
+        rawSql(cache.path(), "UPDATE results2 SET strategy = 'bogus'");
         QVERIFY(!cache.lookup(shape, arch_, BitWidths::uniform(8), o));
+    }
+
+    // A pruned walk's row does not answer a question that asks for the count of valid mappings.
+    void countedAndPrunedAnswersAreSeparate()
+    {
+        MapperCache cache(freshDir("counted"));
+        const ProblemShape shape = layerNamed(net_, "pw1").shape;
+        MapperOptions o = quickOptions();
+        o.strategy = Strategy::Exhaustive;
+        bool cached = true;
+        const MapperResult pruned =
+            findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o, &cached);
+        QVERIFY(!cached && pruned.optimal);
+        QCOMPARE(pruned.validMappings, int64_t(-1));
+        o.countValid = true;
+        const MapperResult counted =
+            findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o, &cached);
+        QVERIFY(!cached);
+        QVERIFY(counted.validMappings > 0);
+        QCOMPARE(counted.evaluation.energy, pruned.evaluation.energy);
+        const MapperResult again =
+            findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o, &cached);
+        QVERIFY(cached);
+        QCOMPARE(again.validMappings, counted.validMappings);
+        QCOMPARE(cache.entries(), int64_t(2));
     }
 
     void unopenableDirectoryThrows()

@@ -306,15 +306,21 @@ private Q_SLOTS:
         QTest::addColumn<int>("abits");
         QTest::addColumn<int>("metric");
         QTest::addColumn<bool>("elide");
-        QTest::newRow("eyeriss conv1 8/8") << "eyeriss16" << 224 << 0 << 8 << 8 << int(Metric::Energy) << false;
+        QTest::newRow("eyeriss conv1 8/8")
+            << "eyeriss16" << 224 << 0 << 8 << 8 << int(Metric::Energy) << false;
         QTest::newRow("eyeriss dw1 4/4") << "eyeriss16" << 224 << 1 << 4 << 4 << int(Metric::Energy) << false;
-        QTest::newRow("eyeriss pw1 16/16") << "eyeriss16" << 224 << 2 << 16 << 16 << int(Metric::Energy) << false;
-        QTest::newRow("eyeriss dw2 s2 4/8 edp") << "eyeriss16" << 224 << 3 << 4 << 8 << int(Metric::Edp) << false;
-        QTest::newRow("eyeriss fc 2/2 elide") << "eyeriss16" << 224 << 27 << 2 << 2 << int(Metric::Energy) << true;
+        QTest::newRow("eyeriss pw1 16/16")
+            << "eyeriss16" << 224 << 2 << 16 << 16 << int(Metric::Energy) << false;
+        QTest::newRow("eyeriss dw2 s2 4/8 edp")
+            << "eyeriss16" << 224 << 3 << 4 << 8 << int(Metric::Edp) << false;
+        QTest::newRow("eyeriss fc 2/2 elide")
+            << "eyeriss16" << 224 << 27 << 2 << 2 << int(Metric::Energy) << true;
         QTest::newRow("simba dw1 8/8") << "simba16" << 32 << 1 << 8 << 8 << int(Metric::Energy) << false;
         QTest::newRow("simba pw1 4/4") << "simba16" << 32 << 2 << 4 << 4 << int(Metric::Energy) << false;
-        QTest::newRow("simba dw2 s2 8/4 delay") << "simba16" << 32 << 3 << 8 << 4 << int(Metric::Delay) << false;
-        QTest::newRow("simba conv1 16/16") << "simba16" << 32 << 0 << 16 << 16 << int(Metric::Energy) << false;
+        QTest::newRow("simba dw2 s2 8/4 delay")
+            << "simba16" << 32 << 3 << 8 << 4 << int(Metric::Delay) << false;
+        QTest::newRow("simba conv1 16/16")
+            << "simba16" << 32 << 0 << 16 << 16 << int(Metric::Energy) << false;
     }
     void boundNeverExceedsACompletion()
     {

@@ -199,17 +199,17 @@ void LoopNestView::setLayer(const Layer &layer, const Architecture &arch, const 
     const bool counted = static_cast<int>(ev.levels.size()) == arch.numLevels();
     QString text = QString("<b>%1</b> &nbsp; %2<br>").arg(title, shape);
     if (valid) {
-        text +=
-            tr("W%1 I%2 O%3 bits · <b>%4 µJ</b> (MACs %5 µJ) · %6 cycles · %7 pJ/MAC · %8 of MACs in use · %9")
-                .arg(ev.bits.of(Tensor::Weights))
-                .arg(ev.bits.of(Tensor::Inputs))
-                .arg(ev.bits.of(Tensor::Outputs))
-                .arg(QString::number(ev.energy / 1e6, 'f', 3))
-                .arg(QString::number(ev.macEnergy / 1e6, 'f', 3))
-                .arg(grouped(ev.cycles))
-                .arg(QString::number(ev.pjPerMac(), 'f', 3))
-                .arg(QString::number(ev.utilization * 100, 'f', 1) + " %")
-                .arg(provenance(result));
+        text += tr("W%1 I%2 O%3 bits · <b>%4 µJ</b> (MACs %5 µJ) · %6 cycles · %7 pJ/MAC · %8 of MACs in use "
+                   "· %9")
+                    .arg(ev.bits.of(Tensor::Weights))
+                    .arg(ev.bits.of(Tensor::Inputs))
+                    .arg(ev.bits.of(Tensor::Outputs))
+                    .arg(QString::number(ev.energy / 1e6, 'f', 3))
+                    .arg(QString::number(ev.macEnergy / 1e6, 'f', 3))
+                    .arg(grouped(ev.cycles))
+                    .arg(QString::number(ev.pjPerMac(), 'f', 3))
+                    .arg(QString::number(ev.utilization * 100, 'f', 1) + " %")
+                    .arg(provenance(result));
         status_->setStyleSheet({});
     } else {
         QStringList why;

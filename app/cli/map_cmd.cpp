@@ -98,9 +98,9 @@ int runMap(const std::vector<std::string> &argv)
         std::printf("\nMapper         %s, metric %s, %s%s\n", strategyName(r.strategy),
                     metricName(opt.metric), r.optimal ? "optimal within the mapspace" : "not proven optimal",
                     cached ? " (cached)" : "");
-        const std::string valid = r.validMappings >= 0
-                                      ? std::to_string(r.validMappings) + " valid loop nests"
-                                      : std::string("valid loop nests not counted (--count-valid counts them)");
+        const std::string valid =
+            r.validMappings >= 0 ? std::to_string(r.validMappings) + " valid loop nests"
+                                 : std::string("valid loop nests not counted (--count-valid counts them)");
         std::printf("Mapspace       %.0f factorizations; %s; %lld visited, %lld subtrees pruned; %.3f s\n",
                     r.spaceSize, valid.c_str(), static_cast<long long>(r.visited),
                     static_cast<long long>(r.pruned), r.seconds);

@@ -5,11 +5,11 @@
 #include "mapper_options.h"
 
 #include "io/bits_io.h"
-#include "mapper/mapping_export.h"
 #include "io/evaluation_report.h"
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
 #include "io/yaml_util.h"
+#include "mapper/mapping_export.h"
 #include "mapper/network_mapper.h"
 #include "util/json.h"
 

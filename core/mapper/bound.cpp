@@ -25,7 +25,6 @@ int64_t touchedPoints(int64_t outputs, int64_t filter, int stride, int dilation)
     return std::count(hit.begin(), hit.end(), true);
 }
 
-
 } // namespace
 
 MappingBound::MappingBound(const Mapspace &space, const BitWidths &bits, const MapperOptions &options,
@@ -224,9 +223,10 @@ double MappingBound::energy(const LevelFactors &f, int fixedLevel) const
             // the factors that leave the tile in place can be shared by an unfixed fan-out.
             double ratio = 1;
             for (int l = child + 1; l <= c; ++l)
-                ratio /= l <= k ? double(fan[l]) / distinct(t, l)
-                                : std::max(1.0, std::min(product(sharedMask_[idx(t)], left),
-                                                         double(fanoutMax_[l])));
+                ratio /=
+                    l <= k
+                        ? double(fan[l]) / distinct(t, l)
+                        : std::max(1.0, std::min(product(sharedMask_[idx(t)], left), double(fanoutMax_[l])));
             const double content = (child < 0 ? double(macs_) : childChanges) * ratio;
             const double changes = changesLower(t, c);
             double reads = content, fills = i + 1 == keepers.size() ? 0 : changes, updates = 0;

@@ -1,7 +1,6 @@
 #include "mapper/cache.h"
 
 #include "io/arch_io.h"
-#include "io/mapping_io.h"
 #include "io/yaml_util.h"
 #include "util/sha256.h"
 
@@ -22,7 +21,8 @@ namespace
 {
 
 // Bump when the cost model or the search changes what a stored answer would be: old rows then miss.
-constexpr const char *kKeyVersion = "bitloop-mapper-cache v1";
+// v2: rows hold the mapping in a compact form with its energy and cycles (a hit no longer parses YAML).
+constexpr const char *kKeyVersion = "bitloop-mapper-cache v2";
 
 std::string envOr(const char *name)
 {
@@ -43,6 +43,77 @@ bool strategyFromName(const std::string &name, Strategy &out)
             return true;
         }
     return false;
+}
+
+// A mapping as one line: per level (innermost first, '|' between) the temporal, X and Y factors in Dim
+// order, the temporal order's letters and the kept tensors, e.g. "1,1,1,4,3,3,1,1/1,.../.../MRS/101".
+std::string encodeMapping(const Mapping &m)
+{
+    std::ostringstream os;
+    for (size_t l = 0; l < m.levels.size(); ++l) {
+        const LevelMapping &lm = m.levels[l];
+        if (l)
+            os << '|';
+        for (const DimArray *a : {&lm.temporal, &lm.spatialX, &lm.spatialY}) {
+            for (int i = 0; i < kNumDims; ++i)
+                os << (i ? "," : "") << (*a)[i];
+            os << '/';
+        }
+        for (Dim d : lm.order)
+            os << dimLetter(d);
+        os << '/';
+        for (Tensor t : kAllTensors)
+            os << (lm.keep[idx(t)] ? '1' : '0');
+    }
+    return os.str();
+}
+
+// The inverse; false on anything malformed (a damaged row).
+bool decodeMapping(const std::string &text, int levels, Mapping &out)
+{
+    out.levels.clear();
+    std::istringstream rows(text);
+    std::string row;
+    while (std::getline(rows, row, '|')) {
+        LevelMapping lm;
+        std::istringstream parts(row);
+        std::string part;
+        for (DimArray *a : {&lm.temporal, &lm.spatialX, &lm.spatialY}) {
+            if (!std::getline(parts, part, '/'))
+                return false;
+            std::istringstream nums(part);
+            std::string n;
+            for (int i = 0; i < kNumDims; ++i) {
+                if (!std::getline(nums, n, ','))
+                    return false;
+                char *end = nullptr;
+                const long long v = std::strtoll(n.c_str(), &end, 10);
+                if (n.empty() || *end != '\0' || v < 1)
+                    return false;
+                (*a)[i] = v;
+            }
+            if (std::getline(nums, n, ','))
+                return false;
+        }
+        if (!std::getline(parts, part, '/'))
+            return false;
+        for (char c : part) {
+            Dim d;
+            if (!dimFromLetter(c, d))
+                return false;
+            lm.order.push_back(d);
+        }
+        if (!std::getline(parts, part) || part.size() != kNumTensors)
+            return false;
+        for (Tensor t : kAllTensors) {
+            const char c = part[size_t(idx(t))];
+            if (c != '0' && c != '1')
+                return false;
+            lm.keep[idx(t)] = c == '1';
+        }
+        out.levels.push_back(std::move(lm));
+    }
+    return static_cast<int>(out.levels.size()) == levels;
 }
 
 } // namespace
@@ -114,11 +185,11 @@ struct MapperCache::Db {
     Statement select, insert, remove, count;
 
     // Only the row as it was read: another process may have replaced it with a sound one meanwhile.
-    void removeRow(const std::string &digest, const std::string &mappingYaml)
+    void removeRow(const std::string &digest, const std::string &mappingCode)
     {
         Use u(remove);
         sql.bindText(u.stmt, 1, digest);
-        sql.bindText(u.stmt, 2, mappingYaml);
+        sql.bindText(u.stmt, 2, mappingCode);
         if (sqlite3_step(u.stmt) != SQLITE_DONE)
             sql.fail("cannot delete a cache entry");
     }
@@ -128,19 +199,21 @@ MapperCache::MapperCache(const std::string &dir) : db_(std::make_unique<Db>())
 {
     path_ = (fs::path(dir) / "mapper.sqlite").string();
     db_->sql.open(path_, "the mapper cache");
-    db_->sql.exec(
-        "CREATE TABLE IF NOT EXISTS results(key TEXT PRIMARY KEY, key_text TEXT, found INT, "
-        "mapping_yaml TEXT, valid INT, visited INT, seconds REAL, optimal INT, strategy TEXT, space REAL, "
-        "note TEXT, created TEXT)");
-    db_->sql.prepare(db_->select,
-                     "SELECT key_text, found, mapping_yaml, valid, visited, seconds, optimal, strategy, "
-                     "space, note FROM results WHERE key = ?1");
-    db_->sql.prepare(db_->insert,
-                     "INSERT OR REPLACE INTO results(key, key_text, found, mapping_yaml, valid, visited, "
-                     "seconds, optimal, strategy, space, note, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
-                     "?7, ?8, ?9, ?10, ?11, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
-    db_->sql.prepare(db_->remove, "DELETE FROM results WHERE key = ?1 AND coalesce(mapping_yaml, '') = ?2");
-    db_->sql.prepare(db_->count, "SELECT COUNT(*) FROM results");
+    // Rows of v1 (table `results`, YAML mappings) are left alone: their keys cannot match v2 questions.
+    db_->sql.exec("CREATE TABLE IF NOT EXISTS results2(key TEXT PRIMARY KEY, key_text TEXT, found INT, "
+                  "mapping TEXT, energy REAL, cycles INT, valid INT, visited INT, pruned INT, seconds REAL, "
+                  "optimal INT, strategy TEXT, space REAL, note TEXT, created TEXT)");
+    db_->sql.prepare(
+        db_->select,
+        "SELECT key_text, found, mapping, energy, cycles, valid, visited, pruned, seconds, optimal, "
+        "strategy, space, note FROM results2 WHERE key = ?1");
+    db_->sql.prepare(
+        db_->insert,
+        "INSERT OR REPLACE INTO results2(key, key_text, found, mapping, energy, cycles, valid, "
+        "visited, pruned, seconds, optimal, strategy, space, note, created) VALUES(?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+    db_->sql.prepare(db_->remove, "DELETE FROM results2 WHERE key = ?1 AND coalesce(mapping, '') = ?2");
+    db_->sql.prepare(db_->count, "SELECT COUNT(*) FROM results2");
 }
 
 MapperCache::~MapperCache() = default;
@@ -150,7 +223,9 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
 {
     const MapperKey key = mapperKey(shape, arch, bits, options);
     MapperResult result;
-    std::string keyText, mappingYaml, strategy;
+    std::string keyText, mappingCode, strategy;
+    double storedEnergy = 0;
+    int64_t storedCycles = 0;
     {
         std::lock_guard<std::mutex> lock(db_->mutex);
         Use u(db_->select);
@@ -159,33 +234,38 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
             return std::nullopt;
         keyText = columnText(u.stmt, 0);
         result.found = sqlite3_column_int(u.stmt, 1) != 0;
-        mappingYaml = columnText(u.stmt, 2);
-        result.validMappings = sqlite3_column_int64(u.stmt, 3);
-        result.visited = sqlite3_column_int64(u.stmt, 4);
-        result.seconds = sqlite3_column_double(u.stmt, 5);
-        result.optimal = sqlite3_column_int(u.stmt, 6) != 0;
-        strategy = columnText(u.stmt, 7);
-        result.spaceSize = sqlite3_column_double(u.stmt, 8);
-        result.note = columnText(u.stmt, 9);
+        mappingCode = columnText(u.stmt, 2);
+        storedEnergy = sqlite3_column_double(u.stmt, 3);
+        storedCycles = sqlite3_column_int64(u.stmt, 4);
+        result.validMappings = sqlite3_column_int64(u.stmt, 5);
+        result.visited = sqlite3_column_int64(u.stmt, 6);
+        result.pruned = sqlite3_column_int64(u.stmt, 7);
+        result.seconds = sqlite3_column_double(u.stmt, 8);
+        result.optimal = sqlite3_column_int(u.stmt, 9) != 0;
+        strategy = columnText(u.stmt, 10);
+        result.spaceSize = sqlite3_column_double(u.stmt, 11);
+        result.note = columnText(u.stmt, 12);
     }
     // A digest collision is not worth trusting the odds on when the text is at hand.
     if (keyText != key.text)
         return std::nullopt;
 
+    // The per-level figures at exactly the asked widths come from one evaluation of the stored mapping
+    // (microseconds); widths that share the key pack alike, so it must reproduce the stored energy and
+    // cycles exactly, which also catches a damaged row.
     bool usable = strategyFromName(strategy, result.strategy);
     if (usable && result.found) {
-        try {
-            result.mapping = parseBitloopMapping(YAML::Load(mappingYaml), path_, arch);
+        usable = decodeMapping(mappingCode, arch.numLevels(), result.mapping);
+        if (usable) {
             result.evaluation = evaluate(shape, arch, result.mapping, bits, options.model);
-            usable = result.evaluation.valid;
-        } catch (const std::exception &) {
-            usable = false;
+            usable = result.evaluation.valid && result.evaluation.energy == storedEnergy &&
+                     result.evaluation.cycles == storedCycles;
         }
     }
     if (!usable) {
         // A damaged row: forget it, so the search runs again and stores a sound one.
         std::lock_guard<std::mutex> lock(db_->mutex);
-        db_->removeRow(key.digest, mappingYaml);
+        db_->removeRow(key.digest, mappingCode);
         return std::nullopt;
     }
     if (options.progress)
@@ -199,7 +279,7 @@ void MapperCache::store(const ProblemShape &shape, const Architecture &arch, con
     if (result.cancelled) // a partial walk is no answer to the question
         return;
     const MapperKey key = mapperKey(shape, arch, bits, options);
-    const std::string mappingYaml = result.found ? mappingToYaml(arch, result.mapping) : std::string();
+    const std::string mappingCode = result.found ? encodeMapping(result.mapping) : std::string();
 
     std::lock_guard<std::mutex> lock(db_->mutex);
     db_->sql.transaction([&] {
@@ -208,14 +288,17 @@ void MapperCache::store(const ProblemShape &shape, const Architecture &arch, con
         db_->sql.bindText(s, 1, key.digest);
         db_->sql.bindText(s, 2, key.text);
         sqlite3_bind_int(s, 3, result.found ? 1 : 0);
-        db_->sql.bindText(s, 4, mappingYaml);
-        sqlite3_bind_int64(s, 5, result.validMappings);
-        sqlite3_bind_int64(s, 6, result.visited);
-        sqlite3_bind_double(s, 7, result.seconds);
-        sqlite3_bind_int(s, 8, result.optimal ? 1 : 0);
-        db_->sql.bindText(s, 9, strategyName(result.strategy));
-        sqlite3_bind_double(s, 10, result.spaceSize);
-        db_->sql.bindText(s, 11, result.note);
+        db_->sql.bindText(s, 4, mappingCode);
+        sqlite3_bind_double(s, 5, result.found ? result.evaluation.energy : 0.0);
+        sqlite3_bind_int64(s, 6, result.found ? result.evaluation.cycles : 0);
+        sqlite3_bind_int64(s, 7, result.validMappings);
+        sqlite3_bind_int64(s, 8, result.visited);
+        sqlite3_bind_int64(s, 9, result.pruned);
+        sqlite3_bind_double(s, 10, result.seconds);
+        sqlite3_bind_int(s, 11, result.optimal ? 1 : 0);
+        db_->sql.bindText(s, 12, strategyName(result.strategy));
+        sqlite3_bind_double(s, 13, result.spaceSize);
+        db_->sql.bindText(s, 14, result.note);
         if (sqlite3_step(s) != SQLITE_DONE)
             db_->sql.fail("cannot store a mapper result");
     });

@@ -5,7 +5,10 @@
 // and constraint, as its canonical YAML), the layer's shape, the packing factor of each tensor at each level
 // (bit-widths that pack the same, such as 6, 7 and 8 bits in 16-bit words, share one entry; the MAC's
 // operand widths join the key only when its energy scales with them), the metric, the strategy and its
-// budget, and the model options.
+// budget, the model options, and whether the valid mappings were counted (--count-valid walks everything).
+// A row holds the mapping in a compact one-line form with its energy and cycles: a hit decodes it and
+// evaluates it once at the asked widths (the per-level figures), which must reproduce the stored energy and
+// cycles exactly; a row that does not is damaged, forgotten and searched again.
 #pragma once
 
 #include "mapper/search.h"

@@ -170,7 +170,8 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
         std::vector<size_t> order(tasks.size());
         for (size_t i = 0; i < order.size(); ++i)
             order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return bounds[a] < bounds[b]; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return bounds[a] < bounds[b]; });
         std::vector<Task> sorted;
         sorted.reserve(tasks.size());
         for (size_t i : order)
@@ -227,8 +228,8 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
                 for (uint64_t n = 0; n < tasks[i].samples; ++n) {
                     const size_t c = std::uniform_int_distribution<size_t>(0, configs.size() - 1)(rng);
                     if (local[c]->sample(rng, p, pick))
-                        local[c]->consider(p, local[c]->orderChoices(p), pick, bestPerTask[i], validPerTask[i],
-                                           visitedPerTask[i]);
+                        local[c]->consider(p, local[c]->orderChoices(p), pick, bestPerTask[i],
+                                           validPerTask[i], visitedPerTask[i]);
                     else
                         ++visitedPerTask[i];
                 }

@@ -152,7 +152,7 @@ bool Walker::sample(std::mt19937_64 &rng, Partial &p, std::vector<size_t> &pick)
 }
 
 void Walker::consider(const Partial &p, const std::vector<const std::vector<std::vector<Dim>> *> &choices,
-              const std::vector<size_t> &pick, Candidate &best, int64_t &valid, int64_t &visited)
+                      const std::vector<size_t> &pick, Candidate &best, int64_t &valid, int64_t &visited)
 {
     for (size_t l = 0; l < choices.size(); ++l) {
         LevelMapping &lm = mapping_.levels[l];
