@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -273,6 +274,48 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
     return result;
 }
 
+std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Architecture &arch,
+                                             const BitWidths &bits, const MapperOptions &options)
+{
+    std::vector<BitWidths> widths;
+    for (Tensor t : kAllTensors)
+        for (int b : {16, 8, 4, 2}) {
+            BitWidths w = bits;
+            w.bits[idx(t)] = b;
+            widths.push_back(w);
+        }
+    for (int b : {16, 8, 4})
+        widths.push_back(BitWidths::uniform(b));
+    const std::string asked = mapperKey(shape, arch, bits, options).digest;
+    std::set<std::string> seen{asked};
+    std::vector<Mapping> out;
+    for (const BitWidths &w : widths) {
+        bool fits = true;
+        for (const StorageLevel &level : arch.levels)
+            for (Tensor t : kAllTensors)
+                fits = fits && packingFactor(level.wordBits, w.of(t)) > 0;
+        if (!fits)
+            continue;
+        const std::string digest = mapperKey(shape, arch, w, options).digest;
+        if (!seen.insert(digest).second)
+            continue;
+        std::string code;
+        {
+            std::lock_guard<std::mutex> lock(db_->mutex);
+            Use u(db_->select);
+            db_->sql.bindText(u.stmt, 1, digest);
+            if (!db_->sql.nextRow(u.stmt, "cannot read the mapper cache") ||
+                sqlite3_column_int(u.stmt, 1) == 0)
+                continue;
+            code = columnText(u.stmt, 2);
+        }
+        Mapping m;
+        if (decodeMapping(code, arch.numLevels(), m)) // the walk checks that it lies in its space
+            out.push_back(std::move(m));
+    }
+    return out;
+}
+
 void MapperCache::store(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
                         const MapperOptions &options, const MapperResult &result)
 {
@@ -325,7 +368,12 @@ MapperResult findBestMappingCached(MapperCache *cache, const ProblemShape &shape
             *cached = true;
         return std::move(*hit);
     }
-    MapperResult result = findBestMapping(shape, arch, bits, options);
+    MapperOptions withHints = options;
+    if (options.strategy != Strategy::Sampled && !options.countValid) {
+        std::vector<Mapping> near = cache->neighbours(shape, arch, bits, options);
+        withHints.hints.insert(withHints.hints.end(), near.begin(), near.end());
+    }
+    MapperResult result = findBestMapping(shape, arch, bits, withHints);
     if (!result.cancelled)
         cache->store(shape, arch, bits, options, result);
     return result;

@@ -45,6 +45,10 @@ public:
                                        const BitWidths &bits, const MapperOptions &options);
     void store(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
                const MapperOptions &options, const MapperResult &result);
+    // Stored mappings of the same question at nearby widths (each tensor in turn at 16, 8, 4 and 2 bits,
+    // and uniform 16, 8 and 4): first incumbents for a search at `bits` (MapperOptions::hints).
+    std::vector<Mapping> neighbours(const ProblemShape &shape, const Architecture &arch,
+                                    const BitWidths &bits, const MapperOptions &options);
     const std::string &path() const { return path_; }
     int64_t entries() const;
 

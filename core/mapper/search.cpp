@@ -124,9 +124,13 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
 
     Strategy strategy = opt.strategy;
     if (strategy == Strategy::Auto) {
-        // Walk when the pruned space is small enough: counting it costs little next to evaluating it.
+        // Walk when the space is small enough: a pruned walk's cost follows the factorizations (the bound
+        // skips most of their loop orders), a counting walk's the loop nests, which are counted first
+        // (counting costs little next to evaluating) when their upper bound is over the limit.
         double evaluations = 0;
-        if (space.loopNestBound() > opt.exhaustiveLimit)
+        const double size =
+            opt.countValid ? space.loopNestBound() : space.factorizationCount() * configs.size();
+        if (size > opt.exhaustiveLimit)
             for (const auto &config : configs) {
                 Walker w(space, bits, opt, config);
                 evaluations += w.countEvaluations(opt.exhaustiveLimit - evaluations);
@@ -192,6 +196,8 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
             Walker w(space, bits, opt, configs[c]);
             w.pruneAgainst(&incumbent);
             Candidate seed;
+            for (const Mapping &hint : opt.hints)
+                w.seed(hint, seed, diveVisited);
             w.dive(64, seed, diveVisited);
         }
     std::atomic<size_t> next{0};

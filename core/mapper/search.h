@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bitloop
 {
@@ -22,13 +23,18 @@ const char *strategyName(Strategy s);
 struct MapperOptions {
     Metric metric = Metric::Energy;
     Strategy strategy = Strategy::Auto;
-    int threads = 0;               // 0 = every core
-    double exhaustiveLimit = 2e7;  // Auto walks spaces up to this many loop nests, samples larger ones
+    int threads = 0; // 0 = every core
+    // Auto walks spaces up to this many factorizations x keep choices (loop nests when counting), or as
+    // many loop nests when a count finds that many, and samples larger ones.
+    double exhaustiveLimit = 2e7;
     int64_t sampleBudget = 200000; // Sampled: loop nests drawn
     uint64_t seed = 1;
     // Exhaustive walks skip subtrees whose lower bound (mapper/bound.h) cannot beat the best mapping found
     // so far; the answer is the same proven optimum. Counting every valid mapping needs the whole walk.
     bool countValid = false;
+    // Mappings of the same layer at other widths, as first incumbents for the bound (they only make the
+    // walk faster: the answer is the same; ones outside this space are ignored).
+    std::vector<Mapping> hints;
     ModelOptions model;
     MapspaceOptions space;
     std::function<void(double fraction)> progress; // called from worker threads, fraction in [0, 1]

@@ -89,6 +89,43 @@ void Walker::dive(size_t beam, Candidate &best, int64_t &visited)
         evaluateOrders(leaf, best, unused, visited);
 }
 
+bool Walker::seed(const Mapping &hint, Candidate &best, int64_t &visited)
+{
+    const int L = space_.numLevels();
+    if (static_cast<int>(hint.levels.size()) != L)
+        return false;
+    Partial p = start();
+    for (int l = 0; l < L; ++l) {
+        const LevelMapping &lm = hint.levels[l];
+        if (lm.keep != keep_[l])
+            return false;
+        const DimArray *given[kSlotKinds] = {&lm.temporal, &lm.spatialX, &lm.spatialY};
+        for (int k = 0; k < kSlotKinds; ++k)
+            for (Dim d : kAllDims) {
+                const int64_t v = (*given[k])[idx(d)], fixed = space_.fixedFactor(l, SlotKind(k), d);
+                if (v < 1 || (fixed > 0 && v != fixed) ||
+                    (fixed == 0 && space_.shape().bound(d) == 1 && v != 1))
+                    return false;
+                p.f[l][k][idx(d)] = v;
+            }
+    }
+    for (Dim d : kAllDims) {
+        int64_t product = 1;
+        for (int l = 0; l < L; ++l)
+            for (int k = 0; k < kSlotKinds; ++k)
+                product *= p.f[l][k][idx(d)];
+        if (product != space_.shape().bound(d))
+            return false;
+    }
+    for (int l = 0; l < L; ++l)
+        if (!levelFits(p, l))
+            return false;
+    p.step = steps_.size();
+    int64_t valid = 0;
+    evaluateOrders(p, best, valid, visited);
+    return best.found;
+}
+
 double Walker::countEvaluations(double limit)
 {
     double n = 0;

@@ -129,6 +129,12 @@ public:
     // of which the `beam` with the lowest bounds go on; the leaves' loop orders are then evaluated.
     void dive(size_t beam, Candidate &best, int64_t &visited);
 
+    // A mapping known from elsewhere (the same layer at other widths) as a first incumbent: only its factors
+    // and keep choices are used, and only when they lie in this walk's space (constraints, fan-outs,
+    // capacities at these widths); then every loop order the space allows for them is evaluated. False when
+    // they do not lie in the space.
+    bool seed(const Mapping &hint, Candidate &best, int64_t &visited);
+
     // Loop nests an exhaustive walk would evaluate (distinct orders of every factorization that fits),
     // counted without evaluating any; stops counting past `limit`.
     double countEvaluations(double limit);
