@@ -2,6 +2,7 @@
 // a brute-force optimum on a space small enough to enumerate independently, determinism, sampling.
 #include "io/arch_io.h"
 #include "io/constraints_io.h"
+#include "io/mapping_io.h"
 #include "io/problem_io.h"
 #include "mapper/search.h"
 #include "mapper/walker.h"
@@ -76,6 +77,14 @@ ProblemShape tinyLayer()
     s.bound(Dim::R) = 3;
     s.bound(Dim::P) = 4;
     return s;
+}
+
+std::vector<std::array<bool, kNumTensors>> keepOf(const Mapping &m)
+{
+    std::vector<std::array<bool, kNumTensors>> keep;
+    for (const LevelMapping &l : m.levels)
+        keep.push_back(l.keep);
+    return keep;
 }
 
 struct BruteForce {
@@ -292,6 +301,57 @@ private Q_SLOTS:
                 }
             }
         }
+    }
+
+    // Hints only speed the walk up: a mapping at other widths and one from outside the space that beats
+    // its optimum (the optimum of the same machine without a constraint) leave the answer as it was.
+    void hintsChangeNothingButTheWork()
+    {
+        const Architecture free = tinyMachine();
+        const ProblemShape shape = tinyLayer();
+        MapperOptions opt;
+        opt.threads = 2;
+        const MapperResult trap = findBestMapping(shape, free, BitWidths::uniform(4), opt);
+        QVERIFY(trap.found);
+        // Forbid what the free optimum does: its temporal loops at the register files, its fan-out.
+        Architecture constrained = free;
+        LevelConstraint rf, glb;
+        rf.target = "RF";
+        rf.kind = ConstraintKind::Temporal;
+        glb.target = "GLB";
+        glb.kind = ConstraintKind::Spatial;
+        for (Dim d : kAllDims) {
+            if (trap.mapping.levels[0].temporal[idx(d)] > 1)
+                rf.factors[idx(d)] = 1;
+            if (trap.mapping.levels[1].spatial(d) > 1)
+                glb.factors[idx(d)] = 1;
+        }
+        constrained.constraints.targets.push_back(rf);
+        constrained.constraints.targets.push_back(glb);
+        const MapperResult plain = findBestMapping(shape, constrained, BitWidths::uniform(4), opt);
+        const MapperResult at8 = findBestMapping(shape, constrained, BitWidths::uniform(8), opt);
+        QVERIFY(plain.found && at8.found);
+        QVERIFY2(trap.evaluation.energy < plain.evaluation.energy, "the outside hint must beat the optimum");
+
+        // The walk takes the first as an incumbent and refuses the second.
+        const Mapspace space(shape, constrained);
+        Walker w(space, BitWidths::uniform(4), opt, keepOf(at8.mapping));
+        Candidate seeded;
+        int64_t visited = 0;
+        QVERIFY(w.seed(at8.mapping, seeded, visited));
+        Walker w2(space, BitWidths::uniform(4), opt, keepOf(trap.mapping));
+        Candidate refused;
+        QVERIFY(!w2.seed(trap.mapping, refused, visited));
+        QVERIFY(!refused.found);
+
+        opt.hints = {at8.mapping, trap.mapping};
+        const MapperResult hinted = findBestMapping(shape, constrained, BitWidths::uniform(4), opt);
+        QVERIFY(hinted.optimal);
+        QCOMPARE(hinted.evaluation.energy, plain.evaluation.energy);
+        QCOMPARE(mappingToYaml(constrained, hinted.mapping), mappingToYaml(constrained, plain.mapping));
+        opt.hints = {plain.mapping};
+        const MapperResult best = findBestMapping(shape, constrained, BitWidths::uniform(4), opt);
+        QCOMPARE(mappingToYaml(constrained, best.mapping), mappingToYaml(constrained, plain.mapping));
     }
 
     // The bound is a lower bound: for every factorization of the space (walked in full, no pruning), the
