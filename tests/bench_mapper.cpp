@@ -168,6 +168,7 @@ void exactness(int threads)
                 for (const Layer &layer : net.layers) {
                     MapperOptions opt;
                     opt.threads = threads;
+                    opt.strategy = Strategy::Exhaustive; // the full walk too, however large
                     const MapperResult pruned =
                         findBestMapping(layer.shape, arch, BitWidths::uniform(b), opt);
                     opt.countValid = true;
