@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <sqlite3.h>
 
 #include <map>
 
@@ -163,6 +164,47 @@ private Q_SLOTS:
             QCOMPARE(gk[g].hypervolume, gw[g].hypervolume);
             QCOMPARE(gk[g].frontSize, gw[g].frontSize);
         }
+    }
+
+    // A damaged run.sqlite is refused on resume with one line naming the file and what is wrong, exit 2:
+    // bit-widths that are not numbers (a crash with "stoi" before), and a row for another network.
+    void damagedRunIsRefusedOnResume_data()
+    {
+        QTest::addColumn<QString>("bits");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("not a number") << "8/x 2/2 2/2 2/2"
+                                      << "has the bit-widths '8/x 2/2 2/2 2/2'";
+        QTest::newRow("out of range") << "8/99 2/2 2/2 2/2"
+                                      << "expected weight/activation pairs of 1 to 32";
+        QTest::newRow("empty") << ""
+                               << "has the bit-widths ''";
+        QTest::newRow("other network") << "8/8 8/8"
+                                       << "has 2 layers' bit-widths, the network has 4";
+    }
+    void damagedRunIsRefusedOnResume()
+    {
+        QFETCH(QString, bits);
+        QFETCH(QString, says);
+        const QString dir = path("damaged-" + QString::number(qHash(bits)));
+        CliRun r;
+        RUN_CLI(r, searchArgs(dir, 2));
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        {
+            sqlite3 *db = nullptr;
+            QCOMPARE(sqlite3_open((dir + "/run.sqlite").toUtf8().constData(), &db), SQLITE_OK);
+            const QByteArray sql = "UPDATE individuals SET bits = '" + bits.toUtf8() + "' WHERE id = 1";
+            QCOMPARE(sqlite3_exec(db, sql.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+            sqlite3_close(db);
+        }
+        const QByteArray front = readFile(dir + "/front.csv");
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList{"search", "--resume", dir, "--generations", "4"});
+        QCOMPARE(resumed.status, 2);
+        QVERIFY2(resumed.err.contains((dir + "/run.sqlite").toUtf8()) && resumed.err.contains("damaged") &&
+                     resumed.err.contains(says.toUtf8()),
+                 qPrintable(resumed.summary()));
+        QCOMPARE(resumed.err.count('\n'), 1);
+        QCOMPARE(readFile(dir + "/front.csv"), front); // nothing lost
     }
 
     // front.csv, front.json and --point K come from every configuration the run evaluated: all of the

@@ -40,9 +40,10 @@ namespace
 class FormulaEvaluator : public AccuracyEvaluator
 {
 public:
+    explicit FormulaEvaluator(std::string context = "formula") : context_(std::move(context)) {}
     int numLayers() const override { return 4; }
     const EvaluatorSettings &settings() const override { return settings_; }
-    std::string context() const override { return "formula"; }
+    std::string context() const override { return context_; }
     AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &,
                             const std::atomic<bool> *) override
     {
@@ -66,6 +67,7 @@ public:
 
 private:
     EvaluatorSettings settings_;
+    std::string context_; // stands for the checkpoint's content, the dataset and the split
 };
 
 CodesignSpec tinySpec()
@@ -432,14 +434,14 @@ private Q_SLOTS:
         // A copy of the finished two-generation run, damaged by `damage`; resuming it with `spec` must throw
         // an InputError whose text holds `file` and `words`.
         auto expectRefused = [&](const std::function<void(const std::string &)> &damage,
-                                 const CodesignSpec &spec, const std::string &file,
-                                 const std::string &words) {
+                                 const CodesignSpec &spec, const std::string &file, const std::string &words,
+                                 const std::string &context = "formula") {
             const std::string dir = base.path().toStdString() + "/copy" + std::to_string(++copies);
             std::filesystem::create_directories(dir);
             for (const char *f : {"run.sqlite", "checkpoint.txt", "front.csv"})
                 std::filesystem::copy_file(base.path().toStdString() + "/" + f, dir + "/" + f);
             damage(dir);
-            CodesignProblem p(spec, std::make_shared<FormulaEvaluator>(), cache_);
+            CodesignProblem p(spec, std::make_shared<FormulaEvaluator>(context), cache_);
             RunDirectory rd(dir);
             try {
                 CodesignRun run(p, shortRun(3), rd);
@@ -469,6 +471,11 @@ private Q_SLOTS:
         expectRefused(nothing, bits, "checkpoint.txt:6",
                       "the allowed bits, constraints, pins, metric or seed differ");
 
+        // A retrained checkpoint (another context), or other evaluator settings, would mix accuracies.
+        expectRefused(
+            nothing, tinySpec(), "checkpoint.txt:7",
+            "the accuracy evaluator, its settings, its checkpoint file or its evaluation images differ",
+            "formula, retrained");
         expectRefused([](const std::string &dir) { std::filesystem::remove(dir + "/run.sqlite"); },
                       tinySpec(), "run.sqlite",
                       "holds 0 evaluated individuals up to generation 2, checkpoint.txt records 24");
@@ -496,6 +503,25 @@ private Q_SLOTS:
             tinySpec(), "checkpoint.txt", "NSGA-II state, line 3: expected an integer");
         expectRefused([&](const std::string &dir) { writeCheckpoint(dir, checkpoint.substr(0, 40)); },
                       tinySpec(), "checkpoint.txt:2", "the settings now give");
+
+        // A checkpoint written before the accuracy line (version 1) still resumes.
+        {
+            std::string v1 = checkpoint;
+            QVERIFY(v1.rfind("bitloop-run-checkpoint 2\n", 0) == 0);
+            v1.replace(0, std::string("bitloop-run-checkpoint 2").size(), "bitloop-run-checkpoint 1");
+            const size_t at = v1.find("\naccuracy ");
+            QVERIFY(at != std::string::npos);
+            v1.erase(at, v1.find('\n', at + 1) - at);
+            const std::string dir = base.path().toStdString() + "/v1";
+            std::filesystem::create_directories(dir);
+            for (const char *f : {"run.sqlite", "front.csv"})
+                std::filesystem::copy_file(base.path().toStdString() + "/" + f, dir + "/" + f);
+            writeCheckpoint(dir, v1);
+            CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+            RunDirectory rd(dir);
+            CodesignRun resumed(p, shortRun(3), rd);
+            QVERIFY(resumed.resumed());
+        }
 
         // Unchanged, it resumes.
         CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);

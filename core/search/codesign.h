@@ -82,6 +82,7 @@ public:
                     std::shared_ptr<MapperCache> cache);
 
     const CodesignSpec &spec() const { return spec_; }
+    const AccuracyEvaluator *accuracy() const { return accuracy_.get(); } // null: no accuracy objective
     // Two integer genes per layer, pinned where the spec pins; one constraint per bound set, plus one that
     // counts layers without a valid mapping.
     ProblemSpec problemSpec() const;

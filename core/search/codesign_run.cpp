@@ -59,10 +59,12 @@ std::vector<double> readReferencePoint(const std::string &s, size_t objectives, 
 
 // What a checkpoint records about the run besides the engine's state, one "key value" line each, so that a
 // resumption with other settings, or with a run.sqlite that lost rows, is refused and says what differs.
-const char *const kCheckpointHeader = "bitloop-run-checkpoint 1";
+// Version 2 adds the accuracy line; version 1 checkpoints are read without it.
+const char *const kCheckpointHeader = "bitloop-run-checkpoint 2";
+const char *const kCheckpointHeaderV1 = "bitloop-run-checkpoint 1";
 
-std::vector<std::pair<std::string, std::string>> fingerprint(const CodesignSpec &spec,
-                                                             const Settings &settings)
+std::vector<std::pair<std::string, std::string>>
+fingerprint(const CodesignSpec &spec, const Settings &settings, const AccuracyEvaluator *accuracy)
 {
     std::string objectives;
     for (Objective o : spec.objectives)
@@ -83,7 +85,11 @@ std::vector<std::pair<std::string, std::string>> fingerprint(const CodesignSpec 
             {"architecture", sha256Hex(architectureToYaml(spec.arch))},
             {"network", sha256Hex(networkToYaml(spec.network))},
             {"population", std::to_string(settings.populationSize)},
-            {"search", sha256Hex(rest.str())}};
+            {"search", sha256Hex(rest.str())},
+            // The evaluator, its settings, the checkpoint's content and the evaluation split: a retrained
+            // checkpoint or another --limit gives other accuracies, which must not join this run's.
+            {"accuracy", accuracy ? sha256Hex(accuracy->context() + "\n" + accuracy->settings().describe())
+                                  : std::string("none")}};
 }
 
 const char *what(const std::string &key)
@@ -94,6 +100,8 @@ const char *what(const std::string &key)
         return "the network";
     if (key == "search")
         return "the allowed bits, constraints, pins, metric or seed";
+    if (key == "accuracy")
+        return "the accuracy evaluator, its settings, its checkpoint file or its evaluation images";
     return nullptr;
 }
 
@@ -102,7 +110,7 @@ const char *what(const std::string &key)
 std::string CodesignRun::checkpointText() const
 {
     std::string out = std::string(kCheckpointHeader) + "\n";
-    for (const auto &[key, value] : fingerprint(problem_.spec(), engine_->settings()))
+    for (const auto &[key, value] : fingerprint(problem_.spec(), engine_->settings(), problem_.accuracy()))
         out += key + " " + value + "\n";
     out += "individuals " + std::to_string(dir_.individuals().size()) + "\n";
     return out + engine_->saveState();
@@ -133,9 +141,13 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
         long long recordedIndividuals = -1;
         int lineNo = 0;
         // Checkpoints from before the header hold the engine's state only and are taken as they are.
-        if (std::getline(in, line) && line == kCheckpointHeader) {
+        std::getline(in, line);
+        const bool v1 = line == kCheckpointHeaderV1;
+        if (v1 || line == kCheckpointHeader) {
             ++lineNo;
-            for (const auto &[key, value] : fingerprint(problem_.spec(), settings)) {
+            for (const auto &[key, value] : fingerprint(problem_.spec(), settings, problem_.accuracy())) {
+                if (v1 && key == "accuracy")
+                    continue;
                 ++lineNo;
                 std::string k, v;
                 if (!std::getline(in, line) || !(std::istringstream(line) >> k >> v) || k != key)
@@ -176,7 +188,13 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
                     std::to_string(recordedIndividuals) + " (was run.sqlite deleted or replaced?)");
         // The archive is not in the engine's state: every evaluation the checkpoint covers is in run.sqlite,
         // with the figures its objectives and constraints come from, so it is rebuilt from there exactly.
+        const size_t layers = problem_.spec().network.layers.size();
         for (const EvaluatedIndividual &e : stored) {
+            if (e.bits.size() != layers)
+                throw InputError(dir_.file("run.sqlite"), 0,
+                                 "damaged: an individual of generation " + std::to_string(e.generation) +
+                                     " has " + std::to_string(e.bits.size()) +
+                                     " layers' bit-widths, the network has " + std::to_string(layers));
             Individual ind;
             ind.x = encode(e.bits);
             problem_.fill(ind, e.cost);

@@ -26,17 +26,31 @@ std::string bitsText(const BitConfig &bits)
     return formatBitConfig(bits);
 }
 
-BitConfig parseBits(const std::string &text)
+// A width as stored: 1..32, digits only. -1 when the text is anything else.
+int parseWidth(const std::string &t)
 {
-    BitConfig out;
+    if (t.empty() || t.size() > 2 ||
+        !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return -1;
+    const int v = std::stoi(t);
+    return v >= 1 && v <= 32 ? v : -1;
+}
+
+// "W/A W/A ..." as bitsText writes it; false on anything else (a damaged row).
+bool parseBits(const std::string &text, BitConfig &out)
+{
+    out.clear();
     std::istringstream is(text);
     for (std::string tok; is >> tok;) {
         const size_t slash = tok.find('/');
         if (slash == std::string::npos)
-            throw std::runtime_error("bad bits '" + tok + "'");
-        out.push_back({std::stoi(tok.substr(0, slash)), std::stoi(tok.substr(slash + 1))});
+            return false;
+        const int w = parseWidth(tok.substr(0, slash)), a = parseWidth(tok.substr(slash + 1));
+        if (w < 0 || a < 0)
+            return false;
+        out.push_back({w, a});
     }
-    return out;
+    return !out.empty();
 }
 
 std::string objectiveColumn(Objective o)
@@ -226,7 +240,12 @@ std::vector<EvaluatedIndividual> RunDirectory::individuals() const
     while (db_->sql.nextRow(u.stmt, "cannot read the individuals")) {
         EvaluatedIndividual e;
         e.generation = sqlite3_column_int(u.stmt, 0);
-        e.bits = parseBits(columnText(u.stmt, 1));
+        const std::string bits = columnText(u.stmt, 1);
+        if (!parseBits(bits, e.bits))
+            throw InputError(file("run.sqlite"), 0,
+                             "damaged: an individual of generation " + std::to_string(e.generation) +
+                                 " has the bit-widths '" + bits.substr(0, 80) +
+                                 "' (expected weight/activation pairs of 1 to 32 bits, one per layer)");
         e.cost.accuracy = sqlite3_column_double(u.stmt, 2);
         e.cost.energyPj = sqlite3_column_double(u.stmt, 3);
         e.cost.cycles = sqlite3_column_int64(u.stmt, 4);
