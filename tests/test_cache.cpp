@@ -330,7 +330,8 @@ private Q_SLOTS:
 
     void damagedRowsAreMisses()
     {
-        MapperCache cache(freshDir("corrupt"));
+        std::vector<std::string> warnings;
+        MapperCache cache(freshDir("corrupt"), [&](const std::string &w) { warnings.push_back(w); });
         const ProblemShape shape = layerNamed(net_, "pw1").shape;
         const MapperOptions o = quickOptions();
         findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o);
@@ -338,10 +339,14 @@ private Q_SLOTS:
 
         // Mappings that do not parse, that name too few levels, whose factors do not make the layer, and
         // sound mappings whose stored figures were altered: each is detected and forgotten.
-        const std::string sound = rawSqlValue(cache.path(), "SELECT mapping FROM results2");
+        const std::string sound = rawSqlValue(cache.path(), "SELECT mapping FROM mapper_results");
         std::string otherFactors = sound;
         otherFactors[0] = otherFactors[0] == '1' ? '2' : '1'; // the innermost level's first temporal factor
         const std::string updates[] = {
+            "found = 0", // a layer with a valid mapping told as having none
+            "valid = valid + 1",
+            "note = 'edited'",
+            "checksum = NULL",
             "mapping = '{{{ not a mapping'",
             "mapping = '1,1,1,1,1,1,1,1/1,1,1,1,1,1,1,1/1,1,1,1,1,1,1,1//111'",
             "mapping = '" + otherFactors + "'",
@@ -350,16 +355,19 @@ private Q_SLOTS:
             "cycles = cycles + 1",
         };
         for (const std::string &update : updates) {
-            rawSql(cache.path(), "UPDATE results2 SET " + update + " WHERE key = '" + key + "'");
+            rawSql(cache.path(), "UPDATE mapper_results SET " + update + " WHERE key = '" + key + "'");
             QCOMPARE(cache.entries(), int64_t(1));
+            warnings.clear();
             QVERIFY2(!cache.lookup(shape, arch_, BitWidths::uniform(8), o), update.c_str());
             QCOMPARE(cache.entries(), int64_t(0)); // forgotten, so the next search stores a sound one
+            QCOMPARE(warnings.size(), size_t(1));  // one line says so
+            QVERIFY2(warnings[0].find("damaged row") != std::string::npos, warnings[0].c_str());
             bool cached = true;
             findBestMappingCached(&cache, shape, arch_, BitWidths::uniform(8), o, &cached);
             QVERIFY(!cached);
             QVERIFY(cache.lookup(shape, arch_, BitWidths::uniform(8), o));
         }
-        rawSql(cache.path(), "UPDATE results2 SET strategy = 'bogus'");
+        rawSql(cache.path(), "UPDATE mapper_results SET strategy = 'bogus'");
         QVERIFY(!cache.lookup(shape, arch_, BitWidths::uniform(8), o));
     }
 

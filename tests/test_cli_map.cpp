@@ -159,6 +159,31 @@ private Q_SLOTS:
     // The cache is keyed by packing factors, not raw widths. In eyeriss16's 16-bit words, 8 and 7 bits both
     // pack 2 operands per word, so 7/7 after 8/8 is a hit (re-evaluated at 7 bits, with the same figures);
     // 5 bits pack 3 per word, a different question. --no-cache neither reads nor reports a hit.
+    // A cache location that cannot be used costs speed, not the answer: one warning, the same figures.
+    void unusableCacheLocationRunsWithoutIt()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString file = dir.filePath("a-file");
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a directory\n");
+        f.close();
+        CliRun blocked, none;
+        RUN_CLI(blocked, QStringList{"map", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--layer",
+                                     "3", "--json", "--cache-dir", file + "/cache", "--threads", "2"} +
+                             bits(8, 8));
+        QCOMPARE(blocked.status, 0);
+        QVERIFY2(blocked.err.startsWith("warning: the mapper cache cannot be used, running without it:") &&
+                     blocked.err.count('\n') == 1,
+                 qPrintable(blocked.summary()));
+        RUN_CLI(none, QStringList{"map", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--layer", "3",
+                                  "--json", "--no-cache", "--threads", "2"} +
+                          bits(8, 8));
+        QCOMPARE(blocked.json()["energy_pj"].toDouble(), none.json()["energy_pj"].toDouble());
+        QCOMPARE(blocked.json()["mapping"].toArray(), none.json()["mapping"].toArray());
+    }
+
     void cacheThroughTheCli()
     {
         QTemporaryDir cache;

@@ -1,5 +1,9 @@
 #include "mapper_options.h"
 
+#include "util/error.h"
+
+#include <iostream>
+
 #include <thread>
 
 namespace bitloop::cli
@@ -58,10 +62,13 @@ std::unique_ptr<MapperCache> openCache(const Args &args)
 {
     if (args.flag("no-cache"))
         return nullptr;
+    // A cache location that cannot be used (read-only, full, not a directory) costs speed, not the answer.
     try {
         return std::make_unique<MapperCache>(args.get("cache-dir").value_or(defaultCacheDir()));
     } catch (const std::runtime_error &e) {
-        throw UsageError(std::string("cannot open the mapper cache: ") + e.what() + " (use --no-cache)");
+        std::cerr << "warning: the mapper cache cannot be used, running without it: " << printable(e.what())
+                  << "\n";
+        return nullptr;
     }
 }
 

@@ -2,12 +2,15 @@
 
 #include "io/arch_io.h"
 #include "io/yaml_util.h"
+#include "util/error.h"
 #include "util/sha256.h"
 
 #include "util/sqlite_db.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -117,6 +120,18 @@ bool decodeMapping(const std::string &text, int levels, Mapping &out)
     return static_cast<int>(out.levels.size()) == levels;
 }
 
+// What a row states, as text (doubles by their exact bits): its checksum is the SHA-256 of this.
+std::string rowText(const std::string &keyText, bool found, const std::string &mapping, double energy,
+                    int64_t cycles, const MapperResult &r, const std::string &strategy)
+{
+    char figures[256];
+    std::snprintf(figures, sizeof figures, "\n%d %a %lld %lld %lld %lld %a %d %a\n", found ? 1 : 0, energy,
+                  static_cast<long long>(cycles), static_cast<long long>(r.validMappings),
+                  static_cast<long long>(r.visited), static_cast<long long>(r.pruned), r.seconds,
+                  r.optimal ? 1 : 0, r.spaceSize);
+    return keyText + figures + mapping + "\n" + strategy + "\n" + r.note;
+}
+
 } // namespace
 
 std::string defaultCacheDir()
@@ -196,25 +211,26 @@ struct MapperCache::Db {
     }
 };
 
-MapperCache::MapperCache(const std::string &dir) : db_(std::make_unique<Db>())
+MapperCache::MapperCache(const std::string &dir, WarningFn onWarning)
+    : db_(std::make_unique<Db>()), warn_(std::move(onWarning))
 {
     path_ = (fs::path(dir) / "mapper.sqlite").string();
     db_->sql.open(path_, "the mapper cache");
     // Rows of v1 (table `results`, YAML mappings) are left alone: their keys cannot match v2 questions.
-    db_->sql.exec("CREATE TABLE IF NOT EXISTS results2(key TEXT PRIMARY KEY, key_text TEXT, found INT, "
+    db_->sql.exec("CREATE TABLE IF NOT EXISTS mapper_results(key TEXT PRIMARY KEY, key_text TEXT, found INT, "
                   "mapping TEXT, energy REAL, cycles INT, valid INT, visited INT, pruned INT, seconds REAL, "
-                  "optimal INT, strategy TEXT, space REAL, note TEXT, created TEXT)");
+                  "optimal INT, strategy TEXT, space REAL, note TEXT, checksum TEXT, created TEXT)");
     db_->sql.prepare(
         db_->select,
         "SELECT key_text, found, mapping, energy, cycles, valid, visited, pruned, seconds, optimal, "
-        "strategy, space, note FROM results2 WHERE key = ?1");
+        "strategy, space, note, checksum FROM mapper_results WHERE key = ?1");
     db_->sql.prepare(
         db_->insert,
-        "INSERT OR REPLACE INTO results2(key, key_text, found, mapping, energy, cycles, valid, "
-        "visited, pruned, seconds, optimal, strategy, space, note, created) VALUES(?1, ?2, ?3, "
-        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
-    db_->sql.prepare(db_->remove, "DELETE FROM results2 WHERE key = ?1 AND coalesce(mapping, '') = ?2");
-    db_->sql.prepare(db_->count, "SELECT COUNT(*) FROM results2");
+        "INSERT OR REPLACE INTO mapper_results(key, key_text, found, mapping, energy, cycles, valid, "
+        "visited, pruned, seconds, optimal, strategy, space, note, checksum, created) VALUES(?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+    db_->sql.prepare(db_->remove, "DELETE FROM mapper_results WHERE key = ?1 AND coalesce(mapping, '') = ?2");
+    db_->sql.prepare(db_->count, "SELECT COUNT(*) FROM mapper_results");
 }
 
 MapperCache::~MapperCache() = default;
@@ -222,12 +238,14 @@ MapperCache::~MapperCache() = default;
 std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const Architecture &arch,
                                                 const BitWidths &bits, const MapperOptions &options)
 {
+    if (disabled_)
+        return std::nullopt;
     const MapperKey key = mapperKey(shape, arch, bits, options);
     MapperResult result;
-    std::string keyText, mappingCode, strategy;
+    std::string keyText, mappingCode, strategy, checksum;
     double storedEnergy = 0;
     int64_t storedCycles = 0;
-    {
+    try {
         std::lock_guard<std::mutex> lock(db_->mutex);
         Use u(db_->select);
         db_->sql.bindText(u.stmt, 1, key.digest);
@@ -246,15 +264,21 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
         strategy = columnText(u.stmt, 10);
         result.spaceSize = sqlite3_column_double(u.stmt, 11);
         result.note = columnText(u.stmt, 12);
+        checksum = columnText(u.stmt, 13);
+    } catch (const std::runtime_error &e) {
+        disable(e.what());
+        return std::nullopt;
     }
     // A digest collision is not worth trusting the odds on when the text is at hand.
     if (keyText != key.text)
         return std::nullopt;
 
-    // The per-level figures at exactly the asked widths come from one evaluation of the stored mapping
-    // (microseconds); widths that share the key pack alike, so it must reproduce the stored energy and
-    // cycles exactly, which also catches a damaged row.
-    bool usable = strategyFromName(strategy, result.strategy);
+    // The row must be what was stored (its checksum: a flipped found flag or count is caught here), and
+    // its mapping, evaluated once at exactly the asked widths for the per-level figures (microseconds),
+    // must reproduce the stored energy and cycles (widths that share the key pack alike).
+    bool usable = checksum == sha256Hex(rowText(keyText, result.found, mappingCode, storedEnergy,
+                                                storedCycles, result, strategy)) &&
+                  strategyFromName(strategy, result.strategy);
     if (usable && result.found) {
         usable = decodeMapping(mappingCode, arch.numLevels(), result.mapping);
         if (usable) {
@@ -265,13 +289,33 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
     }
     if (!usable) {
         // A damaged row: forget it, so the search runs again and stores a sound one.
-        std::lock_guard<std::mutex> lock(db_->mutex);
-        db_->removeRow(key.digest, mappingCode);
+        warn("the mapper cache " + path_ + " held a damaged row; it was dropped and is computed again");
+        try {
+            std::lock_guard<std::mutex> lock(db_->mutex);
+            db_->removeRow(key.digest, mappingCode);
+        } catch (const std::runtime_error &e) {
+            disable(e.what());
+        }
         return std::nullopt;
     }
     if (options.progress)
         options.progress(1.0);
     return result;
+}
+
+void MapperCache::warn(const std::string &what) const
+{
+    if (warn_)
+        warn_(what);
+    else
+        std::cerr << "warning: " << printable(what) << "\n";
+}
+
+void MapperCache::disable(const std::string &why)
+{
+    if (disabled_.exchange(true))
+        return;
+    warn("the mapper cache " + path_ + " cannot be used, running without it: " + why);
 }
 
 std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Architecture &arch,
@@ -286,6 +330,8 @@ std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Ar
         }
     for (int b : {16, 8, 4})
         widths.push_back(BitWidths::uniform(b));
+    if (disabled_)
+        return {};
     const std::string asked = mapperKey(shape, arch, bits, options).digest;
     std::set<std::string> seen{asked};
     std::vector<Mapping> out;
@@ -319,32 +365,42 @@ std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Ar
 void MapperCache::store(const ProblemShape &shape, const Architecture &arch, const BitWidths &bits,
                         const MapperOptions &options, const MapperResult &result)
 {
-    if (result.cancelled) // a partial walk is no answer to the question
+    if (result.cancelled || disabled_) // a partial walk is no answer to the question
         return;
     const MapperKey key = mapperKey(shape, arch, bits, options);
     const std::string mappingCode = result.found ? encodeMapping(result.mapping) : std::string();
 
-    std::lock_guard<std::mutex> lock(db_->mutex);
-    db_->sql.transaction([&] {
-        Use u(db_->insert);
-        sqlite3_stmt *s = u.stmt;
-        db_->sql.bindText(s, 1, key.digest);
-        db_->sql.bindText(s, 2, key.text);
-        sqlite3_bind_int(s, 3, result.found ? 1 : 0);
-        db_->sql.bindText(s, 4, mappingCode);
-        sqlite3_bind_double(s, 5, result.found ? result.evaluation.energy : 0.0);
-        sqlite3_bind_int64(s, 6, result.found ? result.evaluation.cycles : 0);
-        sqlite3_bind_int64(s, 7, result.validMappings);
-        sqlite3_bind_int64(s, 8, result.visited);
-        sqlite3_bind_int64(s, 9, result.pruned);
-        sqlite3_bind_double(s, 10, result.seconds);
-        sqlite3_bind_int(s, 11, result.optimal ? 1 : 0);
-        db_->sql.bindText(s, 12, strategyName(result.strategy));
-        sqlite3_bind_double(s, 13, result.spaceSize);
-        db_->sql.bindText(s, 14, result.note);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            db_->sql.fail("cannot store a mapper result");
-    });
+    const double energy = result.found ? result.evaluation.energy : 0.0;
+    const int64_t cycles = result.found ? result.evaluation.cycles : 0;
+    const std::string strategy = strategyName(result.strategy);
+    const std::string checksum =
+        sha256Hex(rowText(key.text, result.found, mappingCode, energy, cycles, result, strategy));
+    try {
+        std::lock_guard<std::mutex> lock(db_->mutex);
+        db_->sql.transaction([&] {
+            Use u(db_->insert);
+            sqlite3_stmt *s = u.stmt;
+            db_->sql.bindText(s, 1, key.digest);
+            db_->sql.bindText(s, 2, key.text);
+            sqlite3_bind_int(s, 3, result.found ? 1 : 0);
+            db_->sql.bindText(s, 4, mappingCode);
+            sqlite3_bind_double(s, 5, energy);
+            sqlite3_bind_int64(s, 6, cycles);
+            sqlite3_bind_int64(s, 7, result.validMappings);
+            sqlite3_bind_int64(s, 8, result.visited);
+            sqlite3_bind_int64(s, 9, result.pruned);
+            sqlite3_bind_double(s, 10, result.seconds);
+            sqlite3_bind_int(s, 11, result.optimal ? 1 : 0);
+            db_->sql.bindText(s, 12, strategy);
+            sqlite3_bind_double(s, 13, result.spaceSize);
+            db_->sql.bindText(s, 14, result.note);
+            db_->sql.bindText(s, 15, checksum);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                db_->sql.fail("cannot store a mapper result");
+        });
+    } catch (const std::runtime_error &e) { // a full or read-only disk: the answer stands, uncached
+        disable(e.what());
+    }
 }
 
 int64_t MapperCache::entries() const

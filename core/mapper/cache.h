@@ -6,13 +6,16 @@
 // (bit-widths that pack the same, such as 6, 7 and 8 bits in 16-bit words, share one entry; the MAC's
 // operand widths join the key only when its energy scales with them), the metric, the strategy and its
 // budget, the model options, and whether the valid mappings were counted (--count-valid walks everything).
-// A row holds the mapping in a compact one-line form with its energy and cycles: a hit decodes it and
-// evaluates it once at the asked widths (the per-level figures), which must reproduce the stored energy and
-// cycles exactly; a row that does not is damaged, forgotten and searched again.
+// A row holds the mapping in a compact one-line form with its energy, cycles and a checksum of the whole
+// row: a hit checks the checksum, decodes the mapping and evaluates it once at the asked widths (the
+// per-level figures), which must reproduce the stored energy and cycles exactly; a row that fails is
+// damaged, forgotten with one warning and searched again.
 #pragma once
 
 #include "mapper/search.h"
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,8 +37,11 @@ MapperKey mapperKey(const ProblemShape &shape, const Architecture &arch, const B
 class MapperCache
 {
 public:
+    using WarningFn = std::function<void(const std::string &)>;
     // Opens (creating if needed) `dir`/mapper.sqlite. Throws std::runtime_error naming the file on failure.
-    explicit MapperCache(const std::string &dir = defaultCacheDir());
+    // Warnings (a damaged row dropped; the cache failing later and switched off) go to `onWarning`
+    // (default: "warning: ..." on stderr).
+    explicit MapperCache(const std::string &dir = defaultCacheDir(), WarningFn onWarning = {});
     ~MapperCache();
     MapperCache(const MapperCache &) = delete;
     MapperCache &operator=(const MapperCache &) = delete;
@@ -51,11 +57,18 @@ public:
                                     const BitWidths &bits, const MapperOptions &options);
     const std::string &path() const { return path_; }
     int64_t entries() const;
+    // False once reading or writing failed (a full or read-only disk): it then works as no cache.
+    bool usable() const { return !disabled_; }
 
 private:
+    void warn(const std::string &what) const;
+    void disable(const std::string &why);
+
     struct Db;
     std::unique_ptr<Db> db_;
     std::string path_;
+    WarningFn warn_;
+    std::atomic<bool> disabled_{false};
 };
 
 // The mapper through a cache: a hit is returned at once (cached = true), a miss is searched and stored.
