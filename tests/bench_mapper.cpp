@@ -1,5 +1,5 @@
 // Mapper benchmark (not a test): prints the figures recorded in docs/benchmarks.md.
-//   bench_mapper [--threads N] [--quick] [--exactness]
+//   bench_mapper [--threads N] [--quick] [--exactness [--arch NAME] [--network NAME]]
 // 1. model evaluations per second on one thread; 2. whole-network mapping time, cold and warm cache, with
 // the branch and bound's nodes; 3. valid-mapping counts of MobileNetV1 layer 2; 4. co-searched mappings vs
 // mappings reused from 16 bits; 5 (--exactness, long): every layer's pruned optimum against the full walk.
@@ -150,7 +150,7 @@ void synergy(int threads)
 }
 
 // The branch and bound must return exactly the full walk's answer: the same mapping, hence the same figures.
-void exactness(int threads)
+void exactness(int threads, const std::string &onlyArch, const std::string &onlyNetwork)
 {
     std::printf(
         "5. Branch and bound against the full walk, every layer (224x224, 1000 classes), %d threads:\n",
@@ -159,8 +159,12 @@ void exactness(int threads)
                 "identical", "pruned s", "full s", "visited", "full visited");
     int mismatches = 0;
     for (const char *archName : {"eyeriss16", "simba16"}) {
+        if (!onlyArch.empty() && onlyArch != archName)
+            continue;
         const Architecture arch = loadArchitecture(archName);
         for (const Network &net : {mobileNetV1(), mobileNetV2()}) {
+            if (!onlyNetwork.empty() && onlyNetwork != net.name)
+                continue;
             for (int b : {16, 8, 4}) {
                 int same = 0;
                 double fast = 0, slow = 0;
@@ -204,6 +208,7 @@ int main(int argc, char **argv)
 {
     int threads = 2;
     bool quick = false, exact = false;
+    std::string onlyArch, onlyNetwork; // --exactness on one architecture / network
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = std::atoi(argv[++i]);
@@ -211,9 +216,13 @@ int main(int argc, char **argv)
             quick = true;
         else if (std::strcmp(argv[i], "--exactness") == 0)
             exact = true;
+        else if (std::strcmp(argv[i], "--arch") == 0 && i + 1 < argc)
+            onlyArch = argv[++i];
+        else if (std::strcmp(argv[i], "--network") == 0 && i + 1 < argc)
+            onlyNetwork = argv[++i];
     }
     if (exact) {
-        exactness(threads);
+        exactness(threads, onlyArch, onlyNetwork);
         return 0;
     }
     evaluationsPerSecond();
