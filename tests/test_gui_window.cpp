@@ -291,6 +291,62 @@ private Q_SLOTS:
         QCOMPARE(search::RunDirectory(path("live").toStdString()).generations().back().generation,
                  stoppedAt + 1);
     }
+
+    // Pause was a dead end (issue 15): after Pause every button was off and Resume did nothing, the next
+    // search started with Pause off and Resume on, and a paused run reopened offered no way to continue.
+    void pauseAndResumeThroughTheButtons()
+    {
+        MainWindow w;
+        w.show();
+        SetupPanel *s = w.setupPanel();
+        s->setArchitecture("eyeriss16");
+        s->setNetwork("mobilenet_v1", 0.25, 64);
+        s->setSearchSize(8, 5);
+        s->setOutputDirectory(path("paused"));
+        RunPanel *panel = w.runPanel();
+        QSignalSpy generations(w.controller(), &SearchController::generationDone);
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.startSearch();
+        QVERIFY(panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
+        QVERIFY(waitFor(generations, 1, 240000));
+        panel->pauseButton()->click();
+        QVERIFY(waitFor(finished, 1, 120000));
+        QCOMPARE(finished.last().first().toString(), QString("paused"));
+        QVERIFY(!panel->pauseButton()->isEnabled());
+        QVERIFY(panel->resumeButton()->isEnabled());
+        QVERIFY(panel->stopButton()->isEnabled());
+        const auto pausedAt = search::RunDirectory(path("paused").toStdString()).individuals().size();
+        QCOMPARE(w.points().size(), pausedAt);
+
+        panel->resumeButton()->click();
+        QVERIFY(panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
+        QVERIFY(waitFor(finished, 2, 240000));
+        QCOMPARE(finished.last().first().toString(), QString("maximum generations"));
+        QCOMPARE(search::RunDirectory(path("paused").toStdString()).generations().back().generation, 5);
+        // Every evaluation once: the resumed run did not draw the stored points a second time.
+        QCOMPARE(w.points().size(), search::RunDirectory(path("paused").toStdString()).individuals().size());
+        QVERIFY(!panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
+
+        // The next search starts with Pause on and Resume off; stopped after a generation, then reopened,
+        // it can be continued.
+        s->setOutputDirectory(path("stopped"));
+        w.startSearch();
+        QVERIFY(panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
+        QVERIFY(waitFor(generations, generations.count() + 1, 240000));
+        panel->stopButton()->click();
+        QVERIFY(waitFor(finished, 3, 120000));
+        QVERIFY(!panel->resumeButton()->isEnabled());
+        MainWindow reopened;
+        QSignalSpy opened(reopened.controller(), &SearchController::finished);
+        reopened.openRun(path("stopped"));
+        QVERIFY(waitFor(opened, 1, 60000));
+        QCOMPARE(opened.last().first().toString(), QString("opened"));
+        QVERIFY(reopened.runPanel()->resumeButton()->isEnabled());
+        reopened.runPanel()->resumeButton()->click();
+        QVERIFY(waitFor(opened, 2, 240000));
+        QCOMPARE(opened.last().first().toString(), QString("maximum generations"));
+        QCOMPARE(search::RunDirectory(path("stopped").toStdString()).generations().back().generation, 5);
+    }
 };
 
 QTEST_MAIN(TestGuiWindow)

@@ -127,10 +127,12 @@ void RunPanel::clearHistory()
     hvPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
+// Three states: idle, running, paused (not running, resumable). A run that starts is not paused; one that
+// stops running keeps whatever pause state the caller sets next.
 void RunPanel::setRunning(bool running)
 {
     running_ = running;
-    if (!running)
+    if (running)
         paused_ = false;
     updateButtons();
 }
@@ -143,9 +145,9 @@ void RunPanel::setPaused(bool paused)
 
 void RunPanel::updateButtons()
 {
-    pause_->setEnabled(running_ && !paused_);
-    resume_->setEnabled(running_ && paused_);
-    stop_->setEnabled(running_); // a paused run can be stopped too
+    pause_->setEnabled(running_);
+    resume_->setEnabled(paused_ && !running_);
+    stop_->setEnabled(running_ || paused_); // stopping a paused run ends it: Resume goes away
 }
 
 QString RunPanel::formatDuration(double seconds)

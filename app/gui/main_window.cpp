@@ -254,6 +254,9 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     connect(controller_, &SearchController::ready, this, [this](const QString &dir) {
         setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
         setup_->setArguments(controller_->arguments());
+        const QStringList args = controller_->arguments();
+        if (args.contains(QStringLiteral("--generations")))
+            maxGenerations_ = args.value(args.indexOf(QStringLiteral("--generations")) + 1).toInt();
         refreshAxes();
         runPanel_->setRunning(controller_->busy());
         statusBar()->showMessage(tr("Run folder %1").arg(dir));
@@ -264,10 +267,14 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
                 runPanel_->setProgress(g.generation, maxGenerations_, g.evaluations, g.hypervolume,
                                        static_cast<int>(g.frontSize), p.elapsedSeconds, p.secondsLeft);
                 runPanel_->addHypervolume(g.generation, g.hypervolume);
+                lastGeneration_ = g.generation;
             });
     connect(controller_, &SearchController::finished, this, [this](const QString &reason) {
         runPanel_->setRunning(false);
-        runPanel_->setPaused(reason == QLatin1String("paused"));
+        // A paused run, or a reopened one that stopped before its last generation, can be continued.
+        const bool unfinished =
+            reason == QLatin1String("opened") && lastGeneration_ >= 0 && lastGeneration_ < maxGenerations_;
+        runPanel_->setPaused(reason == QLatin1String("paused") || unfinished);
         statusBar()->showMessage(tr("Search %1: %2 points").arg(reason).arg(points_.size()));
         if (reason == QLatin1String("opened")) {
             loadSession();
@@ -279,7 +286,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         statusBar()->showMessage(message);
         QMessageBox::warning(this, tr("Bitloop"), message);
     });
-    connect(runPanel_, &RunPanel::stopRequested, controller_, &SearchController::stop);
+    connect(runPanel_, &RunPanel::stopRequested, this, [this] {
+        controller_->stop();
+        runPanel_->setPaused(false); // a paused run stopped: nothing left to resume from here
+    });
     connect(runPanel_, &RunPanel::pauseRequested, controller_, &SearchController::pause);
     connect(runPanel_, &RunPanel::resumeRequested, this, [this] {
         runPanel_->setPaused(false);
@@ -373,6 +383,7 @@ void MainWindow::clearRun()
     selected_ = -1;
     plot_->clearPoints();
     runPanel_->clearHistory();
+    lastGeneration_ = -1;
 }
 
 void MainWindow::startSearch()

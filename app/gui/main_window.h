@@ -119,6 +119,7 @@ private:
     std::vector<int> pinned_;
     int selected_ = -1;
     int maxGenerations_ = 0;
+    int lastGeneration_ = -1; // the last generation shown (-1: none)
     BitConfig shownBits_;
     std::optional<search::CandidateCost> shownCost_;
     NetworkMapping shownMappings_;

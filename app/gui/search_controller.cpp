@@ -66,7 +66,9 @@ void SearchController::start(const QStringList &arguments)
     cancel_ = false;
     paused_ = false;
     busy_ = true;
-    worker_ = std::thread([this, arguments] { runWorker(arguments, false); });
+    const bool replay = replay_;
+    replay_ = true;
+    worker_ = std::thread([this, arguments, replay] { runWorker(arguments, false, replay); });
 }
 
 void SearchController::open(const QString &dir)
@@ -77,7 +79,7 @@ void SearchController::open(const QString &dir)
         worker_.join();
     cancel_ = false;
     busy_ = true;
-    worker_ = std::thread([this, dir] { runWorker({"--resume", dir}, true); });
+    worker_ = std::thread([this, dir] { runWorker({"--resume", dir}, true, true); });
 }
 
 void SearchController::stop()
@@ -98,10 +100,11 @@ void SearchController::resume()
 {
     if (busy_ || dir_.isEmpty())
         return;
+    replay_ = false; // the window already shows what this run stored
     start({"--resume", dir_});
 }
 
-void SearchController::runWorker(QStringList arguments, bool openOnly)
+void SearchController::runWorker(QStringList arguments, bool openOnly, bool replay)
 {
     try {
         // The same path as the CLI: resolve --resume against the run's settings, build the setup.
@@ -140,7 +143,7 @@ void SearchController::runWorker(QStringList arguments, bool openOnly)
         // What is stored already (a reopened or resumed run): shown without recomputing.
         const auto stored = rd.individuals();
         const auto generations = rd.generations();
-        if (!stored.empty())
+        if (replay && !stored.empty())
             post([this, stored, generations] {
                 Q_EMIT batchEvaluated(stored);
                 for (const auto &g : generations) {

@@ -55,12 +55,13 @@ Q_SIGNALS:
     void failed(const QString &message);
 
 private:
-    void runWorker(QStringList arguments, bool openOnly);
+    void runWorker(QStringList arguments, bool openOnly, bool replay);
     void post(std::function<void()> f); // runs f on the GUI thread
 
     std::thread worker_;
     std::atomic<bool> cancel_{false}, busy_{false};
     bool paused_ = false;
+    bool replay_ = true; // the next start shows what the run directory already holds
     QString dir_;
     QStringList arguments_;
     mutable std::mutex mutex_;
