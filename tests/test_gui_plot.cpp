@@ -393,17 +393,21 @@ private Q_SLOTS:
                 .arg(panel.resumeButton()->isEnabled())
                 .arg(panel.stopButton()->isEnabled());
         };
+        // Idle, running, paused (the run has ended and can be continued): Pause, Resume, Stop.
         QCOMPARE(enabled(), QStringLiteral("000"));
         panel.setRunning(true);
         QCOMPARE(enabled(), QStringLiteral("101"));
+        panel.setRunning(false);
         panel.setPaused(true);
-        QCOMPARE(enabled(), QStringLiteral("011"));
-        panel.setPaused(false);
+        QCOMPARE(enabled(), QStringLiteral("011")); // Resume on: a paused run is not a dead end
+        panel.setRunning(true);                     // resumed (or a new search): never starts paused
         QCOMPARE(enabled(), QStringLiteral("101"));
-        panel.setPaused(true);
+        QVERIFY(!panel.isPaused());
         panel.setRunning(false);
         QCOMPARE(enabled(), QStringLiteral("000"));
-        QVERIFY(!panel.isPaused());
+        panel.setPaused(true);
+        panel.setPaused(false); // a paused run stopped
+        QCOMPARE(enabled(), QStringLiteral("000"));
 
         QSignalSpy pause(&panel, &RunPanel::pauseRequested), resume(&panel, &RunPanel::resumeRequested),
             stop(&panel, &RunPanel::stopRequested);
@@ -412,6 +416,7 @@ private Q_SLOTS:
         panel.setRunning(true);
         QTest::mouseClick(panel.pauseButton(), Qt::LeftButton);
         QCOMPARE(pause.count(), 1);
+        panel.setRunning(false);
         panel.setPaused(true);
         QTest::mouseClick(panel.resumeButton(), Qt::LeftButton);
         QCOMPARE(resume.count(), 1);
