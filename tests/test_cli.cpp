@@ -254,9 +254,43 @@ private Q_SLOTS:
         QTest::newRow("unknown option") << (evalMapping + QStringList{kExample, "--frobnicate"}) << ""
                                         << ""
                                         << R"(unknown option --frobnicate)" << true;
-        QTest::newRow("unknown command") << QStringList{"frobnicate", "--arch", "eyeriss16"} << ""
-                                         << ""
-                                         << R"(^bitloop-cli: unknown command 'frobnicate'\n)" << false;
+        QTest::newRow("unknown command")
+            << QStringList{"frobnicate", "--arch", "eyeriss16"} << ""
+            << ""
+            << R"(^bitloop-cli: unknown command 'frobnicate' \(bitloop-cli --help lists them\)\n$)" << false;
+        QTest::newRow("near a command")
+            << QStringList{"map-netwrok"} << ""
+            << ""
+            << R"(^bitloop-cli: unknown command 'map-netwrok'; did you mean 'map-network'\?)" << false;
+    }
+
+    // Every command answers --help and -h with its own usage on stdout, exit 0, whatever else the line
+    // holds; --version prints the version.
+    void helpAndVersion()
+    {
+        const QStringList commands = {"evaluate", "map",    "map-network",   "train",  "train-supernet",
+                                      "accuracy", "search", "search-export", "layers", "presets"};
+        for (const QString &c : commands)
+            for (const QString &flag : {QStringLiteral("--help"), QStringLiteral("-h")}) {
+                CliRun r;
+                RUN_CLI(r, QStringList{c, "--arch", "nowhere", flag});
+                QCOMPARE(r.status, 0);
+                QVERIFY2(r.err.isEmpty(), qPrintable(r.summary()));
+                QVERIFY2(
+                    r.out.startsWith(("usage: bitloop-cli " + c + " [OPTIONS]\n\n  " + c + " ").toUtf8()),
+                    qPrintable(r.summary()));
+                // Only this command's block: no other command's line.
+                for (const QString &other : commands)
+                    if (other != c)
+                        QVERIFY2(!r.out.contains(("\n  " + other + " ").toUtf8()),
+                                 qPrintable(c + " shows " + other));
+            }
+        CliRun v;
+        RUN_CLI(v, QStringList{"--version"});
+        QCOMPARE(v.status, 0);
+        QVERIFY2(
+            QRegularExpression(R"(^bitloop-cli \d+\.\d+\.\d+\n$)").match(QString::fromUtf8(v.out)).hasMatch(),
+            v.out.constData());
     }
     void badInput()
     {

@@ -2,7 +2,11 @@
 #include "args.h"
 #include "commands.h"
 
+#include <algorithm>
 #include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace
 {
@@ -62,16 +66,77 @@ Architectures and problems may be Bitloop or Timeloop v0.3 YAML. Layer indices c
 Exit status: 0 success (valid mapping), 1 invalid mapping, 2 bad input.
 )";
 
+// The commands the usage lists, in order, each with its block of lines (a command's name starts a line
+// after two spaces; the lines indented further belong to it).
+std::vector<std::pair<std::string, std::string>> commandBlocks()
+{
+    std::vector<std::pair<std::string, std::string>> blocks;
+    std::istringstream in(kUsage);
+    bool inCommands = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line == "Commands:") {
+            inCommands = true;
+            continue;
+        }
+        if (!inCommands)
+            continue;
+        if (line.empty())
+            break;
+        if (line.size() > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ')
+            blocks.push_back({line.substr(2, line.find(' ', 2) - 2), ""});
+        if (!blocks.empty())
+            blocks.back().second += line + "\n";
+    }
+    return blocks;
+}
+
+// Levenshtein distance: an unknown command is answered with the nearest one.
+size_t editDistance(const std::string &a, const std::string &b)
+{
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
+
+bool isHelp(const std::string &a)
+{
+    return a == "--help" || a == "-h";
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
+    if (argc < 2 || isHelp(argv[1]) || std::string(argv[1]) == "help") {
         std::cout << kUsage;
         return argc < 2 ? 2 : 0;
     }
+    if (std::string(argv[1]) == "--version") {
+        std::cout << "bitloop-cli " << BITLOOP_VERSION << "\n";
+        return 0;
+    }
     const std::string command = argv[1];
     const std::vector<std::string> args(argv + 2, argv + argc);
+    const auto blocks = commandBlocks();
+    // COMMAND --help / -h: that command's usage on stdout, exit 0 (whatever else the line holds).
+    if (std::any_of(args.begin(), args.end(), isHelp))
+        for (const auto &[name, text] : blocks)
+            if (name == command) {
+                std::cout << "usage: bitloop-cli " << command << " [OPTIONS]\n\n"
+                          << text
+                          << "\nExit status: 0 success (valid mapping), 1 invalid mapping, 2 bad input.\n";
+                return 0;
+            }
     return bitloop::cli::runGuarded(command, [&] {
         if (command == "evaluate")
             return bitloop::cli::runEvaluate(args);
@@ -85,7 +150,16 @@ int main(int argc, char **argv)
             return bitloop::cli::runLayers(args);
         if (command == "presets")
             return bitloop::cli::runPresets(args);
-        std::cerr << "bitloop-cli: unknown command '" << command << "'\n" << kUsage;
+        std::string nearest;
+        size_t best = 3; // farther than two edits is no suggestion
+        for (const auto &block : blocks)
+            if (const size_t d = editDistance(command, block.first); d < best) {
+                best = d;
+                nearest = block.first;
+            }
+        std::cerr << "bitloop-cli: unknown command '" << command << "'"
+                  << (nearest.empty() ? std::string() : "; did you mean '" + nearest + "'?")
+                  << " (bitloop-cli --help lists them)\n";
         return 2;
     });
 }
