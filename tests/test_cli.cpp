@@ -253,7 +253,10 @@ private Q_SLOTS:
                                           << R"(--wbits must be between 1 and \d+, got 0)" << true;
         QTest::newRow("unknown option") << (evalMapping + QStringList{kExample, "--frobnicate"}) << ""
                                         << ""
-                                        << R"(unknown option --frobnicate)" << true;
+                                        << R"(unknown option --frobnicate\n)" << true;
+        QTest::newRow("near an option") << (evalMapping + QStringList{kExample, "--wbit", "8"}) << ""
+                                        << ""
+                                        << R"(unknown option --wbit; did you mean --wbits\?)" << true;
         QTest::newRow("unknown command")
             << QStringList{"frobnicate", "--arch", "eyeriss16"} << ""
             << ""

@@ -3,6 +3,7 @@
 #include "io/yaml_util.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -10,6 +11,23 @@
 
 namespace bitloop::cli
 {
+
+size_t editDistance(const std::string &a, const std::string &b)
+{
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= b.size(); ++j) {
+            const size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
+}
 
 Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &valued,
            const std::set<std::string> &flags)
@@ -37,7 +55,16 @@ Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &va
             }
             values_[key].push_back(value);
         } else {
-            throw UsageError("unknown option --" + key);
+            std::string nearest;
+            size_t best = 3; // farther than two edits is no suggestion
+            for (const std::set<std::string> *known : {&valued, &flags})
+                for (const std::string &k : *known)
+                    if (const size_t d = editDistance(key, k); d < best) {
+                        best = d;
+                        nearest = k;
+                    }
+            throw UsageError("unknown option --" + key +
+                             (nearest.empty() ? std::string() : "; did you mean --" + nearest + "?"));
         }
     }
 }

@@ -11,6 +11,9 @@
 namespace bitloop::cli
 {
 
+// Levenshtein distance: unknown commands and options are answered with the nearest known one.
+size_t editDistance(const std::string &a, const std::string &b);
+
 // Bad command-line usage: the CLI prints the message and exits with status 2.
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;

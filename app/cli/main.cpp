@@ -90,24 +90,6 @@ std::vector<std::pair<std::string, std::string>> commandBlocks()
     return blocks;
 }
 
-// Levenshtein distance: an unknown command is answered with the nearest one.
-size_t editDistance(const std::string &a, const std::string &b)
-{
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        size_t diagonal = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j) {
-            const size_t up = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = up;
-        }
-    }
-    return row[b.size()];
-}
-
 bool isHelp(const std::string &a)
 {
     return a == "--help" || a == "-h";
@@ -153,7 +135,7 @@ int main(int argc, char **argv)
         std::string nearest;
         size_t best = 3; // farther than two edits is no suggestion
         for (const auto &block : blocks)
-            if (const size_t d = editDistance(command, block.first); d < best) {
+            if (const size_t d = bitloop::cli::editDistance(command, block.first); d < best) {
                 best = d;
                 nearest = block.first;
             }
