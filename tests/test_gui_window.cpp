@@ -21,6 +21,8 @@
 
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <QMenu>
+#include <QMenuBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -290,6 +292,23 @@ private Q_SLOTS:
         QVERIFY2(r.out.startsWith("Resuming"), r.out.constData());
         QCOMPARE(search::RunDirectory(path("live").toStdString()).generations().back().generation,
                  stoppedAt + 1);
+    }
+
+    // Help > About names the version, the same that `bitloop-cli --version` prints.
+    void aboutNamesTheVersion()
+    {
+        MainWindow w;
+        bool found = false;
+        for (QAction *menu : w.menuBar()->actions())
+            if (menu->menu())
+                for (QAction *a : menu->menu()->actions())
+                    found = found || a->text() == QStringLiteral("&About Bitloop");
+        QVERIFY(found);
+        CliRun v;
+        RUN_CLI(v, QStringList{"--version"});
+        const QString version = QString::fromUtf8(v.out).trimmed().section(' ', 1);
+        QVERIFY(!version.isEmpty());
+        QVERIFY2(MainWindow::aboutText().contains("Bitloop " + version), qPrintable(MainWindow::aboutText()));
     }
 
     // Pause was a dead end (issue 15): after Pause every button was off and Resume did nothing, the next

@@ -371,6 +371,17 @@ void MainWindow::buildMenus()
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), this, &QWidget::close);
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Bitloop"), this,
+                    [this] { QMessageBox::about(this, tr("About Bitloop"), aboutText()); });
+}
+
+QString MainWindow::aboutText()
+{
+    return tr("<b>Bitloop %1</b><br>Per-layer bit-widths and mappings of CNN accelerators, co-searched.<br>"
+              "Every number is reproducible with <tt>bitloop-cli</tt> (<tt>bitloop-cli --version</tt>: the "
+              "same version).")
+        .arg(QStringLiteral(BITLOOP_VERSION));
 }
 
 void MainWindow::clearRun()

@@ -38,6 +38,8 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
+    // What Help > About says: the version (the same as `bitloop-cli --version`) and where to read more.
+    static QString aboutText();
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
