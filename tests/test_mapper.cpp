@@ -408,21 +408,10 @@ private Q_SLOTS:
             so.searchConstraints = false;
             space = std::make_unique<Mapspace>(shape, a, so);
         }
-        // Every keep/bypass choice the space allows.
-        std::vector<std::vector<std::array<bool, kNumTensors>>> configs{{}};
-        for (int l = 0; l < space->numLevels(); ++l) {
-            std::vector<std::vector<std::array<bool, kNumTensors>>> next;
-            for (const auto &c : configs)
-                for (const auto &o : space->keepOptions(l)) {
-                    next.push_back(c);
-                    next.back().push_back(o);
-                }
-            configs = std::move(next);
-        }
         int64_t leaves = 0;
         double tightest = 0;
         QString overshoot; // the first bound found above a completion
-        for (const auto &keep : configs) {
+        for (const auto &keep : space->keepConfigurations()) {
             Walker w(*space, bits, opt, keep);
             MappingBound bound(*space, bits, opt, keep);
             Partial p = w.start();

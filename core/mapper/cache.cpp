@@ -235,56 +235,62 @@ MapperCache::MapperCache(const std::string &dir, WarningFn onWarning)
 
 MapperCache::~MapperCache() = default;
 
-std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const Architecture &arch,
-                                                const BitWidths &bits, const MapperOptions &options)
+std::optional<MapperCache::StoredRow> MapperCache::readRow(const std::string &digest)
 {
     if (disabled_)
         return std::nullopt;
-    const MapperKey key = mapperKey(shape, arch, bits, options);
-    MapperResult result;
-    std::string keyText, mappingCode, strategy, checksum;
-    double storedEnergy = 0;
-    int64_t storedCycles = 0;
     try {
         std::lock_guard<std::mutex> lock(db_->mutex);
         Use u(db_->select);
-        db_->sql.bindText(u.stmt, 1, key.digest);
+        db_->sql.bindText(u.stmt, 1, digest);
         if (!db_->sql.nextRow(u.stmt, "cannot read the mapper cache"))
             return std::nullopt;
-        keyText = columnText(u.stmt, 0);
-        result.found = sqlite3_column_int(u.stmt, 1) != 0;
-        mappingCode = columnText(u.stmt, 2);
-        storedEnergy = sqlite3_column_double(u.stmt, 3);
-        storedCycles = sqlite3_column_int64(u.stmt, 4);
-        result.validMappings = sqlite3_column_int64(u.stmt, 5);
-        result.visited = sqlite3_column_int64(u.stmt, 6);
-        result.pruned = sqlite3_column_int64(u.stmt, 7);
-        result.seconds = sqlite3_column_double(u.stmt, 8);
-        result.optimal = sqlite3_column_int(u.stmt, 9) != 0;
-        strategy = columnText(u.stmt, 10);
-        result.spaceSize = sqlite3_column_double(u.stmt, 11);
-        result.note = columnText(u.stmt, 12);
-        checksum = columnText(u.stmt, 13);
+        StoredRow row;
+        row.keyText = columnText(u.stmt, 0);
+        row.result.found = sqlite3_column_int(u.stmt, 1) != 0;
+        row.mappingCode = columnText(u.stmt, 2);
+        row.energy = sqlite3_column_double(u.stmt, 3);
+        row.cycles = sqlite3_column_int64(u.stmt, 4);
+        row.result.validMappings = sqlite3_column_int64(u.stmt, 5);
+        row.result.visited = sqlite3_column_int64(u.stmt, 6);
+        row.result.pruned = sqlite3_column_int64(u.stmt, 7);
+        row.result.seconds = sqlite3_column_double(u.stmt, 8);
+        row.result.optimal = sqlite3_column_int(u.stmt, 9) != 0;
+        row.strategy = columnText(u.stmt, 10);
+        row.result.spaceSize = sqlite3_column_double(u.stmt, 11);
+        row.result.note = columnText(u.stmt, 12);
+        row.checksum = columnText(u.stmt, 13);
+        return row;
     } catch (const std::runtime_error &e) {
         disable(e.what());
         return std::nullopt;
     }
+}
+
+std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const Architecture &arch,
+                                                const BitWidths &bits, const MapperOptions &options)
+{
+    const MapperKey key = mapperKey(shape, arch, bits, options);
+    const std::optional<StoredRow> row = readRow(key.digest);
+    if (!row)
+        return std::nullopt;
+    MapperResult result = row->result;
     // A digest collision is not worth trusting the odds on when the text is at hand.
-    if (keyText != key.text)
+    if (row->keyText != key.text)
         return std::nullopt;
 
     // The row must be what was stored (its checksum: a flipped found flag or count is caught here), and
     // its mapping, evaluated once at exactly the asked widths for the per-level figures (microseconds),
     // must reproduce the stored energy and cycles (widths that share the key pack alike).
-    bool usable = checksum == sha256Hex(rowText(keyText, result.found, mappingCode, storedEnergy,
-                                                storedCycles, result, strategy)) &&
-                  strategyFromName(strategy, result.strategy);
+    bool usable = row->checksum == sha256Hex(rowText(row->keyText, result.found, row->mappingCode,
+                                                     row->energy, row->cycles, result, row->strategy)) &&
+                  strategyFromName(row->strategy, result.strategy);
     if (usable && result.found) {
-        usable = decodeMapping(mappingCode, arch.numLevels(), result.mapping);
+        usable = decodeMapping(row->mappingCode, arch.numLevels(), result.mapping);
         if (usable) {
             result.evaluation = evaluate(shape, arch, result.mapping, bits, options.model);
-            usable = result.evaluation.valid && result.evaluation.energy == storedEnergy &&
-                     result.evaluation.cycles == storedCycles;
+            usable = result.evaluation.valid && result.evaluation.energy == row->energy &&
+                     result.evaluation.cycles == row->cycles;
         }
     }
     if (!usable) {
@@ -292,7 +298,7 @@ std::optional<MapperResult> MapperCache::lookup(const ProblemShape &shape, const
         warn("the mapper cache " + path_ + " held a damaged row; it was dropped and is computed again");
         try {
             std::lock_guard<std::mutex> lock(db_->mutex);
-            db_->removeRow(key.digest, mappingCode);
+            db_->removeRow(key.digest, row->mappingCode);
         } catch (const std::runtime_error &e) {
             disable(e.what());
         }
@@ -321,6 +327,8 @@ void MapperCache::disable(const std::string &why)
 std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Architecture &arch,
                                              const BitWidths &bits, const MapperOptions &options)
 {
+    if (disabled_)
+        return {};
     std::vector<BitWidths> widths;
     for (Tensor t : kAllTensors)
         for (int b : {16, 8, 4, 2}) {
@@ -330,10 +338,7 @@ std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Ar
         }
     for (int b : {16, 8, 4})
         widths.push_back(BitWidths::uniform(b));
-    if (disabled_)
-        return {};
-    const std::string asked = mapperKey(shape, arch, bits, options).digest;
-    std::set<std::string> seen{asked};
+    std::set<std::string> seen{mapperKey(shape, arch, bits, options).digest};
     std::vector<Mapping> out;
     for (const BitWidths &w : widths) {
         bool fits = true;
@@ -345,18 +350,9 @@ std::vector<Mapping> MapperCache::neighbours(const ProblemShape &shape, const Ar
         const std::string digest = mapperKey(shape, arch, w, options).digest;
         if (!seen.insert(digest).second)
             continue;
-        std::string code;
-        {
-            std::lock_guard<std::mutex> lock(db_->mutex);
-            Use u(db_->select);
-            db_->sql.bindText(u.stmt, 1, digest);
-            if (!db_->sql.nextRow(u.stmt, "cannot read the mapper cache") ||
-                sqlite3_column_int(u.stmt, 1) == 0)
-                continue;
-            code = columnText(u.stmt, 2);
-        }
-        Mapping m;
-        if (decodeMapping(code, arch.numLevels(), m)) // the walk checks that it lies in its space
+        const std::optional<StoredRow> row = readRow(digest);
+        Mapping m; // the walk checks that it lies in its space
+        if (row && row->result.found && decodeMapping(row->mappingCode, arch.numLevels(), m))
             out.push_back(std::move(m));
     }
     return out;

@@ -61,6 +61,15 @@ public:
     bool usable() const { return !disabled_; }
 
 private:
+    // A row as stored (nothing checked yet); none when there is none or the database failed (the cache
+    // is then switched off).
+    struct StoredRow {
+        std::string keyText, mappingCode, strategy, checksum;
+        double energy = 0;
+        int64_t cycles = 0;
+        MapperResult result; // found and the walk's figures
+    };
+    std::optional<StoredRow> readRow(const std::string &digest);
     void warn(const std::string &what) const;
     void disable(const std::string &why);
 

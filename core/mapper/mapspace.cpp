@@ -202,6 +202,22 @@ double Mapspace::loopNestBound() const
     return n;
 }
 
+std::vector<std::vector<std::array<bool, kNumTensors>>> Mapspace::keepConfigurations() const
+{
+    std::vector<std::vector<std::array<bool, kNumTensors>>> configs{{}};
+    for (int l = 0; l < numLevels(); ++l) {
+        std::vector<std::vector<std::array<bool, kNumTensors>>> next;
+        for (const auto &c : configs)
+            for (const auto &o : keepOptions(l)) {
+                auto n = c;
+                n.push_back(o);
+                next.push_back(std::move(n));
+            }
+        configs = std::move(next);
+    }
+    return configs;
+}
+
 std::vector<std::vector<Dim>> Mapspace::orders(int level, const std::vector<Dim> &active,
                                                const std::array<bool, kNumTensors> &keptBelow,
                                                int64_t *total) const

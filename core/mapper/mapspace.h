@@ -45,6 +45,9 @@ public:
         return keepOptions_[level];
     }
 
+    // Every combination of the levels' keep choices, one keep/bypass choice per level each.
+    std::vector<std::vector<std::array<bool, kNumTensors>>> keepConfigurations() const;
+
     // Loop orders (innermost first, loops of bound > 1 only) a level may take with these active dims,
     // one per class of orders that give the same reuse; *total receives how many distinct orders the
     // constraints allow (every member of every class).

@@ -66,22 +66,6 @@ namespace
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::vector<std::array<bool, kNumTensors>>> keepConfigurations(const Mapspace &space)
-{
-    std::vector<std::vector<std::array<bool, kNumTensors>>> configs{{}};
-    for (int l = 0; l < space.numLevels(); ++l) {
-        std::vector<std::vector<std::array<bool, kNumTensors>>> next;
-        for (const auto &c : configs)
-            for (const auto &o : space.keepOptions(l)) {
-                auto n = c;
-                n.push_back(o);
-                next.push_back(std::move(n));
-            }
-        configs = std::move(next);
-    }
-    return configs;
-}
-
 int resolveThreads(int requested)
 {
     if (requested > 0)
@@ -119,7 +103,7 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
         result.note = "search constraints that cannot hold for this layer were dropped: " + list;
     }
     result.spaceSize = space.factorizationCount();
-    const auto configs = keepConfigurations(space);
+    const auto configs = space.keepConfigurations();
     const int threads = resolveThreads(opt.threads);
 
     Strategy strategy = opt.strategy;
@@ -146,12 +130,15 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
     struct Task {
         size_t config = 0;
         Partial partial;
+        double bound = 0;                      // Exhaustive with pruning: the prefix's lower bound
         uint64_t firstSample = 0, samples = 0; // Sampled
     };
     std::vector<Task> tasks;
     const bool prune = strategy == Strategy::Exhaustive && !opt.countValid;
+    Incumbent incumbent;
+    std::atomic<int64_t> pruned{0};
+    int64_t diveVisited = 0;
     if (strategy == Strategy::Exhaustive) {
-        std::vector<double> bounds;
         for (size_t c = 0; c < configs.size(); ++c) {
             Walker w(space, bits, opt, configs[c]);
             size_t cut = 0;
@@ -165,41 +152,28 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
                 ++cut;
             }
             for (Partial &p : prefixes) {
-                bounds.push_back(prune ? w.bound(p) : 0.0);
-                tasks.push_back({c, std::move(p), 0, 0});
+                const double bound = prune ? w.bound(p) : 0.0;
+                tasks.push_back({c, std::move(p), bound, 0, 0});
+            }
+            if (prune) { // a first incumbent: the hints that lie in this space, then a beam dive
+                w.pruneAgainst(&incumbent);
+                Candidate seed;
+                for (const Mapping &hint : opt.hints)
+                    w.seed(hint, seed, diveVisited);
+                w.dive(64, seed, diveVisited);
             }
         }
         // Most promising first, so that a good incumbent prunes the rest early. Which mapping wins does not
         // depend on this order: results are combined with a total tie-break.
-        std::vector<size_t> order(tasks.size());
-        for (size_t i = 0; i < order.size(); ++i)
-            order[i] = i;
-        std::stable_sort(order.begin(), order.end(),
-                         [&](size_t a, size_t b) { return bounds[a] < bounds[b]; });
-        std::vector<Task> sorted;
-        sorted.reserve(tasks.size());
-        for (size_t i : order)
-            sorted.push_back(std::move(tasks[i]));
-        tasks = std::move(sorted);
+        std::stable_sort(tasks.begin(), tasks.end(),
+                         [](const Task &x, const Task &y) { return x.bound < y.bound; });
     } else {
         const uint64_t chunk = 4096;
         for (uint64_t first = 0; first < uint64_t(opt.sampleBudget); first += chunk)
             tasks.push_back(
-                {0, Partial{}, first, std::min<uint64_t>(chunk, uint64_t(opt.sampleBudget) - first)});
+                {0, Partial{}, 0, first, std::min<uint64_t>(chunk, uint64_t(opt.sampleBudget) - first)});
     }
 
-    Incumbent incumbent;
-    std::atomic<int64_t> pruned{0};
-    int64_t diveVisited = 0;
-    if (prune)
-        for (size_t c = 0; c < configs.size(); ++c) {
-            Walker w(space, bits, opt, configs[c]);
-            w.pruneAgainst(&incumbent);
-            Candidate seed;
-            for (const Mapping &hint : opt.hints)
-                w.seed(hint, seed, diveVisited);
-            w.dive(64, seed, diveVisited);
-        }
     std::atomic<size_t> next{0};
     std::atomic<size_t> done{0};
     std::vector<Candidate> bestPerTask(tasks.size());
