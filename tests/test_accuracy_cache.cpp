@@ -77,7 +77,14 @@ private Q_SLOTS:
     void settingsDescribeOnlyWhatMatters()
     {
         EvaluatorSettings s;
-        QCOMPARE(s.describe(), std::string("evaluator=ptq calibration_batches=4 batch=64 seed=1"));
+        QCOMPARE(s.describe(),
+                 std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels seed=1"));
+        // MSE weight scaling is named; max scaling (the default) is not, as before the choice existed.
+        EvaluatorSettings mse = s;
+        mse.weightScale = qat::WeightScale::Mse;
+        QCOMPARE(mse.describe(),
+                 std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels weights=mse seed=1"));
+        QVERIFY(accuracyKey("c", s, {{4, 4}}).digest != accuracyKey("c", mse, {{4, 4}}).digest);
         // ptq does not fine-tune: steps, epochs and lr do not change its question.
         EvaluatorSettings t = s;
         t.steps = 999;
@@ -87,14 +94,19 @@ private Q_SLOTS:
         s.kind = EvaluatorKind::QatShort;
         QCOMPARE(s.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
-                             "distill=T2,w0.5 seed=1"));
+                             "distill=T2,w0.5 clip=25 image=pixels seed=1"));
         s.kind = EvaluatorKind::Qat;
         s.epochs = 3;
-        s.distill = false; // undistilled: the text (and so the cache key) from before distillation existed
+        // Undistilled, unclipped, with the image quantized as normalized values: the text (and so the cache
+        // key) from before either choice existed, so those rows still answer.
+        s.distill = false;
+        s.quantizePixels = false;
+        s.maxGradNorm = 0;
         QCOMPARE(s.describe(),
                  std::string("evaluator=qat calibration_batches=4 batch=64 epochs=3 lr=0.005 seed=1"));
         // The supernet's file fixes its training; only re-estimation and evaluation settings remain.
         s.kind = EvaluatorKind::Supernet;
+        s.quantizePixels = true;
         QCOMPARE(s.describe(), std::string("evaluator=supernet bn_batches=8 batch=64 seed=1"));
     }
 

@@ -23,9 +23,12 @@
 #include <QElapsedTimer>
 #include <QMenu>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QWheelEvent>
 #include <QtTest>
 
 using namespace bitloop;
@@ -313,6 +316,41 @@ private Q_SLOTS:
 
     // Pause was a dead end (issue 15): after Pause every button was off and Resume did nothing, the next
     // search started with Pause off and Resume on, and a paused run reopened offered no way to continue.
+    // At 1280x720 Start search is in view without scrolling, and a wheel turned over a setting that
+    // does not have the focus scrolls the panel instead of changing it (Generations fell to 1 that way).
+    void runButtonsStayInViewAndTheWheelLeavesSettingsAlone()
+    {
+        MainWindow w;
+        w.resize(1280, 720);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QPushButton *start = w.setupPanel()->startButton();
+        QVERIFY(start->isVisible());
+        const QRect at(start->mapTo(&w, QPoint(0, 0)), start->size());
+        QVERIFY2(QRect(QPoint(0, 0), QSize(1280, 720)).contains(at),
+                 qPrintable(QString("Start search at %1,%2 %3x%4 in a %5x%6 window")
+                                .arg(at.x())
+                                .arg(at.y())
+                                .arg(at.width())
+                                .arg(at.height())
+                                .arg(w.width())
+                                .arg(w.height())));
+
+        w.setupPanel()->setSearchSize(8, 6);
+        QSpinBox *generations = nullptr;
+        for (QSpinBox *b : w.setupPanel()->findChildren<QSpinBox *>())
+            if (b->value() == 6)
+                generations = b;
+        QVERIFY(generations);
+        generations->clearFocus();
+        const QPointF centre(generations->width() / 2.0, generations->height() / 2.0);
+        QWheelEvent down(centre, generations->mapToGlobal(centre), QPoint(), QPoint(0, -120 * 5),
+                         Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(generations, &down);
+        QCOMPARE(generations->value(), 6);
+        QVERIFY(w.setupPanel()->arguments().contains("6"));
+    }
+
     void pauseAndResumeThroughTheButtons()
     {
         MainWindow w;
@@ -351,6 +389,10 @@ private Q_SLOTS:
         s->setOutputDirectory(path("stopped"));
         w.startSearch();
         QVERIFY(panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
+        // Nothing of the finished run is on show (it said "5 / 5" and its evaluations).
+        QCOMPARE(panel->generationText(), QString("0 / 5"));
+        QCOMPARE(panel->evaluationsText(), QString("0"));
+        QCOMPARE(panel->frontSizeText(), QString("0"));
         QVERIFY(waitFor(generations, generations.count() + 1, 240000));
         panel->stopButton()->click();
         QVERIFY(waitFor(finished, 3, 120000));

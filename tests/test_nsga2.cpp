@@ -782,6 +782,22 @@ private Q_SLOTS:
         const size_t at = badRng.find("rng ");
         badRng.replace(at, badRng.find('\n', at) - at, "rng 12 34");
         expectInvalid([&] { Nsga2::restore(p, s, badRng); }, "mt19937_64");
+        // Damaged counts are refused before anything is allocated for them (a population of 10^15 was
+        // resized, and ended in std::bad_alloc or the kernel's OOM killer); a generation past int's range
+        // was truncated.
+        const auto replaceLine = [&](const std::string &key, const std::string &line) {
+            std::string t = text;
+            const size_t at = t.find("\n" + key + " ") + 1;
+            t.replace(at, t.find('\n', at) - at, line);
+            return t;
+        };
+        expectInvalid([&] { Nsga2::restore(p, s, replaceLine("population", "population 1000000000000000")); },
+                      "line 8: a population of 1000000000000000, the settings ask for 20");
+        expectInvalid(
+            [&] { Nsga2::restore(p, s, replaceLine("hypervolumes", "hypervolumes 1000000000000000")); },
+            "line 7: 1000000000000000 hypervolumes for generations 0..3");
+        expectInvalid([&] { Nsga2::restore(p, s, replaceLine("generation", "generation 4294967299")); },
+                      "line 3: generation 4294967299 is out of range");
     }
 
     void terminationCriteria()

@@ -75,8 +75,9 @@ private Q_SLOTS:
         torch::manual_seed(2024);
     }
 
-    // Weights: per output channel at most 2^b - 1 values (the symmetric range), the largest magnitude
-    // kept exactly; activations at most 2^b values, all multiples of the step, unsigned ones >= 0.
+    // Weights: per output channel at most 2^b - 1 values (the symmetric range), with max scaling the
+    // largest magnitude kept exactly; activations at most 2^b values, all multiples of the step, unsigned
+    // ones >= 0.
     void distinctValuesPerBitWidth()
     {
         torch::manual_seed(7);
@@ -86,16 +87,20 @@ private Q_SLOTS:
             torch::cat({torch::rand({1, 510}) * 2.0 - 1.0, torch::tensor({{-1.0f, 1.0f}})}, 1);
         for (int b = 2; b <= 8; ++b) {
             const QByteArray where = "bits " + QByteArray::number(b);
-            const torch::Tensor q = fakeQuantizeWeights(w, b);
+            const torch::Tensor q = fakeQuantizeWeights(w, b, WeightScale::Max);
+            const torch::Tensor qm = fakeQuantizeWeights(w, b, WeightScale::Mse);
             for (int64_t c = 0; c < w.size(0); ++c) {
                 QVERIFY2(distinctValues(q[c]) <= (int64_t{1} << b) - 1, where);
+                QVERIFY2(distinctValues(qm[c]) <= (int64_t{1} << b) - 1, where);
                 QVERIFY2(std::abs(q[c].abs().max().item<double>() - w[c].abs().max().item<double>()) < 1e-6,
                          where);
             }
             // 512 uniform weights spread over [-1, 1] (both ends present) fill every level of the small
             // widths, so the bound above is tight.
             if (b <= 4)
-                QVERIFY2(distinctValues(fakeQuantizeWeights(uniform, b)[0]) == (int64_t{1} << b) - 1, where);
+                QVERIFY2(distinctValues(fakeQuantizeWeights(uniform, b, WeightScale::Max)[0]) ==
+                             (int64_t{1} << b) - 1,
+                         where);
 
             for (bool isUnsigned : {false, true}) {
                 const torch::Tensor in = isUnsigned ? torch::relu(x) : x;
@@ -114,6 +119,52 @@ private Q_SLOTS:
         QCOMPARE(activationRange(4, true).qp, int64_t{15});
         QCOMPARE(activationRange(4, false).qn, int64_t{8});
         QCOMPARE(activationRange(4, false).qp, int64_t{7});
+    }
+
+    // MSE scaling, by hand: the channel {1.0, 0.4 x 7} at 2 bits (ternary, qp = 1). Max scaling (s = 1)
+    // rounds every 0.4 to zero: error 7 * 0.16 = 1.12. Any s <= 0.8 keeps them at s, error (1 - s)^2 +
+    // 7 (0.4 - s)^2, least at s = (1 + 7 * 0.4) / 8 = 0.475 = 19/40, a ratio on the grid: error 0.315.
+    // Both dtypes (the kernel and the tensor path) choose it.
+    void mseScaleByHand()
+    {
+        for (auto dtype : {torch::kFloat, torch::kDouble}) {
+            const torch::Tensor w =
+                torch::tensor({1.0, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4}, torch::TensorOptions().dtype(dtype))
+                    .view({1, 8});
+            const torch::Tensor maxQ = fakeQuantizeWeights(w, 2, WeightScale::Max);
+            QVERIFY(torch::equal(
+                maxQ, torch::tensor({1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, w.options()).view({1, 8})));
+            const torch::Tensor q = fakeQuantizeWeights(w, 2, WeightScale::Mse);
+            const double s = 19.0 / 40.0;
+            QVERIFY2(maxAbsDiff(q, torch::full({1, 8}, s, w.options())) < 1e-6, torch::toString(dtype));
+            QVERIFY(std::abs((q - w).square().sum().item<double>() - 0.315) < 1e-6);
+            // At 8 bits the largest weight is not clipped (clipping it costs more than rounding saves) and
+            // the error is at most max scaling's.
+            const torch::Tensor q8 = fakeQuantizeWeights(w, 8, WeightScale::Mse);
+            QVERIFY(q8.max().item<double>() <= 1.0 + 1e-7);
+            QVERIFY((q8 - w).square().sum().item<double>() <=
+                    (fakeQuantizeWeights(w, 8, WeightScale::Max) - w).square().sum().item<double>() + 1e-12);
+        }
+    }
+
+    // On Gaussian weights every channel's MSE-scaled error is at most max scaling's (r = 1 is a candidate),
+    // and at 2-4 bits clearly lower in total: what makes low-bit networks trainable (docs/benchmarks.md §7).
+    void mseScaleNeverWorseThanMax()
+    {
+        torch::manual_seed(5);
+        const torch::Tensor w = torch::randn({16, 64, 3, 3});
+        for (int b = 2; b <= 8; ++b) {
+            const torch::Tensor eMax =
+                (fakeQuantizeWeights(w, b, WeightScale::Max) - w).square().flatten(1).sum(1);
+            const torch::Tensor eMse =
+                (fakeQuantizeWeights(w, b, WeightScale::Mse) - w).square().flatten(1).sum(1);
+            QVERIFY2(eMse.le(eMax * (1 + 1e-5)).all().item<bool>(), QByteArray::number(b));
+            if (b <= 4)
+                QVERIFY2(eMse.sum().item<double>() < 0.8 * eMax.sum().item<double>(), QByteArray::number(b));
+        }
+        QCOMPARE(parseWeightScale("max"), WeightScale::Max);
+        QCOMPARE(std::string(weightScaleName(parseWeightScale("mse"))), std::string("mse"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseWeightScale("minmax"));
     }
 
     // The input's gradient is the upstream gradient inside the range and exactly 0 outside; the weights'
@@ -159,6 +210,51 @@ private Q_SLOTS:
         QVERIFY(torch::equal(x.grad(), torch::tensor({0.0f, 1.0f, 1.0f, 0.0f})));
         QVERIFY2(std::abs(step.grad().item<double>() - (-0.45)) < 1e-6,
                  QByteArray::number(step.grad().item<double>()));
+    }
+
+    // The image quantized as pixels: with every other layer float, the network at b image bits computes
+    // exactly the float network on the image whose pixels / 255 are rounded to the grid k / (2^b - 1):
+    // at 8 bits that is the image itself (lossless), at 2 bits the four grey levels 0, 1/3, 2/3, 1.
+    // Quantized as signed normalized values instead (the old way), 8 bits is not lossless. The network is
+    // MobileNetV1's first two layers (a deep random network's output hardly depends on its input).
+    void imageQuantizedAsPixels()
+    {
+        torch::manual_seed(3);
+        Network network = mobileNetV1(smallOptions(0.25));
+        network.layers.resize(2);
+        QuantNet net(network);
+        randomizeNet(net);
+        net.eval();
+        const double mean = 0.286, sd = 0.353;
+        const torch::Tensor pixels = torch::randint(0, 256, {4, 1, 28, 28}).to(torch::kFloat) / 255.0;
+        const torch::Tensor image = (pixels - mean) / sd;
+        torch::NoGradGuard noGrad;
+        net.quantize = false;
+        const torch::Tensor floatLogits = net.forward(image);
+        QVERIFY(floatLogits.std(0).mean().item<double>() > 0.01); // it depends on the image
+        net.quantize = true;
+        std::vector<std::pair<int, int>> bits(static_cast<size_t>(net.numLayers()), {32, 32});
+        bits[0] = {32, 8};
+        net.setBits(bits);
+        const double signedError = maxAbsDiff(net.forward(image), floatLogits);
+        QVERIFY2(signedError > 1e-3, QByteArray::number(signedError));
+
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, net.setImageNormalization({mean, 0.1}, {sd, 0.2}));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, net.setImageNormalization({mean}, {0.0}));
+        net.setImageNormalization({mean}, {sd});
+        QVERIFY(net.quantizesPixels());
+        const double pixelError = maxAbsDiff(net.forward(image), floatLogits);
+        QVERIFY2(pixelError < 1e-4, QByteArray::number(pixelError));
+        QVERIFY(std::abs(net.layer(0).inputQuant->stepValue() - 1.0 / 255.0) < 1e-7);
+
+        bits[0] = {32, 2};
+        net.setBits(bits);
+        const torch::Tensor quantized = net.forward(image);
+        QVERIFY(std::abs(net.layer(0).inputQuant->stepValue() - 1.0 / 3.0) < 1e-7);
+        net.quantize = false;
+        const torch::Tensor byHand = net.forward(((pixels * 3.0).round() / 3.0 - mean) / sd);
+        QVERIFY2(maxAbsDiff(quantized, byHand) < 1e-4, QByteArray::number(maxAbsDiff(quantized, byHand)));
+        QVERIFY(maxAbsDiff(quantized, floatLogits) > 1e-3);
     }
 
     void calibration()

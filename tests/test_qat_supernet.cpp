@@ -137,11 +137,11 @@ private Q_SLOTS:
         on.kind = EvaluatorKind::QatShort;
         EvaluatorSettings off = on;
         off.distill = false;
-        // Undistilled settings read as they did before distillation existed: earlier cache rows still answer.
+        // Undistilled settings leave distillation out of the text.
         QCOMPARE(off.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                                             "lr=0.005 seed=1"));
+                                             "lr=0.005 clip=25 image=pixels seed=1"));
         QCOMPARE(on.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                                            "lr=0.005 distill=T2,w0.5 seed=1"));
+                                            "lr=0.005 distill=T2,w0.5 clip=25 image=pixels seed=1"));
         EvaluatorSettings hotter = on;
         hotter.temperature = 4;
         const BitConfig bits = uniform(4, 4);
@@ -167,6 +167,33 @@ private Q_SLOTS:
         QCOMPARE(info.narrowestAccuracy, a2);
         QCOMPARE(info.options.allowedBits, (std::vector<int>{2, 4, 8}));
         QCOMPARE(info.steps, int64_t(80));
+        QCOMPARE(info.options.weightScale, WeightScale::Max);
+    }
+
+    // The weight scaling a supernet was trained with is recorded, and files from before the choice
+    // existed (no weight_scale) read as max scaling, which is what they used.
+    void weightScaleIsRecorded()
+    {
+        SupernetInfo info = readSupernetInfo(supernet_.toStdString());
+        info.options.weightScale = WeightScale::Mse;
+        const std::string yaml = supernetInfoToYaml(info);
+        QCOMPARE(parseSupernetInfo(yaml, "s.pt").options.weightScale, WeightScale::Mse);
+        const std::string field = ", weight_scale: mse";
+        const size_t at = yaml.find(field);
+        QVERIFY(at != std::string::npos);
+        std::string old = yaml;
+        old.erase(at, field.size());
+        QCOMPARE(parseSupernetInfo(old, "s.pt").options.weightScale, WeightScale::Max);
+        std::string bad = yaml;
+        bad.replace(at, field.size(), ", weight_scale: minmax");
+        try {
+            parseSupernetInfo(bad, "s.pt");
+            QFAIL("an unknown weight scale was accepted");
+        } catch (const std::exception &e) {
+            QVERIFY2(std::string(e.what()).find("s.pt") != std::string::npos &&
+                         std::string(e.what()).find("minmax") != std::string::npos,
+                     e.what());
+        }
     }
 
     void cliAgreesWithTheEvaluator()

@@ -155,10 +155,11 @@ private Q_SLOTS:
             lastSamplesPerSecond = p.samplesPerSecond;
             lastAccuracy = p.runningAccuracy;
         });
-        qInfo("float MobileNetV1 x0.25: validation accuracy %.4f, first-batch loss %.3f, last-epoch loss %.3f, "
-              "%.1f s, %.0f samples/s",
-              first_.validationAccuracy, first_.firstBatchLoss, first_.lastEpochLoss, first_.seconds,
-              first_.samplesPerSecond);
+        qInfo(
+            "float MobileNetV1 x0.25: validation accuracy %.4f, first-batch loss %.3f, last-epoch loss %.3f, "
+            "%.1f s, %.0f samples/s",
+            first_.validationAccuracy, first_.firstBatchLoss, first_.lastEpochLoss, first_.seconds,
+            first_.samplesPerSecond);
         QVERIFY(!first_.cancelled);
         QCOMPARE(first_.steps, int64_t(2 * 94)); // ceil(3000 / 32) per epoch
         QCOMPARE(calls, first_.steps);
@@ -211,6 +212,54 @@ private Q_SLOTS:
         QCOMPARE(batches, int64_t(3));
         QCOMPARE(r.steps, int64_t(3));
         QCOMPARE(r.validationAccuracy, -1.0);
+    }
+
+    // A loss that stops being finite ends training with TrainingDiverged (naming the step) instead of
+    // leaving a broken network to be measured: at 2 bits QAT once went to NaN and reported 0.1000.
+    void divergenceIsAnError()
+    {
+        auto net = freshNet(3);
+        TrainOptions o = fastOptions();
+        o.lr = 1e12;
+        o.steps = 50;
+        int64_t batches = 0;
+        try {
+            trainFloat(*net, data_, train_, {}, o, [&](const TrainProgress &) { ++batches; });
+            QFAIL("training with lr 1e12 stayed finite");
+        } catch (const TrainingDiverged &e) {
+            QVERIFY2(QString(e.what()).contains("training diverged: the loss is") &&
+                         QString(e.what()).contains(QString("at step %1 of 50").arg(batches + 1)),
+                     e.what());
+        }
+        QVERIFY(batches >= 1 && batches < 50);
+    }
+
+    // With maxGradNorm the first SGD step (momentum has nothing to carry yet) moves the parameters by
+    // exactly lr x the clipped gradient: a change of global norm lr x maxGradNorm when the gradient was
+    // larger. Without it the same step is larger.
+    void gradientNormIsClipped()
+    {
+        const auto firstStepNorm = [&](double maxGradNorm) {
+            auto net = freshNet(5);
+            std::vector<torch::Tensor> before;
+            for (const auto &p : net->parameters())
+                before.push_back(p.detach().clone());
+            TrainOptions o = fastOptions();
+            o.steps = 1;
+            o.weightDecay = 0;
+            o.maxGradNorm = maxGradNorm;
+            trainFloat(*net, data_, train_, {}, o);
+            double sq = 0;
+            size_t i = 0;
+            for (const auto &p : net->parameters())
+                sq += (p.detach() - before[i++]).square().sum().item<double>();
+            return std::sqrt(sq);
+        };
+        const double lr = fastOptions().lr;
+        const double unclipped = firstStepNorm(0);
+        QVERIFY2(unclipped > lr * 0.1, QByteArray::number(unclipped));
+        const double clipped = firstStepNorm(0.05);
+        QVERIFY2(std::abs(clipped - lr * 0.05) < 1e-4 * lr, QByteArray::number(clipped / lr));
     }
 
     void badCheckpointsNameTheFile()

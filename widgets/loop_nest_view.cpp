@@ -126,7 +126,7 @@ LoopNestView::LoopNestView(QWidget *parent) : QWidget(parent)
         energy_->horizontalHeaderItem(EnergyWeights + idx(t))->setForeground(kTensorColors[idx(t)]);
 
     plot_ = new QCustomPlot;
-    plot_->setMinimumSize(260, 180);
+    plot_->setMinimumSize(260, 120);
     plot_->xAxis->setLabel(tr("energy (µJ)"));
     // The legend in a row of its own above the bars, so that it never hides one.
     plot_->legend->setVisible(true);

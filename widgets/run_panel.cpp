@@ -55,7 +55,7 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     figures->setColumnStretch(3, 1);
 
     hvPlot_ = new QCustomPlot(this);
-    hvPlot_->setMinimumHeight(110);
+    hvPlot_->setMinimumHeight(80);
     hvGraph_ = hvPlot_->addGraph();
     hvGraph_->setPen(QPen(QColor(31, 119, 180), 1.5));
     hvGraph_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));

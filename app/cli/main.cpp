@@ -38,14 +38,15 @@ Commands:
              [--epochs N (2) | --steps N] [--batch N] [--lr X] [--random-configs K (2)]
              [--teacher float|widest] [--temperature T] [--distill-weight W] [--calibration-batches N]
              [--seed N] [--threads N] [--train-limit N] [--dataset SPEC] [--state-every STEPS (200)]
-             [--resume] [--json]
+             [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)] [--resume] [--json]
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
              --checkpoint FILE (--wbits N --abits N | --bits FILE)
              [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X] [--seed N]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]
-             [--evaluator-seed N] [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N]
-             [--no-cache] [--cache-dir DIR] [--json]
+             [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
+             [--max-grad-norm X (25; 0: off)] [--evaluator-seed N] [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N] [--no-cache]
+             [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory
              --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)] [--classes N]

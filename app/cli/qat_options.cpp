@@ -9,15 +9,23 @@ namespace bitloop::cli
 {
 
 const std::set<std::string> kEvaluatorValued = {
-    "evaluator",      "steps",         "epochs", "calibration-batches", "batch",    "lr",
-    "evaluator-seed", "dataset",       "limit",  "train-limit",         "supernet", "bn-batches",
-    "temperature",    "distill-weight"};
+    "evaluator",      "steps",          "epochs",       "calibration-batches", "batch",        "lr",
+    "evaluator-seed", "dataset",        "limit",        "train-limit",         "supernet",     "bn-batches",
+    "temperature",    "distill-weight", "weight-scale", "image-input",         "max-grad-norm"};
 
 const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
 double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi)
 {
     return args.number(key, lo, hi).value_or(fallback); // strict: the whole value, decimal, finite
+}
+
+bool imageInputOption(const Args &args)
+{
+    const std::string v = args.get("image-input").value_or("pixels");
+    if (v != "pixels" && v != "normalized")
+        throw UsageError("--image-input must be pixels or normalized, got '" + v + "'");
+    return v == "pixels";
 }
 
 qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey)
@@ -40,6 +48,13 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     s.distill = !args.flag("no-distill");
     s.temperature = numberOption(args, "temperature", s.temperature, 1e-3, 100.0);
     s.distillWeight = numberOption(args, "distill-weight", s.distillWeight, 0.0, 1.0);
+    try {
+        s.weightScale = qat::parseWeightScale(args.get("weight-scale").value_or("max"));
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(std::string("--") + e.what());
+    }
+    s.quantizePixels = imageInputOption(args);
+    s.maxGradNorm = numberOption(args, "max-grad-norm", s.maxGradNorm, 0.0, 1e12);
     s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));
     o.supernet = args.get("supernet").value_or("");
     if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)

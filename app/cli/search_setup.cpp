@@ -8,6 +8,7 @@
 #include "io/mapping_io.h"
 #include "io/network_yaml.h"
 #include "io/yaml_util.h"
+#include "search/run_dir.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -209,15 +210,8 @@ std::string settingsYaml(const std::vector<std::string> &argv, const SearchSetup
 std::vector<std::string> resumeArguments(const std::vector<std::string> &now, const std::string &dir)
 {
     // Read without opening the run: a mistyped directory must not be created.
-    const std::string settings = (fs::path(dir) / "settings.yaml").string();
-    if (!fs::exists(settings))
-        throw InputError(settings, 0, "not a search run directory: no settings.yaml");
-    const YAML::Node root = yamlutil::loadFile(settings);
-    const yamlutil::Where w{settings, ""};
-    std::vector<std::string> args;
-    for (const YAML::Node &n :
-         yamlutil::toList(w, yamlutil::require(w, root, "arguments", "a list"), "arguments"))
-        args.push_back(n.as<std::string>());
+    const std::vector<std::string> args =
+        search::readRunArguments((fs::path(dir) / "settings.yaml").string());
     // What may change on resume: the limits, and what does not change any answer.
     static const std::set<std::string> limits = {"--generations", "--max-evaluations", "--max-seconds",
                                                  "--stagnation",  "--threads",         "--torch-threads",

@@ -37,6 +37,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
+#include <limits>
 
 namespace bitloop::gui
 {
@@ -91,6 +92,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     setupScroll->setWidget(setup_);
     setupScroll->setWidgetResizable(true);
     setupScroll->setMinimumWidth(380);
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(setupScroll, 1);
+    leftLayout->addWidget(setup_->runButtons());
+    setup_->runButtons()->show();
 
     // The plot and its controls.
     auto *plotBox = new QWidget(this);
@@ -123,7 +130,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     axes->addWidget(pin);
     plotLayout->addLayout(axes);
     plot_ = new ParetoPlot(plotBox);
-    plot_->setMinimumHeight(320);
+    plot_->setMinimumHeight(200); // fits 1280x720 beside the tabs and the run panel (issue 15)
     plotLayout->addWidget(plot_, 1);
     pointSummary_ = new QLabel(tr("Click a point to see its layers."), plotBox);
     pointSummary_->setWordWrap(true);
@@ -168,7 +175,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     rightLayout->addWidget(centre, 1);
     rightLayout->addWidget(runPanel_);
     auto *main = new QSplitter(Qt::Horizontal, this);
-    main->addWidget(setupScroll);
+    main->addWidget(left);
     main->addWidget(right);
     main->setStretchFactor(1, 1);
     setCentralWidget(main);
@@ -403,7 +410,10 @@ void MainWindow::startSearch()
         return;
     clearRun();
     const QStringList args = setup_->arguments();
-    maxGenerations_ = args.value(args.indexOf("--generations") + 1).toInt();
+    const qsizetype g = args.indexOf("--generations");
+    maxGenerations_ = g >= 0 ? args.value(g + 1).toInt() : 0;
+    // Nothing of the previous run stays on show: generation 0 of this one, nothing evaluated yet.
+    runPanel_->setProgress(0, maxGenerations_, 0, std::numeric_limits<double>::quiet_NaN(), 0, 0, -1);
     runPanel_->setRunning(true);
     controller_->start(args);
 }

@@ -3,10 +3,12 @@
 #include "io/arch_io.h"
 #include "qat/session.h"
 
+#include <QAbstractSpinBox>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -49,6 +51,26 @@ QPushButton *browseButton(QWidget *parent)
     b->setFixedWidth(28);
     return b;
 }
+
+// Passes a wheel event on to the scroll area unless the widget has the keyboard focus.
+class WheelGuard : public QObject
+{
+public:
+    using QObject::QObject;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Wheel) {
+            auto *w = qobject_cast<QWidget *>(watched);
+            if (w && !w->hasFocus()) {
+                event->ignore();
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, event);
+    }
+};
 
 } // namespace
 
@@ -210,14 +232,28 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     commandLine_->setStyleSheet(QStringLiteral("font-family: monospace; color: #555;"));
     layout->addWidget(commandLine_);
 
-    auto *buttons = new QHBoxLayout;
-    start_ = new QPushButton(tr("Start search"), this);
+    // Not in this panel's layout: the window places the row where it stays visible however far the
+    // settings are scrolled (issue 15: Start search was below the fold at 1280x720).
+    runButtons_ = new QWidget(this);
+    auto *buttons = new QHBoxLayout(runButtons_);
+    buttons->setContentsMargins(0, 0, 0, 0);
+    start_ = new QPushButton(tr("Start search"), runButtons_);
     start_->setDefault(true);
-    auto *open = new QPushButton(tr("Open run…"), this);
+    auto *open = new QPushButton(tr("Open run…"), runButtons_);
     buttons->addWidget(start_);
     buttons->addWidget(open);
-    layout->addLayout(buttons);
+    runButtons_->hide(); // shown where the window puts it
     layout->addStretch(1);
+
+    // A wheel over a spin box or a drop-down must scroll the panel, not change a setting the user
+    // never clicked (Generations fell to 1 that way): they take the wheel only once focused.
+    auto *wheelGuard = new WheelGuard(this);
+    for (QWidget *w : findChildren<QWidget *>()) {
+        if (qobject_cast<QAbstractSpinBox *>(w) || qobject_cast<QComboBox *>(w)) {
+            w->setFocusPolicy(Qt::StrongFocus);
+            w->installEventFilter(wheelGuard);
+        }
+    }
 
     connect(start_, &QPushButton::clicked, this, &SetupPanel::startRequested);
     connect(trainBaseline_, &QPushButton::clicked, this, &SetupPanel::trainBaselineRequested);

@@ -45,6 +45,9 @@ public:
     // Pins for the next search: "LAYER:W:A" (bits) and "LAYER:FILE" (a Bitloop mapping file).
     void addPin(const QString &pin);
     void addMappingPin(const QString &pin);
+    // Start search and Open run…: a row the window keeps in view below the scrolling settings.
+    QWidget *runButtons() const { return runButtons_; }
+    QPushButton *startButton() const { return start_; }
 
 Q_SIGNALS:
     void startRequested();
@@ -67,6 +70,7 @@ private:
     QTreeWidget *hierarchy_;
     QLabel *commandLine_;
     QPushButton *start_, *trainBaseline_, *trainSupernet_;
+    QWidget *runButtons_;
     QString archError_;
     bool supernetTraining_ = false;
 };

@@ -3,6 +3,7 @@
 #include "accuracy/accuracy_cache.h"
 #include "io/yaml_util.h"
 
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -59,6 +60,8 @@ void EvaluatorSettings::check() const
         need(epochs >= 1, "qat needs at least 1 epoch");
     if (fineTunes()) {
         need(lr > 0, "the fine-tuning learning rate must be positive");
+        need(maxGradNorm >= 0 && std::isfinite(maxGradNorm),
+             "the gradient norm bound must be finite and at least 0 (0: not clipped)");
         if (distill) {
             need(temperature > 0 && temperature <= 100, "the distillation temperature must lie in (0, 100]");
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
@@ -94,6 +97,13 @@ std::string EvaluatorSettings::describe() const
     if (fineTunes() && distill)
         os << " distill=T" << yamlutil::formatDouble(temperature) << ",w"
            << yamlutil::formatDouble(distillWeight);
+    if (fineTunes() && maxGradNorm > 0)
+        os << " clip=" << yamlutil::formatDouble(maxGradNorm);
+    if (quantizePixels)
+        os << " image=pixels";
+    // Max scaling was the only kind before the choice existed: its rows keep answering.
+    if (weightScale != qat::WeightScale::Max)
+        os << " weights=" << qat::weightScaleName(weightScale);
     os << " seed=" << seed;
     return os.str();
 }

@@ -5,6 +5,7 @@
 // Plain C++: the LibTorch implementation lives in core/qat (qat/evaluators.h).
 #pragma once
 
+#include "qat/weight_scale.h"
 #include "workload/problem.h"
 
 #include <atomic>
@@ -45,6 +46,16 @@ struct EvaluatorSettings {
     bool distill = true;
     double temperature = 2.0;
     double distillWeight = 0.5;
+    // How weight scales are chosen while quantizing (ptq, qat-short, qat; a supernet uses the one it was
+    // trained with). Max is the default: MSE clipping measured no better after QAT (docs/benchmarks.md §7).
+    qat::WeightScale weightScale = qat::WeightScale::Max;
+    // The image (layer 0's input) quantized as pixels, unsigned over the pixel range (8 bits: lossless),
+    // rather than as signed normalized values: 2.7 points better at 4-bit activations after qat-short
+    // (docs/benchmarks.md §7). Off: the quantization of every figure before 2026-12-01.
+    bool quantizePixels = true;
+    // Fine-tuning: the gradient's global norm is clipped to this (0: not clipped). 1-2 at 4 bits and up,
+    // so it bounds only the 2-3 bit runs, which diverged to NaN without it (docs/benchmarks.md §7).
+    double maxGradNorm = 25;
     // supernet: training batches (of batchSize) over which BatchNorm's statistics are re-estimated for
     // the candidate before it is evaluated (0: keep the statistics the supernet was trained with).
     int bnBatches = 8;

@@ -60,6 +60,9 @@ public:
     {
         setThreads(threads_);
         net_ = std::make_shared<QuantNet>(data_.info.network);
+        net_->weightScale = settings_.weightScale;
+        if (settings_.quantizePixels)
+            net_->setImageNormalization(data_.info.normalization.mean, data_.info.normalization.std);
         loadCheckpoint(*net_, checkpoint);
         torch::NoGradGuard noGrad;
         for (const auto &p : net_->named_parameters())
@@ -103,14 +106,22 @@ public:
             t.threads = threads_;
             t.normalization = data_.info.normalization;
             t.weightDecay = data_.info.training.weightDecay;
+            t.maxGradNorm = settings_.maxGradNorm;
             Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
-            const TrainResult tr = trainFloat(
-                *net_, data_.train, data_.trainIdx, {}, t,
-                [&](const TrainProgress &p) {
-                    if (progress)
-                        progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
-                },
-                cancel, teacher_ ? &distill : nullptr);
+            TrainResult tr;
+            try {
+                tr = trainFloat(
+                    *net_, data_.train, data_.trainIdx, {}, t,
+                    [&](const TrainProgress &p) {
+                        if (progress)
+                            progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
+                    },
+                    cancel, teacher_ ? &distill : nullptr);
+            } catch (const TrainingDiverged &e) {
+                throw std::runtime_error(std::string(evaluatorName(settings_.kind)) + " of " +
+                                         formatBitConfig(bits) + ": " + e.what() +
+                                         " (a smaller --lr or --max-grad-norm may keep it finite)");
+            }
             if (tr.cancelled) {
                 result.cancelled = true;
                 result.seconds = secondsSince(t0);

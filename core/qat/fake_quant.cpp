@@ -89,10 +89,49 @@ inline Vec4 clampKeepNan(Vec4 v, Vec4 lo, Vec4 hi)
     return v > hi ? hi : v;
 }
 
-// One output channel of fakeQuantizeWeights: scale = max|w| / qp (at least the smallest normal float, so
-// that an all-zero channel stays zero), q = clamp(round(w / scale), -qp, qp) * scale. A NaN weight makes
-// the scale NaN, as amax does.
-void quantizeChannel(const float *w, float *q, int64_t n, float qp)
+// WeightScale::Mse's clipping ratios: r_k = (kClipDenominator - k) / kClipDenominator, k = 0 ..
+// kClipSteps - 1, i.e. 1 down to 0.2 of max|w|.
+constexpr int kClipDenominator = 40;
+constexpr int kClipSteps = 33;
+
+float clipRatio(int k)
+{
+    return static_cast<float>(kClipDenominator - k) / static_cast<float>(kClipDenominator);
+}
+
+// A channel's scale with clipping ratio r: max|w| * r / qp, at least the smallest normal float so that
+// an all-zero channel stays zero.
+float channelScale(float maxAbs, float r, float qp)
+{
+    const float scale = maxAbs * r / qp;
+    return scale < std::numeric_limits<float>::min() ? std::numeric_limits<float>::min() : scale;
+}
+
+// sum_j (clamp(round(w_j / scale), -qp, qp) * scale - w_j)^2; four lanes summed separately, then in
+// order, so the sum is the same on any machine and thread count.
+double quantizationError(const float *w, int64_t n, float scale, float qp)
+{
+    const Vec4 s4 = splat(scale), lo4 = splat(-qp), hi4 = splat(qp);
+    Vec4 acc = splat(0.0f);
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        const Vec4 v = load4(w + j);
+        const Vec4 d = roundHalfEven(clampKeepNan(v / s4, lo4, hi4)) * s4 - v;
+        acc += d * d;
+    }
+    double sum = 0.0;
+    for (int l = 0; l < 4; ++l)
+        sum += static_cast<double>(acc[l]);
+    for (; j < n; ++j) {
+        const float d = roundHalfEven(clampKeepNan(w[j] / scale, -qp, qp)) * scale - w[j];
+        sum += static_cast<double>(d * d);
+    }
+    return sum;
+}
+
+// One output channel of fakeQuantizeWeights: the scale from max|w| (and the ratio search for Mse), then
+// q = clamp(round(w / scale), -qp, qp) * scale. A NaN weight makes the scale NaN, as amax does.
+void quantizeChannel(const float *w, float *q, int64_t n, float qp, WeightScale mode)
 {
     Vec4 m4 = splat(0.0f);
     Mask4 nan4 = {};
@@ -114,8 +153,20 @@ void quantizeChannel(const float *w, float *q, int64_t n, float qp)
         m = a > m ? a : m;
         nan = nan || a != a;
     }
-    float scale = nan ? std::numeric_limits<float>::quiet_NaN() : m / qp;
-    scale = scale < std::numeric_limits<float>::min() ? std::numeric_limits<float>::min() : scale;
+    if (nan)
+        m = std::numeric_limits<float>::quiet_NaN();
+    float scale = channelScale(m, 1.0f, qp);
+    if (mode == WeightScale::Mse && !nan) {
+        double best = quantizationError(w, n, scale, qp);
+        for (int k = 1; k < kClipSteps; ++k) {
+            const float candidate = channelScale(m, clipRatio(k), qp);
+            const double err = quantizationError(w, n, candidate, qp);
+            if (err < best) {
+                best = err;
+                scale = candidate;
+            }
+        }
+    }
     const Vec4 s4 = splat(scale), lo4 = splat(-qp), hi4 = splat(qp);
     j = 0;
     for (; j + 4 <= n; j += 4)
@@ -124,36 +175,59 @@ void quantizeChannel(const float *w, float *q, int64_t n, float qp)
         q[j] = roundHalfEven(clampKeepNan(w[j] / scale, -qp, qp)) * scale;
 }
 
+// The same for any dtype or device, with tensor operations: the error sums may round differently from
+// the kernel's, so a near tie can pick a neighbouring ratio there.
+torch::Tensor quantizeChannels(const torch::Tensor &w, double qp, WeightScale mode)
+{
+    const torch::Tensor flat = w.reshape({w.size(0), -1});
+    const torch::Tensor maxAbs = flat.abs().amax(1, /*keepdim=*/true);
+    const auto scaleFor = [&](double r) {
+        return maxAbs.mul(r).div_(qp).clamp_min_(std::numeric_limits<float>::min());
+    };
+    const auto quantize = [&](const torch::Tensor &scale) {
+        return flat.div(scale).round_().clamp_(-qp, qp).mul_(scale);
+    };
+    torch::Tensor scale = scaleFor(1.0);
+    if (mode == WeightScale::Mse) {
+        torch::Tensor best = (quantize(scale) - flat).square_().sum(1, /*keepdim=*/true);
+        for (int k = 1; k < kClipSteps; ++k) {
+            const torch::Tensor candidate = scaleFor(static_cast<double>(clipRatio(k)));
+            const torch::Tensor err = (quantize(candidate) - flat).square_().sum(1, /*keepdim=*/true);
+            const torch::Tensor better = err.lt(best);
+            scale = torch::where(better, candidate, scale);
+            best = torch::where(better, err, best);
+        }
+    }
+    return quantize(scale).view(w.sizes());
+}
+
 // Per-channel symmetric rounding with an identity gradient. A custom function rather than
 // `w + (q - w).detach()`, whose float sum is not exactly q and would add spurious levels.
 struct WeightFakeQuant : torch::autograd::Function<WeightFakeQuant> {
-    static torch::Tensor forward(AutogradContext *, const torch::Tensor &w, int64_t bits)
+    static torch::Tensor forward(AutogradContext *, const torch::Tensor &w, int64_t bits, int64_t mode)
     {
         const double qp = static_cast<double>((int64_t{1} << (bits - 1)) - 1);
-        if (!fastPath(w) || w.numel() == 0) {
-            const torch::Tensor flat = w.reshape({w.size(0), -1});
-            // An all-zero channel gets a tiny scale and stays zero.
-            const torch::Tensor scale =
-                flat.abs().amax(1, /*keepdim=*/true).div_(qp).clamp_min_(std::numeric_limits<float>::min());
-            return flat.div(scale).round_().clamp_(-qp, qp).mul_(scale).view(w.sizes());
-        }
-        // The expression above, one output channel at a time.
+        const auto scaleMode = static_cast<WeightScale>(mode);
+        if (!fastPath(w) || w.numel() == 0)
+            return quantizeChannels(w, qp, scaleMode);
+        // quantizeChannels, one output channel at a time.
         const torch::Tensor src = w.contiguous();
         torch::Tensor out = torch::empty_like(src);
         const int64_t rows = src.size(0), cols = src.numel() / rows;
         const float *in = src.data_ptr<float>();
         float *dst = out.data_ptr<float>();
         const float fqp = static_cast<float>(qp);
-        at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(cols, 1)),
+        const int64_t work = cols * (scaleMode == WeightScale::Mse ? kClipSteps : 1);
+        at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(work, 1)),
                          [&](int64_t begin, int64_t end) {
                              for (int64_t r = begin; r < end; ++r)
-                                 quantizeChannel(in + r * cols, dst + r * cols, cols, fqp);
+                                 quantizeChannel(in + r * cols, dst + r * cols, cols, fqp, scaleMode);
                          });
         return out;
     }
     static variable_list backward(AutogradContext *, variable_list grads)
     {
-        return {grads[0], torch::Tensor()};
+        return {grads[0], torch::Tensor(), torch::Tensor()};
     }
 };
 
@@ -259,12 +333,12 @@ struct LsqFakeQuant : torch::autograd::Function<LsqFakeQuant> {
 
 } // namespace
 
-torch::Tensor fakeQuantizeWeights(const torch::Tensor &w, int bits)
+torch::Tensor fakeQuantizeWeights(const torch::Tensor &w, int bits, WeightScale scale)
 {
     checkBits(bits, "weight bits");
     if (!isQuantizingBits(bits))
         return w;
-    return WeightFakeQuant::apply(w, static_cast<int64_t>(bits));
+    return WeightFakeQuant::apply(w, static_cast<int64_t>(bits), static_cast<int64_t>(scale));
 }
 
 ActRange activationRange(int bits, bool isUnsigned)
@@ -302,6 +376,18 @@ void ActQuantizer::setBits(int bits)
 bool ActQuantizer::calibrated() const
 {
     return bound_.defined() || calibratedBits.item<int64_t>() == bits_;
+}
+
+void ActQuantizer::setFixedRange(double maxValue)
+{
+    if (!(maxValue > 0))
+        throw std::invalid_argument("fixed range: expected a positive maximum");
+    if (unsigned_ && fixedMax_ == maxValue)
+        return;
+    unsigned_ = true;
+    fixedMax_ = maxValue;
+    torch::NoGradGuard noGrad;
+    calibratedBits.fill_(0); // a step calibrated for another range is not one for this
 }
 
 void ActQuantizer::bindStep(const torch::Tensor &external)
@@ -342,8 +428,12 @@ double ActQuantizer::stepValue() const
 void ActQuantizer::observe(const torch::Tensor &x)
 {
     torch::NoGradGuard noGrad;
-    const torch::Tensor a = x.detach().abs();
     const ActRange r = range();
+    if (fixedMax_ > 0) {
+        setStep(fixedMax_ / static_cast<double>(r.qp));
+        return;
+    }
+    const torch::Tensor a = x.detach().abs();
     if (method_ == Calibration::LsqMean) {
         sumAbsMean_ += a.mean().item<double>();
         ++batches_;
@@ -368,7 +458,10 @@ torch::Tensor ActQuantizer::forward(const torch::Tensor &x)
         method_ = keep;
     }
     const ActRange r = range();
-    return lsqFakeQuantize(x, activeStep(), r, lsqGradScale(x.numel(), r.qp));
+    // A fixed range's step (the image's pixels) is not learned: the range is known, and the step's
+    // gradient, summed over every pixel of the batch, drove it negative within 20 steps at 2 bits.
+    const torch::Tensor &s = fixedMax_ > 0 ? activeStep().detach() : activeStep();
+    return lsqFakeQuantize(x, s, r, lsqGradScale(x.numel(), r.qp));
 }
 
 } // namespace bitloop::qat

@@ -6,6 +6,8 @@
 // baseline is what the float model stands for. Anything else is an error.
 #pragma once
 
+#include "qat/weight_scale.h"
+
 #include <torch/nn/module.h>
 
 #include <cstdint>
@@ -19,14 +21,14 @@ bool isValidBits(int bits);      // 2..8, 16, 32
 // Throws std::invalid_argument naming `what` (e.g. "layer 3 'dw2' weight bits") when bits is not valid.
 void checkBits(int bits, const std::string &what);
 
-// Weights: signed, symmetric, one scale per output channel (dim 0):
-//   scale_c = max|w_c| / (2^(b-1) - 1),  q = clamp(round(w / scale_c), -(2^(b-1) - 1), 2^(b-1) - 1) *
-//   scale_c.
-// The symmetric range gives up the code -2^(b-1) (2^b - 1 levels instead of 2^b) so that zero is exact,
-// the largest weight of a channel maps onto the top code exactly, and negation never overflows; at b = 2
-// the weights are ternary {-s, 0, s}. The scale follows the weights (it is not learned), so the STE's
-// clipping mask is everywhere 1: the gradient of w is passed unchanged. Identity for 16/32 bits.
-torch::Tensor fakeQuantizeWeights(const torch::Tensor &w, int bits);
+// Weights: signed, symmetric, one scale per output channel (dim 0), the scale from `scale`:
+//   q = clamp(round(w / scale_c), -qp, qp) * scale_c,  qp = 2^(b-1) - 1.
+// The symmetric range gives up the code -2^(b-1) (2^b - 1 levels instead of 2^b) so that zero is exact
+// and negation never overflows; at b = 2 the weights are ternary {-s, 0, s}. The scale follows the
+// weights (it is not learned), and the gradient of w is passed unchanged (the straight-through estimator
+// without a clipping mask: a clipped weight keeps learning and may come back inside). Identity for 16/32
+// bits.
+torch::Tensor fakeQuantizeWeights(const torch::Tensor &w, int bits, WeightScale scale = WeightScale::Max);
 
 // The integer range of an activation quantizer: codes -qn .. qp.
 struct ActRange {
@@ -78,6 +80,10 @@ public:
     // Sets the step by hand and marks it calibrated for the current bit-width.
     void setStep(double step);
     double stepValue() const;
+    // A quantizer of data with a known range [0, maxValue] (the image's pixels): unsigned, and its
+    // calibration sets step = maxValue / qp without looking at the data, so that 8 bits over pixels / 255
+    // is exactly the 256 levels the image has. The step is still learned by QAT.
+    void setFixedRange(double maxValue);
     // A step held elsewhere (a supernet's table of learned steps per layer and bit-width, qat/supernet.h):
     // forward uses it instead of `step`, as calibrated, and its gradient flows there. An undefined tensor
     // returns to the quantizer's own step.
@@ -98,6 +104,7 @@ private:
     double sumAbsMean_ = 0.0; // over calibration batches
     int64_t batches_ = 0;
     double max_ = 0.0;
+    double fixedMax_ = 0.0; // > 0: setFixedRange
 };
 
 } // namespace bitloop::qat

@@ -2,6 +2,7 @@
 
 #include <torch/nn/init.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -66,19 +67,20 @@ torch::Tensor QuantLayer::foldScale() const
     return bn->weight / (bn->running_var + bn->options.eps()).sqrt();
 }
 
-torch::Tensor QuantLayer::compute(const torch::Tensor &xq, bool quantize, bool foldBn)
+torch::Tensor QuantLayer::compute(const torch::Tensor &xq, bool quantize, bool foldBn,
+                                  WeightScale weightScale)
 {
     const int wbits = quantize ? weightBits_ : 32;
     if (fc_)
-        return torch::linear(xq, fakeQuantizeWeights(weight, wbits), bias);
+        return torch::linear(xq, fakeQuantizeWeights(weight, wbits, weightScale), bias);
     const bool training = bn->is_training();
     // Training with unquantized weights: folding and unfolding cancel, BN_batch(conv(x, w_fold) / scale)
     // is BN_batch(conv(x, w)), so the float model trains without either.
     if (!foldBn || (training && !isQuantizingBits(wbits)))
-        return bn->forward(
-            torch::conv2d(xq, fakeQuantizeWeights(weight, wbits), {}, stride_, padding_, dilation_, groups_));
+        return bn->forward(torch::conv2d(xq, fakeQuantizeWeights(weight, wbits, weightScale), {}, stride_,
+                                         padding_, dilation_, groups_));
     const torch::Tensor scale = foldScale().view({-1, 1, 1, 1});
-    const torch::Tensor wq = fakeQuantizeWeights(weight * scale, wbits);
+    const torch::Tensor wq = fakeQuantizeWeights(weight * scale, wbits, weightScale);
     if (training) {
         // The convolution is linear in each output channel's weights, so conv(x, Qw(w_fold)) / scale is
         // conv(x, Qw(w_fold) / scale): the division done on the weights rather than on the (much larger)
@@ -168,10 +170,17 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
         QuantLayer &layer = *layers_[i];
         if (layer.isFullyConnected() && h.dim() == 4)
             h = h.mean({2, 3}); // global average pooling
-        h = layer.quantizeInput(h, quantize);
+        if (i == 0 && quantizesPixels() && quantize && isQuantizingBits(layer.activationBits())) {
+            std::vector<int64_t> shape(static_cast<size_t>(h.dim()), 1);
+            shape[1] = h.size(1);
+            const torch::Tensor mean = imageMean_.view(shape), std = imageStd_.view(shape);
+            h = (layer.quantizeInput(h * std + mean, true) - mean) / std;
+        } else {
+            h = layer.quantizeInput(h, quantize);
+        }
         if (residualSource_[i])
             residualInputs[i] = h; // the skip reads the input as stored, i.e. quantized
-        h = layer.compute(h, quantize, foldBn);
+        h = layer.compute(h, quantize, foldBn, weightScale);
         if (layer.residualFrom() >= 0)
             h = h + residualInputs[static_cast<size_t>(layer.residualFrom())];
         switch (layer.activation()) {
@@ -221,6 +230,22 @@ void QuantNet::stopCalibration()
 {
     for (const auto &l : layers_)
         l->inputQuant->stopCalibration();
+}
+
+void QuantNet::setImageNormalization(const std::vector<double> &mean, const std::vector<double> &std)
+{
+    const int channels = network_.layers.front().inputChannels();
+    if (mean.size() != static_cast<size_t>(channels) || std.size() != mean.size())
+        throw std::invalid_argument("network '" + network_.name + "': the image normalization has " +
+                                    std::to_string(mean.size()) + " means and " + std::to_string(std.size()) +
+                                    " deviations for " + std::to_string(channels) + " input channels");
+    for (double s : std)
+        if (!(s > 0) || !std::isfinite(s))
+            throw std::invalid_argument("network '" + network_.name +
+                                        "': the image normalization has a deviation that is not positive");
+    imageMean_ = torch::tensor(mean, torch::kFloat);
+    imageStd_ = torch::tensor(std, torch::kFloat);
+    layers_.front()->inputQuant->setFixedRange(1.0);
 }
 
 void QuantNet::foldBatchNorm()

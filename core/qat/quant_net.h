@@ -5,8 +5,10 @@
 // Layer i computes, in order:
 //   input  -> [global average pooling, if a fully connected layer follows a feature map]
 //          -> input fake quantization at the layer's activation bits (signed where no ReLU/ReLU6
-//             precedes: the image for layer 0, MobileNetV2's linear bottlenecks and residual sums;
-//             unsigned otherwise)
+//             precedes: MobileNetV2's linear bottlenecks and residual sums; unsigned otherwise). Layer 0's
+//             input is the image: after setImageNormalization it is quantized as the accelerator stores
+//             it, as pixels (unsigned, over the whole pixel range, so 8 bits is lossless); otherwise
+//             as a signed tensor of normalized values (how Bitloop did it before 2026-12-01).
 //          -> conv (G groups, kernel S x R, no bias) + BatchNorm, or the fully connected layer (bias)
 //          -> + the quantized input of layer residualFrom (when >= 0)
 //          -> the layer's activation (None / ReLU / ReLU6).
@@ -55,7 +57,7 @@ public:
 
     torch::Tensor quantizeInput(const torch::Tensor &x, bool quantize);
     // conv + BN, or the fully connected layer; no residual, no activation.
-    torch::Tensor compute(const torch::Tensor &xq, bool quantize, bool foldBn);
+    torch::Tensor compute(const torch::Tensor &xq, bool quantize, bool foldBn, WeightScale weightScale);
     // The weights as the accelerator holds them (folded with the running statistics when conv), and
     // the matching bias; both before quantization.
     std::pair<torch::Tensor, torch::Tensor> foldedWeightsAndBias() const;
@@ -101,14 +103,24 @@ public:
     void stopCalibration();
     void foldBatchNorm();
 
+    // The normalization the inputs arrive with ((pixel / 255 - mean) / std per channel): layer 0 then
+    // quantizes pixel / 255 in [0, 1] (ActQuantizer::setFixedRange(1)) and normalizes the result again.
+    // Throws std::invalid_argument unless there is one positive std per input channel.
+    void setImageNormalization(const std::vector<double> &mean, const std::vector<double> &std);
+    bool quantizesPixels() const { return imageStd_.defined(); }
+
     bool quantize = true; // off: the float model, whatever the bits
     bool foldBn = true;
+    // How weight scales are chosen (fake_quant.h). Part of what an accuracy figure means: evaluators put
+    // it in their cache key, supernets record the one they were trained with.
+    WeightScale weightScale = WeightScale::Max;
 
 private:
     Network network_;
     torch::nn::ModuleList list_;
     std::vector<std::shared_ptr<QuantLayer>> layers_;
     std::vector<bool> residualSource_;
+    torch::Tensor imageMean_, imageStd_; // [C], when quantizing pixels
 };
 
 } // namespace bitloop::qat

@@ -91,6 +91,8 @@ struct SupernetOptions {
     bool floatTeacher = true; // distil every configuration from the float checkpoint; off: the narrower
                               // ones from the widest of the same step (in-place distillation)
     double temperature = 2.0, distillWeight = 0.5; // as EvaluatorSettings'
+    WeightScale weightScale = WeightScale::Max;    // as EvaluatorSettings'; older files: Max
+    bool quantizePixels = true;                    // as EvaluatorSettings'; older files: false
     int calibrationBatches = 4;                    // batches that initialise each width's activation steps
     uint64_t seed = 1;
     int threads = 2;

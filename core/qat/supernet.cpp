@@ -68,9 +68,14 @@ std::string bitsText(const std::vector<int> &bits)
 class Supernet : public torch::nn::Module
 {
 public:
-    Supernet(const Network &network, std::vector<int> allowedBits) : allowed_(std::move(allowedBits))
+    // How it quantizes (weight scaling, the image as pixels) comes from the options it is trained with.
+    Supernet(const Network &network, const SupernetOptions &o, const Normalization &inputs)
+        : allowed_(o.allowedBits)
     {
         net = register_module("net", std::make_shared<QuantNet>(network));
+        net->weightScale = o.weightScale;
+        if (o.quantizePixels)
+            net->setImageNormalization(inputs.mean, inputs.std);
         actSteps = register_parameter("act_steps",
                                       torch::ones({net->numLayers(), static_cast<int64_t>(allowed_.size())}));
     }
@@ -235,7 +240,7 @@ public:
                                  std::to_string(info_.network.layers.size()) +
                                  " layers), not the checkpoint's '" + data_.info.network.name + "'");
         setThreads(threads_);
-        sn_ = std::make_shared<Supernet>(info_.network, info_.options.allowedBits);
+        sn_ = std::make_shared<Supernet>(info_.network, info_.options, data_.info.normalization);
         loadModuleFile(*sn_, path_);
         trained_ = cloneBuffers(*sn_);
         bnIdx_ = bnImages(data_.trainIdx, static_cast<int64_t>(settings_.bnBatches) * settings_.batchSize,
@@ -334,7 +339,7 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
     info.network = data.info.network;
     info.options = o;
 
-    Supernet sn(data.info.network, o.allowedBits);
+    Supernet sn(data.info.network, o, data.info.normalization);
     loadCheckpoint(*sn.net, checkpoint);
     QuantNet teacher(data.info.network);
     loadCheckpoint(teacher, checkpoint);

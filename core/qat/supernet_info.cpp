@@ -2,6 +2,7 @@
 #include "io/network_yaml.h"
 #include "io/yaml_util.h"
 #include "qat/session.h"
+#include "util/error.h"
 
 #include <algorithm>
 #include <sstream>
@@ -58,6 +59,10 @@ std::string SupernetOptions::describe() const
        << " temperature=" << y::formatDouble(temperature)
        << " distill_weight=" << y::formatDouble(distillWeight)
        << " calibration_batches=" << calibrationBatches << " seed=" << seed << " train_limit=" << trainLimit;
+    if (weightScale != WeightScale::Max)
+        os << " weight_scale=" << weightScaleName(weightScale);
+    if (quantizePixels)
+        os << " image_input=pixels";
     if (!dataset.empty())
         os << " dataset=" << dataset;
     return os.str();
@@ -78,7 +83,8 @@ std::string supernetInfoToYaml(const SupernetInfo &info)
        << ", distill_weight: " << y::formatDouble(o.distillWeight)
        << ", calibration_batches: " << o.calibrationBatches << ", seed: " << o.seed
        << ", train_limit: " << o.trainLimit << (o.dataset.empty() ? "" : ", dataset: " + y::scalar(o.dataset))
-       << "}\n"
+       << ", weight_scale: " << weightScaleName(o.weightScale)
+       << ", image_input: " << (o.quantizePixels ? "pixels" : "normalized") << "}\n"
        << "steps_done: " << info.steps << "\n"
        << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n"
        << "widest_accuracy: " << y::formatDouble(info.widestAccuracy) << "\n"
@@ -113,7 +119,13 @@ SupernetInfo parseSupernetInfo(const std::string &yaml, const std::string &file)
     o.seed = static_cast<uint64_t>(y::requireInt(w, t, "seed", y::Sign::NonNegative));
     o.trainLimit = y::requireInt(w, t, "train_limit", y::Sign::Any);
     o.dataset = y::optionalString(w, t, "dataset").value_or("");
+    // Absent in files written before the choice existed, which all scaled by the maximum.
     try {
+        o.weightScale = parseWeightScale(y::optionalString(w, t, "weight_scale").value_or("max"));
+        const std::string image = y::optionalString(w, t, "image_input").value_or("normalized");
+        if (image != "pixels" && image != "normalized")
+            throw std::invalid_argument("image_input: expected pixels or normalized, got " + echo(image));
+        o.quantizePixels = image == "pixels";
         o.check();
     } catch (const std::invalid_argument &e) {
         throw InputError(file, 0, std::string("supernet info: ") + e.what());

@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 #include <torch/serialize/input-archive.h>
@@ -259,10 +260,19 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
                 loss = torch::nn::functional::cross_entropy(logits, batch.labels);
             }
             loss.backward();
+            // A loss that is not finite has poisoned the weights: stop, rather than report the accuracy
+            // of a broken network as the configuration's.
+            const double lossValue = loss.item<double>();
+            if (!std::isfinite(lossValue))
+                throw TrainingDiverged("training diverged: the loss is " + std::to_string(lossValue) +
+                                       " at step " + std::to_string(p.step + 1) + " of " +
+                                       std::to_string(p.totalSteps));
+            if (options.maxGradNorm > 0)
+                torch::nn::utils::clip_grad_norm_(net.parameters(), options.maxGradNorm);
             optimizer->step();
 
             const int64_t b = batch.labels.size(0);
-            const double batchLoss = loss.item<double>();
+            const double batchLoss = lossValue;
             if (p.step == 0)
                 result.firstBatchLoss = batchLoss;
             lossSum += batchLoss * static_cast<double>(b);

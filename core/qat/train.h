@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,12 @@ struct Distillation {
 // each a mean over the batch. The T^2 keeps the distillation gradient's scale independent of T.
 torch::Tensor distillationLoss(const torch::Tensor &student, const torch::Tensor &teacher,
                                const torch::Tensor &labels, double temperature, double weight);
+
+// Thrown by trainFloat when the loss stops being finite: the weights are then meaningless, and no accuracy
+// may be reported for them.
+struct TrainingDiverged : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // Trains `net` in place (see the note at the top about float vs. QAT). Calls `progress` (may be empty)
 // after every batch; checks `cancel` (may be null) before every batch and returns with cancelled = true

@@ -37,8 +37,11 @@ struct TrainOptions {
     double lr = 0.05; // the peak; cosine schedule from lr down to 0 over all steps
     double momentum = 0.9;
     double weightDecay = 5e-5; // on conv / fc weights only, not on BatchNorm, biases or LSQ steps
-    bool adam = false;         // Adam (betas 0.9, 0.999) instead of SGD with momentum
-    uint64_t seed = 1;         // torch::manual_seed and the loader's shuffling / augmentation
+    // > 0: the gradient's global L2 norm is clipped to this before each step. QAT at 2 bits sees norms
+    // near 100 (1-2 at 4 bits and up) and diverged to NaN without it (docs/benchmarks.md §7).
+    double maxGradNorm = 0;
+    bool adam = false; // Adam (betas 0.9, 0.999) instead of SGD with momentum
+    uint64_t seed = 1; // torch::manual_seed and the loader's shuffling / augmentation
     int threads = 1;
     bool augment = false; // defaultAugmentation(data) when on
     // Empty: computed from the training images. Evaluate with the same (TrainResult::normalization).

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -155,7 +156,10 @@ Nsga2 Nsga2::restore(ProblemSpec problem, Settings settings, const std::string &
                std::to_string(nc) + " constraints, not for this problem");
     State s;
     r.expect("generation");
-    s.generation = int(r.integer());
+    const long long generation = r.integer();
+    if (generation < 0 || generation > std::numeric_limits<int>::max())
+        r.fail("generation " + std::to_string(generation) + " is out of range");
+    s.generation = int(generation);
     r.endOfLine();
     r.expect("evaluations");
     s.evaluations = r.integer();
@@ -165,13 +169,23 @@ Nsga2 Nsga2::restore(ProblemSpec problem, Settings settings, const std::string &
     r.endOfLine();
     r.expect("rng");
     s.rng = r.rest();
+    // Counts are checked before anything is allocated for them: a damaged count must be refused, not
+    // attempted (restore(State) below checks the same against the settings).
     r.expect("hypervolumes");
-    s.hypervolumes.resize(size_t(std::max(0LL, r.integer())));
+    const long long hypervolumes = r.integer();
+    if (hypervolumes != static_cast<long long>(s.generation) + 1)
+        r.fail(std::to_string(hypervolumes) + " hypervolumes for generations 0.." +
+               std::to_string(s.generation));
+    s.hypervolumes.resize(size_t(hypervolumes));
     for (double &hv : s.hypervolumes)
         hv = r.real();
     r.endOfLine();
     r.expect("population");
-    s.population.resize(size_t(std::max(0LL, r.integer())));
+    const long long members = r.integer();
+    if (members != settings.populationSize)
+        r.fail("a population of " + std::to_string(members) + ", the settings ask for " +
+               std::to_string(settings.populationSize));
+    s.population.resize(size_t(members));
     r.endOfLine();
     for (Individual &ind : s.population) {
         r.nextLine();

@@ -395,4 +395,19 @@ std::vector<FrontRow> readFrontCsv(const std::string &path, size_t numObjectives
     return rows;
 }
 
+std::vector<std::string> readRunArguments(const std::string &settingsPath)
+{
+    // Checked before reading: a mistyped run directory must not be created by anyone downstream.
+    if (!fs::exists(settingsPath))
+        throw InputError(settingsPath, 0, "not a search run directory: no settings.yaml");
+    const YAML::Node root = yamlutil::loadFile(settingsPath);
+    const yamlutil::Where w{settingsPath, ""};
+    yamlutil::expectMap(w, root, "a run's settings");
+    std::vector<std::string> args;
+    for (const YAML::Node &n :
+         yamlutil::toList(w, yamlutil::require(w, root, "arguments", "a list"), "arguments"))
+        args.push_back(yamlutil::toString(w, n, "arguments"));
+    return args;
+}
+
 } // namespace bitloop::search

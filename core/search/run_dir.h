@@ -83,4 +83,8 @@ struct FrontRow {
 };
 std::vector<FrontRow> readFrontCsv(const std::string &path, size_t numObjectives);
 
+// The command-line arguments a run was started with (settings.yaml's `arguments`, which --resume
+// replays). InputError naming the file when it is missing, not a run's settings, or damaged.
+std::vector<std::string> readRunArguments(const std::string &settingsPath);
+
 } // namespace bitloop::search

@@ -10,7 +10,9 @@
 #include "io/network_yaml.h"
 #include "io/problem_io.h"
 #include "qat/session.h"
+#include "search/nsga2.h"
 #include "search/run_dir.h"
+#include "search/test_problems.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -29,7 +31,8 @@ std::string g_file;   // the input, as a file for the readers that take a path
 
 const Architecture &eyeriss()
 {
-    static const Architecture a = loadArchitecture(std::string(BITLOOP_SOURCE_PRESET_DIR) + "/eyeriss16.yaml");
+    static const Architecture a =
+        loadArchitecture(std::string(BITLOOP_SOURCE_PRESET_DIR) + "/eyeriss16.yaml");
     return a;
 }
 
@@ -45,6 +48,16 @@ void readAs(const std::string &target, const std::string &text)
     }
     if (target == "supernet_info") {
         qat::parseSupernetInfo(text, "fuzz.yaml");
+        return;
+    }
+    if (target == "nsga2_state") {
+        // The engine's part of a run's checkpoint.txt, for the problem its seeds were saved for (ZDT1
+        // with 30 variables, population 8).
+        search::Settings settings;
+        settings.populationSize = 8;
+        settings.maxGenerations = 1;
+        settings.referencePoint = {1.1, 1.1};
+        search::Nsga2::restore(search::zdt1(30).spec, settings, text);
         return;
     }
     {
@@ -66,6 +79,8 @@ void readAs(const std::string &target, const std::string &text)
         readBitsFile(g_file);
     } else if (target == "front_csv") {
         search::readFrontCsv(g_file, 3);
+    } else if (target == "run_settings") {
+        search::readRunArguments(g_file);
     } else {
         std::fprintf(stderr, "fuzz_readers: no reader named '%s'\n", target.c_str());
         std::abort();
