@@ -383,16 +383,46 @@ private Q_SLOTS:
         // Every evaluation once: the resumed run did not draw the stored points a second time.
         QCOMPARE(w.points().size(), search::RunDirectory(path("paused").toStdString()).individuals().size());
         QVERIFY(!panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
+        // The finished run's folder is taken: the next Start is offered a fresh one.
+        QCOMPARE(s->outputDirectory(), path("paused-2"));
+
+        // A refused Start (the folder holds a search) loses nothing that is shown.
+        const size_t shown = w.points().size();
+        const QString progress = panel->generationText();
+        QSignalSpy failed(w.controller(), &SearchController::failed);
+        s->setOutputDirectory(path("paused"));
+        // The refusal is also a message box: closed as a user would.
+        QTimer closer;
+        QObject::connect(&closer, &QTimer::timeout, [] {
+            if (QWidget *box = QApplication::activeModalWidget())
+                box->close();
+        });
+        closer.start(100);
+        w.startSearch();
+        QVERIFY(waitFor(failed, 1, 60000));
+        QTRY_VERIFY_WITH_TIMEOUT(!QApplication::activeModalWidget(), 5000);
+        closer.stop();
+        QVERIFY(failed.last().first().toString().contains("already holds a search"));
+        QCOMPARE(w.points().size(), shown);
+        QCOMPARE(panel->generationText(), progress);
 
         // The next search starts with Pause on and Resume off; stopped after a generation, then reopened,
         // it can be continued.
         s->setOutputDirectory(path("stopped"));
+        // What the panel shows once the new run is accepted (read in the window's own ready handler's
+        // wake, before any of the new run's generations can arrive).
+        QStringList atReady;
+        const auto onReady = QObject::connect(w.controller(), &SearchController::ready, [&] {
+            atReady = {panel->generationText(), panel->evaluationsText(), panel->frontSizeText(),
+                       QString::number(w.points().size())};
+        });
+        QSignalSpy ready(w.controller(), &SearchController::ready);
         w.startSearch();
         QVERIFY(panel->pauseButton()->isEnabled() && !panel->resumeButton()->isEnabled());
-        // Nothing of the finished run is on show (it said "5 / 5" and its evaluations).
-        QCOMPARE(panel->generationText(), QString("0 / 5"));
-        QCOMPARE(panel->evaluationsText(), QString("0"));
-        QCOMPARE(panel->frontSizeText(), QString("0"));
+        QVERIFY(waitFor(ready, 1, 60000));
+        QObject::disconnect(onReady);
+        // Nothing of the finished run is on show (it said "5 / 5", its evaluations and its points).
+        QCOMPARE(atReady, (QStringList{"0 / 5", "0", "0", "0"}));
         QVERIFY(waitFor(generations, generations.count() + 1, 240000));
         panel->stopButton()->click();
         QVERIFY(waitFor(finished, 3, 120000));

@@ -19,6 +19,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -28,6 +29,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
@@ -77,6 +79,24 @@ bool dominates(const std::vector<double> &a, const std::vector<double> &b)
         strictly = strictly || a[i] < b[i];
     }
     return strictly;
+}
+
+// The folder a next run goes to after `dir` holds one: "runs/v1" -> "runs/v1-2", "runs/v1-2" -> "runs/v1-3",
+// skipping names that exist.
+QString freshRunDirectory(const QString &dir)
+{
+    QString base = dir;
+    while (base.size() > 1 && base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    int n = 2;
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("^(.*)-(\\d+)$")).match(base);
+    if (m.hasMatch()) {
+        base = m.captured(1);
+        n = m.captured(2).toInt() + 1;
+    }
+    while (QFileInfo::exists(QStringLiteral("%1-%2").arg(base).arg(n)))
+        ++n;
+    return QStringLiteral("%1-%2").arg(base).arg(n);
 }
 
 } // namespace
@@ -259,6 +279,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             [this](QListWidgetItem *item) { selectPoint(item->data(Qt::UserRole).toInt()); });
 
     connect(controller_, &SearchController::ready, this, [this](const QString &dir) {
+        if (clearOnReady_) {
+            clearOnReady_ = false;
+            clearRun();
+            // Nothing of the previous run stays on show: generation 0 of this one, nothing evaluated.
+            runPanel_->setProgress(0, maxGenerations_, 0, std::numeric_limits<double>::quiet_NaN(), 0, 0, -1);
+        }
         setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
         setup_->setArguments(controller_->arguments());
         const QStringList args = controller_->arguments();
@@ -283,12 +309,17 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             reason == QLatin1String("opened") && lastGeneration_ >= 0 && lastGeneration_ < maxGenerations_;
         runPanel_->setPaused(reason == QLatin1String("paused") || unfinished);
         statusBar()->showMessage(tr("Search %1: %2 points").arg(reason).arg(points_.size()));
+        // The folder now holds this run: the next Start gets a fresh one rather than a refusal.
+        if (reason != QLatin1String("paused") && !unfinished &&
+            setup_->outputDirectory() == controller_->runDirectory())
+            setup_->setOutputDirectory(freshRunDirectory(controller_->runDirectory()));
         if (reason == QLatin1String("opened")) {
             loadSession();
             Q_EMIT runOpened();
         }
     });
     connect(controller_, &SearchController::failed, this, [this](const QString &message) {
+        clearOnReady_ = false; // refused: what is shown stays
         runPanel_->setRunning(false);
         statusBar()->showMessage(message);
         QMessageBox::warning(this, tr("Bitloop"), message);
@@ -408,12 +439,10 @@ void MainWindow::startSearch()
 {
     if (controller_->busy())
         return;
-    clearRun();
+    clearOnReady_ = true;
     const QStringList args = setup_->arguments();
     const qsizetype g = args.indexOf("--generations");
     maxGenerations_ = g >= 0 ? args.value(g + 1).toInt() : 0;
-    // Nothing of the previous run stays on show: generation 0 of this one, nothing evaluated yet.
-    runPanel_->setProgress(0, maxGenerations_, 0, std::numeric_limits<double>::quiet_NaN(), 0, 0, -1);
     runPanel_->setRunning(true);
     controller_->start(args);
 }
@@ -422,7 +451,7 @@ void MainWindow::openRun(const QString &dir)
 {
     if (controller_->busy())
         return;
-    clearRun();
+    clearOnReady_ = true;
     controller_->open(dir);
 }
 

@@ -121,6 +121,9 @@ private:
     std::vector<int> pinned_;
     int selected_ = -1;
     int maxGenerations_ = 0;
+    // A start or open asked for: the shown run is cleared when the controller says ready, not before,
+    // so that a refused start (a folder that holds a search, a bad architecture) loses nothing.
+    bool clearOnReady_ = false;
     int lastGeneration_ = -1; // the last generation shown (-1: none)
     BitConfig shownBits_;
     std::optional<search::CandidateCost> shownCost_;

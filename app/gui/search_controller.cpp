@@ -127,6 +127,12 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
             setup_ = setup;
             problem_ = problem;
         }
+        search::RunDirectory rd(dir);
+        if (!isResume && rd.hasSettings()) // a fresh run into a directory that has one would mix them
+            throw std::runtime_error(dir + " already holds a search: open it, or choose another folder");
+        if (!rd.hasSettings())
+            rd.writeSettings(cli::settingsYaml(argv, *setup));
+        // Only now, with everything checked, may the window let go of what it shows.
         const QString qdir = QString::fromStdString(dir);
         const QStringList qargs = toQt(argv);
         post([this, qdir, qargs] {
@@ -134,12 +140,6 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
             arguments_ = qargs;
             Q_EMIT ready(qdir);
         });
-
-        search::RunDirectory rd(dir);
-        if (!isResume && rd.hasSettings()) // a fresh run into a directory that has one would mix them
-            throw std::runtime_error(dir + " already holds a search: open it, or choose another folder");
-        if (!rd.hasSettings())
-            rd.writeSettings(cli::settingsYaml(argv, *setup));
         // What is stored already (a reopened or resumed run): shown without recomputing.
         const auto stored = rd.individuals();
         const auto generations = rd.generations();

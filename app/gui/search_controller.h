@@ -48,7 +48,7 @@ public:
     QStringList arguments() const { return arguments_; }
 
 Q_SIGNALS:
-    void ready(const QString &dir); // setup done, run directory known
+    void ready(const QString &dir); // setup checked, run directory opened: nothing refused it
     void batchEvaluated(const std::vector<search::EvaluatedIndividual> &batch);
     void generationDone(const search::GenerationRecord &record, const search::Progress &progress);
     void finished(const QString &reason); // "maximum generations", "cancelled", ...

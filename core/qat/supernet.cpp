@@ -452,8 +452,15 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
                     ? distillationLoss(logits, target, batch.labels, o.temperature, o.distillWeight)
                     : torch::nn::functional::cross_entropy(logits, batch.labels);
             optimizer.zero_grad();
+            const double lossValue = loss.item<double>();
+            // Nothing is written after a non-finite loss: the last training state (<out>.state) stays
+            // the one to resume from, with other settings.
+            if (!std::isfinite(lossValue))
+                throw TrainingDiverged("supernet training diverged: the loss of configuration " +
+                                       std::to_string(c + 1) + " is " + std::to_string(lossValue) +
+                                       " at step " + std::to_string(p.step + 1));
             loss.backward();
-            p.loss += loss.item<double>();
+            p.loss += lossValue;
             if (c == 0 && !o.floatTeacher)
                 target = logits.detach(); // in-place distillation: the widest teaches the rest
             double norm2 = 0;
