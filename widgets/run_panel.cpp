@@ -35,7 +35,7 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1);
     progress_->setValue(0);
-    progress_->setFormat(QStringLiteral("%v / %m generations"));
+    progress_->setFormat(tr("no search yet")); // not "0 / 1 generations" for a run nobody asked for
 
     generation_ = valueLabel(this);
     evaluations_ = valueLabel(this);
@@ -95,6 +95,7 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
 void RunPanel::setProgress(int generation, int maxGenerations, long long evaluations, double hypervolume,
                            int frontSize, double elapsedSeconds, double secondsLeft)
 {
+    progress_->setFormat(QStringLiteral("%v / %m generations"));
     if (maxGenerations > 0) {
         progress_->setRange(0, maxGenerations);
         progress_->setValue(std::clamp(generation, 0, maxGenerations));

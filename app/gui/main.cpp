@@ -11,7 +11,9 @@
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QDir>
+#include <QGuiApplication>
 #include <QIcon>
+#include <QScreen>
 #include <QTabWidget>
 #include <QTimer>
 
@@ -69,7 +71,12 @@ int main(int argc, char **argv)
     cli.process(app);
 
     bitloop::gui::MainWindow w;
-    w.resize(1500, 950);
+    // 1500x950 where the screen has room; on a smaller one (1280x720) the whole window, run buttons and
+    // run panel included, within what the screen offers.
+    QSize size(1500, 950);
+    if (const QScreen *screen = QGuiApplication::primaryScreen())
+        size = size.boundedTo(screen->availableGeometry().size());
+    w.resize(size);
     bitloop::gui::SetupPanel *setup = w.setupPanel();
     const QString out = cli.isSet("out")
                             ? cli.value("out")

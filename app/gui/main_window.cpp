@@ -81,6 +81,17 @@ bool dominates(const std::vector<double> &a, const std::vector<double> &b)
     return strictly;
 }
 
+// A detail page in a scroll area: its content's minimum size (a layer's loop nest, tables and chart) then
+// scrolls instead of growing the window past the screen once a point is shown (issue 15: 1250x1007).
+QScrollArea *scrollable(QWidget *page, QWidget *parent)
+{
+    auto *area = new QScrollArea(parent);
+    area->setWidget(page);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+}
+
 // The folder a next run goes to after `dir` holds one: "runs/v1" -> "runs/v1-2", "runs/v1-2" -> "runs/v1-3",
 // skipping names that exist.
 QString freshRunDirectory(const QString &dir)
@@ -173,7 +184,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     layers->addWidget(nest_);
     layers->setStretchFactor(0, 3);
     layers->setStretchFactor(1, 2);
-    tabs->addTab(layers, tr("Layers"));
+    tabs->addTab(scrollable(layers, tabs), tr("Layers"));
     auto *pinnedBox = new QSplitter(Qt::Horizontal, tabs);
     pinnedList_ = new QListWidget(pinnedBox);
     pinnedList_->setSelectionMode(QAbstractItemView::MultiSelection);
@@ -181,7 +192,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     pinnedBox->addWidget(pinnedList_);
     pinnedBox->addWidget(compare_);
     pinnedBox->setStretchFactor(1, 3);
-    tabs->addTab(pinnedBox, tr("Pinned"));
+    tabs->addTab(scrollable(pinnedBox, tabs), tr("Pinned"));
 
     auto *centre = new QSplitter(Qt::Vertical, this);
     centre->addWidget(plotBox);
