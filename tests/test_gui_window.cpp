@@ -6,6 +6,7 @@
 #include "cli_runner.h"
 #include "tiny_network.h"
 
+#include "baseline.h"
 #include "main_window.h"
 #include "setup_panel.h"
 #include "widgets/layer_table.h"
@@ -358,6 +359,32 @@ private Q_SLOTS:
         QApplication::sendEvent(generations, &down);
         QCOMPARE(generations->value(), 6);
         QVERIFY(w.setupPanel()->arguments().contains("6"));
+    }
+
+    // The default baseline's button cancels it while it trains: nothing is written, the button offers
+    // training again, and Start search is back.
+    void baselineTrainingCancels()
+    {
+        if (!defaultDatasetInstalled())
+            QSKIP("Fashion-MNIST is not installed (dataset-fashion-mnist)");
+        MainWindow w;
+        w.show();
+        QSignalSpy progress(&w, &MainWindow::baselineProgress);
+        QSignalSpy ready(&w, &MainWindow::baselineReady);
+        w.trainDefaultBaseline();
+        QVERIFY(!w.setupPanel()->startButton()->isEnabled());
+        QVERIFY(waitFor(progress, 1, 120000)); // the data is loaded and training has begun
+        QPushButton *button = nullptr;
+        for (QPushButton *b : w.setupPanel()->findChildren<QPushButton *>())
+            if (b->text().startsWith("Training the baseline"))
+                button = b;
+        QVERIFY(button && button->isEnabled());
+        button->click();
+        QVERIFY(waitFor(ready, 1, 60000));
+        QCOMPARE(ready.last().first().toBool(), false);
+        QVERIFY(!QFile::exists(defaultBaselinePath()));
+        QVERIFY(button->text().startsWith("Train the default baseline"));
+        QVERIFY(w.setupPanel()->startButton()->isEnabled());
     }
 
     void pauseAndResumeThroughTheButtons()

@@ -1,6 +1,6 @@
 // The default accuracy model, so that the explorer's first search has an error objective without any
 // set-up: MobileNetV1 x0.25 (small-input stem) trained on the Fashion-MNIST that Debian's
-// dataset-fashion-mnist installs, 2 epochs over 20,000 training images (about two minutes on two cores,
+// dataset-fashion-mnist installs, 2 epochs over 20,000 training images (about five minutes on two cores,
 // about 0.85 validation accuracy), stored once in the cache directory and reused.
 #pragma once
 

@@ -216,6 +216,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
 
     connect(setup_, &SetupPanel::startRequested, this, &MainWindow::startSearch);
     connect(setup_, &SetupPanel::trainBaselineRequested, this, &MainWindow::trainDefaultBaseline);
+    connect(setup_, &SetupPanel::cancelBaselineRequested, this, [this] {
+        if (baselineCancel_)
+            baselineCancel_->store(true);
+    });
     connect(setup_, &SetupPanel::trainSupernetRequested, this, &MainWindow::trainSupernet);
     connect(setup_, &SetupPanel::cancelSupernetRequested, this, [this] {
         if (supernetCancel_)
@@ -750,11 +754,16 @@ void MainWindow::trainDefaultBaseline()
         Q_EMIT baselineReady(false);
         return;
     }
-    setup_->setTrainingBaseline(true, tr("Training the baseline…"));
+    if (baselineCancel_)
+        return;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    baselineCancel_ = cancel;
+    setup_->setTrainingBaseline(true, tr("Training the baseline… (click to cancel)"));
     auto progress = std::make_shared<std::atomic<int>>(0);
     auto *timer = new QTimer(this);
     connect(timer, &QTimer::timeout, this, [this, progress] {
-        setup_->setTrainingBaseline(true, tr("Training the baseline… %1%").arg(progress->load()));
+        setup_->setTrainingBaseline(true,
+                                    tr("Training the baseline… %1% (click to cancel)").arg(progress->load()));
         Q_EMIT baselineProgress(progress->load());
     });
     timer->start(500);
@@ -762,9 +771,15 @@ void MainWindow::trainDefaultBaseline()
     connect(w, &QFutureWatcher<QString>::finished, this, [this, w, timer] {
         timer->deleteLater();
         w->deleteLater();
+        baselineCancel_.reset();
         const QString error = w->result();
         setup_->setTrainingBaseline(false,
                                     tr("Train the default baseline (MobileNetV1 x0.25, Fashion-MNIST)"));
+        if (error == QLatin1String("cancelled")) {
+            statusBar()->showMessage(tr("Baseline training cancelled: nothing was written."));
+            Q_EMIT baselineReady(false);
+            return;
+        }
         if (!error.isEmpty()) {
             statusBar()->showMessage(error);
             Q_EMIT baselineReady(false);
@@ -775,13 +790,13 @@ void MainWindow::trainDefaultBaseline()
         statusBar()->showMessage(tr("Baseline ready: %1").arg(defaultBaselinePath()));
         Q_EMIT baselineReady(true);
     });
-    w->setFuture(QtConcurrent::run([progress]() -> QString {
+    w->setFuture(QtConcurrent::run([progress, cancel]() -> QString {
         try {
             const qat::BaselineResult r = bitloop::gui::trainDefaultBaseline(
                 [progress](const qat::TrainProgress &p) {
                     progress->store(static_cast<int>(100 * p.step / std::max<int64_t>(p.totalSteps, 1)));
                 },
-                nullptr);
+                cancel.get());
             return r.train.cancelled ? QStringLiteral("cancelled") : QString();
         } catch (const std::exception &e) {
             return QString::fromUtf8(e.what());

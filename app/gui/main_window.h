@@ -89,6 +89,7 @@ Q_SIGNALS:
 
 private:
     std::shared_ptr<std::atomic<bool>> supernetCancel_;
+    std::shared_ptr<std::atomic<bool>> baselineCancel_; // set while the default baseline trains
     void buildMenus();
     void clearRun(); // forget the points, pins and history shown
     void onBatch(const std::vector<search::EvaluatedIndividual> &batch);

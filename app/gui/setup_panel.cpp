@@ -158,7 +158,9 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     accForm->addRow(tr("qat-short steps"), steps_);
     trainBaseline_ =
         new QPushButton(tr("Train the default baseline (MobileNetV1 x0.25, Fashion-MNIST)"), acc);
-    trainBaseline_->setToolTip(tr("About two minutes; stored in the cache and used by every later search"));
+    trainBaseline_->setToolTip(
+        tr("About five minutes on two cores; stored in the cache and used by every later search. Click again "
+           "to cancel."));
     accForm->addRow(trainBaseline_);
     layout->addWidget(acc);
 
@@ -256,7 +258,12 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     }
 
     connect(start_, &QPushButton::clicked, this, &SetupPanel::startRequested);
-    connect(trainBaseline_, &QPushButton::clicked, this, &SetupPanel::trainBaselineRequested);
+    connect(trainBaseline_, &QPushButton::clicked, this, [this] {
+        if (baselineTraining_)
+            Q_EMIT cancelBaselineRequested();
+        else
+            Q_EMIT trainBaselineRequested();
+    });
     connect(trainSupernet_, &QPushButton::clicked, this, [this] {
         if (supernetTraining_)
             Q_EMIT cancelSupernetRequested();
@@ -460,7 +467,7 @@ void SetupPanel::updateCommandLine()
 
 void SetupPanel::setTrainingBaseline(bool training, const QString &status)
 {
-    trainBaseline_->setEnabled(!training);
+    baselineTraining_ = training;
     start_->setEnabled(!training);
     if (!status.isEmpty())
         trainBaseline_->setText(status);

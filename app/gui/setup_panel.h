@@ -37,6 +37,7 @@ public:
     void setArchitecture(const QString &presetOrFile);
     void setNetwork(const QString &nameOrFile, double width, int resolution);
     QString architectureError() const { return archError_; }
+    // While the baseline trains, its button cancels it and shows `status`.
     void setTrainingBaseline(bool training, const QString &status = {});
     // While a supernet trains, its button cancels it and shows `status`.
     void setTrainingSupernet(bool training, const QString &status = {});
@@ -53,7 +54,8 @@ Q_SIGNALS:
     void startRequested();
     void openRunRequested();
     void trainBaselineRequested();
-    void trainSupernetRequested(); // for the checkpoint shown
+    void cancelBaselineRequested(); // the baseline button clicked while it trains
+    void trainSupernetRequested();  // for the checkpoint shown
     void cancelSupernetRequested();
 
 private:
@@ -73,6 +75,7 @@ private:
     QWidget *runButtons_;
     QString archError_;
     bool supernetTraining_ = false;
+    bool baselineTraining_ = false;
 };
 
 } // namespace bitloop::gui
