@@ -45,8 +45,8 @@ Commands:
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X] [--seed N]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
-             [--max-grad-norm X (25; 0: off)] [--evaluator-seed N] [--test] [--limit N] [--train-limit N] [--dataset SPEC] [--threads N] [--no-cache]
-             [--cache-dir DIR] [--json]
+             [--max-grad-norm X (25; 0: off)] [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
+             [--dataset SPEC] [--threads N] [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory
              --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)] [--classes N]

@@ -28,6 +28,16 @@ bool imageInputOption(const Args &args)
     return v == "pixels";
 }
 
+qat::WeightScale weightScaleOption(const Args &args)
+{
+    const std::string v = args.get("weight-scale").value_or("max");
+    try {
+        return qat::parseWeightScale(v); // the one list of names
+    } catch (const std::invalid_argument &) {
+        throw UsageError("--weight-scale must be max or mse, got '" + v + "'");
+    }
+}
+
 qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey)
 {
     qat::EvaluatorOptions o;
@@ -48,11 +58,7 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     s.distill = !args.flag("no-distill");
     s.temperature = numberOption(args, "temperature", s.temperature, 1e-3, 100.0);
     s.distillWeight = numberOption(args, "distill-weight", s.distillWeight, 0.0, 1.0);
-    try {
-        s.weightScale = qat::parseWeightScale(args.get("weight-scale").value_or("max"));
-    } catch (const std::invalid_argument &e) {
-        throw UsageError(std::string("--") + e.what());
-    }
+    s.weightScale = weightScaleOption(args);
     s.quantizePixels = imageInputOption(args);
     s.maxGradNorm = numberOption(args, "max-grad-norm", s.maxGradNorm, 0.0, 1e12);
     s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));

@@ -18,9 +18,11 @@ extern const std::set<std::string> kEvaluatorFlags; // test, no-distill
 extern const std::set<std::string> kEvaluatorValued;
 // `threadsKey` names the option that sets LibTorch's threads ("threads"; "torch-threads" in search).
 qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey);
-// A number option within [lo, hi], or the fallback when absent.
 // --image-input pixels|normalized (default pixels): how layer 0 quantizes the image.
 bool imageInputOption(const Args &args);
+// --weight-scale max|mse (default max); UsageError otherwise.
+qat::WeightScale weightScaleOption(const Args &args);
+// A number option within [lo, hi], or the fallback when absent.
 double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi);
 
 // Ctrl-C sets this (between batches, generations): work stops cleanly and nothing half-done is written.

@@ -43,11 +43,7 @@ int runTrainSupernet(const std::vector<std::string> &argv)
     o.threads = static_cast<int>(args.integer("threads", 1, 256).value_or(2));
     o.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(-1);
     o.dataset = args.get("dataset").value_or("");
-    try {
-        o.weightScale = qat::parseWeightScale(args.get("weight-scale").value_or("max"));
-    } catch (const std::invalid_argument &e) {
-        throw UsageError(std::string("--") + e.what());
-    }
+    o.weightScale = weightScaleOption(args);
     o.quantizePixels = imageInputOption(args);
     o.checkpointEvery = args.integer("state-every", 1, INT64_MAX).value_or(o.checkpointEvery);
     try {

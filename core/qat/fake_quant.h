@@ -82,7 +82,7 @@ public:
     double stepValue() const;
     // A quantizer of data with a known range [0, maxValue] (the image's pixels): unsigned, and its
     // calibration sets step = maxValue / qp without looking at the data, so that 8 bits over pixels / 255
-    // is exactly the 256 levels the image has. The step is still learned by QAT.
+    // is exactly the 256 levels the image has. The step is not learned: forward passes it on detached.
     void setFixedRange(double maxValue);
     // A step held elsewhere (a supernet's table of learned steps per layer and bit-width, qat/supernet.h):
     // forward uses it instead of `step`, as calibrated, and its gradient flows there. An undefined tensor
