@@ -66,6 +66,7 @@ MappingBound::MappingBound(const Mapspace &space, const BitWidths &bits, const M
             if (keep_[l][idx(t)])
                 keepers_[idx(t)].push_back(l);
     }
+    reload_.resize(size_t(levels_) * kMasks);
     keptBelow_.assign(static_cast<size_t>(levels_), {false, false, false});
     for (int l = 1; l < levels_; ++l)
         for (Tensor t : kAllTensors)
@@ -84,32 +85,48 @@ MappingBound::MappingBound(const Mapspace &space, const BitWidths &bits, const M
         double(touchedPoints(shape_.bound(Dim::Q), shape_.bound(Dim::S), shape_.hstride, shape_.hdilation));
 }
 
-double MappingBound::reloadFactor(Tensor t, int l, const DimArray &temporal) const
+const MappingBound::ReloadSets &MappingBound::reloadSets(int l, unsigned mask) const
 {
-    unsigned mask = 0;
-    for (int i = 0; i < kNumDims; ++i)
-        if (temporal[i] > 1)
-            mask |= 1u << i;
-    auto it = orders_.find({l, mask});
-    if (it == orders_.end()) {
-        std::vector<Dim> active;
-        for (Dim d : kAllDims)
-            if (mask & (1u << idx(d)))
-                active.push_back(d);
-        it = orders_.emplace(std::make_pair(l, mask), space_.orders(l, active, keptBelow_[l])).first;
-    }
-    double best = std::numeric_limits<double>::infinity();
-    for (const std::vector<Dim> &order : it->second) {
-        double n = 1;
-        bool moved = false;
-        for (Dim d : order) {
-            moved = moved || (movesMask_[idx(t)] & (1u << idx(d)));
-            if (moved)
-                n *= double(temporal[idx(d)]);
+    ReloadSets &r = reload_[size_t(l) * kMasks + mask];
+    if (r.filled)
+        return r;
+    std::vector<Dim> active;
+    for (Dim d : kAllDims)
+        if (mask & (1u << idx(d)))
+            active.push_back(d);
+    for (const std::vector<Dim> &order : space_.orders(l, active, keptBelow_[l]))
+        for (Tensor t : kAllTensors) {
+            unsigned suffix = 0;
+            for (Dim d : order)
+                if (suffix || (movesMask_[idx(t)] & (1u << idx(d))))
+                    suffix |= 1u << idx(d);
+            std::vector<unsigned> &sets = r.suffixes[idx(t)];
+            // Only the minimal sets matter: factors are at least 1, so a superset never reloads less.
+            if (std::any_of(sets.begin(), sets.end(), [&](unsigned s) { return (s & suffix) == s; }))
+                continue;
+            sets.erase(
+                std::remove_if(sets.begin(), sets.end(), [&](unsigned s) { return (s & suffix) == suffix; }),
+                sets.end());
+            sets.push_back(suffix);
         }
+    r.filled = true;
+    return r;
+}
+
+double MappingBound::reloadFactor(Tensor t, int l, const DimArray &temporal, unsigned mask) const
+{
+    const std::vector<unsigned> &sets = reloadSets(l, mask).suffixes[idx(t)];
+    if (sets.empty()) // no order allowed: nothing to say
+        return 1.0;
+    double best = std::numeric_limits<double>::infinity();
+    for (unsigned set : sets) {
+        double n = 1;
+        for (int i = 0; i < kNumDims; ++i)
+            if (set & (1u << i))
+                n *= double(temporal[i]);
         best = std::min(best, n);
     }
-    return std::isfinite(best) ? best : 1.0;
+    return best;
 }
 
 double MappingBound::cycles(const LevelFactors &f, int fixedLevel) const
@@ -128,94 +145,135 @@ double MappingBound::cycles(const LevelFactors &f, int fixedLevel) const
     return std::ceil(double(macs_) / double(macsUsable));
 }
 
-double MappingBound::energy(const LevelFactors &f, int fixedLevel) const
+namespace
+{
+
+template <typename Array> double product(unsigned mask, const Array &a)
+{
+    double n = 1;
+    for (; mask; mask &= mask - 1)
+        n *= double(a[__builtin_ctz(mask)]);
+    return n;
+}
+
+} // namespace
+
+void MappingBound::advance(LevelState *s, const LevelFactors &f, int l) const
+{
+    LevelState &st = s[l];
+    const Extents below = l > 0 ? s[l - 1].ext : Extents{1, 1, 1, 1, 1, 1, 1, 1};
+    st.ext = below;
+    st.fan = st.temporalProduct = 1;
+    st.temporalMask = 0;
+    unsigned spatialMask = 0;
+    for (Dim d : kAllDims) {
+        const int i = idx(d);
+        const int64_t t = f[l][int(SlotKind::Temporal)][i];
+        const int64_t sp = f[l][int(SlotKind::SpatialX)][i] * f[l][int(SlotKind::SpatialY)][i];
+        st.spatial[i] = sp;
+        st.fan *= sp;
+        st.temporalProduct *= t;
+        if (t > 1)
+            st.temporalMask |= 1u << i;
+        if (sp > 1)
+            spatialMask |= 1u << i;
+        st.ext[i] *= t * sp;
+    }
+    const DimArray &sp = st.spatial;
+    for (Tensor t : kAllTensors) {
+        const int ti = idx(t);
+        st.sharedSpatial[ti] = product(sharedMask_[ti] & spatialMask, sp);
+        // Inputs' windows overlap across a fan-out over P with R (or Q with S): count them exactly.
+        const bool overlapping = t == Tensor::Inputs && ((sp[idx(Dim::P)] > 1 && sp[idx(Dim::R)] > 1) ||
+                                                         (sp[idx(Dim::Q)] > 1 && sp[idx(Dim::S)] > 1));
+        if (!overlapping) {
+            st.distinct[ti] = product(relevantMask_[ti] & spatialMask, sp);
+        } else {
+            std::array<NestLoop, kNumDims> loops;
+            size_t n = 0;
+            for (Dim d : kAllDims)
+                if (sp[idx(d)] > 1)
+                    loops[n++] = {d, sp[idx(d)], below[idx(d)]};
+            st.distinct[ti] = double(distinctTiles(t, {loops.data(), n}, shape_));
+        }
+        st.perChild[ti] = st.distinct[ti] / double(st.fan);
+        // Fills of each keeper c <= l, summed over its instances, as far as levels c+1..l tell: its tile,
+        // times every fan-out above it, times the reloads its tile needs. Once a temporal loop that moves
+        // the tile sits above c at level l*, every factor above l* reloads it too, and so do the loops of
+        // l* that the best order the level may take leaves outside its first moving loop.
+        for (int c : keepers_[ti]) {
+            if (c > l)
+                break;
+            double &n = st.changes[ti][c];
+            bool &moved = st.moved[ti][c];
+            if (c == l) {
+                n = double(tileVolume(t, st.ext, shape_));
+                moved = false;
+                continue;
+            }
+            n = s[l - 1].changes[ti][c] * double(st.fan);
+            moved = s[l - 1].moved[ti][c];
+            if (moved) {
+                n *= double(st.temporalProduct);
+            } else if (st.temporalMask & movesMask_[ti]) {
+                moved = true;
+                n *= reloadFactor(t, l, f[l][int(SlotKind::Temporal)], st.temporalMask);
+            }
+        }
+    }
+}
+
+double MappingBound::finish(const LevelState *s, int fixedLevel) const
 {
     const int k = std::min(fixedLevel, levels_ - 1);
     const int L = levels_;
-    // Per fixed level: tile extents, fan-out, the product of its temporal factors, which dims loop there.
-    std::array<Extents, kMaxLevels> ext;
-    std::array<int64_t, kMaxLevels> fan, temporalProduct;
-    std::array<DimArray, kMaxLevels> spatialOf;
-    std::array<unsigned, kMaxLevels> temporalMask;
-    Extents e{1, 1, 1, 1, 1, 1, 1, 1};
-    for (int l = 0; l <= k; ++l) {
-        fan[l] = temporalProduct[l] = 1;
-        temporalMask[l] = 0;
-        for (Dim d : kAllDims) {
-            const int i = idx(d);
-            const int64_t t = f[l][int(SlotKind::Temporal)][i];
-            const int64_t sp = f[l][int(SlotKind::SpatialX)][i] * f[l][int(SlotKind::SpatialY)][i];
-            spatialOf[l][i] = sp;
-            fan[l] *= sp;
-            temporalProduct[l] *= t;
-            if (t > 1)
-                temporalMask[l] |= 1u << i;
-            e[i] *= t * sp;
-        }
-        ext[l] = e;
+    // Factors not yet inside the outermost fixed tile (all of them when nothing is fixed), and products of
+    // them: all, those that move each tensor, those a fan-out may share.
+    // (Quotients of exact integers below 2^53: the double division is exact.)
+    std::array<double, kNumDims> left;
+    unsigned leftMask = 0;
+    for (Dim d : kAllDims) {
+        left[idx(d)] = k < 0 ? double(shape_.bound(d)) : double(shape_.bound(d)) / double(s[k].ext[idx(d)]);
+        if (left[idx(d)] > 1)
+            leftMask |= 1u << idx(d);
     }
-    // Factors not yet inside the outermost fixed tile (all of them when nothing is fixed).
-    DimArray left;
-    for (Dim d : kAllDims)
-        left[idx(d)] = k < 0 ? shape_.bound(d) : shape_.bound(d) / ext[k][idx(d)];
-    // Instances of each level, at most: the fan-outs above it (the architecture's where not yet fixed).
-    std::array<double, kMaxLevels + 1> instancesUpper;
-    instancesUpper[L - 1] = 1;
-    for (int l = L - 1; l > 0; --l)
-        instancesUpper[l - 1] = instancesUpper[l] * double(l <= k ? fan[l] : fanoutMax_[l]);
-
-    auto product = [&](unsigned mask, const DimArray &a) {
-        double n = 1;
-        for (int i = 0; i < kNumDims; ++i)
-            if (mask & (1u << i))
-                n *= double(a[i]);
-        return n;
-    };
-    // Distinct tiles of tensor t among the children of fixed level l's fan-out.
-    auto distinct = [&](Tensor t, int l) {
-        const DimArray &sp = spatialOf[l];
-        const bool overlapping = t == Tensor::Inputs && ((sp[idx(Dim::P)] > 1 && sp[idx(Dim::R)] > 1) ||
-                                                         (sp[idx(Dim::Q)] > 1 && sp[idx(Dim::S)] > 1));
-        if (!overlapping)
-            return product(relevantMask_[idx(t)], sp);
-        std::array<NestLoop, kNumDims> loops;
-        size_t n = 0;
-        const Extents &below = l > 0 ? ext[l - 1] : Extents{1, 1, 1, 1, 1, 1, 1, 1};
-        for (Dim d : kAllDims)
-            if (sp[idx(d)] > 1)
-                loops[n++] = {d, sp[idx(d)], below[idx(d)]};
-        return double(distinctTiles(t, {loops.data(), n}, shape_));
-    };
-    // Fills of keeper c summed over its instances, at least. Its instances multiply by every fan-out above
-    // it and its tile reloads for every factor above it that moves the tile. Once such a temporal loop
-    // sits above c at level l*, every factor above l* reloads it too, and so do the loops of l* that the
-    // best order the level may take leaves outside its first moving loop. Above the fixed levels a factor
-    // may be spatial or temporal; either way it multiplies, except, while no moving loop is known above c,
-    // the ones that do not move the tile.
-    auto changesLower = [&](Tensor t, int c) {
-        if (c > k)
-            return compulsory_[idx(t)];
-        const unsigned moves = movesMask_[idx(t)];
-        double n = double(tileVolume(t, ext[c], shape_));
-        int lstar = -1;
-        for (int l = c + 1; l <= k; ++l) {
-            n *= double(fan[l]);
-            if (lstar >= 0) {
-                n *= double(temporalProduct[l]);
-            } else if (temporalMask[l] & moves) {
-                lstar = l;
-                n *= reloadFactor(t, l, f[l][int(SlotKind::Temporal)]);
-            }
-        }
-        n *= product(lstar >= 0 ? (1u << kNumDims) - 1 : moves, left);
-        return t == Tensor::Inputs ? std::max(compulsory_[idx(t)], n) : n;
-    };
-
-    double total = macEnergy_;
+    const double leftAll = product(leftMask, left);
+    std::array<double, kNumTensors> leftMoves, leftShared;
     for (Tensor t : kAllTensors) {
+        leftMoves[idx(t)] = product(movesMask_[idx(t)] & leftMask, left);
+        leftShared[idx(t)] = product(sharedMask_[idx(t)] & leftMask, left);
+    }
+    // Instances of each level, at most: the fan-outs above it (the architecture's where not yet fixed);
+    // and the architecture's fan-outs above each level that are not fixed yet.
+    std::array<double, kMaxLevels + 1> instancesUpper, unknownAbove;
+    instancesUpper[L - 1] = unknownAbove[L - 1] = 1;
+    for (int l = L - 1; l > 0; --l) {
+        instancesUpper[l - 1] = instancesUpper[l] * double(l <= k ? s[l].fan : fanoutMax_[l]);
+        unknownAbove[l - 1] = unknownAbove[l] * (l <= k ? 1.0 : double(fanoutMax_[l]));
+    }
+
+    // The fills of keeper c, at least: what the fixed levels tell (advance), times the factors left. While
+    // no moving loop is known above c (c is "free"), those that do not move the tile may sit inside every
+    // moving loop: `changes[0]`. `changes[1]`: the same when the innermost loop left moves the tile, so that
+    // every factor left multiplies.
+    auto changesLower = [&](Tensor t, int c, std::array<double, 2> &changes) {
+        if (c > k) {
+            changes = {compulsory_[idx(t)], compulsory_[idx(t)]};
+            return;
+        }
+        const double n = s[k].changes[idx(t)][c];
+        changes = {n * (s[k].moved[idx(t)][c] ? leftAll : leftMoves[idx(t)]), n * leftAll};
+        if (t == Tensor::Inputs)
+            for (double &x : changes)
+                x = std::max(compulsory_[idx(t)], x);
+    };
+
+    // One tensor's energy at every level keeping it, in both cases above.
+    auto tensorEnergy = [&](Tensor t, std::array<double, 2> &e) {
+        e = {0, 0};
         const std::vector<int> &keepers = keepers_[idx(t)];
         int child = -1;
-        double childChanges = 0;
+        std::array<double, 2> childChanges{0, 0};
         for (size_t i = 0; i < keepers.size(); ++i) {
             const int c = keepers[i];
             // Accesses serving the level below (summed over instances): the child's changes (or every MAC
@@ -223,37 +281,90 @@ double MappingBound::energy(const LevelFactors &f, int fixedLevel) const
             // the factors that leave the tile in place can be shared by an unfixed fan-out.
             double ratio = 1;
             for (int l = child + 1; l <= c; ++l)
-                ratio /=
-                    l <= k
-                        ? double(fan[l]) / distinct(t, l)
-                        : std::max(1.0, std::min(product(sharedMask_[idx(t)], left), double(fanoutMax_[l])));
-            const double content = (child < 0 ? double(macs_) : childChanges) * ratio;
-            const double changes = changesLower(t, c);
-            double reads = content, fills = i + 1 == keepers.size() ? 0 : changes, updates = 0;
+                if (l <= k)
+                    ratio *= s[l].perChild[idx(t)];
+                else
+                    ratio /= std::max(1.0, std::min(leftShared[idx(t)], double(fanoutMax_[l])));
+            std::array<double, 2> changes;
+            changesLower(t, c, changes);
+            // The first update of each output an instance holds reads nothing; instances hold distinct
+            // outputs except where a reduction dimension is spread over them.
+            double replicas = 1;
             if (t == Tensor::Outputs) {
-                // The first update of each output an instance holds reads nothing; instances hold distinct
-                // outputs except where a reduction dimension is spread over them.
-                updates = content;
-                double replicas = 1, unknown = 1;
-                for (int l = c + 1; l < L; ++l) {
-                    if (l <= k)
-                        replicas *= product(sharedMask_[idx(t)], spatialOf[l]);
-                    else
-                        unknown *= double(fanoutMax_[l]);
-                }
-                replicas *= std::min(product(sharedMask_[idx(t)], left), unknown);
-                reads = std::max(0.0, content - compulsory_[idx(t)] * replicas);
-                if (!forkFill_)
-                    fills = 0;
+                for (int l = c + 1; l <= k; ++l)
+                    replicas *= s[l].sharedSpatial[idx(t)];
+                replicas *= std::min(leftShared[idx(t)], unknownAbove[c]);
             }
             const LevelTerm &term = terms_[c][idx(t)];
             const double share = std::min(1.0, double(clusters_[c]) / instancesUpper[c]);
-            total += share * (term.read * reads + term.fill * fills + term.update * updates);
+            for (int x = 0; x < 2; ++x) {
+                const double content = (child < 0 ? double(macs_) : childChanges[x]) * ratio;
+                double reads = content, fills = i + 1 == keepers.size() ? 0 : changes[x], updates = 0;
+                if (t == Tensor::Outputs) {
+                    updates = content;
+                    reads = std::max(0.0, content - compulsory_[idx(t)] * replicas);
+                    if (!forkFill_)
+                        fills = 0;
+                }
+                e[x] += share * (term.read * reads + term.fill * fills + term.update * updates);
+            }
             child = c;
             childChanges = changes;
         }
+    };
+
+    // The factors left form loops above the fixed levels in some order. Whatever it is, the innermost of
+    // those loops moves every tensor its dimension indexes, and for each such tensor's free keepers every
+    // factor left multiplies (a split or spatial factor never does better than a whole temporal loop placed
+    // where it suits all tensors at once). So the bound may add, per possible innermost dimension, what it
+    // costs the tensors it moves, and keep the least.
+    double total = macEnergy_;
+    std::array<double, kNumTensors> extra{};
+    bool anyExtra = false;
+    for (Tensor t : kAllTensors) {
+        std::array<double, 2> e;
+        tensorEnergy(t, e);
+        total += e[0];
+        extra[idx(t)] = std::max(0.0, e[1] - e[0]);
+        anyExtra = anyExtra || extra[idx(t)] > 0;
+    }
+    if (anyExtra) {
+        double least = std::numeric_limits<double>::infinity();
+        for (int i = 0; i < kNumDims; ++i) {
+            if (!(leftMask & (1u << i)))
+                continue;
+            double e = 0;
+            for (Tensor t : kAllTensors)
+                if (movesMask_[idx(t)] & (1u << i))
+                    e += extra[idx(t)];
+            least = std::min(least, e);
+        }
+        if (std::isfinite(least))
+            total += least;
     }
     return total;
+}
+
+double MappingBound::energy(const LevelFactors &f, int fixedLevel) const
+{
+    const int k = std::min(fixedLevel, levels_ - 1);
+    std::array<LevelState, kMaxLevels> states;
+    for (int l = 0; l <= k; ++l)
+        advance(states.data(), f, l);
+    return finish(states.data(), k);
+}
+
+double MappingBound::finishMetric(const LevelState *s, const LevelFactors &f, int fixedLevel) const
+{
+    switch (metric_) {
+    case Metric::Energy:
+        return finish(s, fixedLevel);
+    case Metric::Delay:
+        return cycles(f, fixedLevel);
+    case Metric::Edp:
+        return finish(s, fixedLevel) * cycles(f, fixedLevel);
+    }
+    return 0;
 }
 
 double MappingBound::metric(const LevelFactors &f, int fixedLevel) const

@@ -19,6 +19,7 @@
 
 #include "mapper/mapspace.h"
 #include "mapper/search.h"
+#include "model/nest.h"
 
 #include <array>
 #include <map>
@@ -42,10 +43,39 @@ public:
     double energy(const LevelFactors &f, int fixedLevel) const;
     double cycles(const LevelFactors &f, int fixedLevel) const;
 
+    // The same, level by level, for a walk that fixes levels innermost first: advance(s, f, l) records in
+    // s[l] what level l adds to s[l - 1] (levels 0..l-1 already advanced from the same f); finishMetric(s, f,
+    // k) is then metric(f, k), bit for bit, without redoing the levels below k.
+    struct LevelState {
+        Extents ext{}; // tile extents of levels 0..l
+        int64_t fan = 1, temporalProduct = 1;
+        DimArray spatial{};        // level l's spatial factor per dim
+        unsigned temporalMask = 0; // dims with a temporal loop at level l
+        std::array<double, kNumTensors> distinct{}, sharedSpatial{};
+        std::array<double, kNumTensors> perChild{}; // distinct / fan: accesses per child access
+        // Per tensor and keeper c <= l: its fills so far, and whether a loop that moves it sits above c.
+        std::array<std::array<double, kMaxLevels>, kNumTensors> changes{};
+        std::array<std::array<bool, kMaxLevels>, kNumTensors> moved{};
+    };
+    bool needsEnergy() const { return metric_ != Metric::Delay; }
+    void advance(LevelState *s, const LevelFactors &f, int l) const;
+    double finishMetric(const LevelState *s, const LevelFactors &f, int fixedLevel) const;
+
 private:
     // The least product of the loop bounds from the innermost loop that moves tensor t outward, over the
     // loop orders level l may take (the reloads of a tile kept below whose first moving loop is here).
-    double reloadFactor(Tensor t, int l, const DimArray &temporal) const;
+    // `mask`: the dims whose temporal factor exceeds 1.
+    double reloadFactor(Tensor t, int l, const DimArray &temporal, unsigned mask) const;
+    // Per level and set of looping dims, per tensor: the minimal sets of dims from the first loop that moves
+    // the tensor outward, over the orders the level may take (computed on first use).
+    static constexpr size_t kMasks = size_t(1) << kNumDims;
+    struct ReloadSets {
+        bool filled = false;
+        std::array<std::vector<unsigned>, kNumTensors> suffixes;
+    };
+    const ReloadSets &reloadSets(int l, unsigned mask) const;
+
+    double finish(const LevelState *s, int fixedLevel) const;
 
     struct LevelTerm {
         double read = 0, fill = 0, update = 0; // pJ per operand: packing and block size applied
@@ -67,7 +97,7 @@ private:
     // Per tensor, bit idx(d) set for: dims that index it; dims whose loops move its tile to operands it did
     // not hold; dims a fan-out may spread without children holding different tiles.
     std::array<unsigned, kNumTensors> relevantMask_{}, movesMask_{}, sharedMask_{};
-    mutable std::map<std::pair<int, unsigned>, std::vector<std::vector<Dim>>> orders_; // (level, active dims)
+    mutable std::vector<ReloadSets> reload_; // [level * kMasks + looping dims]
 };
 
 } // namespace bitloop

@@ -29,6 +29,10 @@ Walker::Walker(const Mapspace &space, const BitWidths &bits, const MapperOptions
     const int L = space.numLevels();
     mapping_.levels.resize(static_cast<size_t>(L));
     for (int l = 0; l < L; ++l) {
+        fanX_.push_back(space.arch().fanoutX(l));
+        fanY_.push_back(space.arch().fanoutY(l));
+    }
+    for (int l = 0; l < L; ++l) {
         for (int k = 0; k < kSlotKinds; ++k)
             for (Dim d : kAllDims)
                 if (space.fixedFactor(l, SlotKind(k), d) == 0 && space.shape().bound(d) > 1)
@@ -272,16 +276,22 @@ void Walker::evaluateOrders(const Partial &p, Candidate &best, int64_t &valid, i
 
 bool Walker::levelFits(const Partial &p, int level) const
 {
+    Extents e{1, 1, 1, 1, 1, 1, 1, 1};
+    if (space_.arch().levels[level].depth > 0)
+        for (int l = 0; l <= level; ++l)
+            for (Dim d : kAllDims)
+                e[idx(d)] *= p.f[l][0][idx(d)] * p.f[l][1][idx(d)] * p.f[l][2][idx(d)];
+    return levelFits(p, level, e);
+}
+
+bool Walker::levelFits(const Partial &p, int level, const Extents &e) const
+{
     if (spatialProduct(p, level, SlotKind::SpatialX) > fanout(level, SlotKind::SpatialX) ||
         spatialProduct(p, level, SlotKind::SpatialY) > fanout(level, SlotKind::SpatialY))
         return false;
     const StorageLevel &spec = space_.arch().levels[level];
     if (spec.depth <= 0)
         return true;
-    Extents e{1, 1, 1, 1, 1, 1, 1, 1};
-    for (int l = 0; l <= level; ++l)
-        for (Dim d : kAllDims)
-            e[idx(d)] *= p.f[l][0][idx(d)] * p.f[l][1][idx(d)] * p.f[l][2][idx(d)];
     int64_t words = 0;
     for (Tensor t : kAllTensors)
         if (keep_[level][idx(t)]) {

@@ -82,47 +82,10 @@ public:
     // Expands partial walks until `stopStep` (prefix tasks) or to the leaves (visit).
     template <typename Visit> void walk(Partial &p, size_t stopStep, Visit &&visit)
     {
-        if (abandon_)
-            return;
-        if (p.step == stopStep || p.step == steps_.size()) {
-            visit(p);
-            return;
-        }
-        const WalkStep &s = steps_[p.step];
-        if (s.check) {
-            if (!levelFits(p, s.level))
-                return;
-            if (incumbent_ && incumbent_->beats(bound_.metric(p.f, s.level))) {
-                ++pruned_;
-                return;
-            }
-            ++p.step;
-            walk(p, stopStep, visit);
-            --p.step;
-            return;
-        }
-        const int64_t rem = p.remaining[idx(s.dim)];
-        int64_t &slot = p.f[s.level][int(s.kind)][idx(s.dim)];
-        const int64_t saved = slot;
-        auto tryFactor = [&](int64_t f) {
-            if (s.kind != SlotKind::Temporal &&
-                spatialProduct(p, s.level, s.kind) / slot * f > fanout(s.level, s.kind))
-                return;
-            slot = f;
-            p.remaining[idx(s.dim)] = rem / f;
-            ++p.step;
-            walk(p, stopStep, visit);
-            --p.step;
-            p.remaining[idx(s.dim)] = rem;
-            slot = saved;
-        };
-        if (s.last) {
-            tryFactor(rem);
-        } else {
-            for (int64_t f = 1; f <= rem; ++f)
-                if (rem % f == 0)
-                    tryFactor(f);
-        }
+        if (incumbent_ && bound_.needsEnergy())
+            for (int l = 0; l <= fixedLevel(p); ++l)
+                bound_.advance(states_.data(), p.f, l);
+        descend(p, stopStep, visit);
     }
 
     // A quick descent for a first incumbent: level by level, every completion of the kept partial walks,
@@ -157,9 +120,63 @@ public:
     void evaluateOrders(const Partial &p, Candidate &best, int64_t &valid, int64_t &visited);
 
 private:
+    // walk()'s recursion: the bound's level states below the current level are those of p.
+    template <typename Visit> void descend(Partial &p, size_t stopStep, Visit &&visit)
+    {
+        if (abandon_)
+            return;
+        if (p.step == stopStep || p.step == steps_.size()) {
+            visit(p);
+            return;
+        }
+        const WalkStep &s = steps_[p.step];
+        if (s.check) {
+            const bool energyBound = incumbent_ && bound_.needsEnergy();
+            if (energyBound) { // its level state holds the tile extents the capacity check needs
+                bound_.advance(states_.data(), p.f, s.level);
+                if (!levelFits(p, s.level, states_[s.level].ext))
+                    return;
+            } else if (!levelFits(p, s.level)) {
+                return;
+            }
+            if (incumbent_) {
+                if (incumbent_->beats(bound_.finishMetric(states_.data(), p.f, s.level))) {
+                    ++pruned_;
+                    return;
+                }
+            }
+            ++p.step;
+            descend(p, stopStep, visit);
+            --p.step;
+            return;
+        }
+        const int64_t rem = p.remaining[idx(s.dim)];
+        int64_t &slot = p.f[s.level][int(s.kind)][idx(s.dim)];
+        const int64_t saved = slot;
+        auto tryFactor = [&](int64_t f) {
+            if (s.kind != SlotKind::Temporal &&
+                spatialProduct(p, s.level, s.kind) / slot * f > fanout(s.level, s.kind))
+                return;
+            slot = f;
+            p.remaining[idx(s.dim)] = rem / f;
+            ++p.step;
+            descend(p, stopStep, visit);
+            --p.step;
+            p.remaining[idx(s.dim)] = rem;
+            slot = saved;
+        };
+        if (s.last) {
+            tryFactor(rem);
+        } else {
+            for (int64_t f = 1; f <= rem; ++f)
+                if (rem % f == 0)
+                    tryFactor(f);
+        }
+    }
+
     int64_t fanout(int level, SlotKind k) const
     {
-        return k == SlotKind::SpatialX ? space_.arch().fanoutX(level) : space_.arch().fanoutY(level);
+        return k == SlotKind::SpatialX ? fanX_[level] : fanY_[level];
     }
     static int64_t spatialProduct(const Partial &p, int level, SlotKind k)
     {
@@ -169,6 +186,8 @@ private:
         return x;
     }
     bool levelFits(const Partial &p, int level) const;
+    // The same with the extents of levels 0..level already known.
+    bool levelFits(const Partial &p, int level, const Extents &extents) const;
     std::vector<int64_t> encode(const Partial &p, const std::vector<size_t> &pick) const;
 
     const Mapspace &space_;
@@ -176,7 +195,9 @@ private:
     const MapperOptions &opt_;
     std::vector<std::array<bool, kNumTensors>> keep_;
     std::vector<WalkStep> steps_;
+    std::vector<int64_t> fanX_, fanY_; // the architecture's fan-outs per level
     MappingBound bound_;
+    std::array<MappingBound::LevelState, kMaxLevels> states_; // the bound's view of the walk's fixed levels
     Incumbent *incumbent_ = nullptr;
     int64_t pruned_ = 0;
     struct Orders {
