@@ -22,6 +22,8 @@ int runLayers(const std::vector<std::string> &argv)
                     l.describe().c_str(), static_cast<long long>(l.macs()),
                     static_cast<long long>(l.weightCount()));
     }
+    if (!net.chainNote.empty())
+        std::printf("Accuracy side: not trainable in Bitloop yet: %s\n", net.chainNote.c_str());
     return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "io/network_yaml.h"
 
+#include "io/onnx_network.h"
+
 #include "io/yaml_util.h"
 
 #include "util/error.h"
@@ -547,6 +549,8 @@ Network loadNetwork(const std::string &nameOrPath, const MobileNetOptions &opt)
     Network net;
     if (builtinNetwork(nameOrPath, opt, net))
         return net;
+    if (isOnnxPath(nameOrPath))
+        return readOnnxNetwork(nameOrPath);
     std::error_code ec;
     if (!std::filesystem::exists(nameOrPath, ec))
         throw InputError(nameOrPath, 0,

@@ -43,7 +43,8 @@ std::string networkToYaml(const Network &net);
 // Writes path + ".tmp" and renames it over path, so a crash never leaves a half-written file.
 void writeNetworkYaml(const Network &net, const std::string &path);
 
-// A built-in network name (see builtinNetwork; opt applies to those only) or else a YAML file path.
+// A built-in network name (see builtinNetwork; opt applies to those only), an ONNX file (io/onnx_network.h)
+// or else a YAML file path.
 Network loadNetwork(const std::string &nameOrPath, const MobileNetOptions &opt = {});
 
 } // namespace bitloop

@@ -118,6 +118,9 @@ QuantNet::QuantNet(const Network &network) : network_(network)
     const std::vector<Layer> &layers = network.layers;
     if (layers.empty())
         throw std::invalid_argument("network '" + network.name + "' has no layers");
+    if (!network.chainNote.empty())
+        throw std::invalid_argument("network '" + network.name +
+                                    "' is not a chain of layers the QAT engine builds yet: " + network.chainNote);
     list_ = register_module("layers", torch::nn::ModuleList());
     residualSource_.assign(layers.size(), false);
     bool seenFullyConnected = false;

@@ -52,6 +52,11 @@ Layer makeFullyConnected(const std::string &name, int64_t inFeatures, int64_t ou
 struct Network {
     std::string name;
     std::vector<Layer> layers;
+    // Empty when the accuracy side can build the network as a chain of its layers (with MobileNetV2's
+    // residual additions); otherwise the first place where an imported graph is not such a chain (a
+    // projection shortcut, pooling inside the network), so that training refuses it. The hardware side
+    // does not need it.
+    std::string chainNote;
     int64_t totalMacs() const;
     int64_t totalWeights() const;
 };

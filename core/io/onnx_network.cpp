@@ -1,0 +1,444 @@
+#include "io/onnx_network.h"
+
+#include "util/error.h"
+
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace bitloop
+{
+
+bool isOnnxPath(const std::string &path)
+{
+    if (path.size() < 5)
+        return false;
+    std::string ext = path.substr(path.size() - 5);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext == ".onnx";
+}
+
+namespace
+{
+
+const char *const kSupported =
+    "Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, Add, GlobalAveragePool, "
+    "ReduceMean, MaxPool, AveragePool, Flatten, Reshape, Identity, Dropout, Constant";
+
+bool supported(const std::string &op)
+{
+    static const std::set<std::string> ops{"Conv",       "Gemm",     "MatMul",      "BatchNormalization",
+                                           "Relu",       "Clip",     "Add",         "GlobalAveragePool",
+                                           "ReduceMean", "MaxPool",  "AveragePool", "Flatten",
+                                           "Reshape",    "Identity", "Dropout",     "Constant"};
+    return ops.count(op) > 0;
+}
+
+// Ops a chain of layers passes through unchanged as far as the accuracy side is concerned (BatchNorm is
+// folded into the layer before it; the activations are that layer's).
+bool elementwise(const std::string &op)
+{
+    return op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" || op == "Dropout";
+}
+
+class OnnxReader
+{
+public:
+    explicit OnnxReader(const std::string &path) : path_(path) {}
+
+    Network read()
+    {
+        load();
+        Network net;
+        net.name = std::filesystem::path(path_).stem().string();
+        std::set<std::string> names;
+        for (int i = 0; i < graph().node_size(); ++i) {
+            const onnx::NodeProto &node = graph().node(i);
+            if (!supported(node.op_type()))
+                fail("node '" + nodeName(i) + "' is a " + node.op_type() +
+                     ", which Bitloop does not read; supported: " + kSupported);
+            if (node.op_type() != "Conv" && node.op_type() != "Gemm" && node.op_type() != "MatMul")
+                continue;
+            Layer layer = node.op_type() == "Conv" ? conv(i) : fullyConnected(i);
+            // ONNX does not require unique node names; Bitloop's layers need them.
+            std::string name = layer.name;
+            for (int k = 2; names.count(name); ++k)
+                name = layer.name + "#" + std::to_string(k);
+            layer.name = name;
+            names.insert(name);
+            if (!layer.shape.countsFit())
+                fail("node '" + layer.name + "': its sizes are too large to count in 64 bits");
+            layer.activation = activationAfter(i, net);
+            net.layers.push_back(layer);
+            layerNodes_.push_back(i);
+        }
+        if (net.layers.empty())
+            fail("the graph has no Conv, Gemm or MatMul node with constant weights");
+        checkChain(net);
+        return net;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string &what) const { throw InputError(path_, 0, what); }
+    const onnx::GraphProto &graph() const { return model_.graph(); }
+
+    void load()
+    {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path_, ec))
+            fail("no such file");
+        const auto size = std::filesystem::file_size(path_, ec);
+        if (ec || size == 0)
+            fail("the file is empty or unreadable");
+        if (size > (uintmax_t(1) << 31))
+            fail("larger than 2 GiB, the most a protobuf message may be");
+        std::ifstream in(path_, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in && !in.eof())
+            fail("could not be read");
+        if (!model_.ParseFromString(bytes) || !model_.has_graph())
+            fail("not an ONNX model (the protobuf does not parse as a ModelProto with a graph)");
+        try {
+            onnx::shape_inference::InferShapes(model_);
+        } catch (const std::exception &e) {
+            fail(std::string("ONNX shape inference failed: ") + e.what());
+        }
+        for (const onnx::TensorProto &t : graph().initializer())
+            initializers_[t.name()] = &t;
+        auto addShapes = [&](const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> &infos) {
+            for (const onnx::ValueInfoProto &v : infos) {
+                if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+                    continue;
+                std::vector<int64_t> dims;
+                for (const auto &d : v.type().tensor_type().shape().dim())
+                    dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+                shapes_[v.name()] = dims;
+            }
+        };
+        addShapes(graph().input());
+        addShapes(graph().value_info());
+        addShapes(graph().output());
+        for (int i = 0; i < graph().node_size(); ++i) {
+            for (const std::string &out : graph().node(i).output())
+                producer_[out] = i;
+            for (const std::string &in : graph().node(i).input())
+                if (!in.empty())
+                    consumers_[in].push_back(i);
+        }
+    }
+
+    std::string nodeName(int i) const
+    {
+        const onnx::NodeProto &n = graph().node(i);
+        return n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+    }
+
+    // Follows Identity nodes back to an initializer: the weights a layer multiplies by.
+    const onnx::TensorProto *constant(std::string name) const
+    {
+        for (int hops = 0; hops < 64; ++hops) {
+            if (auto it = initializers_.find(name); it != initializers_.end())
+                return it->second;
+            auto p = producer_.find(name);
+            if (p == producer_.end())
+                return nullptr;
+            const onnx::NodeProto &n = graph().node(p->second);
+            if (n.op_type() == "Constant") {
+                for (const onnx::AttributeProto &a : n.attribute())
+                    if (a.name() == "value" && a.has_t())
+                        return &a.t();
+                return nullptr;
+            }
+            if (n.op_type() != "Identity" || n.input_size() < 1)
+                return nullptr;
+            name = n.input(0);
+        }
+        return nullptr;
+    }
+
+    std::vector<int64_t> knownShape(int node, const std::string &tensor, size_t rank, const char *what) const
+    {
+        auto it = shapes_.find(tensor);
+        if (it == shapes_.end() || it->second.size() != rank)
+            fail("node '" + nodeName(node) + "': the shape of its " + what + " '" + tensor +
+                 "' is not known as " + std::to_string(rank) + "-D after shape inference");
+        std::vector<int64_t> dims = it->second;
+        if (dims[0] < 0)
+            dims[0] = 1; // a symbolic batch: Bitloop maps one image at a time
+        for (size_t d = 1; d < dims.size(); ++d)
+            if (dims[d] <= 0)
+                fail("node '" + nodeName(node) + "': its " + what + " '" + tensor + "' has an unknown or " +
+                     "empty dimension " + std::to_string(d));
+        return dims;
+    }
+
+    std::vector<int64_t> attrInts(const onnx::NodeProto &n, const char *name, std::vector<int64_t> dflt) const
+    {
+        for (const onnx::AttributeProto &a : n.attribute())
+            if (a.name() == name)
+                return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+        return dflt;
+    }
+    int64_t attrInt(const onnx::NodeProto &n, const char *name, int64_t dflt) const
+    {
+        for (const onnx::AttributeProto &a : n.attribute())
+            if (a.name() == name)
+                return a.i();
+        return dflt;
+    }
+
+    const onnx::TensorProto &weights(int i, int input, size_t rank) const
+    {
+        const onnx::NodeProto &n = graph().node(i);
+        const onnx::TensorProto *w = n.input_size() > input ? constant(n.input(input)) : nullptr;
+        if (!w)
+            fail("node '" + nodeName(i) + "': its weights are not a constant (an initializer)");
+        if (size_t(w->dims_size()) != rank)
+            fail("node '" + nodeName(i) + "': its weights are " + std::to_string(w->dims_size()) +
+                 "-D, expected " + std::to_string(rank) + "-D");
+        for (int64_t d : w->dims())
+            if (d <= 0)
+                fail("node '" + nodeName(i) + "': its weights have an empty dimension");
+        return *w;
+    }
+
+    static int narrow(int64_t v, const std::string &what, const OnnxReader &r, int node)
+    {
+        if (v < 0 || v > 1'000'000)
+            r.fail("node '" + r.nodeName(node) + "': " + what + " " + std::to_string(v) + " is out of range");
+        return static_cast<int>(v);
+    }
+
+    Layer conv(int i) const
+    {
+        const onnx::NodeProto &n = graph().node(i);
+        const onnx::TensorProto &w = weights(i, 1, 4);
+        const std::vector<int64_t> x = knownShape(i, n.input(0), 4, "input");
+        const std::vector<int64_t> y = knownShape(i, n.output(0), 4, "output");
+        const int64_t groups = attrInt(n, "group", 1);
+        const int64_t cin = x[1], cout = w.dims(0);
+        if (groups < 1 || cin % groups != 0 || cout % groups != 0 || w.dims(1) * groups != cin)
+            fail("node '" + nodeName(i) + "': group " + std::to_string(groups) + " does not fit " +
+                 std::to_string(cin) + " input and " + std::to_string(cout) + " output channels");
+        const std::vector<int64_t> strides = attrInts(n, "strides", {1, 1});
+        const std::vector<int64_t> dilations = attrInts(n, "dilations", {1, 1});
+        const std::vector<int64_t> pads = attrInts(n, "pads", {0, 0, 0, 0});
+        if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
+            fail("node '" + nodeName(i) + "': only 2-D convolutions are read");
+        Layer layer;
+        layer.name = nodeName(i);
+        ProblemShape &s = layer.shape;
+        s.bound(Dim::N) = x[0];
+        s.bound(Dim::G) = groups;
+        s.bound(Dim::C) = cin / groups;
+        s.bound(Dim::M) = cout / groups;
+        s.bound(Dim::S) = w.dims(2); // kernel height
+        s.bound(Dim::R) = w.dims(3); // kernel width
+        s.bound(Dim::Q) = y[2];      // output height
+        s.bound(Dim::P) = y[3];      // output width
+        s.hstride = narrow(strides[0], "stride", *this, i);
+        s.wstride = narrow(strides[1], "stride", *this, i);
+        s.hdilation = narrow(dilations[0], "dilation", *this, i);
+        s.wdilation = narrow(dilations[1], "dilation", *this, i);
+        s.hpad = narrow(pads[0], "padding", *this, i);
+        s.wpad = narrow(pads[1], "padding", *this, i);
+        if (s.hstride < 1 || s.wstride < 1 || s.hdilation < 1 || s.wdilation < 1)
+            fail("node '" + nodeName(i) + "': strides and dilations must be positive");
+        if (groups > 1 && s.bound(Dim::C) == 1 && s.bound(Dim::M) == 1)
+            layer.kind = LayerKind::Depthwise;
+        else if (s.bound(Dim::R) == 1 && s.bound(Dim::S) == 1)
+            layer.kind = LayerKind::Pointwise;
+        else
+            layer.kind = LayerKind::Conv;
+        return layer;
+    }
+
+    Layer fullyConnected(int i) const
+    {
+        const onnx::NodeProto &n = graph().node(i);
+        const onnx::TensorProto &w = weights(i, 1, 2);
+        const std::vector<int64_t> a = knownShape(i, n.input(0), 2, "input");
+        int64_t in = w.dims(0), out = w.dims(1); // MatMul: [K, N]
+        if (n.op_type() == "Gemm") {
+            if (attrInt(n, "transA", 0) != 0)
+                fail("node '" + nodeName(i) + "': a Gemm with transA is not read");
+            if (attrInt(n, "transB", 0) != 0)
+                std::swap(in, out); // [N, K], as torch.nn.Linear exports
+        }
+        if (a[1] != in)
+            fail("node '" + nodeName(i) + "': its input has " + std::to_string(a[1]) +
+                 " features, its weights " + std::to_string(in));
+        return makeFullyConnected(nodeName(i), in, out, a[0]);
+    }
+
+    // A scalar constant input of a node (Clip's min and max), if there is one.
+    bool scalar(const std::string &name, double &out) const
+    {
+        if (name.empty())
+            return false;
+        const onnx::TensorProto *t = constant(name);
+        if (!t || t->data_type() != onnx::TensorProto::FLOAT)
+            return false;
+        if (t->float_data_size() == 1) {
+            out = t->float_data(0);
+            return true;
+        }
+        if (t->raw_data().size() == sizeof(float)) {
+            float f;
+            std::memcpy(&f, t->raw_data().data(), sizeof f);
+            out = f;
+            return true;
+        }
+        return false;
+    }
+
+    // What follows layer node i once its BatchNorm is folded: ReLU, ReLU6 (Clip to [0, 6]) or nothing.
+    Activation activationAfter(int i, Network &net) const
+    {
+        std::string t = graph().node(i).output(0);
+        for (int hops = 0; hops < 64; ++hops) {
+            auto c = consumers_.find(t);
+            if (c == consumers_.end() || c->second.size() != 1)
+                return Activation::None;
+            const onnx::NodeProto &n = graph().node(c->second.front());
+            if (n.op_type() == "Relu")
+                return Activation::ReLU;
+            if (n.op_type() == "Clip") {
+                double lo = -1, hi = -1;
+                const bool hasLo = n.input_size() > 1 && scalar(n.input(1), lo);
+                const bool hasHi = n.input_size() > 2 && scalar(n.input(2), hi);
+                if (hasLo && lo == 0 && hasHi && hi == 6)
+                    return Activation::ReLU6;
+                if (hasLo && lo == 0 && (n.input_size() < 3 || n.input(2).empty()))
+                    return Activation::ReLU;
+                noteChain(net, "node '" + nodeName(c->second.front()) +
+                                   "' clips to another range than ReLU6's [0, 6]");
+                return Activation::None;
+            }
+            if (n.op_type() != "BatchNormalization" && n.op_type() != "Identity" && n.op_type() != "Dropout")
+                return Activation::None;
+            t = n.output(0);
+        }
+        return Activation::None;
+    }
+
+    void noteChain(Network &net, const std::string &why) const
+    {
+        if (net.chainNote.empty())
+            net.chainNote = why;
+    }
+
+    // Walks back from a tensor through the ops in `through`; returns the tensor reached and its producer
+    // (-1: a graph input or an initializer).
+    std::pair<std::string, int> source(std::string t, bool pooling) const
+    {
+        for (int hops = 0; hops < 1000; ++hops) {
+            auto p = producer_.find(t);
+            if (p == producer_.end())
+                return {t, -1};
+            const onnx::NodeProto &n = graph().node(p->second);
+            const std::string &op = n.op_type();
+            const bool pool =
+                op == "GlobalAveragePool" || op == "ReduceMean" || op == "Flatten" || op == "Reshape";
+            if (!(elementwise(op) || (pooling && pool)) || n.input_size() < 1)
+                return {t, p->second};
+            t = n.input(0);
+        }
+        return {t, -1};
+    }
+
+    // Whether the path from tensor t back to its source passes an activation.
+    bool activatedOnTheWay(std::string t) const
+    {
+        for (int hops = 0; hops < 1000; ++hops) {
+            auto p = producer_.find(t);
+            if (p == producer_.end())
+                return false;
+            const onnx::NodeProto &n = graph().node(p->second);
+            if (!elementwise(n.op_type()))
+                return false;
+            if (n.op_type() == "Relu" || n.op_type() == "Clip")
+                return true;
+            t = n.input(0);
+        }
+        return false;
+    }
+
+    void checkChain(Network &net) const
+    {
+        std::map<int, int> layerOfNode;
+        for (size_t k = 0; k < layerNodes_.size(); ++k)
+            layerOfNode[layerNodes_[k]] = static_cast<int>(k);
+        for (size_t k = 0; k < layerNodes_.size(); ++k) {
+            const onnx::NodeProto &n = graph().node(layerNodes_[k]);
+            const bool fc = net.layers[k].kind == LayerKind::FullyConnected;
+            const auto [tensor, from] = source(n.input(0), fc);
+            const std::string here = "layer '" + net.layers[k].name + "'";
+            if (k == 0) {
+                if (from >= 0)
+                    noteChain(net, here + " does not read the graph's input directly (it follows a " +
+                                       graph().node(from).op_type() + ")");
+                continue;
+            }
+            if (from >= 0 && layerOfNode.count(from) && layerOfNode[from] == int(k) - 1)
+                continue;
+            if (from < 0 || graph().node(from).op_type() != "Add") {
+                noteChain(net, here + " takes its input from " +
+                                   (from < 0 ? "'" + tensor + "'"
+                                             : "node '" + nodeName(from) + "' (" +
+                                                   graph().node(from).op_type() + ")") +
+                                   ", not from the layer before it");
+                continue;
+            }
+            // An addition: MobileNetV2's residual when one operand is the previous layer's output, without
+            // activation, and the other the input of an earlier layer; nothing activates the sum.
+            const onnx::NodeProto &add = graph().node(from);
+            if (activatedOnTheWay(n.input(0)) || add.input_size() != 2) {
+                noteChain(net, "node '" + nodeName(from) + "': an activation after a residual addition");
+                continue;
+            }
+            bool matched = false;
+            for (int side = 0; side < 2 && !matched; ++side) {
+                const auto [mainT, mainFrom] = source(add.input(side), false);
+                if (mainFrom < 0 || !layerOfNode.count(mainFrom) || layerOfNode[mainFrom] != int(k) - 1 ||
+                    activatedOnTheWay(add.input(side)))
+                    continue;
+                const auto skip = source(add.input(1 - side), false);
+                for (size_t r = 0; r + 1 < k && !matched; ++r)
+                    if (source(graph().node(layerNodes_[r]).input(0), false) == skip) {
+                        net.layers[k - 1].residualFrom = static_cast<int>(r);
+                        matched = true;
+                    }
+            }
+            if (!matched)
+                noteChain(net, "node '" + nodeName(from) +
+                                   "' adds a branch other than an earlier layer's input " +
+                                   "(a projection shortcut)");
+        }
+    }
+
+    std::string path_;
+    onnx::ModelProto model_;
+    std::map<std::string, const onnx::TensorProto *> initializers_;
+    std::map<std::string, std::vector<int64_t>> shapes_;
+    std::map<std::string, int> producer_;
+    std::map<std::string, std::vector<int>> consumers_;
+    std::vector<int> layerNodes_;
+};
+
+} // namespace
+
+Network readOnnxNetwork(const std::string &path)
+{
+    return OnnxReader(path).read();
+}
+
+} // namespace bitloop

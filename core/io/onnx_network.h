@@ -1,0 +1,32 @@
+// A network from an ONNX file, the field's interchange format (PyTorch, TensorFlow and Timeloop's and
+// ZigZag's converters all speak it), read with ONNX's own protobuf classes and shape inference
+// (Debian's libonnx-dev), not a parser of our own.
+//
+// Every Conv (any groups, strides, pads, dilations, with or without bias), Gemm and MatMul whose weights
+// are constants (initializers) becomes a layer, named by its ONNX node, in the graph's order; shapes come
+// from shape inference at the graph's declared input size (a symbolic batch is read as 1). The other
+// operators read are those that carry no weights: BatchNormalization, Relu, Clip, Add, GlobalAveragePool,
+// ReduceMean, MaxPool, AveragePool, Flatten, Reshape, Identity, Dropout, Constant. Any other operator is an
+// InputError naming the node, its type and that list.
+//
+// The accuracy side builds a network as a chain of its layers with MobileNetV2's residual additions. The
+// reader recognizes those (an Add of a layer's output without activation and an earlier layer's input sets
+// `residualFrom`) and records in Network::chainNote the first place where a graph is not such a chain
+// (a projection shortcut, a ReLU after an addition, pooling inside the network), so that the accuracy side
+// refuses it instead of training something else; the hardware side reads every such graph.
+#pragma once
+
+#include "workload/layer.h"
+
+#include <string>
+
+namespace bitloop
+{
+
+// Whether a path names an ONNX file (".onnx", any case).
+bool isOnnxPath(const std::string &path);
+
+// InputError naming the file for anything unreadable, impossible or unsupported.
+Network readOnnxNetwork(const std::string &path);
+
+} // namespace bitloop
