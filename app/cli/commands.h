@@ -22,6 +22,7 @@ bool isQatCommand(const std::string &command);
 // cannot be started (a build without LibTorch has none).
 int forwardToQat(char **argv);
 int runTrain(const std::vector<std::string> &args);
+int runImport(const std::vector<std::string> &args);
 int runTrainSupernet(const std::vector<std::string> &args);
 int runAccuracy(const std::vector<std::string> &args);
 int runSearch(const std::vector<std::string> &args);

@@ -16,7 +16,7 @@ const char *kUsage = R"(usage: bitloop-cli COMMAND [OPTIONS]
 Commands:
   evaluate   cost of one layer under one mapping
              --arch NAME|FILE [--ert FILE] [--constraints FILE ...]
-             (--problem FILE | --network NAME|FILE --layer INDEX [--width X --resolution N --classes N])
+             (--problem FILE | --network NAME|FILE|ONNX --layer INDEX [--width X --resolution N --classes N])
              --mapping FILE [--wbits N] [--abits N] [--obits N]
              [--first-psum fork|elide] [--scale-mac-energy] [--check-search-constraints] [--json]
   map        the best mapping of one layer at given bit-widths
@@ -25,14 +25,18 @@ Commands:
              [--threads N] [--count-valid] [--reuse-mapping-from-bits B] [--no-search-constraints]
              [--no-cache] [--cache-dir DIR] [--first-psum fork|elide] [--json]
   map-network  every layer of a network under its best mapping, network totals
-             --arch ... --network NAME|FILE (--wbits N --abits N [--obits N] | --bits FILE)
+             --arch ... --network NAME|FILE|ONNX (--wbits N --abits N [--obits N] | --bits FILE)
              [--out DIR] [--reuse-mapping-from-bits B] and the map options above
   train      a float baseline on a dataset, written to a checkpoint that records how it was made
-             --network NAME|FILE [--width X] [--dataset SPEC] [--epochs N] --out FILE
+             --network NAME|FILE|ONNX [--width X] [--dataset SPEC] [--epochs N] --out FILE
              [--batch N] [--lr X] [--optimizer sgd|adam] [--weight-decay X] [--seed N] [--augment]
              [--validation-fraction F] [--split-seed N] [--train-limit N] [--validation-limit N]
              [--test-limit N] [--small-input|--standard-input] [--threads N] [--json]
              datasets: fashion-mnist[:DIR], mnist:DIR, cifar10:DIR, folder:DIR[:HxW]
+  import     a float checkpoint from an ONNX model's own weights instead of training (its accuracy measured)
+             --onnx FILE --out FILE [--dataset SPEC] [--mean X,.. --std X,.. (the training images')]
+             [--validation-fraction F] [--split-seed N] [--train-limit N] [--validation-limit N]
+             [--test-limit N] [--threads N] [--json]
   train-supernet  one supernet over every per-layer width, trained once from a float checkpoint
              --checkpoint FILE [--allowed-bits 2,3,4,5,6,7,8] [--out FILE (CHECKPOINT.supernet.pt)]
              [--epochs N (2) | --steps N] [--batch N] [--lr X] [--random-configs K (2)]
@@ -49,7 +53,7 @@ Commands:
              [--dataset SPEC] [--threads N] [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory
-             --arch ... --network NAME|FILE [--width X] [--resolution N (hardware side, 224)] [--classes N]
+             --arch ... --network NAME|FILE|ONNX [--width X] [--resolution N (hardware side, 224)] [--classes N]
              [--checkpoint FILE --evaluator ptq|qat-short|qat|supernet and the accuracy options above]
              --out DIR [--population N (40)] [--generations N (20)] [--seed N]
              [--objectives error,energy,memory|edp|cycles] [--allowed-bits 2,3,4,5,6,7,8]
@@ -60,7 +64,7 @@ Commands:
   search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings
              (Bitloop and Timeloop files) and the front: --run DIR [--point K (1) | --bits FILE] --out DIR
              [--reuse-mapping-from-bits B (each layer mapped at uniform B bits instead)] [--json]
-  layers     the layers of a network: --network NAME|FILE [--width X --resolution N --classes N]
+  layers     the layers of a network: --network NAME|FILE|ONNX [--width X --resolution N --classes N]
   presets    the architectures that ship with Bitloop
 
 Architectures and problems may be Bitloop or Timeloop v0.3 YAML. Layer indices count from 1.

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 namespace bitloop::cli
 {
@@ -143,6 +144,71 @@ int runTrain(const std::vector<std::string> &argv)
         std::printf("Validation     %.4f top-1 (float)\nTest           %.4f top-1 (float)\n",
                     r.info.validationAccuracy, r.info.testAccuracy);
         std::printf("Training       %.1f s, %.0f images/s\n", r.train.seconds, r.train.samplesPerSecond);
+    }
+    return 0;
+}
+
+// --mean / --std: one number per image channel, comma-separated, each parsed as strictly as --lr.
+std::vector<double> channelList(const Args &args, const std::string &key, double lo)
+{
+    std::vector<double> v;
+    const auto text = args.get(key);
+    if (!text)
+        return v;
+    std::string item;
+    std::istringstream in(*text);
+    while (std::getline(in, item, ',')) {
+        const Args one({"--" + key, item}, {key}, {});
+        v.push_back(*one.number(key, lo, 1e6));
+    }
+    return v;
+}
+
+int runImport(const std::vector<std::string> &argv)
+{
+    const Args args(argv,
+                    {"onnx", "dataset", "validation-fraction", "split-seed", "train-limit",
+                     "validation-limit", "test-limit", "mean", "std", "threads", "out"},
+                    {"json"});
+    qat::DataSplit split;
+    split.dataset = args.get("dataset").value_or("fashion-mnist");
+    split.validationFraction = numberOption(args, "validation-fraction", 0.1, 0.0, 0.9);
+    split.seed = static_cast<uint64_t>(args.integer("split-seed", 0, INT64_MAX).value_or(1));
+    split.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(0);
+    split.validationLimit = args.integer("validation-limit", 1, INT64_MAX).value_or(0);
+    split.testLimit = args.integer("test-limit", 1, INT64_MAX).value_or(0);
+    qat::Normalization norm;
+    norm.mean = channelList(args, "mean", -1e6);
+    norm.std = channelList(args, "std", 1e-9);
+    if (norm.mean.empty() != norm.std.empty())
+        throw UsageError("--mean and --std go together");
+    const int threads = static_cast<int>(args.integer("threads", 1, 256).value_or(2));
+    const std::string onnx = args.require("onnx"), out = args.require("out");
+    const bool json = args.flag("json");
+
+    const ImageDataset train = loadDataset(split.dataset, true);
+    const ImageDataset test = loadDataset(split.dataset, false);
+    if (!norm.mean.empty() &&
+        (norm.mean.size() != size_t(train.channels) || norm.std.size() != size_t(train.channels)))
+        throw UsageError("--mean and --std need one value per image channel (" +
+                         std::to_string(train.channels) + ")");
+    const qat::BaselineResult r = qat::importBaseline(onnx, split, train, test, norm, threads, out);
+    if (json) {
+        JsonWriter j;
+        j.beginObject()
+            .field("checkpoint", out)
+            .field("network", r.info.network.name)
+            .field("layers", static_cast<int64_t>(r.info.network.layers.size()))
+            .field("dataset", split.dataset)
+            .field("validation_accuracy", r.info.validationAccuracy)
+            .field("test_accuracy", r.info.testAccuracy)
+            .endObject();
+        std::cout << j.str() << "\n";
+    } else {
+        std::cout << "Checkpoint     " << out << " (" << r.info.network.name << ", "
+                  << r.info.network.layers.size() << " layers, weights from " << onnx << ")\n"
+                  << "Float accuracy " << r.info.validationAccuracy << " validation, " << r.info.testAccuracy
+                  << " test top-1 on " << split.dataset << "\n";
     }
     return 0;
 }

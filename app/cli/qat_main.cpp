@@ -6,7 +6,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        std::cerr << "usage: bitloop-cli train|train-supernet|accuracy|search|search-export [OPTIONS] (see "
+        std::cerr << "usage: bitloop-cli train|import|train-supernet|accuracy|search|search-export [OPTIONS] (see "
                      "bitloop-cli --help)\n";
         return 2;
     }
@@ -15,6 +15,8 @@ int main(int argc, char **argv)
     return bitloop::cli::runGuarded(command, [&] {
         if (command == "train")
             return bitloop::cli::runTrain(args);
+        if (command == "import")
+            return bitloop::cli::runImport(args);
         if (command == "train-supernet")
             return bitloop::cli::runTrainSupernet(args);
         if (command == "accuracy")

@@ -55,7 +55,7 @@ int runGuarded(const std::string &command, const std::function<int()> &run)
 
 bool isQatCommand(const std::string &command)
 {
-    return command == "train" || command == "train-supernet" || command == "accuracy" ||
+    return command == "train" || command == "import" || command == "train-supernet" || command == "accuracy" ||
            command == "search" || command == "search-export";
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -54,7 +55,7 @@ class OnnxReader
 public:
     explicit OnnxReader(const std::string &path) : path_(path) {}
 
-    Network read()
+    Network read(std::vector<OnnxLayerWeights> *weights)
     {
         load();
         Network net;
@@ -77,6 +78,8 @@ public:
             if (!layer.shape.countsFit())
                 fail("node '" + layer.name + "': its sizes are too large to count in 64 bits");
             layer.activation = activationAfter(i, net);
+            if (weights)
+                weights->push_back(node.op_type() == "Conv" ? convWeights(i) : fcWeights(i, layer));
             net.layers.push_back(layer);
             layerNodes_.push_back(i);
         }
@@ -279,6 +282,140 @@ private:
         return makeFullyConnected(nodeName(i), in, out, a[0]);
     }
 
+    // The float values of a constant, checked against the element count its dims give.
+    std::vector<float> floats(int node, const onnx::TensorProto &t, const char *what) const
+    {
+        if (t.data_type() != onnx::TensorProto::FLOAT)
+            fail("node '" + nodeName(node) + "': its " + what + " are not float32 (ONNX type " +
+                 std::to_string(t.data_type()) + ")");
+        int64_t n = 1;
+        for (int64_t d : t.dims())
+            n *= d;
+        std::vector<float> v;
+        if (t.float_data_size() > 0) {
+            v.assign(t.float_data().begin(), t.float_data().end());
+        } else if (t.raw_data().size() % sizeof(float) == 0) {
+            v.resize(t.raw_data().size() /
+                     sizeof(float)); // little-endian, as ONNX stores it and x86 reads it
+            std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
+        }
+        if (static_cast<int64_t>(v.size()) != n)
+            fail("node '" + nodeName(node) + "': its " + what + " hold " + std::to_string(v.size()) +
+                 " values where their dims give " + std::to_string(n) +
+                 (t.has_data_location() && t.data_location() == onnx::TensorProto::EXTERNAL
+                      ? " (external data is not read)"
+                      : ""));
+        return v;
+    }
+
+    // Per output channel: the bias input of a node (zeros without one), broadcast from one value if need be.
+    std::vector<float> biasOf(int node, int input, int64_t outputs) const
+    {
+        const onnx::NodeProto &n = graph().node(node);
+        if (n.input_size() <= input || n.input(input).empty())
+            return std::vector<float>(static_cast<size_t>(outputs), 0.0f);
+        const onnx::TensorProto *t = constant(n.input(input));
+        if (!t)
+            fail("node '" + nodeName(node) + "': its bias is not a constant");
+        std::vector<float> b = floats(node, *t, "bias");
+        if (b.size() == 1)
+            b.assign(static_cast<size_t>(outputs), b.front());
+        if (static_cast<int64_t>(b.size()) != outputs)
+            fail("node '" + nodeName(node) + "': its bias has " + std::to_string(b.size()) + " values for " +
+                 std::to_string(outputs) + " outputs");
+        return b;
+    }
+
+    // The single consumer of a tensor, past Identity and Dropout; -1 when there is none or several.
+    int nextNode(std::string t) const
+    {
+        for (int hops = 0; hops < 64; ++hops) {
+            auto c = consumers_.find(t);
+            if (c == consumers_.end() || c->second.size() != 1)
+                return -1;
+            const onnx::NodeProto &n = graph().node(c->second.front());
+            if (n.op_type() != "Identity" && n.op_type() != "Dropout")
+                return c->second.front();
+            t = n.output(0);
+        }
+        return -1;
+    }
+
+    OnnxLayerWeights convWeights(int i) const
+    {
+        const onnx::TensorProto &w = weights(i, 1, 4);
+        OnnxLayerWeights lw;
+        lw.dims.assign(w.dims().begin(), w.dims().end());
+        lw.weight = floats(i, w, "weights");
+        const int64_t outputs = lw.dims[0];
+        lw.bias = biasOf(i, 2, outputs);
+        // A BatchNormalization right after the convolution (an export that did not fold it) is folded here.
+        const int bnNode = nextNode(graph().node(i).output(0));
+        if (bnNode < 0 || graph().node(bnNode).op_type() != "BatchNormalization")
+            return lw;
+        const onnx::NodeProto &bn = graph().node(bnNode);
+        std::vector<std::vector<float>> p; // scale, B, mean, var
+        for (int k = 1; k <= 4; ++k) {
+            const onnx::TensorProto *t = bn.input_size() > k ? constant(bn.input(k)) : nullptr;
+            if (!t)
+                fail("node '" + nodeName(bnNode) + "': its parameters are not constants");
+            p.push_back(floats(bnNode, *t, "parameters"));
+            if (static_cast<int64_t>(p.back().size()) != outputs)
+                fail("node '" + nodeName(bnNode) + "': " + std::to_string(p.back().size()) +
+                     " parameters for " + std::to_string(outputs) + " channels");
+        }
+        double eps = 1e-5;
+        for (const onnx::AttributeProto &a : bn.attribute())
+            if (a.name() == "epsilon")
+                eps = a.f();
+        const size_t perChannel = lw.weight.size() / static_cast<size_t>(outputs);
+        for (size_t o = 0; o < size_t(outputs); ++o) {
+            const double s = double(p[0][o]) / std::sqrt(double(p[3][o]) + eps);
+            for (size_t k = 0; k < perChannel; ++k)
+                lw.weight[o * perChannel + k] = static_cast<float>(lw.weight[o * perChannel + k] * s);
+            lw.bias[o] = static_cast<float>((double(lw.bias[o]) - p[2][o]) * s + p[1][o]);
+        }
+        return lw;
+    }
+
+    OnnxLayerWeights fcWeights(int i, const Layer &layer) const
+    {
+        const onnx::NodeProto &n = graph().node(i);
+        const onnx::TensorProto &w = weights(i, 1, 2);
+        const int64_t in = layer.shape.bound(Dim::C), out = layer.shape.bound(Dim::M);
+        OnnxLayerWeights lw;
+        lw.dims = {out, in};
+        const std::vector<float> raw = floats(i, w, "weights");
+        const bool stored = n.op_type() == "Gemm" && attrInt(n, "transB", 0) != 0; // already [out, in]
+        lw.weight.resize(raw.size());
+        for (int64_t o = 0; o < out; ++o)
+            for (int64_t k = 0; k < in; ++k)
+                lw.weight[size_t(o * in + k)] = stored ? raw[size_t(o * in + k)] : raw[size_t(k * out + o)];
+        if (n.op_type() == "Gemm") {
+            double alpha = 1, beta = 1;
+            for (const onnx::AttributeProto &a : n.attribute()) {
+                if (a.name() == "alpha")
+                    alpha = a.f();
+                if (a.name() == "beta")
+                    beta = a.f();
+            }
+            for (float &x : lw.weight)
+                x = static_cast<float>(x * alpha);
+            lw.bias = biasOf(i, 2, out);
+            for (float &x : lw.bias)
+                x = static_cast<float>(x * beta);
+            return lw;
+        }
+        // MatMul: its bias is the constant operand of an Add that follows, if any.
+        lw.bias.assign(static_cast<size_t>(out), 0.0f);
+        const int next = nextNode(n.output(0));
+        if (next >= 0 && graph().node(next).op_type() == "Add")
+            for (const std::string &operand : graph().node(next).input())
+                if (constant(operand))
+                    lw.bias = biasOf(next, operand == graph().node(next).input(0) ? 0 : 1, out);
+        return lw;
+    }
+
     // A scalar constant input of a node (Clip's min and max), if there is one.
     bool scalar(const std::string &name, double &out) const
     {
@@ -436,9 +573,11 @@ private:
 
 } // namespace
 
-Network readOnnxNetwork(const std::string &path)
+Network readOnnxNetwork(const std::string &path, std::vector<OnnxLayerWeights> *weights)
 {
-    return OnnxReader(path).read();
+    if (weights)
+        weights->clear();
+    return OnnxReader(path).read(weights);
 }
 
 } // namespace bitloop

@@ -19,6 +19,7 @@
 #include "workload/layer.h"
 
 #include <string>
+#include <vector>
 
 namespace bitloop
 {
@@ -26,7 +27,17 @@ namespace bitloop
 // Whether a path names an ONNX file (".onnx", any case).
 bool isOnnxPath(const std::string &path);
 
-// InputError naming the file for anything unreadable, impossible or unsupported.
-Network readOnnxNetwork(const std::string &path);
+// A layer's float weights as the graph holds them, with any BatchNormalization that follows the layer
+// folded in (w * gamma / sqrt(var + eps) per output channel), as an accelerator runs them.
+struct OnnxLayerWeights {
+    std::vector<int64_t> dims; // Conv: [out channels, in channels / groups, kernel height, kernel width];
+                               // fully connected: [out features, in features]
+    std::vector<float> weight; // row-major over dims
+    std::vector<float> bias;   // one per output (zeros where the graph has none)
+};
+
+// InputError naming the file for anything unreadable, impossible or unsupported. With `weights`, also
+// each layer's weights (only float32 initializers are read).
+Network readOnnxNetwork(const std::string &path, std::vector<OnnxLayerWeights> *weights = nullptr);
 
 } // namespace bitloop

@@ -61,9 +61,10 @@ std::string checkpointInfoToYaml(const CheckpointInfo &info)
        << ", seed: " << t.seed << ", augment: " << (t.augment ? "true" : "false") << "}\n"
        << "validation_accuracy: " << y::formatDouble(info.validationAccuracy) << "\n"
        << "test_accuracy: " << y::formatDouble(info.testAccuracy) << "\n"
-       << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n"
-       << "network: |\n"
-       << y::indentBlock(networkToYaml(info.network));
+       << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n";
+    if (!info.importedFrom.empty())
+        os << "imported_from: " << y::scalar(info.importedFrom) << "\n";
+    os << "network: |\n" << y::indentBlock(networkToYaml(info.network));
     return os.str();
 }
 
@@ -101,6 +102,7 @@ CheckpointInfo parseCheckpointInfo(const std::string &yaml, const std::string &f
     info.validationAccuracy = y::requireDouble(w, root, "validation_accuracy", y::Sign::Any);
     info.testAccuracy = y::requireDouble(w, root, "test_accuracy", y::Sign::Any);
     info.trainSeconds = y::requireDouble(w, root, "train_seconds", y::Sign::NonNegative);
+    info.importedFrom = y::optionalString(w, root, "imported_from").value_or("");
     info.network = parseNetworkYaml(y::requireString(w, root, "network"), file);
     return info;
 }

@@ -1,6 +1,8 @@
 // The float baseline and the accuracy evaluators on top of QuantNet and trainFloat (see qat/session.h).
 #include "io/network_yaml.h"
+#include "io/onnx_network.h"
 #include "qat/evaluation_data.h"
+#include "qat/onnx_weights.h"
 #include "qat/session.h"
 #include "qat/threads.h"
 #include "qat/train.h"
@@ -286,6 +288,57 @@ BaselineResult trainBaseline(const Network &network, const DataSplit &split, con
     r.info.testAccuracy =
         evaluateAccuracy(net, test, range(test.count, split.testLimit), r.info.normalization);
     r.info.trainSeconds = r.train.seconds;
+    saveCheckpoint(net, checkpoint, checkpointInfoToYaml(r.info));
+    return r;
+}
+
+BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &split, const ImageDataset &train,
+                              const ImageDataset &test, const Normalization &normalization, int threads,
+                              const std::string &checkpoint)
+{
+    std::vector<OnnxLayerWeights> weights;
+    const Network network = readOnnxNetwork(onnxPath, &weights);
+    if (!network.chainNote.empty())
+        throw InputError(onnxPath, 0, "not a network the QAT engine builds yet: " + network.chainNote);
+    checkFits(network, train);
+    checkFits(network, test);
+    // The first layer's padded input spans the image (PyTorch's output-size rule leaves up to stride - 1
+    // pixels unused): the network must be the one these images go through.
+    const ProblemShape &first = network.layers.front().shape;
+    auto fits = [](int64_t image, int64_t padded, int pad, int stride) {
+        return image + 2 * pad >= padded && image + 2 * pad < padded + stride;
+    };
+    if (!fits(train.height, first.inputHeight(), first.hpad, first.hstride) ||
+        !fits(train.width, first.inputWidth(), first.wpad, first.wstride))
+        throw InputError(
+            onnxPath, 0,
+            "the model's input is about " + std::to_string(first.inputHeight() - 2 * first.hpad) + "x" +
+                std::to_string(first.inputWidth() - 2 * first.wpad) + " pixels; " + train.source + " has " +
+                std::to_string(train.height) + "x" + std::to_string(train.width));
+    const Split parts = splitOf(train, split);
+    setThreads(threads);
+    QuantNet net(network);
+    net.quantize = false;
+    loadOnnxWeights(net, weights);
+    BaselineResult r;
+    const auto t0 = Clock::now();
+    r.info.network = network;
+    r.info.split = split;
+    r.info.imageHeight = train.height;
+    r.info.imageWidth = train.width;
+    r.info.imageChannels = train.channels;
+    r.info.normalization = normalization.mean.empty() ? normalizationOf(train, parts.train) : normalization;
+    r.info.training.epochs = 0;
+    r.info.training.normalization = r.info.normalization;
+    r.info.importedFrom = onnxPath;
+    r.info.validationAccuracy = parts.validation.empty()
+                                    ? -1.0
+                                    : evaluateAccuracy(net, train, parts.validation, r.info.normalization);
+    r.info.testAccuracy =
+        evaluateAccuracy(net, test, range(test.count, split.testLimit), r.info.normalization);
+    r.train.validationAccuracy = r.info.validationAccuracy;
+    r.train.normalization = r.info.normalization;
+    r.train.seconds = secondsSince(t0);
     saveCheckpoint(net, checkpoint, checkpointInfoToYaml(r.info));
     return r;
 }

@@ -39,6 +39,7 @@ struct CheckpointInfo {
     TrainOptions training; // how the baseline was trained (normalization aside)
     double validationAccuracy = -1.0, testAccuracy = -1.0; // the float baseline's; -1 = not measured
     double trainSeconds = 0.0;
+    std::string importedFrom; // the ONNX file the weights came from (`import`); empty when trained here
 };
 std::string checkpointInfoToYaml(const CheckpointInfo &info);
 CheckpointInfo parseCheckpointInfo(const std::string &yaml, const std::string &file);
@@ -59,6 +60,14 @@ BaselineResult trainBaseline(const Network &network, const DataSplit &split, con
                              const std::string &checkpoint,
                              const std::function<void(const TrainProgress &)> &progress = {},
                              const std::atomic<bool> *cancel = nullptr);
+
+// A float checkpoint from an ONNX file's weights instead of training (bitloop-cli import): the network
+// must be a chain the QAT engine builds (Network::chainNote) and its input must be the dataset's images;
+// normalization empty: the training part's, as trainBaseline computes it. Measures validation and test
+// accuracy as trainBaseline does and writes the checkpoint atomically.
+BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &split, const ImageDataset &train,
+                              const ImageDataset &test, const Normalization &normalization, int threads,
+                              const std::string &checkpoint);
 
 struct EvaluatorOptions {
     EvaluatorSettings settings;

@@ -7,6 +7,10 @@ Writes OUTDIR/<name>.onnx (random weights: nothing is downloaded; opset 13, 224x
 OUTDIR/expected.tsv: per file, the first line `bitloop-cli layers` must print for it, counted here by
 PyTorch itself (every Conv2d and Linear, the MACs of one forward pass, the elements of their weights;
 biases and BatchNorm are not weights).
+Also a small Fashion-MNIST-shaped network (1x28x28 in, 10 classes: conv, a MobileNetV2-style block
+with its residual, a pointwise conv, global pooling, a classifier; BatchNorm statistics randomized),
+exported with BatchNorm folded (small_folded.onnx) and kept (small_bn.onnx), with a fixed input batch
+(small_input.f32, 4x1x28x28) and PyTorch's logits for it (small_logits.f32, 4x10), little-endian float32.
 Needs Debian's python3-torchvision and python3-onnx (.ci/setup installs them).
 """
 import os
@@ -16,6 +20,46 @@ import torch
 import torchvision
 
 NETWORKS = ["mobilenet_v2", "resnet18", "resnet50"]
+
+
+class Small(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.c1 = nn.Sequential(nn.Conv2d(1, 8, 3, 2, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, 1, 1, groups=8, bias=False), nn.BatchNorm2d(8), nn.ReLU6())
+        self.pw = nn.Sequential(nn.Conv2d(8, 8, 1, bias=False), nn.BatchNorm2d(8))
+        self.c2 = nn.Sequential(nn.Conv2d(8, 16, 1), nn.BatchNorm2d(16), nn.ReLU())
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.c1(x)
+        x = x + self.pw(self.dw(x))
+        x = self.c2(x)
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def small(out):
+    model = Small()
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):  # statistics that make folding matter
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.2, 0.2)
+    model.eval()
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        logits = model(x)
+    for name, fold in (("small_folded", True), ("small_bn", False)):
+        path = os.path.join(out, name + ".onnx")
+        mode = torch.onnx.TrainingMode.EVAL if fold else torch.onnx.TrainingMode.PRESERVE
+        torch.onnx.export(model, x[:1], path + ".tmp", opset_version=13, do_constant_folding=fold, training=mode)
+        os.replace(path + ".tmp", path)
+    for name, t in (("small_input.f32", x), ("small_logits.f32", logits)):
+        with open(os.path.join(out, name + ".tmp"), "wb") as f:
+            f.write(t.contiguous().numpy().astype("<f4").tobytes())
+        os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
 
 
 def counts(model, x):
@@ -54,6 +98,7 @@ def main():
         torch.onnx.export(model, x, path + ".tmp", opset_version=13)
         os.replace(path + ".tmp", path)
         rows.append(f"{name}.onnx\t{name}: {n} layers, {macs} MACs, {weights} weights\n")
+    small(out)
     with open(os.path.join(out, "expected.tsv.tmp"), "w") as f:
         f.writelines(rows)
     os.replace(os.path.join(out, "expected.tsv.tmp"), os.path.join(out, "expected.tsv"))

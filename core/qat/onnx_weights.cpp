@@ -1,0 +1,42 @@
+#include "qat/onnx_weights.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace bitloop::qat
+{
+
+void loadOnnxWeights(QuantNet &net, const std::vector<OnnxLayerWeights> &weights)
+{
+    if (static_cast<int>(weights.size()) != net.numLayers())
+        throw std::invalid_argument("ONNX weights for " + std::to_string(weights.size()) +
+                                    " layers, the network has " + std::to_string(net.numLayers()));
+    torch::NoGradGuard noGrad;
+    for (int i = 0; i < net.numLayers(); ++i) {
+        QuantLayer &l = net.layer(i);
+        const OnnxLayerWeights &w = weights[static_cast<size_t>(i)];
+        const std::string where =
+            "layer " + std::to_string(i + 1) + " ('" + net.network().layers[size_t(i)].name + "')";
+        if (l.weight.sizes().vec() != w.dims || l.weight.numel() != static_cast<int64_t>(w.weight.size()))
+            throw std::invalid_argument(where + ": ONNX weights of another shape");
+        const int64_t outputs = w.dims.front();
+        if (static_cast<int64_t>(w.bias.size()) != outputs)
+            throw std::invalid_argument(where + ": ONNX bias of another size");
+        auto tensor = [](const std::vector<float> &v, std::vector<int64_t> dims) {
+            return torch::from_blob(const_cast<float *>(v.data()), dims, torch::kFloat32).clone();
+        };
+        l.weight.copy_(tensor(w.weight, w.dims));
+        if (l.isFullyConnected()) {
+            l.bias.copy_(tensor(w.bias, {outputs}));
+            continue;
+        }
+        l.bn->weight.fill_(1.0);
+        l.bn->bias.copy_(tensor(w.bias, {outputs}));
+        l.bn->running_mean.zero_();
+        l.bn->running_var.fill_(1.0 - l.bn->options.eps());
+    }
+}
+
+} // namespace bitloop::qat

@@ -1,0 +1,131 @@
+// ONNX weights in (issue 11): a network PyTorch exported (tests/onnx/make_fixtures.py, BatchNorm folded
+// and kept) computes PyTorch's logits in Bitloop's QAT engine, directly and through `bitloop-cli import`'s
+// checkpoint; graphs the engine does not build are refused.
+#include "cli_runner.h"
+#include "io/onnx_network.h"
+#include "qat/onnx_weights.h"
+#include "qat/quant_net.h"
+#include "qat/session.h"
+#include "qat/train.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <torch/torch.h>
+
+using namespace bitloop;
+
+namespace
+{
+
+QString fixture(const QString &name)
+{
+    return qEnvironmentVariable("BITLOOP_ONNX_FIXTURES") + "/" + name;
+}
+
+torch::Tensor readFloats(const QString &name, std::vector<int64_t> dims)
+{
+    QFile f(fixture(name));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray bytes = f.readAll();
+    std::vector<float> v(static_cast<size_t>(bytes.size()) / sizeof(float));
+    std::memcpy(v.data(), bytes.constData(), v.size() * sizeof(float));
+    return torch::from_blob(v.data(), dims, torch::kFloat32).clone();
+}
+
+// The largest difference between the engine's float logits and PyTorch's for the fixture's four images.
+double logitsGap(qat::QuantNet &net)
+{
+    const torch::Tensor x = readFloats("small_input.f32", {4, 1, 28, 28});
+    const torch::Tensor expected = readFloats("small_logits.f32", {4, 10});
+    if (!x.defined() || !expected.defined())
+        return 1e9;
+    net.quantize = false;
+    net.eval();
+    torch::NoGradGuard noGrad;
+    return (net.forward(x) - expected).abs().max().item<double>();
+}
+
+} // namespace
+
+class TestQatOnnx : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(!qEnvironmentVariable("BITLOOP_ONNX_FIXTURES").isEmpty(),
+                 "BITLOOP_ONNX_FIXTURES is not set (CTest sets it after onnx_fixtures)");
+    }
+
+    void weightsGivePyTorchsLogits_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("BatchNorm folded by the export") << "small_folded.onnx";
+        QTest::newRow("BatchNorm nodes, folded on import") << "small_bn.onnx";
+    }
+    void weightsGivePyTorchsLogits()
+    {
+        QFETCH(QString, file);
+        std::vector<OnnxLayerWeights> weights;
+        const Network net = readOnnxNetwork(fixture(file).toStdString(), &weights);
+        QCOMPARE(net.layers.size(), size_t(5));
+        QCOMPARE(net.layers[2].residualFrom, 1); // pw adds dw's input
+        QCOMPARE(net.chainNote, std::string());
+        qat::QuantNet q(net);
+        qat::loadOnnxWeights(q, weights);
+        const double gap = logitsGap(q);
+        QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
+        // And the comparison can fail: another network's weights are not PyTorch's.
+        weights[3].weight[0] += 0.5f;
+        qat::loadOnnxWeights(q, weights);
+        QVERIFY(logitsGap(q) > 1e-3);
+    }
+
+    void importWritesACheckpointOfThoseWeights()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("small.pt");
+        const CliRun r =
+            runCli({"import", "--onnx", fixture("small_bn.onnx"), "--out", out, "--train-limit", "500",
+                    "--validation-limit", "300", "--test-limit", "300", "--threads", "1", "--json"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        const QJsonObject j = r.json();
+        const double test = j["test_accuracy"].toDouble(-1);
+        QVERIFY2(test >= 0 && test <= 1, qPrintable(r.summary()));
+        const qat::CheckpointInfo info = qat::readCheckpointInfo(out.toStdString());
+        QCOMPARE(QString::fromStdString(info.importedFrom), fixture("small_bn.onnx"));
+        QCOMPARE(info.training.epochs, 0);
+        QCOMPARE(info.imageChannels, int64_t(1));
+        QCOMPARE(info.testAccuracy, test);
+        qat::QuantNet q(info.network);
+        qat::loadCheckpoint(q, out.toStdString());
+        const double gap = logitsGap(q);
+        QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
+        // The checkpoint is an ordinary baseline: the evaluators open it.
+        const CliRun a = runCli({"accuracy", "--checkpoint", out, "--wbits", "8", "--abits", "8", "--limit",
+                                 "200", "--threads", "1", "--no-cache", "--json"});
+        QVERIFY2(a.status == 0, qPrintable(a.summary()));
+    }
+
+    void graphsTheEngineDoesNotBuildAreRefused()
+    {
+        QTemporaryDir dir;
+        const CliRun r =
+            runCli({"import", "--onnx", fixture("resnet18.onnx"), "--out", dir.filePath("r.pt")});
+        QVERIFY2(r.status == 2 && r.err.contains("not a network the QAT engine builds yet") &&
+                     r.err.contains("MaxPool") && r.err.contains("resnet18.onnx"),
+                 qPrintable(r.summary()));
+        QVERIFY(!QFile::exists(dir.filePath("r.pt")));
+        const CliRun bad = runCli({"import", "--onnx", fixture("small_bn.onnx"), "--out",
+                                   dir.filePath("s.pt"), "--mean", "0.3,0.2", "--std", "0.3,0.3"});
+        QVERIFY2(bad.status == 2 && bad.err.contains("one value per image channel"),
+                 qPrintable(bad.summary()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQatOnnx)
+#include "test_qat_onnx.moc"
