@@ -280,7 +280,8 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
             arch_->setCurrentText(f);
     });
     connect(netBrowse, &QPushButton::clicked, this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Network"), {}, tr("YAML (*.yaml *.yml)"));
+        const QString f = QFileDialog::getOpenFileName(this, tr("Network"), {},
+                                                       tr("Networks (*.yaml *.yml *.onnx);;All (*)"));
         if (!f.isEmpty())
             network_->setCurrentText(f);
     });
