@@ -35,11 +35,12 @@ torch::Tensor readFloats(const QString &name, std::vector<int64_t> dims)
     return torch::from_blob(v.data(), dims, torch::kFloat32).clone();
 }
 
-// The largest difference between the engine's float logits and PyTorch's for the fixture's four images.
-double logitsGap(qat::QuantNet &net)
+// The largest difference between the engine's float logits and PyTorch's for the fixture's images.
+double logitsGap(qat::QuantNet &net, const QString &prefix = "small",
+                 std::vector<int64_t> input = {4, 1, 28, 28}, std::vector<int64_t> logits = {4, 10})
 {
-    const torch::Tensor x = readFloats("small_input.f32", {4, 1, 28, 28});
-    const torch::Tensor expected = readFloats("small_logits.f32", {4, 10});
+    const torch::Tensor x = readFloats(prefix + "_input.f32", input);
+    const torch::Tensor expected = readFloats(prefix + "_logits.f32", logits);
     if (!x.defined() || !expected.defined())
         return 1e9;
     net.quantize = false;
@@ -78,11 +79,25 @@ private Q_SLOTS:
         qat::QuantNet q(net);
         qat::loadOnnxWeights(q, weights);
         const double gap = logitsGap(q);
+        qInfo("largest logit difference %g", gap);
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
         // And the comparison can fail: another network's weights are not PyTorch's.
         weights[3].weight[0] += 0.5f;
         qat::loadOnnxWeights(q, weights);
         QVERIFY(logitsGap(q) > 1e-3);
+    }
+
+    // torchvision's own MobileNetV2 (224x224x3, 1000 classes, BatchNorm statistics randomized before the
+    // export folded them): the engine computes PyTorch's logits from the imported weights.
+    void torchvisionMobileNetV2GivesPyTorchsLogits()
+    {
+        std::vector<OnnxLayerWeights> weights;
+        const Network net = readOnnxNetwork(fixture("mobilenet_v2.onnx").toStdString(), &weights);
+        qat::QuantNet q(net);
+        qat::loadOnnxWeights(q, weights);
+        const double gap = logitsGap(q, "mobilenet_v2", {1, 3, 224, 224}, {1, 1000});
+        qInfo("largest logit difference %g", gap);
+        QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
     }
 
     void importWritesACheckpointOfThoseWeights()
@@ -104,6 +119,7 @@ private Q_SLOTS:
         qat::QuantNet q(info.network);
         qat::loadCheckpoint(q, out.toStdString());
         const double gap = logitsGap(q);
+        qInfo("largest logit difference %g", gap);
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
         // The checkpoint is an ordinary baseline: the evaluators open it.
         const CliRun a = runCli({"accuracy", "--checkpoint", out, "--wbits", "8", "--abits", "8", "--limit",

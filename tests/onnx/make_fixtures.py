@@ -10,7 +10,9 @@ biases and BatchNorm are not weights).
 Also a small Fashion-MNIST-shaped network (1x28x28 in, 10 classes: conv, a MobileNetV2-style block
 with its residual, a pointwise conv, global pooling, a classifier; BatchNorm statistics randomized),
 exported with BatchNorm folded (small_folded.onnx) and kept (small_bn.onnx), with a fixed input batch
-(small_input.f32, 4x1x28x28) and PyTorch's logits for it (small_logits.f32, 4x10), little-endian float32.
+(small_input.f32, 4x1x28x28) and PyTorch's logits for it (small_logits.f32, 4x10), and the same for
+torchvision's MobileNetV2 (mobilenet_v2_input.f32, 1x3x224x224; mobilenet_v2_logits.f32, 1x1000), its
+BatchNorm statistics randomized too; little-endian float32.
 Needs Debian's python3-torchvision and python3-onnx (.ci/setup installs them).
 """
 import os
@@ -39,14 +41,26 @@ class Small(torch.nn.Module):
         return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+def randomize_batchnorm(model):
+    """Statistics and affine parameters that make BatchNorm folding matter (fresh ones are 0 and 1)."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+
+
+def save(out, name, tensor):
+    with open(os.path.join(out, name + ".tmp"), "wb") as f:
+        f.write(tensor.contiguous().numpy().astype("<f4").tobytes())
+    os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
+
+
 def small(out):
     model = Small()
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):  # statistics that make folding matter
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.2, 0.2)
+    randomize_batchnorm(model)
     model.eval()
     x = torch.randn(4, 1, 28, 28)
     with torch.no_grad():
@@ -56,10 +70,8 @@ def small(out):
         mode = torch.onnx.TrainingMode.EVAL if fold else torch.onnx.TrainingMode.PRESERVE
         torch.onnx.export(model, x[:1], path + ".tmp", opset_version=13, do_constant_folding=fold, training=mode)
         os.replace(path + ".tmp", path)
-    for name, t in (("small_input.f32", x), ("small_logits.f32", logits)):
-        with open(os.path.join(out, name + ".tmp"), "wb") as f:
-            f.write(t.contiguous().numpy().astype("<f4").tobytes())
-        os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
+    save(out, "small_input.f32", x)
+    save(out, "small_logits.f32", logits)
 
 
 def counts(model, x):
@@ -91,9 +103,15 @@ def main():
     torch.manual_seed(0)
     rows = []
     for name in NETWORKS:
-        model = getattr(torchvision.models, name)(weights=None).eval()
+        model = getattr(torchvision.models, name)(weights=None)
+        randomize_batchnorm(model)
+        model.eval()
         x = torch.randn(1, 3, 224, 224)
         n, macs, weights = counts(model, x)
+        if name == "mobilenet_v2":  # a torchvision network's logits for the importer's weights test
+            with torch.no_grad():
+                save(out, "mobilenet_v2_input.f32", x)
+                save(out, "mobilenet_v2_logits.f32", model(x))
         path = os.path.join(out, name + ".onnx")
         torch.onnx.export(model, x, path + ".tmp", opset_version=13)
         os.replace(path + ".tmp", path)
