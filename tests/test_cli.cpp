@@ -1,5 +1,7 @@
 // bitloop-cli as users drive it: Timeloop and Bitloop inputs that must agree, the example mapping that ships
 // with the presets, exit statuses and one-line errors, and the layer and preset listings.
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -70,6 +72,52 @@ QStringList exampleArgs(const QString &mapping)
             "--layer",  "3",      "--mapping", mapping};
 }
 
+// What a command's parser accepts (Args' BITLOOP_CLI_LIST_OPTIONS hook), valued and flags together.
+QSet<QString> parserOptions(const QString &command)
+{
+    qputenv("BITLOOP_CLI_LIST_OPTIONS", "1");
+    const CliRun r = runCli({command});
+    qunsetenv("BITLOOP_CLI_LIST_OPTIONS");
+    QSet<QString> options;
+    for (const QByteArray &line : r.out.split('\n'))
+        for (const QByteArray &word : line.split(' ').mid(1))
+            if (!word.isEmpty())
+                options.insert(QString::fromUtf8(word));
+    return options;
+}
+
+QSet<QString> optionsIn(const QString &text)
+{
+    QSet<QString> options;
+    static const QRegularExpression option("--([a-z0-9][a-z0-9-]*)");
+    for (auto it = option.globalMatch(text); it.hasNext();)
+        options.insert(it.next().captured(1));
+    return options;
+}
+
+// The usage's command blocks: a command's name starts a line after two spaces, its lines follow.
+QMap<QString, QString> usageBlocks()
+{
+    const CliRun r = runCli({"--help"});
+    QMap<QString, QString> blocks;
+    QString current;
+    bool inCommands = false;
+    for (const QString &line : QString::fromUtf8(r.out).split('\n')) {
+        if (line == "Commands:") {
+            inCommands = true;
+            continue;
+        }
+        if (!inCommands)
+            continue;
+        if (line.isEmpty())
+            break;
+        if (line.startsWith("  ") && line.size() > 2 && line[2] != ' ')
+            current = line.mid(2).section(' ', 0, 0);
+        blocks[current] += line + "\n";
+    }
+    return blocks;
+}
+
 } // namespace
 
 class TestCli : public QObject
@@ -77,6 +125,71 @@ class TestCli : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The usage text against each command's parser: every option a command accepts is documented (in its
+    // block, or in the blocks it refers to: "--arch ..." is evaluate's architecture options, "--network
+    // ..." a network's size options, "the map options" and "the accuracy options" those commands'), and
+    // every option its own block names is accepted.
+    void usageMatchesEveryParser()
+    {
+        const QMap<QString, QString> blocks = usageBlocks();
+        QVERIFY(blocks.size() >= 11);
+        for (auto it = blocks.begin(); it != blocks.end(); ++it) {
+            const QSet<QString> accepted = parserOptions(it.key());
+            const QString &block = it.value();
+            QSet<QString> documented = optionsIn(block);
+            if (block.contains("--arch ..."))
+                documented += {"arch", "ert", "constraints"};
+            if (block.contains("--network ..."))
+                documented += {"network", "width", "resolution", "classes"};
+            if (block.contains("the map options"))
+                documented += optionsIn(blocks["map"]);
+            if (block.contains("the accuracy options"))
+                documented += optionsIn(blocks["accuracy"]);
+            for (const QString &o : accepted)
+                QVERIFY2(documented.contains(o), qPrintable(it.key() + " accepts --" + o + ", undocumented"));
+            for (const QString &o : optionsIn(block))
+                QVERIFY2(accepted.contains(o),
+                         qPrintable(it.key() + " documents --" + o + ", which it refuses"));
+        }
+    }
+
+    // Every bitloop-cli command line shown in the README and docs/ uses a command and options that exist.
+    void documentedCommandLinesParse()
+    {
+        const QMap<QString, QString> blocks = usageBlocks();
+        QMap<QString, QSet<QString>> accepted;
+        QStringList files{kData + "/../../README.md"};
+        for (const QFileInfo &f : QDir(kData + "/../../docs").entryInfoList({"*.md"}, QDir::Files))
+            files << f.filePath();
+        int lines = 0;
+        for (const QString &path : files) {
+            QFile file(path);
+            QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(path));
+            QString text = QString::fromUtf8(file.readAll());
+            text.replace(QRegularExpression("\\\\\n\\s*"), " "); // continuation lines
+            // bitloop-cli where a shell command starts (a line, after ; & | ` ( or a prompt), possibly with a
+            // path: not where a script takes its path as an argument.
+            static const QRegularExpression call(
+                "(?:^|[;&|`(]\\s*|\\$\\s*)(?:[^\\s`]*/)?bitloop-cli ([a-z-]+)([^\\n`|]*)",
+                QRegularExpression::MultilineOption);
+            for (auto it = call.globalMatch(text); it.hasNext();) {
+                const QRegularExpressionMatch m = it.next();
+                const QString command = m.captured(1);
+                if (command == "qat" || command.startsWith('-') || !m.captured(2).contains("--"))
+                    continue; // bitloop-cli-qat, --help/--version, or prose naming a command
+                QVERIFY2(blocks.contains(command),
+                         qPrintable(path + ": unknown command in " + m.captured(0)));
+                if (!accepted.contains(command))
+                    accepted[command] = parserOptions(command);
+                for (const QString &o : optionsIn(m.captured(2)))
+                    QVERIFY2(accepted[command].contains(o),
+                             qPrintable(path + ": " + command + " refuses --" + o + " in: " + m.captured(0)));
+                ++lines;
+            }
+        }
+        QVERIFY(lines >= 20);
+    }
+
     // The reference study's Simba mapping of MobileNetV1 layer 2 (weights 4, activations 8), once from the
     // Timeloop files and once from the simba16 preset with the mapping in Bitloop's form: the same numbers,
     // and the fork's own figures (tests/data/io/simba16/README.md).

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 namespace bitloop::cli
@@ -32,6 +33,18 @@ size_t editDistance(const std::string &a, const std::string &b)
 Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &valued,
            const std::set<std::string> &flags)
 {
+    // The tests' view of the parser (see args.h): the options this command accepts, then exit.
+    if (const char *list = std::getenv("BITLOOP_CLI_LIST_OPTIONS"); list && *list) {
+        std::string out = "valued:";
+        for (const std::string &k : valued)
+            out += " " + k;
+        out += "\nflags:";
+        for (const std::string &k : flags)
+            out += " " + k;
+        std::fputs((out + "\n").c_str(), stdout);
+        std::fflush(stdout);
+        std::_Exit(0);
+    }
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string &a = argv[i];
         if (a.rfind("--", 0) != 0)

@@ -23,6 +23,9 @@ class Args
 {
 public:
     // `valued` are options that take a value, `flags` are switches; anything else is a usage error.
+    // With the environment variable BITLOOP_CLI_LIST_OPTIONS set, prints both lists ("valued: ..." and
+    // "flags: ..." lines) and exits 0 instead: how the tests hold the usage text and the README's commands
+    // to what each command's parser accepts.
     Args(const std::vector<std::string> &argv, const std::set<std::string> &valued,
          const std::set<std::string> &flags);
     bool has(const std::string &key) const { return values_.count(key) > 0; }

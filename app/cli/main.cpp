@@ -23,9 +23,10 @@ Commands:
              --arch ... (--problem FILE | --network ... --layer INDEX) [--wbits N --abits N --obits N]
              [--metric energy|delay|edp] [--strategy auto|exhaustive|sampled] [--budget N] [--seed N]
              [--threads N] [--count-valid] [--reuse-mapping-from-bits B] [--no-search-constraints]
-             [--no-cache] [--cache-dir DIR] [--first-psum fork|elide] [--json]
+             [--no-cache] [--cache-dir DIR] [--first-psum fork|elide] [--scale-mac-energy] [--json]
   map-network  every layer of a network under its best mapping, network totals
-             --arch ... --network NAME|FILE|ONNX (--wbits N --abits N [--obits N] | --bits FILE)
+             --arch ... --network NAME|FILE|ONNX [--width X --resolution N --classes N]
+             (--wbits N --abits N [--obits N] | --bits FILE)
              [--out DIR] [--reuse-mapping-from-bits B] and the map options above
   train      a float baseline on a dataset, written to a checkpoint that records how it was made
              --network NAME|FILE|ONNX [--width X] [--dataset SPEC] [--epochs N] --out FILE
@@ -46,7 +47,7 @@ Commands:
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
              --checkpoint FILE (--wbits N --abits N | --bits FILE)
              [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
-             [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X] [--seed N]
+             [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
              [--max-grad-norm X (25; 0: off)] [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
@@ -60,6 +61,7 @@ Commands:
              [--pin LAYER:W:A ...] [--pin-mapping LAYER:MAPPING.yaml ...]
              [--max-error X] [--max-memory BYTES] [--max-energy UJ]
              [--max-evaluations N] [--max-seconds S] [--stagnation GENERATIONS] [--torch-threads N]
+             [--last-outputs BITS (8: the classifier's outputs)]
              and the map options; or --resume DIR [--generations N ...] to continue a run
   search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings
              (Bitloop and Timeloop files) and the front: --run DIR [--point K (1) | --bits FILE] --out DIR
