@@ -1,7 +1,9 @@
 #include "args.h"
 
 #include "io/yaml_util.h"
+
 #include "util/error.h"
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -45,41 +47,60 @@ Args::Args(const std::vector<std::string> &argv, const std::set<std::string> &va
         std::fflush(stdout);
         std::_Exit(0);
     }
-    for (size_t i = 0; i < argv.size(); ++i) {
-        const std::string &a = argv[i];
+    // Tokens CLI11 would read differently from the rules users have been given: a flag with an inline
+    // value (CLI11 takes --json=true), and a bare "--" (CLI11's end of options).
+    for (const std::string &a : argv) {
+        if (a == "--")
+            throw UsageError("unexpected argument '--'");
+        if (a.rfind("--", 0) == 0)
+            if (auto eq = a.find('='); eq != std::string::npos && flags.count(a.substr(2, eq - 2)))
+                throw UsageError(a.substr(0, eq) + " takes no value");
+    }
+    // CLI11 tokenizes: --key value, --key=value, repeated keys (each with exactly one value), switches.
+    CLI::App app;
+    app.set_help_flag(); // --help is answered before a command's arguments are parsed
+    app.allow_extras();  // unknown options and stray words are reported below, with a suggestion
+    std::map<std::string, CLI::Option *> options;
+    for (const std::string &k : valued)
+        options[k] = app.add_option("--" + k)
+                         ->expected(1)
+                         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                         ->allow_extra_args(false);
+    for (const std::string &k : flags)
+        options[k] = app.add_flag("--" + k);
+    std::vector<std::string> reversed(argv.rbegin(), argv.rend()); // CLI11 reads a vector from its back
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ArgumentMismatch &e) { // "--key: 1 required ... missing"
+        const std::string what = e.what();
+        throw UsageError(what.substr(0, what.find(':')) + " needs a value");
+    } catch (const CLI::ParseError &e) {
+        throw UsageError(e.what());
+    }
+    const std::vector<std::string> rest = app.remaining();
+    if (!rest.empty()) {
+        const std::string &a = rest.front();
         if (a.rfind("--", 0) != 0)
             throw UsageError("unexpected argument '" + a + "'");
-        std::string key = a.substr(2), value;
-        bool inlineValue = false;
-        if (auto eq = key.find('='); eq != std::string::npos) {
-            value = key.substr(eq + 1);
-            key = key.substr(0, eq);
-            inlineValue = true;
-        }
-        if (flags.count(key)) {
-            if (inlineValue)
-                throw UsageError("--" + key + " takes no value");
-            flags_.insert(key);
-        } else if (valued.count(key)) {
-            if (!inlineValue) {
-                if (i + 1 >= argv.size())
-                    throw UsageError("--" + key + " needs a value");
-                value = argv[++i];
-            }
-            values_[key].push_back(value);
-        } else {
-            std::string nearest;
-            size_t best = 3; // farther than two edits is no suggestion
-            for (const std::set<std::string> *known : {&valued, &flags})
-                for (const std::string &k : *known)
-                    if (const size_t d = editDistance(key, k); d < best) {
-                        best = d;
-                        nearest = k;
-                    }
-            throw UsageError("unknown option --" + key +
-                             (nearest.empty() ? std::string() : "; did you mean --" + nearest + "?"));
-        }
+        const std::string key =
+            a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2);
+        std::string nearest;
+        size_t best = 3; // farther than two edits is no suggestion
+        for (const std::set<std::string> *known : {&valued, &flags})
+            for (const std::string &k : *known)
+                if (const size_t d = editDistance(key, k); d < best) {
+                    best = d;
+                    nearest = k;
+                }
+        throw UsageError("unknown option --" + key +
+                         (nearest.empty() ? std::string() : "; did you mean --" + nearest + "?"));
     }
+    for (const std::string &k : valued)
+        for (const std::string &v : options[k]->results())
+            values_[k].push_back(v);
+    for (const std::string &k : flags)
+        if (options[k]->count() > 0)
+            flags_.insert(k);
 }
 
 std::optional<std::string> Args::get(const std::string &key) const
