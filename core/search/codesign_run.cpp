@@ -107,6 +107,46 @@ const char *what(const std::string &key)
 
 } // namespace
 
+std::string checkpointEngineState(const std::string &text,
+                                  const std::vector<std::pair<std::string, std::string>> &expected,
+                                  const std::string &file, long long &recordedIndividuals)
+{
+    std::istringstream in(text);
+    std::string line;
+    recordedIndividuals = -1;
+    int lineNo = 0;
+    // Checkpoints from before the header hold the engine's state only and are taken as they are.
+    std::getline(in, line);
+    const bool v1 = line == kCheckpointHeaderV1;
+    if (!v1 && line != kCheckpointHeader)
+        return text;
+    ++lineNo;
+    for (const auto &[key, value] : expected) {
+        if (v1 && key == "accuracy")
+            continue;
+        ++lineNo;
+        std::string k, v;
+        if (!std::getline(in, line) || !(std::istringstream(line) >> k >> v) || k != key)
+            throw InputError(file, lineNo, "damaged: expected the line \"" + key + " ...\"");
+        if (v == value)
+            continue;
+        if (const char *w = what(key))
+            throw InputError(file, lineNo,
+                             std::string(w) + " differs from the run's (settings.yaml edited, or a file it "
+                                              "names changed since the checkpoint)");
+        throw InputError(file, lineNo,
+                         "the run has " + key + " " + echo(v) + ", the settings now give " + echo(value) +
+                             " (settings.yaml edited since the checkpoint?)");
+    }
+    ++lineNo;
+    std::string k;
+    if (!std::getline(in, line) || !(std::istringstream(line) >> k >> recordedIndividuals) ||
+        k != "individuals" || recordedIndividuals < 0)
+        throw InputError(file, lineNo, "damaged: expected the line \"individuals COUNT\"");
+    const std::streamoff at = in.tellg();
+    return at < 0 ? std::string() : text.substr(static_cast<size_t>(at));
+}
+
 std::string CodesignRun::checkpointText() const
 {
     std::string out = std::string(kCheckpointHeader) + "\n";
@@ -136,40 +176,9 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
     const ProblemSpec spec = problem_.problemSpec();
     if (auto text = dir_.checkpoint()) {
         const std::string file = dir_.file("checkpoint.txt");
-        std::istringstream in(*text);
-        std::string line, state = *text;
         long long recordedIndividuals = -1;
-        int lineNo = 0;
-        // Checkpoints from before the header hold the engine's state only and are taken as they are.
-        std::getline(in, line);
-        const bool v1 = line == kCheckpointHeaderV1;
-        if (v1 || line == kCheckpointHeader) {
-            ++lineNo;
-            for (const auto &[key, value] : fingerprint(problem_.spec(), settings, problem_.accuracy())) {
-                if (v1 && key == "accuracy")
-                    continue;
-                ++lineNo;
-                std::string k, v;
-                if (!std::getline(in, line) || !(std::istringstream(line) >> k >> v) || k != key)
-                    throw InputError(file, lineNo, "damaged: expected the line \"" + key + " ...\"");
-                if (v == value)
-                    continue;
-                if (const char *w = what(key))
-                    throw InputError(file, lineNo,
-                                     std::string(w) +
-                                         " differs from the run's (settings.yaml edited, or a file it "
-                                         "names changed since the checkpoint)");
-                throw InputError(file, lineNo,
-                                 "the run has " + key + " " + echo(v) + ", the settings now give " +
-                                     echo(value) + " (settings.yaml edited since the checkpoint?)");
-            }
-            ++lineNo;
-            std::string k;
-            if (!std::getline(in, line) || !(std::istringstream(line) >> k >> recordedIndividuals) ||
-                k != "individuals" || recordedIndividuals < 0)
-                throw InputError(file, lineNo, "damaged: expected the line \"individuals COUNT\"");
-            state = text->substr(static_cast<size_t>(in.tellg()));
-        }
+        const std::string state = checkpointEngineState(
+            *text, fingerprint(problem_.spec(), settings, problem_.accuracy()), file, recordedIndividuals);
         try {
             engine_ = std::make_unique<Nsga2>(Nsga2::restore(spec, settings, state));
         } catch (const std::invalid_argument &e) {

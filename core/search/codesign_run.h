@@ -30,6 +30,14 @@ struct RunOutcome {
     double mapperSeconds = 0, accuracySeconds = 0, algorithmSeconds = 0;
 };
 
+// The engine's state in a run's checkpoint.txt: checks the header's "key value" lines against `expected`
+// (what the run's settings give now) and reads the recorded count of evaluated individuals (-1 in
+// checkpoints from before the header, which are the state alone). InputError naming `file` and the line
+// when a line is damaged or differs.
+std::string checkpointEngineState(const std::string &text,
+                                  const std::vector<std::pair<std::string, std::string>> &expected,
+                                  const std::string &file, long long &recordedIndividuals);
+
 class CodesignRun
 {
 public:

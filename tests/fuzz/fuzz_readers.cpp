@@ -8,8 +8,10 @@
 #include "io/constraints_io.h"
 #include "io/mapping_io.h"
 #include "io/network_yaml.h"
+#include "io/onnx_network.h"
 #include "io/problem_io.h"
 #include "qat/session.h"
+#include "search/codesign_run.h"
 #include "search/nsga2.h"
 #include "search/run_dir.h"
 #include "search/test_problems.h"
@@ -50,6 +52,20 @@ void readAs(const std::string &target, const std::string &text)
         qat::parseSupernetInfo(text, "fuzz.yaml");
         return;
     }
+    if (target == "run_checkpoint") {
+        // A run's checkpoint.txt: the header checked against a fixed fingerprint, then the engine's state
+        // (the problem of the nsga2_state seeds).
+        long long individuals = -1;
+        const std::string state = search::checkpointEngineState(
+            text, {{"objectives", "error,energy"}, {"population", "8"}, {"accuracy", "none"}},
+            "checkpoint.txt", individuals);
+        search::Settings settings;
+        settings.populationSize = 8;
+        settings.maxGenerations = 1;
+        settings.referencePoint = {1.1, 1.1};
+        search::Nsga2::restore(search::zdt1(30).spec, settings, state);
+        return;
+    }
     if (target == "nsga2_state") {
         // The engine's part of a run's checkpoint.txt, for the problem its seeds were saved for (ZDT1
         // with 30 variables, population 8).
@@ -79,6 +95,8 @@ void readAs(const std::string &target, const std::string &text)
         readBitsFile(g_file);
     } else if (target == "front_csv") {
         search::readFrontCsv(g_file, 3);
+    } else if (target == "onnx") {
+        readOnnxNetwork(g_file);
     } else if (target == "run_settings") {
         search::readRunArguments(g_file);
     } else {

@@ -12,7 +12,7 @@ src=$(pwd)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DBITLOOP_FUZZ=ON -DBITLOOP_WITH_TORCH=OFF -DBITLOOP_WITH_GUI=OFF -DBITLOOP_BUILD_TESTS=OFF >/dev/null
 readers=(architecture ert constraints problem mapping network bits front_csv checkpoint_info supernet_info
-  run_settings nsga2_state)
+  run_settings nsga2_state run_checkpoint onnx)
 mkdir -p "$build"
 if ! cmake --build "$build" --target "${readers[@]/#/fuzz_}" >"$build/build.log" 2>&1; then
   tail -30 "$build/build.log"
@@ -27,7 +27,8 @@ seed() { # reader -> seed files
     problem) ls tests/data/io/*/layer2-*.yaml tests/data/io/layer-dw.yaml tests/data/io/bad/problem-*.yaml ;;
     mapping) ls tests/data/io/simba16/layer2-w4-map.yaml tests/data/io/bad/mapping-*.yaml ;;
     network) ls tests/data/networks/*.yaml ;;
-    bits | front_csv | checkpoint_info | supernet_info | run_settings | nsga2_state) ls "tests/fuzz/seeds/$1"/* ;;
+    bits | front_csv | checkpoint_info | supernet_info | run_settings | nsga2_state | run_checkpoint | onnx)
+      ls "tests/fuzz/seeds/$1"/* ;;
   esac
 }
 
