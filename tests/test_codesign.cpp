@@ -148,6 +148,33 @@ class TestCodesign : public QObject
     QTemporaryDir cacheDir_;
 
 private Q_SLOTS:
+    // checkpoint.txt's header: lines checked in order against what the settings give now, the count read;
+    // a file that ends right after the count (found by fuzz_run_checkpoint's seed) is an empty state, not a
+    // std::out_of_range.
+    void checkpointHeaderIsReadLineByLine()
+    {
+        const std::vector<std::pair<std::string, std::string>> expected{{"objectives", "error,energy"},
+                                                                        {"population", "8"}};
+        long long n = -1;
+        const std::string head =
+            "bitloop-run-checkpoint 2\nobjectives error,energy\npopulation 8\nindividuals 16";
+        QCOMPARE(search::checkpointEngineState(head + "\nSTATE\n", expected, "c.txt", n),
+                 std::string("STATE\n"));
+        QCOMPARE(n, 16LL);
+        QCOMPARE(search::checkpointEngineState(head, expected, "c.txt", n), std::string());
+        QCOMPARE(search::checkpointEngineState("STATE ONLY\n", expected, "c.txt", n),
+                 std::string("STATE ONLY\n"));
+        QCOMPARE(n, -1LL);
+        try {
+            search::checkpointEngineState("bitloop-run-checkpoint 2\nobjectives error,energy\npopulation 9\n",
+                                          expected, "c.txt", n);
+            QFAIL("a population edited since the checkpoint was accepted");
+        } catch (const InputError &e) {
+            QCOMPARE(e.line(), 3);
+            QVERIFY2(QString(e.what()).contains("population 9"), e.what());
+        }
+    }
+
     void initTestCase()
     {
         qputenv("BITLOOP_PRESETS", BITLOOP_PRESETS);
