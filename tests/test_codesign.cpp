@@ -263,11 +263,17 @@ private Q_SLOTS:
     {
         auto acc = std::make_shared<FormulaEvaluator>();
         CodesignProblem p(tinySpec(), acc, nullptr);
-        int mapperJobs = 0;
+        int mapperJobs = 0, reports = 0;
+        bool withinTotals = true;
+        CodesignProblem::BatchProgress last;
         std::mutex m;
-        p.onWork = [&](const std::string &what) {
+        p.onWork = [&](const CodesignProblem::BatchProgress &b) {
             std::lock_guard<std::mutex> lock(m);
-            mapperJobs += what == "mapper";
+            mapperJobs += b.mapperDone > last.mapperDone;
+            // Progress within a batch never passes its totals.
+            withinTotals = withinTotals && b.accuracyDone <= b.candidates && b.mapperDone <= b.mapperJobs;
+            last = b;
+            ++reports;
         };
         const BitConfig a = {{8, 8}, {8, 8}, {8, 8}, {8, 8}};
         const BitConfig b = {{8, 8}, {8, 8}, {8, 8}, {4, 8}}; // differs in the last layer only
@@ -275,9 +281,20 @@ private Q_SLOTS:
         QCOMPARE(costs[0].energyPj, costs[1].energyPj);
         QCOMPARE(mapperJobs, 5);        // four layers of a, and b's last layer
         QCOMPARE(acc->calls.load(), 2); // a once, b once
+        // The batch's progress as it ended: 3 candidates (the second a answered from memory), 5 jobs.
+        QCOMPARE(last.candidates, 3);
+        QCOMPARE(last.accuracyDone, 3);
+        QCOMPARE(last.mapperJobs, 5);
+        QCOMPARE(last.mapperDone, 5);
+        QCOMPARE(reports, 1 + 3 + 5); // the start, each candidate, each job
+        QVERIFY(withinTotals);
+        last = {};
         p.costs({b, a});
         QCOMPARE(mapperJobs, 5);
         QCOMPARE(acc->calls.load(), 2);
+        QCOMPARE(last.candidates, 2);
+        QCOMPARE(last.accuracyDone, 2);
+        QCOMPARE(last.mapperJobs, 0);
     }
 
     void pinnedMappingIsEvaluatedNotSearched()

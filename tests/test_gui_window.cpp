@@ -272,6 +272,7 @@ private Q_SLOTS:
         s->setOutputDirectory(path("live"));
         QSignalSpy generations(w.controller(), &SearchController::generationDone);
         QSignalSpy finished(w.controller(), &SearchController::finished);
+        QSignalSpy batches(w.controller(), &SearchController::batchProgress);
         // The GUI thread's longest gap between two 10 ms timer ticks, while the search runs.
         QElapsedTimer clock;
         qint64 last = 0, worst = 0;
@@ -286,8 +287,24 @@ private Q_SLOTS:
         tick.start();
         w.startSearch();
         QVERIFY(waitFor(generations, 3, 240000));
+        // Inside a generation the panel says how far it is: the population's 8 candidates, and the
+        // mapper jobs of a cold cache, never past their totals.
+        QVERIFY2(w.runPanel()->batchText().contains(" / 8 candidates"),
+                 qPrintable(w.runPanel()->batchText()));
+        bool population = false, mapperJobs = false, withinTotals = true;
+        for (const QList<QVariant> &b : batches) {
+            population = population || b[1].toInt() == 8;
+            mapperJobs = mapperJobs || b[3].toInt() > 0;
+            withinTotals = withinTotals && b[0].toInt() <= b[1].toInt() && b[2].toInt() <= b[3].toInt();
+        }
+        QVERIFY2(population && mapperJobs && withinTotals, qPrintable(QString("%1 %2 %3 of %4 reports")
+                                                                          .arg(population)
+                                                                          .arg(mapperJobs)
+                                                                          .arg(withinTotals)
+                                                                          .arg(batches.size())));
         w.controller()->stop();
         QVERIFY(waitFor(finished, 1, 120000));
+        QCOMPARE(w.runPanel()->batchText(), QString());
         tick.stop();
         qInfo("longest GUI-thread gap while searching: %lld ms", static_cast<long long>(worst));
         QVERIFY2(worst <= 100, qPrintable(QString("the GUI thread was blocked for %1 ms").arg(worst)));

@@ -53,6 +53,10 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     }
     figures->setColumnStretch(1, 1);
     figures->setColumnStretch(3, 1);
+    batch_ = new QLabel(this);
+    batch_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    batch_->setToolTip(tr("Inside the running generation: candidates whose accuracy is known, and the "
+                          "layer mappings it needs that no earlier candidate answered"));
 
     hvPlot_ = new QCustomPlot(this);
     hvPlot_->setMinimumHeight(80);
@@ -87,6 +91,7 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(progress_);
     layout->addLayout(figures);
+    layout->addWidget(batch_);
     layout->addWidget(hvPlot_, 1);
     layout->addLayout(buttons);
     updateButtons();
@@ -109,6 +114,23 @@ void RunPanel::setProgress(int generation, int maxGenerations, long long evaluat
     frontSize_->setText(QString::number(frontSize));
     elapsed_->setText(formatDuration(elapsedSeconds));
     timeLeft_->setText(formatDuration(secondsLeft));
+}
+
+void RunPanel::setBatchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs)
+{
+    if (candidates <= 0) {
+        batch_->clear();
+        return;
+    }
+    QString text = tr("This generation: %1 / %2 candidates").arg(accuracyDone).arg(candidates);
+    if (mapperJobs > 0)
+        text += tr(", %1 / %2 layer mappings").arg(mapperDone).arg(mapperJobs);
+    batch_->setText(text);
+}
+
+QString RunPanel::batchText() const
+{
+    return batch_->text();
 }
 
 void RunPanel::addHypervolume(int generation, double hv)

@@ -27,6 +27,9 @@ public:
     // finite: not yet known.
     void setProgress(int generation, int maxGenerations, long long evaluations, double hypervolume,
                      int frontSize, double elapsedSeconds, double secondsLeft);
+    // Inside a generation: candidates whose accuracy is known of those in the batch, and mapper jobs (a
+    // layer at widths not answered before) done of those it needs. candidates <= 0 clears it.
+    void setBatchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs);
     void addHypervolume(int generation, double hv);
     void clearHistory();
 
@@ -42,6 +45,7 @@ public:
     QString frontSizeText() const;
     QString elapsedText() const;
     QString timeLeftText() const;
+    QString batchText() const;
     QProgressBar *progressBar() const { return progress_; }
     QPushButton *pauseButton() const { return pause_; }
     QPushButton *resumeButton() const { return resume_; }
@@ -61,6 +65,7 @@ private:
 
     QProgressBar *progress_;
     QLabel *generation_, *evaluations_, *hypervolume_, *frontSize_, *elapsed_, *timeLeft_;
+    QLabel *batch_; // this generation's evaluations and mapper jobs
     QCustomPlot *hvPlot_;
     QCPGraph *hvGraph_;
     QPushButton *pause_, *resume_, *stop_;

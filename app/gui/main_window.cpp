@@ -299,6 +299,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             clearRun();
             // Nothing of the previous run stays on show: generation 0 of this one, nothing evaluated.
             runPanel_->setProgress(0, maxGenerations_, 0, std::numeric_limits<double>::quiet_NaN(), 0, 0, -1);
+            runPanel_->setBatchProgress(0, 0, 0, 0);
         }
         setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
         setup_->setArguments(controller_->arguments());
@@ -310,6 +311,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         statusBar()->showMessage(tr("Run folder %1").arg(dir));
     });
     connect(controller_, &SearchController::batchEvaluated, this, &MainWindow::onBatch);
+    connect(controller_, &SearchController::batchProgress, runPanel_, &RunPanel::setBatchProgress);
     connect(controller_, &SearchController::generationDone, this,
             [this](const search::GenerationRecord &g, const search::Progress &p) {
                 runPanel_->setProgress(g.generation, maxGenerations_, g.evaluations, g.hypervolume,
@@ -319,6 +321,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             });
     connect(controller_, &SearchController::finished, this, [this](const QString &reason) {
         runPanel_->setRunning(false);
+        runPanel_->setBatchProgress(0, 0, 0, 0);
         // A paused run, or a reopened one that stopped before its last generation, can be continued.
         const bool unfinished =
             reason == QLatin1String("opened") && lastGeneration_ >= 0 && lastGeneration_ < maxGenerations_;

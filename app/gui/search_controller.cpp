@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include <QMetaObject>
 
@@ -161,6 +162,22 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
             post([this] { Q_EMIT finished(QStringLiteral("opened")); });
             return;
         }
+        // Progress inside a generation, throttled: a Simba generation can take minutes.
+        auto lastPost = std::make_shared<std::chrono::steady_clock::time_point>();
+        auto postMutex = std::make_shared<std::mutex>();
+        problem->onWork = [this, lastPost, postMutex](const search::CodesignProblem::BatchProgress &b) {
+            const bool done = b.accuracyDone == b.candidates && b.mapperDone == b.mapperJobs;
+            {
+                std::lock_guard<std::mutex> lock(*postMutex);
+                const auto now = std::chrono::steady_clock::now();
+                if (!done && now - *lastPost < std::chrono::milliseconds(100))
+                    return;
+                *lastPost = now;
+            }
+            post([this, b] {
+                Q_EMIT batchProgress(b.accuracyDone, b.candidates, b.mapperDone, b.mapperJobs);
+            });
+        };
         search::CodesignRun run(*problem, setup->settings, rd, &cancel_);
         run.onBatch = [this](const std::vector<search::EvaluatedIndividual> &batch) {
             post([this, batch] { Q_EMIT batchEvaluated(batch); });

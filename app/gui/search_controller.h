@@ -51,6 +51,8 @@ Q_SIGNALS:
     void ready(const QString &dir); // setup checked, run directory opened: nothing refused it
     void batchEvaluated(const std::vector<search::EvaluatedIndividual> &batch);
     void generationDone(const search::GenerationRecord &record, const search::Progress &progress);
+    // Inside a generation (at most every 100 ms, and when the batch is done).
+    void batchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs);
     void finished(const QString &reason); // "maximum generations", "cancelled", ...
     void failed(const QString &message);
 

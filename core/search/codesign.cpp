@@ -275,7 +275,7 @@ CodesignProblem::LayerAnswer CodesignProblem::answerFor(int layer, const BitWidt
 }
 
 void CodesignProblem::runMapperJobs(const std::vector<std::pair<int, BitWidths>> &jobs,
-                                    const std::atomic<bool> *cancel)
+                                    const std::atomic<bool> *cancel, const std::function<void()> &onJob)
 {
     std::atomic<size_t> next{0};
     std::exception_ptr failure;
@@ -292,8 +292,8 @@ void CodesignProblem::runMapperJobs(const std::vector<std::pair<int, BitWidths>>
                     std::lock_guard<std::mutex> lock(memoMutex_);
                     memo_[keyOf(jobs[j].first, jobs[j].second)] = std::move(a);
                 }
-                if (onWork)
-                    onWork("mapper");
+                if (onJob)
+                    onJob();
             } catch (...) {
                 std::lock_guard<std::mutex> lock(failureMutex);
                 if (!failure)
@@ -334,6 +334,22 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
         }
     }
 
+    // This batch's progress (its own: a what-if's batch may run beside a generation's).
+    BatchProgress batch{static_cast<int>(configs.size()), 0, static_cast<int>(jobs.size()), 0};
+    std::mutex batchMutex;
+    auto reportWork = [&](int accuracy, int mapper) {
+        BatchProgress now;
+        {
+            std::lock_guard<std::mutex> lock(batchMutex);
+            batch.accuracyDone += accuracy;
+            batch.mapperDone += mapper;
+            now = batch;
+        }
+        if (onWork)
+            onWork(now);
+    };
+    reportWork(0, 0);
+
     // Accuracy on its own thread, overlapping the mapper jobs.
     std::vector<AccuracyResult> acc(configs.size());
     std::exception_ptr accFailure;
@@ -346,13 +362,18 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
                         return;
                     const std::vector<double> key = encode(configs[k]);
                     const std::vector<int> ikey(key.begin(), key.end());
+                    bool remembered = false;
                     {
                         std::lock_guard<std::mutex> lock(memoMutex_);
                         if (auto it = accuracyMemo_.find(ikey); it != accuracyMemo_.end()) {
                             acc[k] = it->second;
                             acc[k].seconds = 0.0; // computed once, earlier in this run
-                            continue;
+                            remembered = true;
                         }
+                    }
+                    if (remembered) {
+                        reportWork(1, 0);
+                        continue;
                     }
                     acc[k] = accuracy_->evaluate(configs[k], {}, cancel);
                     if (acc[k].cancelled)
@@ -363,8 +384,7 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
                         std::lock_guard<std::mutex> lock(memoMutex_);
                         accuracyMemo_[ikey] = acc[k];
                     }
-                    if (onWork)
-                        onWork("accuracy");
+                    reportWork(1, 0);
                 }
             } catch (...) {
                 accFailure = std::current_exception();
@@ -372,7 +392,7 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
         });
     std::exception_ptr mapFailure;
     try {
-        runMapperJobs(jobs, cancel);
+        runMapperJobs(jobs, cancel, [&] { reportWork(0, 1); });
     } catch (...) {
         mapFailure = std::current_exception();
     }
@@ -444,7 +464,7 @@ NetworkMapping CodesignProblem::mappings(const BitConfig &bits, const std::atomi
             if (!memo_.count(keyOf(i, chained[static_cast<size_t>(i)])))
                 jobs.emplace_back(i, chained[static_cast<size_t>(i)]);
     }
-    runMapperJobs(jobs, cancel);
+    runMapperJobs(jobs, cancel, {});
     NetworkMapping nm;
     if (cancel && cancel->load()) {
         nm.allFound = false;

@@ -17,6 +17,7 @@
 #include "workload/layer.h"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,8 +104,14 @@ public:
     // The best mapping of every layer of a configuration (from the memo; computes what is missing).
     NetworkMapping mappings(const BitConfig &bits, const std::atomic<bool> *cancel = nullptr);
 
-    // Called after each candidate's accuracy or each mapper job (from worker threads).
-    std::function<void(const std::string &what)> onWork;
+    // How far the batch costs() is working on has come: called when it starts, after each candidate's
+    // accuracy (answers remembered from earlier count too) and after each mapper job (layer and widths not
+    // answered before), from worker threads.
+    struct BatchProgress {
+        int candidates = 0, accuracyDone = 0; // accuracyDone stays 0 when nothing needs accuracy
+        int mapperJobs = 0, mapperDone = 0;
+    };
+    std::function<void(const BatchProgress &)> onWork;
 
 private:
     struct LayerAnswer {
@@ -113,7 +120,9 @@ private:
     };
     using LayerKey = std::pair<int, std::array<int, 3>>; // layer, (W, I, O) bits
     LayerKey keyOf(int layer, const BitWidths &b) const;
-    void runMapperJobs(const std::vector<std::pair<int, BitWidths>> &jobs, const std::atomic<bool> *cancel);
+    // `onJob` (may be empty) is called after each job that finished.
+    void runMapperJobs(const std::vector<std::pair<int, BitWidths>> &jobs, const std::atomic<bool> *cancel,
+                       const std::function<void()> &onJob);
     LayerAnswer answerFor(int layer, const BitWidths &b, const std::atomic<bool> *cancel) const;
 
     CodesignSpec spec_;
