@@ -122,7 +122,9 @@ void RunPanel::setBatchProgress(int accuracyDone, int candidates, int mapperDone
         batch_->clear();
         return;
     }
-    QString text = tr("This generation: %1 / %2 candidates").arg(accuracyDone).arg(candidates);
+    QString text = accuracyDone >= 0
+                       ? tr("This generation: %1 / %2 candidates").arg(accuracyDone).arg(candidates)
+                       : tr("This generation: %1 candidates").arg(candidates);
     if (mapperJobs > 0)
         text += tr(", %1 / %2 layer mappings").arg(mapperDone).arg(mapperJobs);
     batch_->setText(text);

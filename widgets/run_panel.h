@@ -27,8 +27,9 @@ public:
     // finite: not yet known.
     void setProgress(int generation, int maxGenerations, long long evaluations, double hypervolume,
                      int frontSize, double elapsedSeconds, double secondsLeft);
-    // Inside a generation: candidates whose accuracy is known of those in the batch, and mapper jobs (a
-    // layer at widths not answered before) done of those it needs. candidates <= 0 clears it.
+    // Inside a generation: candidates whose accuracy is known of those in the batch (accuracyDone < 0: the
+    // search measures no accuracy), and mapper jobs (a layer at widths not answered before) done of those
+    // it needs. candidates <= 0 clears it.
     void setBatchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs);
     void addHypervolume(int generation, double hv);
     void clearHistory();

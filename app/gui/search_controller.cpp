@@ -166,7 +166,8 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
         auto lastPost = std::make_shared<std::chrono::steady_clock::time_point>();
         auto postMutex = std::make_shared<std::mutex>();
         problem->onWork = [this, lastPost, postMutex](const search::CodesignProblem::BatchProgress &b) {
-            const bool done = b.accuracyDone == b.candidates && b.mapperDone == b.mapperJobs;
+            const bool done =
+                (b.accuracyDone < 0 || b.accuracyDone == b.candidates) && b.mapperDone == b.mapperJobs;
             {
                 std::lock_guard<std::mutex> lock(*postMutex);
                 const auto now = std::chrono::steady_clock::now();

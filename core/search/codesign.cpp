@@ -335,7 +335,8 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
     }
 
     // This batch's progress (its own: a what-if's batch may run beside a generation's).
-    BatchProgress batch{static_cast<int>(configs.size()), 0, static_cast<int>(jobs.size()), 0};
+    BatchProgress batch{static_cast<int>(configs.size()), spec_.needsAccuracy() ? 0 : -1,
+                        static_cast<int>(jobs.size()), 0};
     std::mutex batchMutex;
     auto reportWork = [&](int accuracy, int mapper) {
         BatchProgress now;

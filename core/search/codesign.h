@@ -108,7 +108,7 @@ public:
     // accuracy (answers remembered from earlier count too) and after each mapper job (layer and widths not
     // answered before), from worker threads.
     struct BatchProgress {
-        int candidates = 0, accuracyDone = 0; // accuracyDone stays 0 when nothing needs accuracy
+        int candidates = 0, accuracyDone = 0; // accuracyDone is -1 when nothing needs accuracy
         int mapperJobs = 0, mapperDone = 0;
     };
     std::function<void(const BatchProgress &)> onWork;
