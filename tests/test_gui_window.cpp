@@ -107,6 +107,7 @@ private Q_SLOTS:
     void reopenedRunDrawsEveryPoint()
     {
         MainWindow w;
+        QVERIFY(w.frontNote()->isHidden()); // nothing to explain before a run
         QSignalSpy opened(&w, &MainWindow::runOpened);
         w.openRun(run_);
         QVERIFY(waitFor(opened));
@@ -120,6 +121,11 @@ private Q_SLOTS:
         QCOMPARE(args.value(args.indexOf("--objectives") + 1), QString("energy,memory"));
         QCOMPARE(args.value(args.indexOf("--allowed-bits") + 1), QString("2,4,8"));
         QCOMPARE(args.value(args.indexOf("--network") + 1), net_);
+        // Energy and memory alone: the narrowest configuration wins both, a one-point front, and the
+        // window says why and offers the baseline (issue 15).
+        QCOMPARE(rd.generations().back().frontSize, size_t(1));
+        QVERIFY(!w.frontNote()->isHidden());
+        QVERIFY(w.frontNote()->text().contains("Train the default baseline"));
     }
 
     void savedSessionReopensWithItsPins()

@@ -92,6 +92,11 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     layout->addWidget(progress_);
     layout->addLayout(figures);
     layout->addWidget(batch_);
+    note_ = new QLabel(this);
+    note_->setWordWrap(true);
+    note_->setTextFormat(Qt::RichText);
+    note_->setVisible(false);
+    layout->addWidget(note_);
     layout->addWidget(hvPlot_, 1);
     layout->addLayout(buttons);
     updateButtons();

@@ -47,6 +47,8 @@ public:
     QString elapsedText() const;
     QString timeLeftText() const;
     QString batchText() const;
+    // A note about the run for its owner to fill and show (rich text; hidden until then).
+    QLabel *note() const { return note_; }
     QProgressBar *progressBar() const { return progress_; }
     QPushButton *pauseButton() const { return pause_; }
     QPushButton *resumeButton() const { return resume_; }
@@ -67,6 +69,7 @@ private:
     QProgressBar *progress_;
     QLabel *generation_, *evaluations_, *hypervolume_, *frontSize_, *elapsed_, *timeLeft_;
     QLabel *batch_; // this generation's evaluations and mapper jobs
+    QLabel *note_;
     QCustomPlot *hvPlot_;
     QCPGraph *hvGraph_;
     QPushButton *pause_, *resume_, *stop_;

@@ -166,7 +166,6 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     pointSummary_ = new QLabel(tr("Click a point to see its layers."), plotBox);
     pointSummary_->setWordWrap(true);
     plotLayout->addWidget(pointSummary_);
-
     // The selected point: layers, the selected layer's mapping, pinned points.
     tabs_ = new QTabWidget(this);
     QTabWidget *tabs = tabs_;
@@ -200,6 +199,15 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     centre->setStretchFactor(0, 3);
     centre->setStretchFactor(1, 2);
     runPanel_ = new RunPanel(this);
+    // In the run panel, where there is room at 1280x720 (under the plot the splitter leaves none).
+    frontNote_ = runPanel_->note();
+    frontNote_->setText(
+        tr("<b>One point on the front:</b> without accuracy as an objective, narrower bit-widths lower both "
+           "energy and weight memory, so the narrowest configuration is best at both. "
+           "<a href=\"baseline\">Train the default baseline</a> (about five minutes) to weigh accuracy "
+           "against them, or give a checkpoint in the Accuracy settings."));
+    frontNote_->setVisible(false);
+    connect(frontNote_, &QLabel::linkActivated, this, [this] { trainDefaultBaseline(); });
     auto *right = new QWidget(this);
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
@@ -300,6 +308,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             // Nothing of the previous run stays on show: generation 0 of this one, nothing evaluated.
             runPanel_->setProgress(0, maxGenerations_, 0, std::numeric_limits<double>::quiet_NaN(), 0, 0, -1);
             runPanel_->setBatchProgress(0, 0, 0, 0);
+            frontNote_->setVisible(false);
         }
         setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
         setup_->setArguments(controller_->arguments());
@@ -318,6 +327,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
                                        static_cast<int>(g.frontSize), p.elapsedSeconds, p.secondsLeft);
                 runPanel_->addHypervolume(g.generation, g.hypervolume);
                 lastGeneration_ = g.generation;
+                updateFrontNote(static_cast<int>(g.frontSize));
             });
     connect(controller_, &SearchController::finished, this, [this](const QString &reason) {
         runPanel_->setRunning(false);
@@ -902,6 +912,15 @@ void MainWindow::loadSession()
     const int sel = s["selected"].toInt(-1);
     if (sel >= 0)
         selectPoint(sel);
+}
+
+void MainWindow::updateFrontNote(int frontSize)
+{
+    // The run's objectives: what its arguments say, or the CLI's default (which has error).
+    const QStringList args = controller_->arguments();
+    const int at = args.indexOf(QStringLiteral("--objectives"));
+    const bool withError = at < 0 || args.value(at + 1).split(',').contains(QStringLiteral("error"));
+    frontNote_->setVisible(!withError && frontSize == 1 && points_.size() > 1);
 }
 
 } // namespace bitloop::gui

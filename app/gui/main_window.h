@@ -48,6 +48,9 @@ public:
     LayerTable *layerTable() const { return table_; }
     LoopNestView *loopNestView() const { return nest_; }
     RunPanel *runPanel() const { return runPanel_; }
+    // Shown under the plot when a run without accuracy ends up with a one-point front: why, and the
+    // baseline that would give a trade-off.
+    QLabel *frontNote() const { return frontNote_; }
     CompareView *compareView() const { return compare_; }
     QTabWidget *detailTabs() const { return tabs_; } // Layers, Pinned
     SearchController *controller() const { return controller_; }
@@ -114,6 +117,8 @@ private:
     QListWidget *pinnedList_;
     QTabWidget *tabs_;
     QLabel *pointSummary_;
+    QLabel *frontNote_;
+    void updateFrontNote(int frontSize);
     QPushButton *measureAccuracy_;
 
     std::vector<search::EvaluatedIndividual> points_;
