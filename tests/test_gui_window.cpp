@@ -224,6 +224,25 @@ private Q_SLOTS:
         QCOMPARE(w.shownCost()->energyPj, r.json()["energy_pj"].toDouble());
         QCOMPARE(w.layerTable()->totalEnergyPj(), r.json()["energy_pj"].toDouble());
         QCOMPARE(double(w.shownCost()->weightBytes), r.json()["weight_memory_bytes"].toDouble());
+        // Pin point pins what is shown, the edited configuration, not the point it started from.
+        QVERIFY(w.statusBar()->currentMessage().startsWith("What-if"));
+        w.pinSelectedPoint();
+        QCOMPARE(w.pinnedWhatIfs(), std::vector<BitConfig>{edited});
+        QVERIFY(w.pinnedPoints().empty());
+        // Another point selected: the what-if line goes, and Pin pins that point.
+        w.selectPoint(1);
+        QVERIFY(!w.statusBar()->currentMessage().startsWith("What-if"));
+        w.pinSelectedPoint();
+        QCOMPARE(w.pinnedPoints(), std::vector<int>{1});
+        // The what-if pin survives a session: its widths and figures are saved with it.
+        w.saveSession();
+        MainWindow again;
+        QSignalSpy reopened(&again, &MainWindow::runOpened);
+        again.openRun(run_);
+        QVERIFY(waitFor(reopened));
+        QCOMPARE(again.pinnedWhatIfs(), std::vector<BitConfig>{edited});
+        QCOMPARE(again.pinnedPoints(), std::vector<int>{1});
+        QFile::remove(run_ + "/session.json"); // the other tests start from a plain run
     }
 
     void guiExportEqualsCliExport()

@@ -298,8 +298,13 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         connect(c, &QComboBox::currentIndexChanged, this, [this] { refreshPlot(); });
     connect(showDominated_, &QCheckBox::toggled, plot_, &ParetoPlot::setShowDominated);
     connect(pinnedList_, &QListWidget::itemSelectionChanged, this, [this] { refreshCompare(); });
-    connect(pinnedList_, &QListWidget::itemDoubleClicked, this,
-            [this](QListWidgetItem *item) { selectPoint(item->data(Qt::UserRole).toInt()); });
+    connect(pinnedList_, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem *item) {
+        const int id = item->data(Qt::UserRole).toInt();
+        if (id >= 0)
+            selectPoint(id);
+        else if (-2 - id < static_cast<int>(whatIfPins_.size()))
+            showConfiguration(whatIfPins_[static_cast<size_t>(-2 - id)].bits);
+    });
 
     connect(controller_, &SearchController::ready, this, [this](const QString &dir) {
         if (clearOnReady_) {
@@ -456,6 +461,7 @@ void MainWindow::clearRun()
     dominated_.clear();
     archive_.clear();
     pinned_.clear();
+    whatIfPins_.clear();
     pinnedList_->clear();
     selected_ = -1;
     plot_->clearPoints();
@@ -614,7 +620,11 @@ void MainWindow::selectPoint(int id)
     if (id < 0 || id >= static_cast<int>(points_.size()))
         return;
     selected_ = id;
+    whatIf_.reset();
     plot_->setSelected(id);
+    // A what-if line in the status bar spoke of the point shown before.
+    if (statusBar()->currentMessage().startsWith(tr("What-if")))
+        statusBar()->clearMessage();
     showConfiguration(points_[static_cast<size_t>(id)].bits);
 }
 
@@ -666,6 +676,7 @@ void MainWindow::editBits(int layer, int weightBits, int activationBits)
         return;
     BitConfig bits = shownBits_;
     bits[static_cast<size_t>(layer)] = {weightBits, activationBits};
+    whatIf_ = bits;
     statusBar()->showMessage(
         tr("What-if: layer %1 at %2/%3 bits").arg(layer + 1).arg(weightBits).arg(activationBits));
     showConfiguration(bits);
@@ -673,19 +684,43 @@ void MainWindow::editBits(int layer, int weightBits, int activationBits)
 
 void MainWindow::pinSelectedPoint()
 {
-    if (selected_ < 0 || std::find(pinned_.begin(), pinned_.end(), selected_) != pinned_.end())
+    if (selected_ < 0)
+        return;
+    const auto &e = points_[static_cast<size_t>(selected_)];
+    // After a what-if edit the window shows another configuration than the selected point: pin that one,
+    // once its figures are in.
+    if (whatIf_) {
+        if (!shownCost_ || shownBits_ != *whatIf_) {
+            statusBar()->showMessage(
+                tr("The edited configuration is still being mapped: pin it in a moment"));
+            return;
+        }
+        for (const WhatIfPin &w : whatIfPins_)
+            if (w.bits == shownBits_)
+                return;
+        whatIfPins_.push_back({shownBits_, *shownCost_});
+        addPinItem(-2 - static_cast<int>(whatIfPins_.size() - 1), shownBits_, *shownCost_);
+        return;
+    }
+    if (std::find(pinned_.begin(), pinned_.end(), selected_) != pinned_.end())
         return;
     pinned_.push_back(selected_);
-    const auto &e = points_[static_cast<size_t>(selected_)];
-    auto *item = new QListWidgetItem(
-        tr("point %1: %2 µJ, %3 bytes%4")
-            .arg(selected_ + 1)
-            .arg(e.cost.value(Objective::Energy), 0, 'f', 2)
-            .arg(e.cost.weightBytes)
-            .arg(e.cost.accuracy >= 0 ? tr(", error %1").arg(1.0 - e.cost.accuracy, 0, 'f', 4) : QString()),
-        pinnedList_);
-    item->setData(Qt::UserRole, selected_);
+    addPinItem(selected_, e.bits, e.cost);
     refreshPlot();
+}
+
+void MainWindow::addPinItem(int ref, const BitConfig &bits, const search::CandidateCost &cost)
+{
+    (void)bits;
+    const QString name = ref >= 0 ? tr("point %1").arg(ref + 1) : tr("what-if %1").arg(-1 - ref);
+    auto *item = new QListWidgetItem(
+        tr("%1: %2 µJ, %3 bytes%4")
+            .arg(name)
+            .arg(cost.value(Objective::Energy), 0, 'f', 2)
+            .arg(cost.weightBytes)
+            .arg(cost.accuracy >= 0 ? tr(", error %1").arg(1.0 - cost.accuracy, 0, 'f', 4) : QString()),
+        pinnedList_);
+    item->setData(Qt::UserRole, ref);
 }
 
 void MainWindow::refreshCompare()
@@ -699,12 +734,17 @@ void MainWindow::refreshCompare()
         if (cps.size() == 4)
             break;
         const int id = item->data(Qt::UserRole).toInt();
-        const auto &e = points_[static_cast<size_t>(id)];
+        if (id < -1 && -2 - id >= static_cast<int>(whatIfPins_.size()))
+            continue;
+        const BitConfig &bits =
+            id >= 0 ? points_[static_cast<size_t>(id)].bits : whatIfPins_[size_t(-2 - id)].bits;
+        const search::CandidateCost &cost =
+            id >= 0 ? points_[static_cast<size_t>(id)].cost : whatIfPins_[size_t(-2 - id)].cost;
         ComparePoint c;
-        c.label = tr("point %1").arg(id + 1);
-        c.bits = e.bits;
-        c.error = e.cost.accuracy >= 0 ? 1.0 - e.cost.accuracy : -1.0;
-        c.weightBytes = e.cost.weightBytes;
+        c.label = id >= 0 ? tr("point %1").arg(id + 1) : tr("what-if %1").arg(-1 - id);
+        c.bits = bits;
+        c.error = cost.accuracy >= 0 ? 1.0 - cost.accuracy : -1.0;
+        c.weightBytes = cost.weightBytes;
         cps.push_back(std::move(c));
     }
     // Per-layer energies come from the mapper's memo or cache: off the GUI thread all the same.
@@ -876,6 +916,20 @@ void MainWindow::saveSession()
     for (int id : pinned_)
         pins.append(id);
     s["pinned"] = pins;
+    QJsonArray whatIfs; // configurations not in the run: their widths and what they cost
+    for (const WhatIfPin &w : whatIfPins_) {
+        QStringList bits;
+        for (const LayerBits &b : w.bits)
+            bits << QStringLiteral("%1/%2").arg(b.weights).arg(b.activations);
+        QJsonObject o;
+        o["bits"] = bits.join(' ');
+        o["energy_pj"] = w.cost.energyPj;
+        o["cycles"] = static_cast<double>(w.cost.cycles);
+        o["weight_bytes"] = static_cast<double>(w.cost.weightBytes);
+        o["accuracy"] = w.cost.accuracy;
+        whatIfs.append(o);
+    }
+    s["pinned_what_ifs"] = whatIfs;
     s["selected"] = selected_;
     s["x"] = xAxis_->currentText();
     s["y"] = yAxis_->currentText();
@@ -906,6 +960,27 @@ void MainWindow::loadSession()
             pinSelectedPoint();
     }
     selected_ = -1;
+    const size_t layers = points_.empty() ? 0 : points_.front().bits.size();
+    for (const QJsonValue &v : s["pinned_what_ifs"].toArray()) {
+        const QJsonObject o = v.toObject();
+        WhatIfPin w;
+        for (const QString &t : o["bits"].toString().split(' ', Qt::SkipEmptyParts)) {
+            const QStringList wa = t.split('/');
+            bool okW = false, okA = false;
+            const int wb = wa.value(0).toInt(&okW), ab = wa.value(1).toInt(&okA);
+            if (wa.size() != 2 || !okW || !okA || wb < 1 || wb > 32 || ab < 1 || ab > 32)
+                break;
+            w.bits.push_back({wb, ab});
+        }
+        if (w.bits.size() != layers) // a damaged or foreign entry is left out
+            continue;
+        w.cost.energyPj = o["energy_pj"].toDouble();
+        w.cost.cycles = static_cast<int64_t>(o["cycles"].toDouble());
+        w.cost.weightBytes = static_cast<int64_t>(o["weight_bytes"].toDouble());
+        w.cost.accuracy = o["accuracy"].toDouble(-1.0);
+        whatIfPins_.push_back(w);
+        addPinItem(-2 - static_cast<int>(whatIfPins_.size() - 1), w.bits, w.cost);
+    }
     // The pinned points are compared at once (up to four).
     for (int i = 0; i < pinnedList_->count() && i < 4; ++i)
         pinnedList_->item(i)->setSelected(true);

@@ -59,6 +59,14 @@ public:
     const std::vector<search::EvaluatedIndividual> &points() const { return points_; }
     int selectedPoint() const { return selected_; }
     const std::vector<int> &pinnedPoints() const { return pinned_; }
+    // Pinned what-if configurations, in the order pinned.
+    std::vector<BitConfig> pinnedWhatIfs() const
+    {
+        std::vector<BitConfig> v;
+        for (const auto &w : whatIfPins_)
+            v.push_back(w.bits);
+        return v;
+    }
     // Ids of the points no other point dominates (in the run's objectives), in evaluation order.
     const std::vector<int> &frontPoints() const { return archive_; }
     // The configuration shown in the layer table (the selected point, or its what-if edit).
@@ -125,6 +133,15 @@ private:
     std::vector<bool> dominated_;
     std::vector<int> archive_; // ids of the points no other point dominates
     std::vector<int> pinned_;
+    // Pinned what-if configurations (a shown point with edited layers): not in points_, so the pinned
+    // list's items refer to them as -2 - index.
+    struct WhatIfPin {
+        BitConfig bits;
+        search::CandidateCost cost;
+    };
+    std::vector<WhatIfPin> whatIfPins_;
+    std::optional<BitConfig> whatIf_; // the edited configuration asked for since the last selection
+    void addPinItem(int ref, const BitConfig &bits, const search::CandidateCost &cost);
     int selected_ = -1;
     int maxGenerations_ = 0;
     // A start or open asked for: the shown run is cleared when the controller says ready, not before,
