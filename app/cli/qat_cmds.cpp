@@ -65,6 +65,20 @@ Network trainingNetwork(const Args &args, const ImageDataset &data)
     return loadNetwork(args.require("network"), opt);
 }
 
+// --dataset, --validation-fraction, --split-seed and the three limits: how train and import split a
+// dataset (recorded in the checkpoint, so that every later evaluation splits it the same way).
+qat::DataSplit dataSplit(const Args &args)
+{
+    qat::DataSplit split;
+    split.dataset = args.get("dataset").value_or("fashion-mnist");
+    split.validationFraction = numberOption(args, "validation-fraction", 0.1, 0.0, 0.9);
+    split.seed = static_cast<uint64_t>(args.integer("split-seed", 0, INT64_MAX).value_or(1));
+    split.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(0);
+    split.validationLimit = args.integer("validation-limit", 1, INT64_MAX).value_or(0);
+    split.testLimit = args.integer("test-limit", 1, INT64_MAX).value_or(0);
+    return split;
+}
+
 } // namespace
 
 int runTrain(const std::vector<std::string> &argv)
@@ -74,13 +88,7 @@ int runTrain(const std::vector<std::string> &argv)
                      "validation-limit", "test-limit", "epochs", "batch", "lr", "optimizer", "weight-decay",
                      "seed", "threads", "out"},
                     {"augment", "small-input", "standard-input", "json"});
-    qat::DataSplit split;
-    split.dataset = args.get("dataset").value_or("fashion-mnist");
-    split.validationFraction = numberOption(args, "validation-fraction", 0.1, 0.0, 0.9);
-    split.seed = static_cast<uint64_t>(args.integer("split-seed", 0, INT64_MAX).value_or(1));
-    split.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(0);
-    split.validationLimit = args.integer("validation-limit", 1, INT64_MAX).value_or(0);
-    split.testLimit = args.integer("test-limit", 1, INT64_MAX).value_or(0);
+    const qat::DataSplit split = dataSplit(args);
     qat::TrainOptions t;
     t.epochs = static_cast<int>(args.integer("epochs", 1, 100000).value_or(10));
     t.batchSize = static_cast<int>(args.integer("batch", 1, 65536).value_or(64));
@@ -170,13 +178,7 @@ int runImport(const std::vector<std::string> &argv)
                     {"onnx", "dataset", "validation-fraction", "split-seed", "train-limit",
                      "validation-limit", "test-limit", "mean", "std", "threads", "out"},
                     {"json"});
-    qat::DataSplit split;
-    split.dataset = args.get("dataset").value_or("fashion-mnist");
-    split.validationFraction = numberOption(args, "validation-fraction", 0.1, 0.0, 0.9);
-    split.seed = static_cast<uint64_t>(args.integer("split-seed", 0, INT64_MAX).value_or(1));
-    split.trainLimit = args.integer("train-limit", 1, INT64_MAX).value_or(0);
-    split.validationLimit = args.integer("validation-limit", 1, INT64_MAX).value_or(0);
-    split.testLimit = args.integer("test-limit", 1, INT64_MAX).value_or(0);
+    const qat::DataSplit split = dataSplit(args);
     qat::Normalization norm;
     norm.mean = channelList(args, "mean", -1e6);
     norm.std = channelList(args, "std", 1e-9);
