@@ -38,6 +38,17 @@ const Architecture &eyeriss()
     return a;
 }
 
+// The engine's part of a run's checkpoint.txt, for the problem the seeds were saved for (ZDT1 with 30
+// variables, population 8).
+void restoreZdt1(const std::string &state)
+{
+    search::Settings settings;
+    settings.populationSize = 8;
+    settings.maxGenerations = 1;
+    settings.referencePoint = {1.1, 1.1};
+    search::Nsga2::restore(search::zdt1(30).spec, settings, state);
+}
+
 void readAs(const std::string &target, const std::string &text)
 {
     if (target == "network") {
@@ -56,24 +67,13 @@ void readAs(const std::string &target, const std::string &text)
         // A run's checkpoint.txt: the header checked against a fixed fingerprint, then the engine's state
         // (the problem of the nsga2_state seeds).
         long long individuals = -1;
-        const std::string state = search::checkpointEngineState(
+        restoreZdt1(search::checkpointEngineState(
             text, {{"objectives", "error,energy"}, {"population", "8"}, {"accuracy", "none"}},
-            "checkpoint.txt", individuals);
-        search::Settings settings;
-        settings.populationSize = 8;
-        settings.maxGenerations = 1;
-        settings.referencePoint = {1.1, 1.1};
-        search::Nsga2::restore(search::zdt1(30).spec, settings, state);
+            "checkpoint.txt", individuals));
         return;
     }
     if (target == "nsga2_state") {
-        // The engine's part of a run's checkpoint.txt, for the problem its seeds were saved for (ZDT1
-        // with 30 variables, population 8).
-        search::Settings settings;
-        settings.populationSize = 8;
-        settings.maxGenerations = 1;
-        settings.referencePoint = {1.1, 1.1};
-        search::Nsga2::restore(search::zdt1(30).spec, settings, text);
+        restoreZdt1(text);
         return;
     }
     {
