@@ -382,6 +382,26 @@ private Q_SLOTS:
         QCOMPARE(panel.progressBar()->maximum(), 0); // busy: no end known
     }
 
+    // A flat hypervolume history gets a readable axis: a span around the value, ticks that differ.
+    void flatHypervolumeHistoryHasDistinctTicks()
+    {
+        RunPanel panel;
+        panel.resize(600, 300);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        for (int g = 0; g <= 3; ++g)
+            panel.addHypervolume(g, 6.33161e9);
+        const QCPAxis *y = panel.hypervolumeGraph()->valueAxis();
+        QVERIFY(y->range().contains(6.33161e9));
+        QVERIFY2(y->range().size() >= 0.005 * 6.33161e9, qPrintable(QString::number(y->range().size())));
+        QVector<double> ticks;
+        QVector<QString> labels;
+        y->ticker()->generate(y->range(), y->parentPlot()->locale(), y->numberFormat().at(0).toLatin1(),
+                              y->numberPrecision(), ticks, nullptr, &labels);
+        QVERIFY(labels.size() >= 2);
+        QCOMPARE(QSet<QString>(labels.begin(), labels.end()).size(), labels.size());
+    }
+
     void runPanelButtons()
     {
         RunPanel panel;

@@ -75,6 +75,8 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     ticker->setTickStep(1);
     ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     hvPlot_->xAxis->setTicker(ticker);
+    // The panel is short at 1280x720 (about 40 pixels of plot): three value ticks stay legible.
+    hvPlot_->yAxis->ticker()->setTickCount(3);
 
     pause_ = new QPushButton(tr("Pause"), this);
     resume_ = new QPushButton(tr("Resume"), this);
@@ -147,7 +149,16 @@ void RunPanel::addHypervolume(int generation, double hv)
     // Off the frame: half a generation either side, a tenth of the span above and below.
     const QCPRange x = hvPlot_->xAxis->range();
     hvPlot_->xAxis->setRange(x.lower - 0.5, x.upper + 0.5);
-    hvPlot_->yAxis->scaleRange(1.1);
+    // A flat history (every generation at one hypervolume, as a one-point front gives) has no span to
+    // scale: centre it in a window of 1% of its value, instead of a range so thin that every tick reads
+    // the same number.
+    const QCPRange y = hvPlot_->yAxis->range();
+    const double mid = y.center(), span = y.size();
+    if (span <= 1e-9 * std::max(1.0, std::abs(mid)))
+        hvPlot_->yAxis->setRange(mid - std::max(0.005 * std::abs(mid), 0.5),
+                                 mid + std::max(0.005 * std::abs(mid), 0.5));
+    else
+        hvPlot_->yAxis->scaleRange(1.1);
     hvPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
