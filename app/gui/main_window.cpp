@@ -699,19 +699,18 @@ void MainWindow::pinSelectedPoint()
             if (w.bits == shownBits_)
                 return;
         whatIfPins_.push_back({shownBits_, *shownCost_});
-        addPinItem(-2 - static_cast<int>(whatIfPins_.size() - 1), shownBits_, *shownCost_);
+        addPinItem(-2 - static_cast<int>(whatIfPins_.size() - 1), *shownCost_);
         return;
     }
     if (std::find(pinned_.begin(), pinned_.end(), selected_) != pinned_.end())
         return;
     pinned_.push_back(selected_);
-    addPinItem(selected_, e.bits, e.cost);
+    addPinItem(selected_, e.cost);
     refreshPlot();
 }
 
-void MainWindow::addPinItem(int ref, const BitConfig &bits, const search::CandidateCost &cost)
+void MainWindow::addPinItem(int ref, const search::CandidateCost &cost)
 {
-    (void)bits;
     const QString name = ref >= 0 ? tr("point %1").arg(ref + 1) : tr("what-if %1").arg(-1 - ref);
     auto *item = new QListWidgetItem(
         tr("%1: %2 µJ, %3 bytes%4")
@@ -979,7 +978,7 @@ void MainWindow::loadSession()
         w.cost.weightBytes = static_cast<int64_t>(o["weight_bytes"].toDouble());
         w.cost.accuracy = o["accuracy"].toDouble(-1.0);
         whatIfPins_.push_back(w);
-        addPinItem(-2 - static_cast<int>(whatIfPins_.size() - 1), w.bits, w.cost);
+        addPinItem(-2 - static_cast<int>(whatIfPins_.size() - 1), w.cost);
     }
     // The pinned points are compared at once (up to four).
     for (int i = 0; i < pinnedList_->count() && i < 4; ++i)

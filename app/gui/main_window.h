@@ -141,7 +141,7 @@ private:
     };
     std::vector<WhatIfPin> whatIfPins_;
     std::optional<BitConfig> whatIf_; // the edited configuration asked for since the last selection
-    void addPinItem(int ref, const BitConfig &bits, const search::CandidateCost &cost);
+    void addPinItem(int ref, const search::CandidateCost &cost); // ref: a point, or -2 - what-if index
     int selected_ = -1;
     int maxGenerations_ = 0;
     // A start or open asked for: the shown run is cleared when the controller says ready, not before,
