@@ -1,5 +1,5 @@
 // Mapper benchmark (not a test): prints the figures recorded in docs/benchmarks.md.
-//   bench_mapper [--threads N] [--quick] [--exactness [--arch NAME] [--network NAME]]
+//   bench_mapper [--threads N] [--quick] [--exactness [--arch NAME] [--network NAME] [--bits B]]
 // 1. model evaluations per second on one thread; 2. whole-network mapping time, cold and warm cache, with
 // the branch and bound's nodes; 3. valid-mapping counts of MobileNetV1 layer 2; 4. co-searched mappings vs
 // mappings reused from 16 bits; 5 (--exactness, long): every layer's pruned optimum against the full walk.
@@ -150,7 +150,7 @@ void synergy(int threads)
 }
 
 // The branch and bound must return exactly the full walk's answer: the same mapping, hence the same figures.
-void exactness(int threads, const std::string &onlyArch, const std::string &onlyNetwork)
+void exactness(int threads, const std::string &onlyArch, const std::string &onlyNetwork, int onlyBits)
 {
     std::printf(
         "5. Branch and bound against the full walk, every layer (224x224, 1000 classes), %d threads:\n",
@@ -166,6 +166,8 @@ void exactness(int threads, const std::string &onlyArch, const std::string &only
             if (!onlyNetwork.empty() && onlyNetwork != net.name)
                 continue;
             for (int b : {16, 8, 4}) {
+                if (onlyBits > 0 && onlyBits != b)
+                    continue;
                 int same = 0;
                 double fast = 0, slow = 0;
                 long long visited = 0, fullVisited = 0;
@@ -208,7 +210,8 @@ int main(int argc, char **argv)
 {
     int threads = 2;
     bool quick = false, exact = false;
-    std::string onlyArch, onlyNetwork; // --exactness on one architecture / network
+    std::string onlyArch, onlyNetwork; // --exactness on one architecture / network / uniform width
+    int onlyBits = 0;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = std::atoi(argv[++i]);
@@ -220,9 +223,11 @@ int main(int argc, char **argv)
             onlyArch = argv[++i];
         else if (std::strcmp(argv[i], "--network") == 0 && i + 1 < argc)
             onlyNetwork = argv[++i];
+        else if (std::strcmp(argv[i], "--bits") == 0 && i + 1 < argc)
+            onlyBits = std::atoi(argv[++i]);
     }
     if (exact) {
-        exactness(threads, onlyArch, onlyNetwork);
+        exactness(threads, onlyArch, onlyNetwork, onlyBits);
         return 0;
     }
     evaluationsPerSecond();
