@@ -369,15 +369,12 @@ double MappingBound::finishMetric(const LevelState *s, const LevelFactors &f, in
 
 double MappingBound::metric(const LevelFactors &f, int fixedLevel) const
 {
-    switch (metric_) {
-    case Metric::Energy:
-        return energy(f, fixedLevel);
-    case Metric::Delay:
-        return cycles(f, fixedLevel);
-    case Metric::Edp:
-        return energy(f, fixedLevel) * cycles(f, fixedLevel);
-    }
-    return 0;
+    // The walk's incremental path run from scratch: the same number bit for bit.
+    std::array<LevelState, kMaxLevels> states;
+    if (needsEnergy())
+        for (int l = 0; l <= std::min(fixedLevel, levels_ - 1); ++l)
+            advance(states.data(), f, l);
+    return finishMetric(states.data(), f, fixedLevel);
 }
 
 } // namespace bitloop

@@ -22,7 +22,6 @@
 #include "model/nest.h"
 
 #include <array>
-#include <map>
 #include <vector>
 
 namespace bitloop
