@@ -72,7 +72,7 @@ void wholeNetworks(int threads, bool quick)
                 MapperCache cache(dir);
                 NetworkMapperOptions opt;
                 opt.mapper.threads = threads;
-                const auto bits = chainBits(std::vector<LayerBits>(net.layers.size(), LayerBits{b, b}), b);
+                const auto bits = chainBits(net, std::vector<LayerBits>(net.layers.size(), LayerBits{b, b}), b);
                 const NetworkMapping cold = mapNetwork(net, arch, bits, opt, &cache);
                 const NetworkMapping warm = mapNetwork(net, arch, bits, opt, &cache);
                 long long visited = 0, pruned = 0;
@@ -133,7 +133,7 @@ void synergy(int threads)
         "4. MobileNetV1 on eyeriss16 at weights 4 / activations 8: co-searched vs mapped at 16 bits:\n");
     const Architecture arch = loadArchitecture("eyeriss16");
     const Network net = mobileNetV1();
-    const auto bits = chainBits(std::vector<LayerBits>(net.layers.size(), LayerBits{4, 8}), 8);
+    const auto bits = chainBits(net, std::vector<LayerBits>(net.layers.size(), LayerBits{4, 8}), 8);
     NetworkMapperOptions opt;
     opt.mapper.threads = threads;
     const NetworkMapping co = mapNetwork(net, arch, bits, opt, nullptr);

@@ -148,6 +148,31 @@ class TestCodesign : public QObject
     QTemporaryDir cacheDir_;
 
 private Q_SLOTS:
+    // A layer's outputs are stored as the layers that read them read them (the widest), in a graph as in a
+    // chain: ResNet's stem is read by its first block and that block's shortcut; a main branch nobody
+    // reads is stored as the shortcut it is added into stores its sum.
+    void outputWidthsFollowTheGraph()
+    {
+        Network net;
+        for (int i = 0; i < 5; ++i)
+            net.layers.push_back(makeFullyConnected("l" + std::to_string(i + 1), 4, 4));
+        net.layers[3].inputFrom = 0;   // l4 reads l1 (a shortcut)
+        net.layers[3].addOutputOf = 2; // and adds l3's output; nobody reads l3
+        const BitConfig bits = {{8, 8}, {8, 3}, {8, 4}, {8, 6}, {8, 5}};
+        const std::vector<BitWidths> w = chainBits(net, bits, 7);
+        QCOMPARE(w[0].of(Tensor::Outputs), 6); // read by l2 at 3 bits and l4 at 6
+        QCOMPARE(w[1].of(Tensor::Outputs), 4); // read by l3
+        QCOMPARE(w[2].of(Tensor::Outputs), 5); // added into l4, whose sum l5 reads at 5
+        QCOMPARE(w[3].of(Tensor::Outputs), 5);
+        QCOMPARE(w[4].of(Tensor::Outputs), 7); // the network's output
+        QCOMPARE(w[3].of(Tensor::Inputs), 6);
+        QCOMPARE(w[3].of(Tensor::Weights), 8);
+        // A chain: the next layer's activations, as always.
+        const std::vector<BitWidths> chain = chainBits(Network{}, bits, 7);
+        QCOMPARE(chain[0].of(Tensor::Outputs), 3);
+        QCOMPARE(chain[2].of(Tensor::Outputs), 6);
+    }
+
     // checkpoint.txt's header: lines checked in order against what the settings give now, the count read;
     // a file that ends right after the count (found by fuzz_run_checkpoint's seed) is an empty state, not a
     // std::out_of_range.
@@ -241,7 +266,7 @@ private Q_SLOTS:
         const BitConfig bits = {{8, 8}, {4, 8}, {2, 4}, {8, 2}};
         const CandidateCost c = p.cost(bits);
         // The same as mapping the network at the chained widths (outputs = next layer's activations).
-        const std::vector<BitWidths> chained = chainBits(bits, 8);
+        const std::vector<BitWidths> chained = chainBits(tinySpec().network, bits, 8);
         QCOMPARE(chained[1].of(Tensor::Outputs), 4);
         QCOMPARE(chained[3].of(Tensor::Outputs), 8);
         NetworkMapperOptions o;
@@ -308,7 +333,7 @@ private Q_SLOTS:
         CodesignProblem pinned(s, std::make_shared<FormulaEvaluator>(), cache_);
         const BitConfig narrow(4, LayerBits{4, 4});
         const NetworkMapping withPin = pinned.mappings(narrow);
-        const std::vector<BitWidths> chained = chainBits(narrow, 8);
+        const std::vector<BitWidths> chained = chainBits(s.network, narrow, 8);
         const Evaluation e = evaluate(s.network.layers[2].shape, s.arch, nm.layers[2].mapping, chained[2]);
         QVERIFY(e.valid);
         QCOMPARE(withPin.layers[2].evaluation.energy, e.energy);

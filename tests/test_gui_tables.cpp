@@ -81,7 +81,7 @@ private Q_SLOTS:
         arch_ = loadArchitecture("eyeriss16");
         net_ = mobileNetV1();
         bits_ = mixedBits(net_.layers.size());
-        nm_ = mapNetwork(net_, arch_, chainBits(bits_, 8), {}, cache_.get());
+        nm_ = mapNetwork(net_, arch_, chainBits(net_, bits_, 8), {}, cache_.get());
         QCOMPARE(net_.layers.size(), size_t(28));
         QVERIFY(nm_.allFound);
     }
@@ -440,7 +440,7 @@ private Q_SLOTS:
         QVERIFY(spad >= 0);
         small.levels[spad].depth = 4;
         MapperResult bad = nm_.layers[layer];
-        bad.evaluation = evaluate(net_.layers[layer].shape, small, bad.mapping, chainBits(bits_, 8)[layer]);
+        bad.evaluation = evaluate(net_.layers[layer].shape, small, bad.mapping, chainBits(net_, bits_, 8)[layer]);
         bad.found = false;
         QVERIFY(!bad.evaluation.valid);
         QVERIFY(!bad.evaluation.reasons.empty());
@@ -479,7 +479,7 @@ private Q_SLOTS:
         // B narrows layer 5's weights; C equals A.
         BitConfig bitsB = bits_;
         bitsB[4].weights = 3;
-        const NetworkMapping nmB = mapNetwork(net_, arch_, chainBits(bitsB, 8), {}, cache_.get());
+        const NetworkMapping nmB = mapNetwork(net_, arch_, chainBits(net_, bitsB, 8), {}, cache_.get());
         QVERIFY(nmB.allFound);
         auto point = [](const QString &label, const BitConfig &b, const NetworkMapping &nm, double error) {
             ComparePoint p{label, b, {}, nm.energy, error, nm.weightBytes};

@@ -178,7 +178,7 @@ private Q_SLOTS:
         QTRY_VERIFY(!w.loopNestView()->loopNestText().isEmpty());
         const Architecture arch = loadArchitecture("eyeriss16");
         const BitConfig &bits = w.points()[static_cast<size_t>(sel)].bits;
-        const std::vector<BitWidths> chained = chainBits(bits, 8);
+        const std::vector<BitWidths> chained = chainBits(w.controller()->setup()->spec.network, bits, 8);
         MapperOptions o;
         const MapperResult best =
             findBestMapping(w.controller()->setup()->spec.network.layers[2].shape, arch, chained[2], o);

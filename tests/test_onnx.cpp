@@ -2,6 +2,8 @@
 // meets, and torchvision's MobileNetV2, ResNet-18 and ResNet-50 exported by PyTorch (tests/onnx/
 // make_fixtures.py, run by CTest before this test) against PyTorch's own counts.
 #include "cli_runner.h"
+#include "onnx_tiny_model.h"
+#include "io/network_yaml.h"
 #include "io/onnx_network.h"
 #include "util/error.h"
 #include "workload/mobilenet.h"
@@ -15,116 +17,10 @@
 #include <fstream>
 
 using namespace bitloop;
+using namespace bitloop::testing;
 
 namespace
 {
-
-void addInts(onnx::NodeProto *n, const char *name, std::vector<int64_t> v)
-{
-    onnx::AttributeProto *a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (int64_t x : v)
-        a->add_ints(x);
-}
-void addInt(onnx::NodeProto *n, const char *name, int64_t v)
-{
-    onnx::AttributeProto *a = n->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(v);
-}
-void addTensor(onnx::GraphProto *g, const std::string &name, std::vector<int64_t> dims, float fill)
-{
-    onnx::TensorProto *t = g->add_initializer();
-    t->set_name(name);
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    int64_t n = 1;
-    for (int64_t d : dims) {
-        t->add_dims(d);
-        n *= d;
-    }
-    for (int64_t i = 0; i < n; ++i)
-        t->add_float_data(fill);
-}
-onnx::NodeProto *addNode(onnx::GraphProto *g, const std::string &op, const std::string &name,
-                         std::vector<std::string> in, std::string out)
-{
-    onnx::NodeProto *n = g->add_node();
-    n->set_op_type(op);
-    n->set_name(name);
-    for (const std::string &i : in)
-        n->add_input(i);
-    n->add_output(out);
-    return n;
-}
-
-// x [1,3,32,32] -> c1 (3x3/2, pad 1, 3->8) -> Relu -> [MaxPool 1x1 if asked] -> dw (3x3, 8 groups) ->
-// Clip(0, 6) -> pw (1x1 8->8) -> Add(dw's input) -> [HardSigmoid if asked] -> GlobalAveragePool -> Flatten
-// -> fc (Gemm 8->10, transB)
-onnx::ModelProto tinyModel(bool maxPool = false, bool hardSigmoid = false, bool weightsAsInput = false)
-{
-    onnx::ModelProto m;
-    m.set_ir_version(7);
-    m.add_opset_import()->set_version(13);
-    onnx::GraphProto *g = m.mutable_graph();
-    g->set_name("tiny");
-    auto input = [&](const std::string &name, std::vector<int64_t> dims) {
-        onnx::ValueInfoProto *v = g->add_input();
-        v->set_name(name);
-        auto *tt = v->mutable_type()->mutable_tensor_type();
-        tt->set_elem_type(onnx::TensorProto::FLOAT);
-        for (int64_t d : dims)
-            tt->mutable_shape()->add_dim()->set_dim_value(d);
-    };
-    input("x", {1, 3, 32, 32});
-    if (weightsAsInput)
-        input("c1.w", {8, 3, 3, 3});
-    else
-        addTensor(g, "c1.w", {8, 3, 3, 3}, 0.1f);
-    addTensor(g, "c1.b", {8}, 0.0f);
-    addTensor(g, "dw.w", {8, 1, 3, 3}, 0.1f);
-    addTensor(g, "pw.w", {8, 8, 1, 1}, 0.1f);
-    addTensor(g, "fc.w", {10, 8}, 0.1f);
-    addTensor(g, "zero", {}, 0.0f);
-    addTensor(g, "six", {}, 6.0f);
-    onnx::NodeProto *c1 = addNode(g, "Conv", "c1", {"x", "c1.w", "c1.b"}, "c1.out");
-    addInts(c1, "strides", {2, 2});
-    addInts(c1, "pads", {1, 1, 1, 1});
-    addNode(g, "Relu", "relu1", {"c1.out"}, "a1");
-    std::string dwIn = "a1";
-    if (maxPool) {
-        onnx::NodeProto *p = addNode(g, "MaxPool", "pool", {"a1"}, "p1");
-        addInts(p, "kernel_shape", {1, 1});
-        dwIn = "p1";
-    }
-    onnx::NodeProto *dw = addNode(g, "Conv", "dw", {dwIn, "dw.w"}, "dw.out");
-    addInts(dw, "pads", {1, 1, 1, 1});
-    addInt(dw, "group", 8);
-    addNode(g, "Clip", "relu6", {"dw.out", "zero", "six"}, "a2");
-    addNode(g, "Conv", "pw", {"a2", "pw.w"}, "pw.out");
-    addNode(g, "Add", "residual", {"pw.out", dwIn}, "sum");
-    std::string pooled = "sum";
-    if (hardSigmoid) {
-        addNode(g, "HardSigmoid", "gate", {"sum"}, "gated");
-        pooled = "gated";
-    }
-    addNode(g, "GlobalAveragePool", "gap", {pooled}, "gap.out");
-    addNode(g, "Flatten", "flatten", {"gap.out"}, "flat");
-    onnx::NodeProto *fc = addNode(g, "Gemm", "fc", {"flat", "fc.w"}, "logits");
-    addInt(fc, "transB", 1);
-    onnx::ValueInfoProto *out = g->add_output();
-    out->set_name("logits");
-    out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-    return m;
-}
-
-QString write(const QTemporaryDir &dir, const QString &name, const std::string &bytes)
-{
-    const QString path = dir.filePath(name);
-    std::ofstream(path.toStdString(), std::ios::binary) << bytes;
-    return path;
-}
 
 QString errorOf(const QString &path)
 {
@@ -182,13 +78,36 @@ private Q_SLOTS:
         QVERIFY(r.out.startsWith("tiny: 4 layers, 90192 MACs, 432 weights\n"));
     }
 
-    void poolingInsideIsReadButNotTrainable()
+    // A max pooling after c1's ReLU is c1's own; the residual then adds the pooled tensor, which is dw's
+    // input as before.
+    void poolingAfterALayerIsItsOwn()
     {
         QTemporaryDir dir;
-        const QString path = write(dir, "pooled.onnx", tinyModel(true).SerializeAsString());
+        const QString path = write(dir, "pooled.onnx", tinyModel({true}).SerializeAsString());
         const Network net = readOnnxNetwork(path.toStdString());
-        QCOMPARE(net.totalMacs(), int64_t(90192)); // the hardware side reads it all
-        QVERIFY2(QString::fromStdString(net.chainNote).contains("MaxPool"), net.chainNote.c_str());
+        QCOMPARE(net.totalMacs(), int64_t(90192));
+        QCOMPARE(net.chainNote, std::string());
+        const Pooling &p = net.layers[0].pool;
+        QCOMPARE(p.kind, Pooling::Kind::Max);
+        QCOMPARE(p.kernelH, 1);
+        QCOMPARE(p.strideW, 1);
+        QCOMPARE(p.padH, 0);
+        QCOMPARE(net.layers[0].activation, Activation::ReLU);
+        QCOMPARE(net.layers[2].residualFrom, 1);
+        QCOMPARE(net.layers[1].inputFrom, -1);
+    }
+
+    // An addition of c1's output before its ReLU: neither a layer's input nor its output. The hardware
+    // side reads it all; the accuracy side is told why it cannot build it.
+    void graphsOtherThanLayersAreReadButNotTrainable()
+    {
+        QTemporaryDir dir;
+        TinyOptions o;
+        o.skipBeforeRelu = true;
+        const QString path = write(dir, "preact.onnx", tinyModel(o).SerializeAsString());
+        const Network net = readOnnxNetwork(path.toStdString());
+        QCOMPARE(net.totalMacs(), int64_t(90192));
+        QVERIFY2(QString::fromStdString(net.chainNote).contains("relu1"), net.chainNote.c_str());
         const CliRun r = runCli({"layers", "--network", path});
         QVERIFY2(r.status == 0 && r.out.contains("not trainable"), qPrintable(r.summary()));
     }
@@ -196,7 +115,7 @@ private Q_SLOTS:
     void unsupportedOperatorNamesNodeTypeAndList()
     {
         QTemporaryDir dir;
-        const QString path = write(dir, "gate.onnx", tinyModel(false, true).SerializeAsString());
+        const QString path = write(dir, "gate.onnx", tinyModel({false, true}).SerializeAsString());
         const QString e = errorOf(path);
         QVERIFY2(e.contains("'gate'") && e.contains("HardSigmoid") && e.contains("supported: Conv, Gemm"),
                  qPrintable(e));
@@ -221,7 +140,7 @@ private Q_SLOTS:
             QVERIFY2(!e.isEmpty() && e.contains("cut.onnx"), qPrintable(QString("cut at %1").arg(cut)));
         }
         const QString notConst =
-            write(dir, "input-weights.onnx", tinyModel(false, false, true).SerializeAsString());
+            write(dir, "input-weights.onnx", tinyModel({false, false, true}).SerializeAsString());
         QVERIFY2(errorOf(notConst).contains("'c1': its weights are not a constant"),
                  qPrintable(errorOf(notConst)));
     }
@@ -259,11 +178,62 @@ private Q_SLOTS:
             QCOMPARE(a.residualFrom, b.residualFrom);
         }
         QCOMPARE(onnx.chainNote, std::string());
-        // ResNets: read whole for the hardware side; their shortcuts and max pooling are not a chain.
-        for (const char *net : {"resnet18", "resnet50"}) {
-            const Network n = readOnnxNetwork((fixtures + "/" + net + ".onnx").toStdString());
-            QVERIFY2(!n.chainNote.empty(), net);
+        // ResNets, whole. ResNet-18's stem max-pools; an identity block's second convolution adds the
+        // block's input, then applies the ReLU after the sum. A projection block comes in torchvision's
+        // order: conv1, conv2 (no ReLU: the sum follows), then the 1x1 shortcut, which reads the block's
+        // input, adds conv2's output and applies the ReLU.
+        const Network r18 = readOnnxNetwork((fixtures + "/resnet18.onnx").toStdString());
+        QCOMPARE(r18.chainNote, std::string());
+        QCOMPARE(r18.layers[0].pool.kind, Pooling::Kind::Max);
+        QCOMPARE(r18.layers[0].pool.kernelH, 3);
+        QCOMPARE(r18.layers[0].pool.strideH, 2);
+        QCOMPARE(r18.layers[0].pool.padW, 1);
+        QCOMPARE(r18.layers[2].residualFrom, 1); // layer1.0.conv2 adds layer1.0.conv1's input
+        QCOMPARE(r18.layers[2].activation, Activation::ReLU);
+        QCOMPARE(r18.layers[6].activation, Activation::None); // layer2.0.conv2, before the sum
+        QCOMPARE(r18.layers[6].addOutputOf, -1);
+        QVERIFY(r18.layers[7].name.find("downsample") != std::string::npos);
+        QCOMPARE(r18.layers[7].inputFrom, 4);   // the block's input: layer1.1.conv2's output
+        QCOMPARE(r18.layers[7].addOutputOf, 6); // + layer2.0.conv2's
+        QCOMPARE(r18.layers[7].activation, Activation::ReLU);
+        QCOMPARE(r18.layers[8].inputFrom, -1);
+        int projections = 0, residuals = 0;
+        for (const Layer &l : r18.layers) {
+            projections += l.addOutputOf >= 0;
+            residuals += l.residualFrom >= 0;
         }
+        QCOMPARE(projections, 3);
+        QCOMPARE(residuals, 5);
+        const Network r50 = readOnnxNetwork((fixtures + "/resnet50.onnx").toStdString());
+        QCOMPARE(r50.chainNote, std::string());
+        projections = residuals = 0;
+        for (const Layer &l : r50.layers) {
+            projections += l.addOutputOf >= 0;
+            residuals += l.residualFrom >= 0;
+        }
+        QCOMPARE(projections, 4); // ResNet-50's first block projects too (64 -> 256 channels)
+        QCOMPARE(residuals, 12);
+    }
+
+    // `layers --out` writes the graph as a network file that reads back as the same network.
+    void graphsRoundTripThroughNetworkFiles()
+    {
+        const QString fixtures = qEnvironmentVariable("BITLOOP_ONNX_FIXTURES");
+        QTemporaryDir dir;
+        const QString yaml = dir.filePath("r18.yaml");
+        const CliRun r = runCli({"layers", "--network", fixtures + "/resnet18.onnx", "--out", yaml});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        const Network onnx = readOnnxNetwork((fixtures + "/resnet18.onnx").toStdString());
+        const Network back = readNetworkYaml(yaml.toStdString());
+        QCOMPARE(back.layers.size(), onnx.layers.size());
+        for (size_t i = 0; i < back.layers.size(); ++i) {
+            const Layer &a = back.layers[i], &b = onnx.layers[i];
+            QVERIFY2(a.name == b.name && a.shape == b.shape && a.activation == b.activation &&
+                         a.residualFrom == b.residualFrom && a.inputFrom == b.inputFrom &&
+                         a.addOutputOf == b.addOutputOf && a.pool == b.pool,
+                     b.name.c_str());
+        }
+        QCOMPARE(networkToYaml(back), networkToYaml(onnx));
     }
 };
 

@@ -452,6 +452,29 @@ private Q_SLOTS:
         v2.layers[5].residualFrom = 0; // the image's channels cannot be added to 16 outputs
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{v2});
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{Network{}});
+        // Graphs: a layer reading another layer's output needs its channels; an added output too.
+        Network g = mobileNetV1(smallOptions(0.25));
+        g.layers[3].inputFrom = 0; // dw2 (16 channels at 0.25) cannot read conv1's 8 outputs
+        try {
+            QuantNet{g};
+            QFAIL("a graph whose channels do not meet was built");
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(QString(e.what()).contains("layer 4") && QString(e.what()).contains("layer 1"), e.what());
+        }
+        g = mobileNetV1(smallOptions(0.25));
+        g.layers[4].addOutputOf = 0; // pw2's 32 outputs plus conv1's 8
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{g});
+        g = mobileNetV1(smallOptions(0.25));
+        g.layers[4].addOutputOf = 4; // its own output: not an earlier layer's
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, QuantNet{g});
+        g = mobileNetV1(smallOptions(0.25));
+        g.chainNote = "node 'x' adds a constant";
+        try {
+            QuantNet{g};
+            QFAIL("a network with a chain note was built");
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(QString(e.what()).contains("node 'x' adds a constant"), e.what());
+        }
     }
 };
 

@@ -3,6 +3,7 @@
 // checkpoint; graphs the engine does not build are refused.
 #include "cli_runner.h"
 #include "io/onnx_network.h"
+#include "onnx_tiny_model.h"
 #include "qat/onnx_weights.h"
 #include "qat/quant_net.h"
 #include "qat/session.h"
@@ -67,35 +68,56 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         QTest::newRow("BatchNorm folded by the export") << "small_folded.onnx";
         QTest::newRow("BatchNorm nodes, folded on import") << "small_bn.onnx";
+        QTest::newRow("ResNet shapes, BatchNorm folded") << "smallres_folded.onnx";
+        QTest::newRow("ResNet shapes, BatchNorm nodes") << "smallres_bn.onnx";
     }
     void weightsGivePyTorchsLogits()
     {
         QFETCH(QString, file);
         std::vector<OnnxLayerWeights> weights;
         const Network net = readOnnxNetwork(fixture(file).toStdString(), &weights);
-        QCOMPARE(net.layers.size(), size_t(5));
-        QCOMPARE(net.layers[2].residualFrom, 1); // pw adds dw's input
+        const bool resnet = file.startsWith("smallres");
+        if (resnet) {
+            // stem (max pool 3/2/1), b1.conv1, b1.conv2, b1 shortcut, b2.conv1, b2.conv2, fc
+            QCOMPARE(net.layers.size(), size_t(7));
+            QCOMPARE(net.layers[0].pool.kind, Pooling::Kind::Max);
+            QCOMPARE(net.layers[3].inputFrom, 0);
+            QCOMPARE(net.layers[3].addOutputOf, 2);
+            QCOMPARE(net.layers[5].residualFrom, 4);
+        } else {
+            QCOMPARE(net.layers.size(), size_t(5));
+            QCOMPARE(net.layers[2].residualFrom, 1); // pw adds dw's input
+        }
         QCOMPARE(net.chainNote, std::string());
         qat::QuantNet q(net);
         qat::loadOnnxWeights(q, weights);
-        const double gap = logitsGap(q);
+        const QString prefix = resnet ? "smallres" : "small";
+        const double gap = logitsGap(q, prefix);
         qInfo("largest logit difference %g", gap);
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
         // And the comparison can fail: another network's weights are not PyTorch's.
-        weights[3].weight[0] += 0.5f;
+        weights[0].weight[0] += 0.5f;
         qat::loadOnnxWeights(q, weights);
-        QVERIFY(logitsGap(q) > 1e-3);
+        QVERIFY(logitsGap(q, prefix) > 1e-3);
     }
 
-    // torchvision's own MobileNetV2 (224x224x3, 1000 classes, BatchNorm statistics randomized before the
-    // export folded them): the engine computes PyTorch's logits from the imported weights.
-    void torchvisionMobileNetV2GivesPyTorchsLogits()
+    // torchvision's own MobileNetV2 and ResNet-18 (224x224x3, 1000 classes, BatchNorm statistics
+    // randomized before the export folded them): the engine computes PyTorch's logits from the imported
+    // weights, residuals, projection shortcuts and pooling included.
+    void torchvisionNetworksGivePyTorchsLogits_data()
     {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("mobilenet_v2") << "mobilenet_v2";
+        QTest::newRow("resnet18") << "resnet18";
+    }
+    void torchvisionNetworksGivePyTorchsLogits()
+    {
+        QFETCH(QString, name);
         std::vector<OnnxLayerWeights> weights;
-        const Network net = readOnnxNetwork(fixture("mobilenet_v2.onnx").toStdString(), &weights);
+        const Network net = readOnnxNetwork(fixture(name + ".onnx").toStdString(), &weights);
         qat::QuantNet q(net);
         qat::loadOnnxWeights(q, weights);
-        const double gap = logitsGap(q, "mobilenet_v2", {1, 3, 224, 224}, {1, 1000});
+        const double gap = logitsGap(q, name, {1, 3, 224, 224}, {1, 1000});
         qInfo("largest logit difference %g", gap);
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
     }
@@ -130,11 +152,18 @@ private Q_SLOTS:
     void graphsTheEngineDoesNotBuildAreRefused()
     {
         QTemporaryDir dir;
-        const CliRun r =
-            runCli({"import", "--onnx", fixture("resnet18.onnx"), "--out", dir.filePath("r.pt")});
+        testing::TinyOptions o;
+        o.skipBeforeRelu = true;
+        const QString preact = testing::write(dir, "preact.onnx", testing::tinyModel(o).SerializeAsString());
+        const CliRun r = runCli({"import", "--onnx", preact, "--out", dir.filePath("r.pt")});
         QVERIFY2(r.status == 2 && r.err.contains("not a network the QAT engine builds yet") &&
-                     r.err.contains("MaxPool") && r.err.contains("resnet18.onnx"),
+                     r.err.contains("relu1") && r.err.contains("preact.onnx"),
                  qPrintable(r.summary()));
+        QVERIFY(!QFile::exists(dir.filePath("r.pt")));
+        // A network for other images: named with what does not fit.
+        const CliRun rgb = runCli({"import", "--onnx", fixture("resnet18.onnx"), "--out", dir.filePath("r.pt")});
+        QVERIFY2(rgb.status == 2 && rgb.err.contains("resnet18 expects 3") && rgb.err.contains("1 channel"),
+                 qPrintable(rgb.summary()));
         QVERIFY(!QFile::exists(dir.filePath("r.pt")));
         const CliRun bad = runCli({"import", "--onnx", fixture("small_bn.onnx"), "--out",
                                    dir.filePath("s.pt"), "--mean", "0.3,0.2", "--std", "0.3,0.3"});

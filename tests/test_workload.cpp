@@ -42,6 +42,8 @@ void compareLayers(const Network &got, const Network &want)
         // The accuracy side's part: what follows the layer and its residual source.
         QVERIFY2(g.activation == w.activation, where + " activation");
         QVERIFY2(g.residualFrom == w.residualFrom, where + " residual");
+        QVERIFY2(g.inputFrom == w.inputFrom && g.addOutputOf == w.addOutputOf, where + " graph");
+        QVERIFY2(g.pool == w.pool, where + " pool");
     }
 }
 
@@ -115,6 +117,7 @@ private Q_SLOTS:
     void yamlRoundTrip_data();
     void yamlRoundTrip();
     void yamlRoundTripUnusualLayers();
+    void yamlGraphKeys();
     void yamlWriteFile();
     void yamlHandWritten();
     void yamlBadFiles_data();
@@ -664,6 +667,45 @@ void TestWorkload::yamlRoundTripUnusualLayers()
     compareLayers(parseNetworkYaml(text, "odd.yaml"), net);
 }
 
+// ResNet's shapes in a network file: the stem max-pools (stride defaulting to the kernel, as PyTorch's),
+// a projection shortcut reads the block's input and adds the main branch's output, an identity block
+// adds its input; written back, the same keys come out and read as the same network.
+void TestWorkload::yamlGraphKeys()
+{
+    const std::string text = "network: r\nlayers:\n"
+                             "  - {name: stem, type: conv, in_channels: 1, out_channels: 8, kernel: 3, padding: 1, "
+                             "input: 28, pool: {type: max, kernel: 2}}\n"
+                             "  - {name: c1, type: conv, in_channels: 8, out_channels: 16, kernel: 3, stride: 2, "
+                             "padding: 1, input: 14}\n"
+                             "  - {name: c2, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
+                             "input: 7, activation: none}\n"
+                             "  - {name: proj, type: pointwise, in_channels: 8, out_channels: 16, stride: 2, "
+                             "input: 14, input_from: 1, add_output_of: 3}\n"
+                             "  - {name: c3, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
+                             "input: 7}\n"
+                             "  - {name: c4, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
+                             "input: 7, residual_from: 5, pool: {type: average, kernel: [1, 7], stride: 1}}\n"
+                             "  - {name: fc, type: fc, in_features: 16, out_features: 10}\n";
+    const Network net = parseNetworkYaml(text, "r.yaml");
+    const Pooling &stem = net.layers[0].pool;
+    QCOMPARE(stem.kind, Pooling::Kind::Max);
+    QVERIFY(stem.kernelH == 2 && stem.kernelW == 2 && stem.strideH == 2 && stem.strideW == 2 && stem.padH == 0);
+    QCOMPARE(net.layers[3].inputFrom, 0);
+    QCOMPARE(net.layers[3].addOutputOf, 2);
+    QCOMPARE(net.layers[3].activation, Activation::ReLU);
+    QCOMPARE(net.layers[5].residualFrom, 4);
+    const Pooling &tail = net.layers[5].pool;
+    QVERIFY(tail.kind == Pooling::Kind::Average && tail.kernelH == 1 && tail.kernelW == 7 && tail.strideW == 1);
+    QCOMPARE(net.sourceOf(3), 0);
+    QCOMPARE(net.sourceOf(4), 3);
+    QCOMPARE(net.sourceOf(0), -1);
+    const std::string written = networkToYaml(net);
+    QVERIFY2(written.find("input_from: 1, add_output_of: 3") != std::string::npos, written.c_str());
+    QVERIFY2(written.find("pool: {type: average, kernel: [1, 7], stride: 1}") != std::string::npos,
+             written.c_str());
+    compareLayers(parseNetworkYaml(written, "again.yaml"), net);
+}
+
 void TestWorkload::yamlWriteFile()
 {
     QTemporaryDir dir;
@@ -779,6 +821,24 @@ void TestWorkload::yamlBadText_data()
     QTest::newRow("residual ahead")
         << head + "  - {name: a, type: fc, in_features: 2, out_features: 2, residual_from: 2}\n"
         << 3 << "'residual_from' must be the number (from 1) of this or an earlier layer";
+    QTest::newRow("input ahead")
+        << head + "  - {name: a, type: fc, in_features: 2, out_features: 2, input_from: 1}\n"
+        << 3 << "'input_from' must be the number (from 1) of an earlier layer, whose output this layer reads";
+    QTest::newRow("add of itself")
+        << head + "  - {name: a, type: fc, in_features: 2, out_features: 2, add_output_of: 1}\n"
+        << 3 << "'add_output_of' must be the number (from 1) of an earlier layer";
+    QTest::newRow("pool type")
+        << head + "  - {name: a, type: conv, in_channels: 1, out_channels: 1, kernel: 1, input: 4,\n"
+                  "     pool: {type: min, kernel: 2}}\n"
+        << 4 << "layer 'a' pool: 'type' must be max or average, got min";
+    QTest::newRow("pool padding")
+        << head + "  - {name: a, type: conv, in_channels: 1, out_channels: 1, kernel: 1, input: 4,\n"
+                  "     pool: {type: max, kernel: 3, padding: 2}}\n"
+        << 4 << "the padding may be at most half the kernel";
+    QTest::newRow("pool key")
+        << head + "  - {name: a, type: conv, in_channels: 1, out_channels: 1, kernel: 1, input: 4,\n"
+                  "     pool: {type: max, kernel: 3, strides: 2}}\n"
+        << 4 << "unknown key 'strides'";
     QTest::newRow("empty layers") << "network: t\nlayers: []\n" << 2 << "non-empty list";
     QTest::newRow("top-level typo") << "network: t\nlayer: []\n" << 2 << "unknown key 'layer'";
     QTest::newRow("no name") << head + "  - {type: fc, in_features: 1, out_features: 2}\n"

@@ -192,6 +192,7 @@ void LayerTable::setConfiguration(const Network &net, const Architecture &arch, 
                                   const NetworkMapping &mappings)
 {
     const size_t n = net.layers.size();
+    net_ = net;
     arch_ = arch;
     bits_ = bits;
     bits_.resize(n); // a short configuration shows the default (16-bit) genes for what it lacks
@@ -255,7 +256,7 @@ void LayerTable::clearConfiguration()
 
 std::vector<BitWidths> LayerTable::widths() const
 {
-    return chainBits(bits_, lastOutputBits_);
+    return chainBits(net_, bits_, lastOutputBits_);
 }
 
 void LayerTable::fill()

@@ -97,6 +97,7 @@ private:
     void onCurrentCellChanged(int row, int column, int previousRow, int previousColumn);
     std::vector<BitWidths> widths() const;
 
+    Network net_;
     Architecture arch_;
     std::vector<Row> layers_;
     BitConfig bits_;

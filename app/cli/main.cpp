@@ -67,6 +67,7 @@ Commands:
              (Bitloop and Timeloop files) and the front: --run DIR [--point K (1) | --bits FILE] --out DIR
              [--reuse-mapping-from-bits B (each layer mapped at uniform B bits instead)] [--json]
   layers     the layers of a network: --network NAME|FILE|ONNX [--width X --resolution N --classes N]
+             [--out FILE.yaml: write it as a Bitloop network file]
   presets    the architectures that ship with Bitloop
 
 Architectures and problems may be Bitloop or Timeloop v0.3 YAML. Layer indices count from 1.

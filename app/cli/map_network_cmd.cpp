@@ -34,13 +34,13 @@ std::vector<BitWidths> resolveNetworkBits(const Args &args, const Network &net)
             throw InputError(*args.get("bits"), 0,
                              "has bit-widths for " + std::to_string(bf.layers.size()) + " layers, " +
                                  net.name + " has " + std::to_string(net.layers.size()));
-        return chainBits(bf.layers, bf.lastOutputBits);
+        return chainBits(net, bf.layers, bf.lastOutputBits);
     }
     LayerBits uniform;
     uniform.weights = static_cast<int>(args.integer("wbits", 1, 32).value_or(16));
     uniform.activations = static_cast<int>(args.integer("abits", 1, 32).value_or(16));
     const int last = static_cast<int>(args.integer("obits", 1, 32).value_or(uniform.activations));
-    return chainBits(std::vector<LayerBits>(net.layers.size(), uniform), last);
+    return chainBits(net, std::vector<LayerBits>(net.layers.size(), uniform), last);
 }
 
 } // namespace

@@ -145,7 +145,7 @@ int runSearchExport(const std::vector<std::string> &argvIn)
         o.mapper = s.spec.mapper;
         o.reuseMappingFromBits = reuse;
         nm =
-            mapNetwork(s.spec.network, s.spec.arch, chainBits(bits, s.spec.lastOutputBits), o, s.cache.get());
+            mapNetwork(s.spec.network, s.spec.arch, chainBits(s.spec.network, bits, s.spec.lastOutputBits), o, s.cache.get());
         cost.energyPj = nm.energy;
         cost.cycles = nm.cycles;
     } else {

@@ -96,6 +96,11 @@ private:
     Layer raw(const Fields &f, const std::string &label, const std::string &name, bool typed,
               LayerKind declared) const;
     void checkFitsInt64(const YAML::Node &at, const std::string &label, const Layer &layer) const;
+    int earlierLayer(const YAML::Node &value, const char *key, const std::string &label, size_t index,
+                     bool orThis, const char *meaning) const;
+    Pooling pooling(const YAML::Node &value, const std::string &label) const;
+    void pair(const Fields &f, const char *key, const std::string &label, int fallback, int min, int &h,
+              int &w) const;
 
     std::string source_;
 };
@@ -283,17 +288,28 @@ void Reader::checkFitsInt64(const YAML::Node &at, const std::string &label, cons
 
 namespace
 {
+// The keys that say what follows a layer or where its input comes from: the accuracy side's business,
+// allowed on every form of layer.
+struct Followers {
+    std::optional<YAML::Node> activation, residual, input, add, pool;
+};
+
 // Built by copy-construction only: assigning a YAML::Node writes through to the node it refers to, so
 // erasing from (or assigning) a vector of them would overwrite the values the optionals keep.
-Fields withoutFollowers(const Fields &all, std::optional<YAML::Node> &activation,
-                        std::optional<YAML::Node> &residual)
+Fields withoutFollowers(const Fields &all, Followers &followers)
 {
     Fields out{all.node, {}};
     for (const Fields::Entry &e : all.entries) {
         if (e.key == "activation")
-            activation.emplace(e.value);
+            followers.activation.emplace(e.value);
         else if (e.key == "residual_from")
-            residual.emplace(e.value);
+            followers.residual.emplace(e.value);
+        else if (e.key == "input_from")
+            followers.input.emplace(e.value);
+        else if (e.key == "add_output_of")
+            followers.add.emplace(e.value);
+        else if (e.key == "pool")
+            followers.pool.emplace(e.value);
         else
             out.entries.push_back(e);
     }
@@ -308,8 +324,9 @@ Layer Reader::layer(const YAML::Node &node, size_t index) const
         fail(node, label + ": expected a mapping such as {name: conv1, type: conv, ...}, got " +
                        yamlutil::describe(node));
     // What follows the layer (the accuracy side's business) is common to every form: taken out here.
-    std::optional<YAML::Node> activationNode, residualNode;
-    const Fields f = withoutFollowers(fields(node, label), activationNode, residualNode);
+    Followers followers;
+    const Fields f = withoutFollowers(fields(node, label), followers);
+    const std::optional<YAML::Node> &activationNode = followers.activation;
     const YAML::Node &nameNode = require(f, "name", label);
     if (!nameNode.IsScalar() || nameNode.Scalar().empty())
         fail(nameNode, label + ": 'name' must be a non-empty string, got " + yamlutil::describe(nameNode));
@@ -344,17 +361,79 @@ Layer Reader::layer(const YAML::Node &node, size_t index) const
         (!activationNode->IsScalar() || !activationFromName(activationNode->Scalar(), result.activation)))
         fail(*activationNode, label + ": 'activation' must be relu, relu6 or none, got " +
                                   yamlutil::describe(*activationNode));
-    if (residualNode) {
-        int64_t from = 0;
-        if (!residualNode->IsScalar() || !YAML::convert<int64_t>::decode(*residualNode, from) || from < 1 ||
-            from > static_cast<int64_t>(index) + 1)
-            fail(*residualNode, label +
-                                    ": 'residual_from' must be the number (from 1) of this or an earlier "
-                                    "layer, whose input is added to this layer's output; got " +
-                                    yamlutil::describe(*residualNode));
-        result.residualFrom = static_cast<int>(from - 1);
-    }
+    if (followers.residual)
+        result.residualFrom = earlierLayer(*followers.residual, "residual_from", label, index, true,
+                                           "whose input is added to this layer's output");
+    if (followers.input)
+        result.inputFrom = earlierLayer(*followers.input, "input_from", label, index, false,
+                                        "whose output this layer reads");
+    if (followers.add)
+        result.addOutputOf = earlierLayer(*followers.add, "add_output_of", label, index, false,
+                                          "whose output is added to this layer's output");
+    if (followers.pool)
+        result.pool = pooling(*followers.pool, label);
     return result;
+}
+
+// A layer number (from 1) in a file; the 0-based index.
+int Reader::earlierLayer(const YAML::Node &value, const char *key, const std::string &label, size_t index,
+                         bool orThis, const char *meaning) const
+{
+    int64_t from = 0;
+    const int64_t last = static_cast<int64_t>(index) + (orThis ? 1 : 0);
+    if (!value.IsScalar() || !YAML::convert<int64_t>::decode(value, from) || from < 1 || from > last)
+        fail(value, label + ": '" + key + "' must be the number (from 1) of " +
+                        (orThis ? "this or an earlier layer, " : "an earlier layer, ") + meaning + "; got " +
+                        yamlutil::describe(value));
+    return static_cast<int>(from - 1);
+}
+
+// One number for both axes or [height, width].
+void Reader::pair(const Fields &f, const char *key, const std::string &label, int fallback, int min, int &h,
+                  int &w) const
+{
+    const Fields::Entry *e = f.find(key);
+    if (!e) {
+        h = w = fallback;
+        return;
+    }
+    if (e->value.IsSequence() && e->value.size() == 2) {
+        h = static_cast<int>(integer(e->value[0], key, label, min, kIntMax));
+        w = static_cast<int>(integer(e->value[1], key, label, min, kIntMax));
+        return;
+    }
+    h = w = static_cast<int>(integer(e->value, key, label, min, kIntMax));
+}
+
+Pooling Reader::pooling(const YAML::Node &value, const std::string &label) const
+{
+    const std::string where = label + " pool";
+    if (!value.IsMap())
+        fail(value, label + ": 'pool' must be a mapping such as {type: max, kernel: 3, stride: 2, padding: 1}, "
+                            "got " + yamlutil::describe(value));
+    const Fields f = fields(value, where);
+    allowOnly(f, {"type", "kernel", "stride", "padding"}, where, "a pooling");
+    const YAML::Node &type = require(f, "type", where);
+    Pooling p;
+    if (type.IsScalar() && type.Scalar() == "max")
+        p.kind = Pooling::Kind::Max;
+    else if (type.IsScalar() && type.Scalar() == "average")
+        p.kind = Pooling::Kind::Average;
+    else
+        fail(type, where + ": 'type' must be max or average, got " + yamlutil::describe(type));
+    require(f, "kernel", where);
+    pair(f, "kernel", where, 1, 1, p.kernelH, p.kernelW);
+    pair(f, "stride", where, 0, 1, p.strideH, p.strideW);
+    if (!f.find("stride")) { // PyTorch's default: the kernel
+        p.strideH = p.kernelH;
+        p.strideW = p.kernelW;
+    }
+    pair(f, "padding", where, 0, 0, p.padH, p.padW);
+    if (2 * p.padH > p.kernelH || 2 * p.padW > p.kernelW)
+        fail(value, where + ": the padding may be at most half the kernel (PyTorch's rule), got padding " +
+                        std::to_string(p.padH) + "x" + std::to_string(p.padW) + " for a kernel " +
+                        std::to_string(p.kernelH) + "x" + std::to_string(p.kernelW));
+    return p;
 }
 
 Network Reader::network(const YAML::Node &root) const
@@ -397,7 +476,8 @@ Network Reader::network(const YAML::Node &root) const
 bool sameLayer(const Layer &a, const Layer &b)
 {
     return a.name == b.name && a.kind == b.kind && a.shape == b.shape && a.activation == b.activation &&
-           a.residualFrom == b.residualFrom;
+           a.residualFrom == b.residualFrom && a.inputFrom == b.inputFrom && a.addOutputOf == b.addOutputOf &&
+           a.pool == b.pool;
 }
 
 // The activation and residual keys, where they differ from what the reader assumes without them.
@@ -408,6 +488,30 @@ void addFollowers(YAML::Node &n, const Layer &l)
         n["activation"] = activationName(l.activation);
     if (l.residualFrom >= 0)
         n["residual_from"] = l.residualFrom + 1;
+    if (l.inputFrom >= 0)
+        n["input_from"] = l.inputFrom + 1;
+    if (l.addOutputOf >= 0)
+        n["add_output_of"] = l.addOutputOf + 1;
+    if (l.pool.kind != Pooling::Kind::None) {
+        const Pooling &p = l.pool;
+        YAML::Node pool(YAML::NodeType::Map);
+        pool["type"] = poolingName(p.kind);
+        auto hw = [&](const char *key, int h, int w) {
+            if (h == w) {
+                pool[key] = h;
+                return;
+            }
+            YAML::Node both(YAML::NodeType::Sequence);
+            both.push_back(h);
+            both.push_back(w);
+            pool[key] = both;
+        };
+        hw("kernel", p.kernelH, p.kernelW);
+        hw("stride", p.strideH, p.strideW);
+        if (p.padH != 0 || p.padW != 0)
+            hw("padding", p.padH, p.padW);
+        n["pool"] = pool;
+    }
 }
 
 // The friendly form of a layer; the writer keeps it only if reading it back gives the same layer.

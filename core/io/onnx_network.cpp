@@ -1,5 +1,7 @@
 #include "io/onnx_network.h"
 
+#include "io/onnx_graph.h"
+
 #include "util/error.h"
 
 #include <onnx/onnx_pb.h>
@@ -12,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -43,13 +46,6 @@ bool supported(const std::string &op)
     return ops.count(op) > 0;
 }
 
-// Ops a chain of layers passes through unchanged as far as the accuracy side is concerned (BatchNorm is
-// folded into the layer before it; the activations are that layer's).
-bool elementwise(const std::string &op)
-{
-    return op == "BatchNormalization" || op == "Relu" || op == "Clip" || op == "Identity" || op == "Dropout";
-}
-
 class OnnxReader
 {
 public:
@@ -77,7 +73,6 @@ public:
             names.insert(name);
             if (!layer.shape.countsFit())
                 fail("node '" + layer.name + "': its sizes are too large to count in 64 bits");
-            layer.activation = activationAfter(i, net);
             if (weights)
                 weights->push_back(node.op_type() == "Conv" ? convWeights(i) : fcWeights(i, layer));
             net.layers.push_back(layer);
@@ -85,7 +80,7 @@ public:
         }
         if (net.layers.empty())
             fail("the graph has no Conv, Gemm or MatMul node with constant weights");
-        checkChain(net);
+        onnxgraph::resolveStructure(*index_, layerNodes_, net);
         return net;
     }
 
@@ -114,8 +109,6 @@ private:
         } catch (const std::exception &e) {
             fail(std::string("ONNX shape inference failed: ") + e.what());
         }
-        for (const onnx::TensorProto &t : graph().initializer())
-            initializers_[t.name()] = &t;
         auto addShapes = [&](const google::protobuf::RepeatedPtrField<onnx::ValueInfoProto> &infos) {
             for (const onnx::ValueInfoProto &v : infos) {
                 if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
@@ -129,43 +122,11 @@ private:
         addShapes(graph().input());
         addShapes(graph().value_info());
         addShapes(graph().output());
-        for (int i = 0; i < graph().node_size(); ++i) {
-            for (const std::string &out : graph().node(i).output())
-                producer_[out] = i;
-            for (const std::string &in : graph().node(i).input())
-                if (!in.empty())
-                    consumers_[in].push_back(i);
-        }
+        index_ = std::make_unique<onnxgraph::GraphIndex>(graph());
     }
 
-    std::string nodeName(int i) const
-    {
-        const onnx::NodeProto &n = graph().node(i);
-        return n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
-    }
-
-    // Follows Identity nodes back to an initializer: the weights a layer multiplies by.
-    const onnx::TensorProto *constant(std::string name) const
-    {
-        for (int hops = 0; hops < 64; ++hops) {
-            if (auto it = initializers_.find(name); it != initializers_.end())
-                return it->second;
-            auto p = producer_.find(name);
-            if (p == producer_.end())
-                return nullptr;
-            const onnx::NodeProto &n = graph().node(p->second);
-            if (n.op_type() == "Constant") {
-                for (const onnx::AttributeProto &a : n.attribute())
-                    if (a.name() == "value" && a.has_t())
-                        return &a.t();
-                return nullptr;
-            }
-            if (n.op_type() != "Identity" || n.input_size() < 1)
-                return nullptr;
-            name = n.input(0);
-        }
-        return nullptr;
-    }
+    std::string nodeName(int i) const { return index_->nodeName(i); }
+    const onnx::TensorProto *constant(const std::string &name) const { return index_->constant(name); }
 
     std::vector<int64_t> knownShape(int node, const std::string &tensor, size_t rank, const char *what) const
     {
@@ -330,8 +291,8 @@ private:
     int nextNode(std::string t) const
     {
         for (int hops = 0; hops < 64; ++hops) {
-            auto c = consumers_.find(t);
-            if (c == consumers_.end() || c->second.size() != 1)
+            auto c = index_->consumers.find(t);
+            if (c == index_->consumers.end() || c->second.size() != 1)
                 return -1;
             const onnx::NodeProto &n = graph().node(c->second.front());
             if (n.op_type() != "Identity" && n.op_type() != "Dropout")
@@ -416,158 +377,10 @@ private:
         return lw;
     }
 
-    // A scalar constant input of a node (Clip's min and max), if there is one.
-    bool scalar(const std::string &name, double &out) const
-    {
-        if (name.empty())
-            return false;
-        const onnx::TensorProto *t = constant(name);
-        if (!t || t->data_type() != onnx::TensorProto::FLOAT)
-            return false;
-        if (t->float_data_size() == 1) {
-            out = t->float_data(0);
-            return true;
-        }
-        if (t->raw_data().size() == sizeof(float)) {
-            float f;
-            std::memcpy(&f, t->raw_data().data(), sizeof f);
-            out = f;
-            return true;
-        }
-        return false;
-    }
-
-    // What follows layer node i once its BatchNorm is folded: ReLU, ReLU6 (Clip to [0, 6]) or nothing.
-    Activation activationAfter(int i, Network &net) const
-    {
-        std::string t = graph().node(i).output(0);
-        for (int hops = 0; hops < 64; ++hops) {
-            auto c = consumers_.find(t);
-            if (c == consumers_.end() || c->second.size() != 1)
-                return Activation::None;
-            const onnx::NodeProto &n = graph().node(c->second.front());
-            if (n.op_type() == "Relu")
-                return Activation::ReLU;
-            if (n.op_type() == "Clip") {
-                double lo = -1, hi = -1;
-                const bool hasLo = n.input_size() > 1 && scalar(n.input(1), lo);
-                const bool hasHi = n.input_size() > 2 && scalar(n.input(2), hi);
-                if (hasLo && lo == 0 && hasHi && hi == 6)
-                    return Activation::ReLU6;
-                if (hasLo && lo == 0 && (n.input_size() < 3 || n.input(2).empty()))
-                    return Activation::ReLU;
-                noteChain(net, "node '" + nodeName(c->second.front()) +
-                                   "' clips to another range than ReLU6's [0, 6]");
-                return Activation::None;
-            }
-            if (n.op_type() != "BatchNormalization" && n.op_type() != "Identity" && n.op_type() != "Dropout")
-                return Activation::None;
-            t = n.output(0);
-        }
-        return Activation::None;
-    }
-
-    void noteChain(Network &net, const std::string &why) const
-    {
-        if (net.chainNote.empty())
-            net.chainNote = why;
-    }
-
-    // Walks back from a tensor through the ops in `through`; returns the tensor reached and its producer
-    // (-1: a graph input or an initializer).
-    std::pair<std::string, int> source(std::string t, bool pooling) const
-    {
-        for (int hops = 0; hops < 1000; ++hops) {
-            auto p = producer_.find(t);
-            if (p == producer_.end())
-                return {t, -1};
-            const onnx::NodeProto &n = graph().node(p->second);
-            const std::string &op = n.op_type();
-            const bool pool =
-                op == "GlobalAveragePool" || op == "ReduceMean" || op == "Flatten" || op == "Reshape";
-            if (!(elementwise(op) || (pooling && pool)) || n.input_size() < 1)
-                return {t, p->second};
-            t = n.input(0);
-        }
-        return {t, -1};
-    }
-
-    // Whether the path from tensor t back to its source passes an activation.
-    bool activatedOnTheWay(std::string t) const
-    {
-        for (int hops = 0; hops < 1000; ++hops) {
-            auto p = producer_.find(t);
-            if (p == producer_.end())
-                return false;
-            const onnx::NodeProto &n = graph().node(p->second);
-            if (!elementwise(n.op_type()))
-                return false;
-            if (n.op_type() == "Relu" || n.op_type() == "Clip")
-                return true;
-            t = n.input(0);
-        }
-        return false;
-    }
-
-    void checkChain(Network &net) const
-    {
-        std::map<int, int> layerOfNode;
-        for (size_t k = 0; k < layerNodes_.size(); ++k)
-            layerOfNode[layerNodes_[k]] = static_cast<int>(k);
-        for (size_t k = 0; k < layerNodes_.size(); ++k) {
-            const onnx::NodeProto &n = graph().node(layerNodes_[k]);
-            const bool fc = net.layers[k].kind == LayerKind::FullyConnected;
-            const auto [tensor, from] = source(n.input(0), fc);
-            const std::string here = "layer '" + net.layers[k].name + "'";
-            if (k == 0) {
-                if (from >= 0)
-                    noteChain(net, here + " does not read the graph's input directly (it follows a " +
-                                       graph().node(from).op_type() + ")");
-                continue;
-            }
-            if (from >= 0 && layerOfNode.count(from) && layerOfNode[from] == int(k) - 1)
-                continue;
-            if (from < 0 || graph().node(from).op_type() != "Add") {
-                noteChain(net, here + " takes its input from " +
-                                   (from < 0 ? "'" + tensor + "'"
-                                             : "node '" + nodeName(from) + "' (" +
-                                                   graph().node(from).op_type() + ")") +
-                                   ", not from the layer before it");
-                continue;
-            }
-            // An addition: MobileNetV2's residual when one operand is the previous layer's output, without
-            // activation, and the other the input of an earlier layer; nothing activates the sum.
-            const onnx::NodeProto &add = graph().node(from);
-            if (activatedOnTheWay(n.input(0)) || add.input_size() != 2) {
-                noteChain(net, "node '" + nodeName(from) + "': an activation after a residual addition");
-                continue;
-            }
-            bool matched = false;
-            for (int side = 0; side < 2 && !matched; ++side) {
-                const auto [mainT, mainFrom] = source(add.input(side), false);
-                if (mainFrom < 0 || !layerOfNode.count(mainFrom) || layerOfNode[mainFrom] != int(k) - 1 ||
-                    activatedOnTheWay(add.input(side)))
-                    continue;
-                const auto skip = source(add.input(1 - side), false);
-                for (size_t r = 0; r + 1 < k && !matched; ++r)
-                    if (source(graph().node(layerNodes_[r]).input(0), false) == skip) {
-                        net.layers[k - 1].residualFrom = static_cast<int>(r);
-                        matched = true;
-                    }
-            }
-            if (!matched)
-                noteChain(net, "node '" + nodeName(from) +
-                                   "' adds a branch other than an earlier layer's input " +
-                                   "(a projection shortcut)");
-        }
-    }
-
     std::string path_;
     onnx::ModelProto model_;
-    std::map<std::string, const onnx::TensorProto *> initializers_;
     std::map<std::string, std::vector<int64_t>> shapes_;
-    std::map<std::string, int> producer_;
-    std::map<std::string, std::vector<int>> consumers_;
+    std::unique_ptr<onnxgraph::GraphIndex> index_;
     std::vector<int> layerNodes_;
 };
 

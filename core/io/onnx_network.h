@@ -9,11 +9,10 @@
 // ReduceMean, MaxPool, AveragePool, Flatten, Reshape, Identity, Dropout, Constant. Any other operator is an
 // InputError naming the node, its type and that list.
 //
-// The accuracy side builds a network as a chain of its layers with MobileNetV2's residual additions. The
-// reader recognizes those (an Add of a layer's output without activation and an earlier layer's input sets
-// `residualFrom`) and records in Network::chainNote the first place where a graph is not such a chain
-// (a projection shortcut, a ReLU after an addition, pooling inside the network), so that the accuracy side
-// refuses it instead of training something else; the hardware side reads every such graph.
+// How the layers connect (activations, MobileNetV2's residuals, ResNet's shortcuts and pooling, which
+// layer each reads) is resolved by onnx_graph.h; Network::chainNote records the first place where a graph
+// is something the accuracy side does not build, so that it refuses that graph instead of training
+// something else. The hardware side reads every such graph.
 #pragma once
 
 #include "workload/layer.h"

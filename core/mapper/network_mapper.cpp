@@ -1,18 +1,38 @@
 #include "mapper/network_mapper.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
 namespace bitloop
 {
 
-std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastOutputBits)
+std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits> &layers, int lastOutputBits)
 {
-    std::vector<BitWidths> out(layers.size());
-    for (size_t i = 0; i < layers.size(); ++i) {
+    const size_t n = layers.size();
+    std::vector<BitWidths> out(n);
+    std::vector<int> readWidth(n, 0); // widest activations of a reader, 0: none reads it
+    const bool graph = net.layers.size() == n;
+    for (size_t i = 0; i < n; ++i) {
         out[i].of(Tensor::Weights) = layers[i].weights;
         out[i].of(Tensor::Inputs) = layers[i].activations;
-        out[i].of(Tensor::Outputs) = i + 1 < layers.size() ? layers[i + 1].activations : lastOutputBits;
+        const int from = graph ? net.sourceOf(i) : static_cast<int>(i) - 1;
+        if (from >= 0 && static_cast<size_t>(from) < n)
+            readWidth[size_t(from)] = std::max(readWidth[size_t(from)], layers[i].activations);
+    }
+    // Backwards, so that a layer added into a later one finds that one's width already set.
+    for (size_t k = n; k-- > 0;) {
+        int &w = out[k].of(Tensor::Outputs);
+        if (readWidth[k] > 0) {
+            w = readWidth[k];
+            continue;
+        }
+        int into = -1;
+        for (size_t j = k + 1; graph && j < n && into < 0; ++j)
+            if (net.layers[j].addOutputOf == static_cast<int>(k))
+                into = static_cast<int>(j);
+        w = into >= 0 ? out[size_t(into)].of(Tensor::Outputs)
+                      : (k + 1 < n ? layers[k + 1].activations : lastOutputBits);
     }
     return out;
 }

@@ -1,5 +1,5 @@
 // Every layer of a network mapped at its own bit-widths: the per-layer best mappings and the network's
-// totals. A layer's Outputs width is the next layer's Inputs width.
+// totals. A layer's Outputs width is the Inputs width of the layers that read them (chainBits).
 #pragma once
 
 #include "mapper/cache.h"
@@ -12,9 +12,12 @@ namespace bitloop
 {
 
 // Weight and input-activation widths of one layer, as the co-design search's genes give them.
-// Per-tensor widths of every layer: Inputs = the layer's activations, Outputs = the next layer's
-// activations (the last layer's outputs are `lastOutputBits`).
-std::vector<BitWidths> chainBits(const std::vector<LayerBits> &layers, int lastOutputBits);
+// Per-tensor widths of every layer: Inputs = the layer's activations; Outputs = the widest activations of
+// the layers that read this layer's output (in a chain, the next layer). A layer whose output no layer
+// reads is stored as the layer it is added into stores its own (ResNet's main branch before the
+// projection shortcut's sum) and otherwise as the next layer reads; the last layer's are `lastOutputBits`.
+// A `net` without that many layers is read as a chain.
+std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits> &layers, int lastOutputBits);
 
 struct NetworkMapping {
     std::vector<MapperResult> layers;

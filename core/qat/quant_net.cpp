@@ -120,9 +120,10 @@ QuantNet::QuantNet(const Network &network) : network_(network)
         throw std::invalid_argument("network '" + network.name + "' has no layers");
     if (!network.chainNote.empty())
         throw std::invalid_argument("network '" + network.name +
-                                    "' is not a chain of layers the QAT engine builds yet: " + network.chainNote);
+                                    "' is not a graph of layers the QAT engine builds yet: " + network.chainNote);
     list_ = register_module("layers", torch::nn::ModuleList());
     residualSource_.assign(layers.size(), false);
+    outputKept_.assign(layers.size(), false);
     bool seenFullyConnected = false;
     for (size_t k = 0; k < layers.size(); ++k) {
         const int i = static_cast<int>(k);
@@ -132,13 +133,21 @@ QuantNet::QuantNet(const Network &network) : network_(network)
             throw std::invalid_argument(layerLabel(i, layer) +
                                         ": a convolution cannot follow a fully connected layer");
         seenFullyConnected = seenFullyConnected || fc;
-        if (k > 0 && layer.inputChannels() != layers[k - 1].outputChannels())
-            throw std::invalid_argument(
-                layerLabel(i, layer) + ": expected " + std::to_string(layers[k - 1].outputChannels()) +
-                " input channels (the outputs of " + layerLabel(i - 1, layers[k - 1]) + "), got " +
-                std::to_string(layer.inputChannels()));
+        if (layer.inputFrom >= i)
+            throw std::invalid_argument(layerLabel(i, layer) + ": its input must be an earlier layer's output");
+        const int from = network.sourceOf(k);
+        if (from >= 0) {
+            const Layer &src = layers[static_cast<size_t>(from)];
+            if (layer.inputChannels() != src.outputChannels())
+                throw std::invalid_argument(layerLabel(i, layer) + ": expected " +
+                                            std::to_string(src.outputChannels()) + " input channels (the outputs of " +
+                                            layerLabel(from, src) + "), got " +
+                                            std::to_string(layer.inputChannels()));
+            if (from + 1 != i)
+                outputKept_[static_cast<size_t>(from)] = true;
+        }
         if (layer.residualFrom >= 0) {
-            if (layer.residualFrom >= i)
+            if (layer.residualFrom > i)
                 throw std::invalid_argument(layerLabel(i, layer) + ": residual source " +
                                             std::to_string(layer.residualFrom) + " must be an earlier layer");
             const Layer &src = layers[static_cast<size_t>(layer.residualFrom)];
@@ -151,7 +160,29 @@ QuantNet::QuantNet(const Network &network) : network_(network)
                                             std::to_string(layer.outputChannels()) + " outputs");
             residualSource_[static_cast<size_t>(layer.residualFrom)] = true;
         }
-        const bool unsignedInput = k > 0 && layers[k - 1].activation != Activation::None;
+        if (layer.addOutputOf >= 0) {
+            if (layer.addOutputOf >= i)
+                throw std::invalid_argument(layerLabel(i, layer) +
+                                            ": the output it adds must be an earlier layer's");
+            const Layer &src = layers[static_cast<size_t>(layer.addOutputOf)];
+            if (src.outputChannels() != layer.outputChannels() || (src.kind == LayerKind::FullyConnected) != fc)
+                throw std::invalid_argument(layerLabel(i, layer) + ": the output of " +
+                                            layerLabel(layer.addOutputOf, src) + " (" +
+                                            std::to_string(src.outputChannels()) +
+                                            " channels) cannot be added to this layer's " +
+                                            std::to_string(layer.outputChannels()) + " outputs");
+            outputKept_[static_cast<size_t>(layer.addOutputOf)] = true;
+        }
+        if (layer.pool.kind != Pooling::Kind::None) {
+            const Pooling &p = layer.pool;
+            if (fc || p.kernelH < 1 || p.kernelW < 1 || p.strideH < 1 || p.strideW < 1 || p.padH < 0 ||
+                p.padW < 0 || 2 * p.padH > p.kernelH || 2 * p.padW > p.kernelW)
+                throw std::invalid_argument(layerLabel(i, layer) +
+                                            ": its pooling needs a feature map, positive kernel and stride, "
+                                            "and padding of at most half the kernel");
+        }
+        // ReLU and ReLU6 leave non-negative values, and pooling keeps them so.
+        const bool unsignedInput = from >= 0 && layers[static_cast<size_t>(from)].activation != Activation::None;
         auto q = std::make_shared<QuantLayer>(layer, unsignedInput);
         list_->push_back(q);
         layers_.push_back(std::move(q));
@@ -167,10 +198,13 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
                                     std::to_string(first.inputChannels()) + ", H, W], got " +
                                     std::to_string(x.dim()) + " dimensions with " +
                                     std::to_string(x.dim() > 1 ? x.size(1) : 0) + " channels");
-    std::vector<torch::Tensor> residualInputs(layers_.size());
+    std::vector<torch::Tensor> residualInputs(layers_.size()), outputs(layers_.size());
     torch::Tensor h = x;
     for (size_t i = 0; i < layers_.size(); ++i) {
         QuantLayer &layer = *layers_[i];
+        const Layer &spec = network_.layers[i];
+        if (spec.inputFrom >= 0)
+            h = outputs[static_cast<size_t>(spec.inputFrom)];
         if (layer.isFullyConnected() && h.dim() == 4)
             h = h.mean({2, 3}); // global average pooling
         if (i == 0 && quantizesPixels() && quantize && isQuantizingBits(layer.activationBits())) {
@@ -186,6 +220,8 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
         h = layer.compute(h, quantize, foldBn, weightScale);
         if (layer.residualFrom() >= 0)
             h = h + residualInputs[static_cast<size_t>(layer.residualFrom())];
+        if (spec.addOutputOf >= 0)
+            h = h + outputs[static_cast<size_t>(spec.addOutputOf)];
         switch (layer.activation()) {
         case Activation::None:
             break;
@@ -196,6 +232,13 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
             h = torch::hardtanh(h, 0.0, 6.0);
             break;
         }
+        const Pooling &p = spec.pool;
+        if (p.kind == Pooling::Kind::Max)
+            h = torch::max_pool2d(h, {p.kernelH, p.kernelW}, {p.strideH, p.strideW}, {p.padH, p.padW});
+        else if (p.kind == Pooling::Kind::Average)
+            h = torch::avg_pool2d(h, {p.kernelH, p.kernelW}, {p.strideH, p.strideW}, {p.padH, p.padW});
+        if (outputKept_[i])
+            outputs[i] = h;
     }
     return h;
 }

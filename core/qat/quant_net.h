@@ -3,7 +3,8 @@
 // per-layer gene (weight bits, input-activation bits) means the same thing on both sides.
 //
 // Layer i computes, in order:
-//   input  -> [global average pooling, if a fully connected layer follows a feature map]
+//   input (the previous layer's output, or layer inputFrom's in a graph such as ResNet)
+//          -> [global average pooling, if a fully connected layer follows a feature map]
 //          -> input fake quantization at the layer's activation bits (signed where no ReLU/ReLU6
 //             precedes: MobileNetV2's linear bottlenecks and residual sums; unsigned otherwise). Layer 0's
 //             input is the image: after setImageNormalization it is quantized as the accelerator stores
@@ -11,7 +12,11 @@
 //             as a signed tensor of normalized values (how Bitloop did it before 2026-12-01).
 //          -> conv (G groups, kernel S x R, no bias) + BatchNorm, or the fully connected layer (bias)
 //          -> + the quantized input of layer residualFrom (when >= 0)
-//          -> the layer's activation (None / ReLU / ReLU6).
+//          -> + the output of layer addOutputOf (when >= 0; ResNet's projection shortcut), unquantized:
+//             the sum is quantized where a layer reads it
+//          -> the layer's activation (None / ReLU / ReLU6)
+//          -> the layer's pooling (ResNet's stem max-pools).
+// A tensor read by several layers is quantized by each at its own activation bits.
 // The classifier's outputs stay unquantized here; the hardware side counts them as 8-bit outputs, and
 // rounding logits to 8 bits does not change the predicted class in any way QAT could train for.
 //
@@ -82,8 +87,8 @@ private:
 class QuantNet : public torch::nn::Module
 {
 public:
-    // Throws std::invalid_argument naming the layer when the layer list does not chain (channels that
-    // do not match, a residual source that does not fit, a convolution after a fully connected layer).
+    // Throws std::invalid_argument naming the layer when the layers do not connect (channels that do not
+    // match, a residual or shortcut that does not fit, a convolution after a fully connected layer).
     explicit QuantNet(const Network &network);
 
     torch::Tensor forward(const torch::Tensor &x);
@@ -120,6 +125,7 @@ private:
     torch::nn::ModuleList list_;
     std::vector<std::shared_ptr<QuantLayer>> layers_;
     std::vector<bool> residualSource_;
+    std::vector<bool> outputKept_; // read later by a layer other than the next, or added into one
     torch::Tensor imageMean_, imageStd_; // [C], when quantizing pixels
 };
 

@@ -325,7 +325,7 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
         if (static_cast<int>(c.size()) != layers)
             throw std::invalid_argument("a configuration of " + std::to_string(c.size()) + " layers for " +
                                         spec_.network.name + " with " + std::to_string(layers));
-        chained.push_back(chainBits(c, spec_.lastOutputBits));
+        chained.push_back(chainBits(spec_.network, c, spec_.lastOutputBits));
         std::lock_guard<std::mutex> lock(memoMutex_);
         for (int i = 0; i < layers; ++i) {
             const LayerKey k = keyOf(i, chained.back()[static_cast<size_t>(i)]);
@@ -457,7 +457,7 @@ void CodesignProblem::fill(Individual &ind, const CandidateCost &c) const
 NetworkMapping CodesignProblem::mappings(const BitConfig &bits, const std::atomic<bool> *cancel)
 {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<BitWidths> chained = chainBits(bits, spec_.lastOutputBits);
+    const std::vector<BitWidths> chained = chainBits(spec_.network, bits, spec_.lastOutputBits);
     std::vector<std::pair<int, BitWidths>> jobs;
     {
         std::lock_guard<std::mutex> lock(memoMutex_);

@@ -16,7 +16,7 @@ namespace y = yamlutil;
 std::string configurationYaml(const CodesignSpec &spec, const BitConfig &bits, const CandidateCost &cost,
                               const NetworkMapping &mappings)
 {
-    const std::vector<BitWidths> chained = chainBits(bits, spec.lastOutputBits);
+    const std::vector<BitWidths> chained = chainBits(spec.network, bits, spec.lastOutputBits);
     std::ostringstream os;
     os << "# A Bitloop configuration: per-layer bit-widths and mappings (also readable as a bits file).\n"
        << "network: " << y::scalar(spec.network.name) << "\n"
@@ -80,7 +80,7 @@ void exportConfiguration(const std::string &dir, const CodesignSpec &spec, const
     std::filesystem::create_directories(dir);
     y::writeFileAtomically((std::filesystem::path(dir) / "config.yaml").string(),
                            configurationYaml(spec, bits, cost, mappings));
-    exportMappings(dir, spec.network, spec.arch, chainBits(bits, spec.lastOutputBits), mappings);
+    exportMappings(dir, spec.network, spec.arch, chainBits(spec.network, bits, spec.lastOutputBits), mappings);
 }
 
 } // namespace bitloop::search

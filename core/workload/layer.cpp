@@ -33,6 +33,25 @@ bool layerKindFromName(const std::string &name, LayerKind &out)
     return false;
 }
 
+const char *poolingName(Pooling::Kind k)
+{
+    switch (k) {
+    case Pooling::Kind::None:
+        return "none";
+    case Pooling::Kind::Max:
+        return "max";
+    case Pooling::Kind::Average:
+        return "average";
+    }
+    return "?";
+}
+
+int Network::sourceOf(size_t k) const
+{
+    const int from = layers.at(k).inputFrom;
+    return from >= 0 ? from : static_cast<int>(k) - 1;
+}
+
 int64_t Layer::inputChannels() const
 {
     return shape.bound(Dim::G) * shape.bound(Dim::C);

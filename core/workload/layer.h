@@ -19,6 +19,21 @@ enum class Activation { None, ReLU, ReLU6 };
 const char *activationName(Activation a);
 bool activationFromName(const std::string &name, Activation &out);
 
+// Pooling after a layer's activation (ResNet's stem max-pools before its first block). Global average
+// pooling before a classifier is implied by the classifier and not written here.
+struct Pooling {
+    enum class Kind { None, Max, Average };
+    Kind kind = Kind::None;
+    int kernelH = 1, kernelW = 1, strideH = 1, strideW = 1, padH = 0, padW = 0;
+    bool operator==(const Pooling &o) const
+    {
+        return kind == o.kind && kernelH == o.kernelH && kernelW == o.kernelW && strideH == o.strideH &&
+               strideW == o.strideW && padH == o.padH && padW == o.padW;
+    }
+    bool operator!=(const Pooling &o) const { return !(*this == o); }
+};
+const char *poolingName(Pooling::Kind k);
+
 struct Layer {
     std::string name;
     LayerKind kind = LayerKind::Conv;
@@ -27,6 +42,15 @@ struct Layer {
     // Index (0-based) of the layer whose input is added to this layer's output (MobileNetV2's residual
     // connections); -1 for none.
     int residualFrom = -1;
+    // What graphs (ResNet) need beyond a chain; the cost model ignores all three (no MACs, no weights).
+    // inputFrom: index of the layer whose output this layer reads, when it is not the previous layer (a
+    // ResNet projection shortcut reads its block's input); -1: the previous layer (the image for layer 0).
+    int inputFrom = -1;
+    // addOutputOf: index of an earlier layer whose output (after its activation and pooling) is added to
+    // this layer's output before this layer's activation (the projection shortcut adds the block's main
+    // branch); -1: none.
+    int addOutputOf = -1;
+    Pooling pool; // applied to this layer's output after its activation
 
     int64_t macs() const { return shape.macs(); }
     int64_t weightCount() const { return shape.tensorSize(Tensor::Weights); }
@@ -57,6 +81,8 @@ struct Network {
     // projection shortcut, pooling inside the network), so that training refuses it. The hardware side
     // does not need it.
     std::string chainNote;
+    // The layer whose output layer k reads (Layer::inputFrom, else k - 1; -1: the image).
+    int sourceOf(size_t k) const;
     int64_t totalMacs() const;
     int64_t totalWeights() const;
 };

@@ -11,8 +11,11 @@ Also a small Fashion-MNIST-shaped network (1x28x28 in, 10 classes: conv, a Mobil
 with its residual, a pointwise conv, global pooling, a classifier; BatchNorm statistics randomized),
 exported with BatchNorm folded (small_folded.onnx) and kept (small_bn.onnx), with a fixed input batch
 (small_input.f32, 4x1x28x28) and PyTorch's logits for it (small_logits.f32, 4x10), and the same for
-torchvision's MobileNetV2 (mobilenet_v2_input.f32, 1x3x224x224; mobilenet_v2_logits.f32, 1x1000), its
-BatchNorm statistics randomized too; little-endian float32.
+torchvision's MobileNetV2 and ResNet-18 (NAME_input.f32, 1x3x224x224; NAME_logits.f32, 1x1000), their
+BatchNorm statistics randomized too; little-endian float32. The same for a small ResNet (smallres_folded,
+smallres_bn: a stem with max pooling, a block with a projection shortcut, an identity block), and
+resnet18_fmnist.onnx: torchvision's ResNet-18 with a 1-channel stem and 10 classes at 28x28, to train
+on Fashion-MNIST (`train --network`).
 Needs Debian's python3-torchvision and python3-onnx (.ci/setup installs them).
 """
 import os
@@ -41,6 +44,24 @@ class Small(torch.nn.Module):
         return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class SmallRes(torch.nn.Module):
+    """ResNet's shapes in miniature: stem, max pooling, a projection shortcut, an identity block."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
+                                  nn.MaxPool2d(3, 2, 1))
+        self.b1 = torchvision.models.resnet.BasicBlock(8, 16, stride=2, downsample=nn.Sequential(
+            nn.Conv2d(8, 16, 1, 2, bias=False), nn.BatchNorm2d(16)))
+        self.b2 = torchvision.models.resnet.BasicBlock(16, 16)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.b2(self.b1(self.stem(x)))
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 def randomize_batchnorm(model):
     """Statistics and affine parameters that make BatchNorm folding matter (fresh ones are 0 and 1)."""
     with torch.no_grad():
@@ -58,20 +79,29 @@ def save(out, name, tensor):
     os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
 
 
-def small(out):
-    model = Small()
+def small(out, model, stem):
     randomize_batchnorm(model)
     model.eval()
     x = torch.randn(4, 1, 28, 28)
     with torch.no_grad():
         logits = model(x)
-    for name, fold in (("small_folded", True), ("small_bn", False)):
+    for name, fold in ((stem + "_folded", True), (stem + "_bn", False)):
         path = os.path.join(out, name + ".onnx")
         mode = torch.onnx.TrainingMode.EVAL if fold else torch.onnx.TrainingMode.PRESERVE
         torch.onnx.export(model, x[:1], path + ".tmp", opset_version=13, do_constant_folding=fold, training=mode)
         os.replace(path + ".tmp", path)
-    save(out, "small_input.f32", x)
-    save(out, "small_logits.f32", logits)
+    save(out, stem + "_input.f32", x)
+    save(out, stem + "_logits.f32", logits)
+
+
+def resnet18_fmnist(out):
+    """A 1-channel, 10-class ResNet-18 at 28x28, freshly initialised, for `train --network`."""
+    model = torchvision.models.resnet18(weights=None, num_classes=10)
+    model.conv1 = torch.nn.Conv2d(1, 64, 7, 2, 3, bias=False)
+    model.eval()
+    path = os.path.join(out, "resnet18_fmnist.onnx")
+    torch.onnx.export(model, torch.zeros(1, 1, 28, 28), path + ".tmp", opset_version=13)
+    os.replace(path + ".tmp", path)
 
 
 def counts(model, x):
@@ -108,15 +138,17 @@ def main():
         model.eval()
         x = torch.randn(1, 3, 224, 224)
         n, macs, weights = counts(model, x)
-        if name == "mobilenet_v2":  # a torchvision network's logits for the importer's weights test
+        if name in ("mobilenet_v2", "resnet18"):  # torchvision networks' logits for the weights tests
             with torch.no_grad():
-                save(out, "mobilenet_v2_input.f32", x)
-                save(out, "mobilenet_v2_logits.f32", model(x))
+                save(out, name + "_input.f32", x)
+                save(out, name + "_logits.f32", model(x))
         path = os.path.join(out, name + ".onnx")
         torch.onnx.export(model, x, path + ".tmp", opset_version=13)
         os.replace(path + ".tmp", path)
         rows.append(f"{name}.onnx\t{name}: {n} layers, {macs} MACs, {weights} weights\n")
-    small(out)
+    small(out, Small(), "small")
+    small(out, SmallRes(), "smallres")
+    resnet18_fmnist(out)
     with open(os.path.join(out, "expected.tsv.tmp"), "w") as f:
         f.writelines(rows)
     os.replace(os.path.join(out, "expected.tsv.tmp"), os.path.join(out, "expected.tsv"))
