@@ -43,7 +43,7 @@ inline void addTensor(onnx::GraphProto *g, const std::string &name, std::vector<
         t->add_float_data(fill);
 }
 inline onnx::NodeProto *addNode(onnx::GraphProto *g, const std::string &op, const std::string &name,
-                         std::vector<std::string> in, std::string out)
+                                std::vector<std::string> in, std::string out)
 {
     onnx::NodeProto *n = g->add_node();
     n->set_op_type(op);

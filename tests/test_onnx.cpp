@@ -2,9 +2,9 @@
 // meets, and torchvision's MobileNetV2, ResNet-18 and ResNet-50 exported by PyTorch (tests/onnx/
 // make_fixtures.py, run by CTest before this test) against PyTorch's own counts.
 #include "cli_runner.h"
-#include "onnx_tiny_model.h"
 #include "io/network_yaml.h"
 #include "io/onnx_network.h"
+#include "onnx_tiny_model.h"
 #include "util/error.h"
 #include "workload/mobilenet.h"
 

@@ -459,7 +459,8 @@ private Q_SLOTS:
             QuantNet{g};
             QFAIL("a graph whose channels do not meet was built");
         } catch (const std::invalid_argument &e) {
-            QVERIFY2(QString(e.what()).contains("layer 4") && QString(e.what()).contains("layer 1"), e.what());
+            QVERIFY2(QString(e.what()).contains("layer 4") && QString(e.what()).contains("layer 1"),
+                     e.what());
         }
         g = mobileNetV1(smallOptions(0.25));
         g.layers[4].addOutputOf = 0; // pw2's 32 outputs plus conv1's 8

@@ -4,12 +4,15 @@
 #include "cli_runner.h"
 #include "io/onnx_network.h"
 #include "onnx_tiny_model.h"
+#include "qat/onnx_export.h"
 #include "qat/onnx_weights.h"
 #include "qat/quant_net.h"
 #include "qat/session.h"
 #include "qat/train.h"
 
 #include <QFile>
+#include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -48,6 +51,39 @@ double logitsGap(qat::QuantNet &net, const QString &prefix = "small",
     net.eval();
     torch::NoGradGuard noGrad;
     return (net.forward(x) - expected).abs().max().item<double>();
+}
+
+void writeFloats(const QString &path, const torch::Tensor &t)
+{
+    const torch::Tensor c = t.contiguous();
+    QFile f(path);
+    if (f.open(QIODevice::WriteOnly))
+        f.write(reinterpret_cast<const char *>(c.data_ptr<float>()), c.numel() * qint64(sizeof(float)));
+}
+
+// The model run by tests/onnx/run_onnx.py: ONNX's operators as PyTorch computes them, not Bitloop's.
+torch::Tensor runOnnxInPyTorch(const QString &model, const torch::Tensor &x, const QString &dir,
+                               QString &error)
+{
+    const QString in = dir + "/x.f32", out = dir + "/y.f32";
+    writeFloats(in, x);
+    QStringList dims;
+    for (int64_t d : x.sizes())
+        dims << QString::number(d);
+    QProcess p;
+    p.start(qEnvironmentVariable("BITLOOP_FIXTURE_PYTHON"),
+            {qEnvironmentVariable("BITLOOP_ONNX_RUNNER"), model, in, dims.join(','), out});
+    if (!p.waitForFinished(120000) || p.exitCode() != 0) {
+        error = QString::fromUtf8(p.readAllStandardError());
+        return {};
+    }
+    QFile f(out);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray bytes = f.readAll();
+    std::vector<float> v(static_cast<size_t>(bytes.size()) / sizeof(float));
+    std::memcpy(v.data(), bytes.constData(), v.size() * sizeof(float));
+    return torch::tensor(v).view({x.size(0), -1});
 }
 
 } // namespace
@@ -122,6 +158,144 @@ private Q_SLOTS:
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
     }
 
+    // A quantized network out (search-export's model.onnx) and back: ResNet's shapes at mixed widths,
+    // the image quantized as pixels, activation steps calibrated. The file passes onnx.checker; PyTorch
+    // running its operators and Bitloop reading it back both compute what Bitloop computed.
+    void quantizedExportComputesWhatBitloopComputes()
+    {
+        std::vector<OnnxLayerWeights> weights;
+        const Network net = readOnnxNetwork(fixture("smallres_bn.onnx").toStdString(), &weights);
+        qat::QuantNet q(net);
+        qat::loadOnnxWeights(q, weights);
+        const std::vector<std::pair<int, int>> bits = {{4, 8}, {3, 4}, {5, 5}, {8, 6},
+                                                       {2, 3}, {6, 4}, {4, 16}};
+        q.setBits(bits);
+        q.setImageNormalization({0.2860}, {0.3530});
+        torch::manual_seed(3);
+        const torch::Tensor x = readFloats("smallres_input.f32", {4, 1, 28, 28});
+        const torch::Tensor images = torch::cat({x, torch::randn({28, 1, 28, 28})});
+        q.eval();
+        torch::NoGradGuard noGrad;
+        q.startCalibration(qat::Calibration::LsqMean);
+        q.forward(images);
+        q.stopCalibration();
+        const torch::Tensor mine = q.forward(images);
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath("model.onnx");
+        qat::QuantizedOnnxInfo info;
+        info.imageHeight = info.imageWidth = 28;
+        qat::writeQuantizedOnnx(q, path.toStdString(), info);
+        QVERIFY(!QFile::exists(path + ".tmp"));
+
+        // Back into Bitloop: the same widths, steps, normalization and logits.
+        std::vector<OnnxLayerWeights> back;
+        const Network again = readOnnxNetwork(path.toStdString(), &back);
+        QCOMPARE(again.chainNote, std::string());
+        QCOMPARE(again.layers.size(), net.layers.size());
+        for (size_t k = 0; k < bits.size(); ++k) {
+            QCOMPARE(back[k].weightBits, bits[k].first);
+            QCOMPARE(back[k].activationBits, bits[k].second);
+            QCOMPARE(again.layers[k].inputFrom, net.layers[k].inputFrom);
+            QCOMPARE(again.layers[k].addOutputOf, net.layers[k].addOutputOf);
+            QCOMPARE(again.layers[k].residualFrom, net.layers[k].residualFrom);
+            QCOMPARE(again.layers[k].activation, net.layers[k].activation);
+            QVERIFY(again.layers[k].pool == net.layers[k].pool);
+            if (bits[k].second <= 8)
+                QCOMPARE(float(back[k].activationStep), q.layer(int(k)).inputQuant->stepValue() > 1e-8
+                                                            ? float(q.layer(int(k)).inputQuant->stepValue())
+                                                            : 1e-8f);
+        }
+        QCOMPARE(back.front().imageMean, std::vector<double>{double(0.2860f)});
+        qat::QuantNet r(again);
+        qat::loadOnnxWeights(r, back);
+        r.setBits(bits);
+        r.setImageNormalization(back.front().imageMean, back.front().imageStd);
+        for (size_t k = 0; k < back.size(); ++k)
+            if (back[k].activationStep > 0)
+                r.layer(int(k)).inputQuant->setStep(back[k].activationStep);
+        r.eval();
+        const double gap = (r.forward(images) - mine).abs().max().item<double>();
+        qInfo("read back: largest logit difference %g (logits up to %g)", gap,
+              mine.abs().max().item<double>());
+        QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
+
+        // PyTorch, running the file's operators as ONNX defines them.
+        QString error;
+        const torch::Tensor theirs = runOnnxInPyTorch(path, images, dir.path(), error);
+        QVERIFY2(theirs.defined(), qPrintable(error));
+        const double pyGap = (theirs - mine).abs().max().item<double>();
+        qInfo("PyTorch running the ONNX operators: largest logit difference %g", pyGap);
+        QVERIFY2(pyGap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(pyGap)));
+        QVERIFY(theirs.argmax(1).equal(mine.argmax(1)));
+        // And the comparison can fail: the float model computes otherwise.
+        q.quantize = false;
+        QVERIFY((q.forward(images) - theirs).abs().max().item<double>() > 1e-3);
+    }
+
+    // The flow the README shows: a network from ONNX, trained, searched; the chosen point exported with
+    // its model; the model imported back measures what the search's evaluator measured, on the same images.
+    void searchExportWritesTheModelImportReadsItBack()
+    {
+        QTemporaryDir dir;
+        const QString net = fixture("small_bn.onnx"), ck = dir.filePath("small.pt");
+        const QStringList slices = {"--validation-limit", "300", "--test-limit", "300", "--threads", "1"};
+        CliRun t, s, e, b, n;
+        RUN_CLI(t, QStringList{"train", "--network", net, "--out", ck, "--epochs", "2", "--train-limit",
+                               "20000", "--optimizer", "adam", "--lr", "0.01"} +
+                       slices);
+        QVERIFY2(t.status == 0, qPrintable(t.summary()));
+        RUN_CLI(s, QStringList{"search",
+                               "--arch",
+                               "eyeriss16",
+                               "--network",
+                               net,
+                               "--checkpoint",
+                               ck,
+                               "--evaluator",
+                               "ptq",
+                               "--population",
+                               "8",
+                               "--generations",
+                               "1",
+                               "--seed",
+                               "1",
+                               "--threads",
+                               "1",
+                               "--torch-threads",
+                               "1",
+                               "--out",
+                               dir.filePath("run")});
+        QVERIFY2(s.status == 0, qPrintable(s.summary()));
+        const QString out = dir.filePath("exp");
+        RUN_CLI(e, QStringList{"search-export", "--run", dir.filePath("run"), "--point", "2", "--out", out,
+                               "--json"});
+        QVERIFY2(e.status == 0, qPrintable(e.summary()));
+        const QJsonObject ej = e.json();
+        QCOMPARE(ej["onnx"].toString(), out + "/model.onnx");
+        const double measured = ej["onnx_accuracy"].toDouble(-1);
+        QCOMPARE(measured, ej["accuracy"].toDouble(-2)); // the model is the one the search measured
+        QCOMPARE(ej["onnx_images"].toInt(), 300);
+        QVERIFY2(measured > 0.3, qPrintable(e.summary())); // a trained model, not chance
+        QString error;
+        QVERIFY2(
+            runOnnxInPyTorch(out + "/model.onnx", torch::zeros({1, 1, 28, 28}), dir.path(), error).defined(),
+            qPrintable(error)); // onnx.checker passes
+        RUN_CLI(b, QStringList{"import", "--onnx", out + "/model.onnx", "--out", dir.filePath("back.pt"),
+                               "--json", "--train-limit", "1000"} +
+                       slices);
+        QVERIFY2(b.status == 0, qPrintable(b.summary()));
+        const QJsonObject bj = b.json();
+        QCOMPARE(bj["widths"].toString(), ej["bits"].toString());
+        const double back = bj["quantized_validation_accuracy"].toDouble(-1);
+        qInfo("search's evaluator %.4f, the exported model read back %.4f", measured, back);
+        QVERIFY2(std::abs(back - measured) <= 0.001, qPrintable(b.summary()));
+        // --no-onnx leaves it out.
+        RUN_CLI(n, QStringList{"search-export", "--run", dir.filePath("run"), "--out", dir.filePath("exp2"),
+                               "--no-onnx"});
+        QVERIFY2(n.status == 0 && !QFile::exists(dir.filePath("exp2/model.onnx")), qPrintable(n.summary()));
+    }
+
     void importWritesACheckpointOfThoseWeights()
     {
         QTemporaryDir dir;
@@ -161,7 +335,8 @@ private Q_SLOTS:
                  qPrintable(r.summary()));
         QVERIFY(!QFile::exists(dir.filePath("r.pt")));
         // A network for other images: named with what does not fit.
-        const CliRun rgb = runCli({"import", "--onnx", fixture("resnet18.onnx"), "--out", dir.filePath("r.pt")});
+        const CliRun rgb =
+            runCli({"import", "--onnx", fixture("resnet18.onnx"), "--out", dir.filePath("r.pt")});
         QVERIFY2(rgb.status == 2 && rgb.err.contains("resnet18 expects 3") && rgb.err.contains("1 channel"),
                  qPrintable(rgb.summary()));
         QVERIFY(!QFile::exists(dir.filePath("r.pt")));

@@ -672,30 +672,33 @@ void TestWorkload::yamlRoundTripUnusualLayers()
 // adds its input; written back, the same keys come out and read as the same network.
 void TestWorkload::yamlGraphKeys()
 {
-    const std::string text = "network: r\nlayers:\n"
-                             "  - {name: stem, type: conv, in_channels: 1, out_channels: 8, kernel: 3, padding: 1, "
-                             "input: 28, pool: {type: max, kernel: 2}}\n"
-                             "  - {name: c1, type: conv, in_channels: 8, out_channels: 16, kernel: 3, stride: 2, "
-                             "padding: 1, input: 14}\n"
-                             "  - {name: c2, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
-                             "input: 7, activation: none}\n"
-                             "  - {name: proj, type: pointwise, in_channels: 8, out_channels: 16, stride: 2, "
-                             "input: 14, input_from: 1, add_output_of: 3}\n"
-                             "  - {name: c3, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
-                             "input: 7}\n"
-                             "  - {name: c4, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
-                             "input: 7, residual_from: 5, pool: {type: average, kernel: [1, 7], stride: 1}}\n"
-                             "  - {name: fc, type: fc, in_features: 16, out_features: 10}\n";
+    const std::string text =
+        "network: r\nlayers:\n"
+        "  - {name: stem, type: conv, in_channels: 1, out_channels: 8, kernel: 3, padding: 1, "
+        "input: 28, pool: {type: max, kernel: 2}}\n"
+        "  - {name: c1, type: conv, in_channels: 8, out_channels: 16, kernel: 3, stride: 2, "
+        "padding: 1, input: 14}\n"
+        "  - {name: c2, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
+        "input: 7, activation: none}\n"
+        "  - {name: proj, type: pointwise, in_channels: 8, out_channels: 16, stride: 2, "
+        "input: 14, input_from: 1, add_output_of: 3}\n"
+        "  - {name: c3, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
+        "input: 7}\n"
+        "  - {name: c4, type: conv, in_channels: 16, out_channels: 16, kernel: 3, padding: 1, "
+        "input: 7, residual_from: 5, pool: {type: average, kernel: [1, 7], stride: 1}}\n"
+        "  - {name: fc, type: fc, in_features: 16, out_features: 10}\n";
     const Network net = parseNetworkYaml(text, "r.yaml");
     const Pooling &stem = net.layers[0].pool;
     QCOMPARE(stem.kind, Pooling::Kind::Max);
-    QVERIFY(stem.kernelH == 2 && stem.kernelW == 2 && stem.strideH == 2 && stem.strideW == 2 && stem.padH == 0);
+    QVERIFY(stem.kernelH == 2 && stem.kernelW == 2 && stem.strideH == 2 && stem.strideW == 2 &&
+            stem.padH == 0);
     QCOMPARE(net.layers[3].inputFrom, 0);
     QCOMPARE(net.layers[3].addOutputOf, 2);
     QCOMPARE(net.layers[3].activation, Activation::ReLU);
     QCOMPARE(net.layers[5].residualFrom, 4);
     const Pooling &tail = net.layers[5].pool;
-    QVERIFY(tail.kind == Pooling::Kind::Average && tail.kernelH == 1 && tail.kernelW == 7 && tail.strideW == 1);
+    QVERIFY(tail.kind == Pooling::Kind::Average && tail.kernelH == 1 && tail.kernelW == 7 &&
+            tail.strideW == 1);
     QCOMPARE(net.sourceOf(3), 0);
     QCOMPARE(net.sourceOf(4), 3);
     QCOMPARE(net.sourceOf(0), -1);

@@ -64,8 +64,9 @@ Commands:
              [--last-outputs BITS (8: the classifier's outputs)]
              and the map options; or --resume DIR [--generations N ...] to continue a run
   search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings
-             (Bitloop and Timeloop files) and the front: --run DIR [--point K (1) | --bits FILE] --out DIR
-             [--reuse-mapping-from-bits B (each layer mapped at uniform B bits instead)] [--json]
+             (Bitloop and Timeloop files), the front, and model.onnx: the quantized model as the run's
+             evaluator prepares it: --run DIR [--point K (1) | --bits FILE] --out DIR
+             [--reuse-mapping-from-bits B (each layer mapped at uniform B bits instead)] [--no-onnx] [--json]
   layers     the layers of a network: --network NAME|FILE|ONNX [--width X --resolution N --classes N]
              [--out FILE.yaml: write it as a Bitloop network file]
   presets    the architectures that ship with Bitloop

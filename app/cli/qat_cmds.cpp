@@ -203,14 +203,22 @@ int runImport(const std::vector<std::string> &argv)
             .field("layers", static_cast<int64_t>(r.info.network.layers.size()))
             .field("dataset", split.dataset)
             .field("validation_accuracy", r.info.validationAccuracy)
-            .field("test_accuracy", r.info.testAccuracy)
-            .endObject();
+            .field("test_accuracy", r.info.testAccuracy);
+        if (r.quantized)
+            j.field("widths", r.widths)
+                .field("quantized_validation_accuracy", r.quantizedValidationAccuracy)
+                .field("quantized_test_accuracy", r.quantizedTestAccuracy);
+        j.endObject();
         std::cout << j.str() << "\n";
     } else {
         std::cout << "Checkpoint     " << out << " (" << r.info.network.name << ", "
                   << r.info.network.layers.size() << " layers, weights from " << onnx << ")\n"
                   << "Float accuracy " << r.info.validationAccuracy << " validation, " << r.info.testAccuracy
                   << " test top-1 on " << split.dataset << "\n";
+        if (r.quantized)
+            std::cout << "Quantized      " << r.quantizedValidationAccuracy << " validation, "
+                      << r.quantizedTestAccuracy << " test top-1, as the graph computes at its widths\n"
+                      << "Widths         " << r.widths << "\n";
     }
     return 0;
 }

@@ -112,7 +112,7 @@ int runSearch(const std::vector<std::string> &argvIn)
 
 int runSearchExport(const std::vector<std::string> &argvIn)
 {
-    const Args own(argvIn, {"run", "point", "bits", "out", "reuse-mapping-from-bits"}, {"json"});
+    const Args own(argvIn, {"run", "point", "bits", "out", "reuse-mapping-from-bits"}, {"json", "no-onnx"});
     const std::string dir = own.require("run");
     const std::string outDir = own.require("out");
     std::vector<std::string> argv = resumeArguments({"--resume", dir}, dir);
@@ -144,8 +144,8 @@ int runSearchExport(const std::vector<std::string> &argvIn)
         NetworkMapperOptions o;
         o.mapper = s.spec.mapper;
         o.reuseMappingFromBits = reuse;
-        nm =
-            mapNetwork(s.spec.network, s.spec.arch, chainBits(s.spec.network, bits, s.spec.lastOutputBits), o, s.cache.get());
+        nm = mapNetwork(s.spec.network, s.spec.arch, chainBits(s.spec.network, bits, s.spec.lastOutputBits),
+                        o, s.cache.get());
         cost.energyPj = nm.energy;
         cost.cycles = nm.cycles;
     } else {
@@ -155,18 +155,40 @@ int runSearchExport(const std::vector<std::string> &argvIn)
     if (fs::exists(rd.file("front.csv")))
         fs::copy_file(rd.file("front.csv"), fs::path(outDir) / "front.csv",
                       fs::copy_options::overwrite_existing);
+    // The model itself, quantized, as the run's evaluator prepares it (fine-tuned again where it fine-tunes:
+    // the accuracy cache keeps figures, not weights).
+    const bool onnx = s.accuracy && s.accuracy->hasModel() && !own.flag("no-onnx");
+    AccuracyResult model;
+    const std::string onnxPath = (fs::path(outDir) / "model.onnx").string();
+    if (onnx) {
+        if (!own.flag("json"))
+            std::printf("Preparing the model with the %s evaluator for model.onnx ...\n",
+                        evaluatorName(s.accuracy->settings().kind));
+        std::fflush(stdout);
+        model = s.accuracy->exportModel(bits, onnxPath);
+    }
     if (own.flag("json")) {
         JsonWriter j;
         j.beginObject().field("bits", formatBitConfig(bits)).field("energy_pj", cost.energyPj);
         j.field("cycles", cost.cycles)
             .field("weight_bytes", cost.weightBytes)
             .field("accuracy", cost.accuracy);
-        j.field("all_mapped", nm.allFound).field("out", outDir).endObject();
+        j.field("all_mapped", nm.allFound).field("out", outDir);
+        if (onnx)
+            j.field("onnx", onnxPath)
+                .field("onnx_accuracy", model.accuracy)
+                .field("onnx_images", model.images);
+        j.endObject();
         std::cout << j.str() << "\n";
     } else {
         std::printf(
             "Exported %s (%s) to %s: config.yaml, per-layer Bitloop and Timeloop mappings, front.csv\n",
             formatBitConfig(bits).c_str(), s.spec.network.name.c_str(), outDir.c_str());
+        if (onnx)
+            std::printf(
+                "model.onnx: quantized (QuantizeLinear/DequantizeLinear), top-1 %.4f on %lld images as "
+                "prepared here\n",
+                model.accuracy, static_cast<long long>(model.images));
     }
     return 0;
 }

@@ -108,6 +108,13 @@ std::string EvaluatorSettings::describe() const
     return os.str();
 }
 
+AccuracyResult AccuracyEvaluator::exportModel(const BitConfig &, const std::string &,
+                                              const AccuracyProgressFn &)
+{
+    throw std::logic_error(std::string("the ") + evaluatorName(settings().kind) +
+                           " evaluator has no model to export");
+}
+
 CachedEvaluator::CachedEvaluator(std::unique_ptr<AccuracyEvaluator> inner,
                                  std::shared_ptr<AccuracyCache> cache)
     : inner_(std::move(inner)), cache_(std::move(cache)), context_(inner_->context())

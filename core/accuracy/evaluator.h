@@ -95,6 +95,13 @@ public:
     // configuration of the wrong length or with an invalid bit-width (naming the layer).
     virtual AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress = {},
                                     const std::atomic<bool> *cancel = nullptr) = 0;
+    // Whether there is a model behind the answers (the QAT engine's evaluators; not the formula).
+    virtual bool hasModel() const { return false; }
+    // Prepares the model for `bits` exactly as evaluate() does, measures it, and writes it as a quantized
+    // ONNX file (qat/onnx_export.h) atomically; the result is that model's accuracy, never a cached one.
+    // std::logic_error where hasModel() is false.
+    virtual AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
+                                       const AccuracyProgressFn &progress = {});
 };
 
 class AccuracyCache;
@@ -110,6 +117,12 @@ public:
     AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress = {},
                             const std::atomic<bool> *cancel = nullptr) override;
     AccuracyEvaluator &inner() { return *inner_; }
+    bool hasModel() const override { return inner_->hasModel(); }
+    AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
+                               const AccuracyProgressFn &progress = {}) override
+    {
+        return inner_->exportModel(bits, onnxPath, progress);
+    }
 
 private:
     std::unique_ptr<AccuracyEvaluator> inner_;

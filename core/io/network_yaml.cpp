@@ -409,8 +409,10 @@ Pooling Reader::pooling(const YAML::Node &value, const std::string &label) const
 {
     const std::string where = label + " pool";
     if (!value.IsMap())
-        fail(value, label + ": 'pool' must be a mapping such as {type: max, kernel: 3, stride: 2, padding: 1}, "
-                            "got " + yamlutil::describe(value));
+        fail(value, label +
+                        ": 'pool' must be a mapping such as {type: max, kernel: 3, stride: 2, padding: 1}, "
+                        "got " +
+                        yamlutil::describe(value));
     const Fields f = fields(value, where);
     allowOnly(f, {"type", "kernel", "stride", "padding"}, where, "a pooling");
     const YAML::Node &type = require(f, "type", where);

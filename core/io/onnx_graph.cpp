@@ -118,8 +118,8 @@ public:
         for (size_t k = 0; k < n; ++k)
             connectInput(k);
         if (g_.graph.output_size() > 0 && canonical(g_.graph.output(0).name(), false) != out_.back())
-            note("the graph's output '" + g_.graph.output(0).name() + "' is not the output of its last layer '" +
-                 net_.layers.back().name + "'");
+            note("the graph's output '" + g_.graph.output(0).name() +
+                 "' is not the output of its last layer '" + net_.layers.back().name + "'");
     }
 
 private:
@@ -132,28 +132,55 @@ private:
             net_.chainNote = why;
     }
 
-    // The tensor t is a copy of: back through Identity and Dropout, and for a classifier's input also
-    // through the global pooling and flattening before it.
+    // The tensor t is a copy of: back through Identity and Dropout and a quantizer (QuantizeLinear,
+    // DequantizeLinear, the Clip to its range), for a classifier's input also through the global pooling
+    // and flattening before it, and to the graph's input through the image's quantization as pixels
+    // (Mul, Add, Sub, Div of constants), which only the image may pass.
     std::string canonical(std::string t, bool classifier) const
     {
+        std::string beforeImageOps;
+        bool imageOps = false;
         for (int hops = 0; hops < 1000; ++hops) {
             auto p = g_.producer.find(t);
             if (p == g_.producer.end())
-                return t;
+                return t; // a graph input or an initializer
             const onnx::NodeProto &n = g_.graph.node(p->second);
-            if (n.input_size() < 1 || !(passThrough(n.op_type()) || (classifier && classifierPooling(n.op_type()))))
-                return t;
+            const std::string &op = n.op_type();
+            const bool image = (op == "Mul" || op == "Add" || op == "Sub" || op == "Div") &&
+                               n.input_size() == 2 && g_.constant(n.input(1)) && !g_.constant(n.input(0));
+            if (image && !imageOps) {
+                beforeImageOps = t;
+                imageOps = true;
+            }
+            if (n.input_size() < 1 || !(passThrough(op) || quantizerStep(p->second) || image ||
+                                        (classifier && classifierPooling(op)))) {
+                return imageOps ? beforeImageOps : t;
+            }
             t = n.input(0);
         }
         return t;
+    }
+
+    // Whether node i is part of a quantizer: QuantizeLinear, DequantizeLinear, or a Clip that only feeds
+    // a QuantizeLinear (the Clip to the quantizer's range).
+    bool quantizerStep(int i) const
+    {
+        const std::string &op = g_.graph.node(i).op_type();
+        if (op == "QuantizeLinear" || op == "DequantizeLinear")
+            return true;
+        if (op != "Clip")
+            return false;
+        const int c = soleConsumer(g_.graph.node(i).output(0));
+        return c >= 0 && g_.graph.node(c).op_type() == "QuantizeLinear";
     }
 
     // The layer whose node t comes from through what a layer's output passes (BatchNorm, activation,
     // pooling, copies); -1 when t comes from anything else.
     int producingLayer(std::string t) const
     {
-        static const char *const through[] = {"BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool",
-                                              "Identity", "Dropout"};
+        static const char *const through[] = {"BatchNormalization", "Relu",     "Clip",    "MaxPool",
+                                              "AveragePool",        "Identity", "Dropout", "QuantizeLinear",
+                                              "DequantizeLinear"};
         for (int hops = 0; hops < 1000; ++hops) {
             auto p = g_.producer.find(t);
             if (p == g_.producer.end())
@@ -196,6 +223,8 @@ private:
                 break;
             const onnx::NodeProto &n = g_.graph.node(c);
             const std::string &op = n.op_type();
+            if (quantizerStep(c))
+                break; // the next layer's input quantizer
             if (passThrough(op)) {
             } else if (op == "BatchNormalization" && stage < Normalized) {
                 stage = Normalized;
@@ -291,9 +320,10 @@ private:
             why = "has a dilation or ceil_mode";
         else if (average && (pads[0] != 0 || pads[1] != 0) && integer(n, "count_include_pad", 0) == 0)
             why = "averages over padding without counting it";
-        else if (kernel[0] < 1 || kernel[1] < 1 || strides[0] < 1 || strides[1] < 1 || kernel[0] > 1'000'000 ||
-                 kernel[1] > 1'000'000 || strides[0] > 1'000'000 || strides[1] > 1'000'000 ||
-                 2 * pads[0] > kernel[0] || 2 * pads[1] > kernel[1] || pads[0] < 0 || pads[1] < 0)
+        else if (kernel[0] < 1 || kernel[1] < 1 || strides[0] < 1 || strides[1] < 1 ||
+                 kernel[0] > 1'000'000 || kernel[1] > 1'000'000 || strides[0] > 1'000'000 ||
+                 strides[1] > 1'000'000 || 2 * pads[0] > kernel[0] || 2 * pads[1] > kernel[1] ||
+                 pads[0] < 0 || pads[1] < 0)
             why = "has a kernel, stride or padding out of range";
         for (const onnx::AttributeProto &a : n.attribute())
             if (a.name() == "auto_pad" && a.s() != "NOTSET" && !a.s().empty())

@@ -35,14 +35,32 @@ namespace
 
 const char *const kSupported =
     "Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, Add, GlobalAveragePool, "
-    "ReduceMean, MaxPool, AveragePool, Flatten, Reshape, Identity, Dropout, Constant";
+    "ReduceMean, MaxPool, AveragePool, Flatten, Reshape, Identity, Dropout, Constant, QuantizeLinear, "
+    "DequantizeLinear, and Mul, Add, Sub, Div of constants on the image before the first layer";
 
 bool supported(const std::string &op)
 {
-    static const std::set<std::string> ops{"Conv",       "Gemm",     "MatMul",      "BatchNormalization",
-                                           "Relu",       "Clip",     "Add",         "GlobalAveragePool",
-                                           "ReduceMean", "MaxPool",  "AveragePool", "Flatten",
-                                           "Reshape",    "Identity", "Dropout",     "Constant"};
+    static const std::set<std::string> ops{"Conv",
+                                           "Gemm",
+                                           "MatMul",
+                                           "BatchNormalization",
+                                           "Relu",
+                                           "Clip",
+                                           "Add",
+                                           "GlobalAveragePool",
+                                           "ReduceMean",
+                                           "MaxPool",
+                                           "AveragePool",
+                                           "Flatten",
+                                           "Reshape",
+                                           "Identity",
+                                           "Dropout",
+                                           "Constant",
+                                           "QuantizeLinear",
+                                           "DequantizeLinear",
+                                           "Mul",
+                                           "Sub",
+                                           "Div"};
     return ops.count(op) > 0;
 }
 
@@ -81,6 +99,11 @@ public:
         if (net.layers.empty())
             fail("the graph has no Conv, Gemm or MatMul node with constant weights");
         onnxgraph::resolveStructure(*index_, layerNodes_, net);
+        if (weights) {
+            for (size_t k = 0; k < layerNodes_.size(); ++k)
+                readQuantization(k, (*weights)[k]);
+            readWidths(*weights);
+        }
         return net;
     }
 
@@ -163,6 +186,9 @@ private:
     {
         const onnx::NodeProto &n = graph().node(i);
         const onnx::TensorProto *w = n.input_size() > input ? constant(n.input(input)) : nullptr;
+        if (!w && n.input_size() > input)
+            if (const onnx::NodeProto *dq = dequantizer(n.input(input)))
+                w = constant(dq->input(0)); // the codes: the weights' dims
         if (!w)
             fail("node '" + nodeName(i) + "': its weights are not a constant (an initializer)");
         if (size_t(w->dims_size()) != rank)
@@ -302,12 +328,178 @@ private:
         return -1;
     }
 
+    // The DequantizeLinear of constants that produces tensor t, if one does.
+    const onnx::NodeProto *dequantizer(const std::string &t) const
+    {
+        auto p = index_->producer.find(t);
+        if (p == index_->producer.end())
+            return nullptr;
+        const onnx::NodeProto &n = graph().node(p->second);
+        if (n.op_type() != "DequantizeLinear" || n.input_size() < 2 || !constant(n.input(0)) ||
+            !constant(n.input(1)))
+            return nullptr;
+        return &n;
+    }
+
+    // Integer codes as doubles: int8 or uint8 (what QuantizeLinear makes at opset 13), or int32.
+    std::vector<double> codes(int node, const onnx::TensorProto &t, const char *what) const
+    {
+        std::vector<double> v;
+        const std::string &raw = t.raw_data();
+        switch (t.data_type()) {
+        case onnx::TensorProto::INT8:
+            if (!raw.empty())
+                for (char c : raw)
+                    v.push_back(static_cast<int8_t>(c));
+            else
+                v.assign(t.int32_data().begin(), t.int32_data().end());
+            break;
+        case onnx::TensorProto::UINT8:
+            if (!raw.empty())
+                for (char c : raw)
+                    v.push_back(static_cast<uint8_t>(c));
+            else
+                v.assign(t.int32_data().begin(), t.int32_data().end());
+            break;
+        case onnx::TensorProto::INT32:
+            if (!raw.empty() && raw.size() % 4 == 0)
+                for (size_t k = 0; k < raw.size(); k += 4) {
+                    int32_t x;
+                    std::memcpy(&x, raw.data() + k, 4);
+                    v.push_back(x);
+                }
+            else
+                v.assign(t.int32_data().begin(), t.int32_data().end());
+            break;
+        default:
+            fail("node '" + nodeName(node) + "': its " + what + " are of ONNX type " +
+                 std::to_string(t.data_type()) + ", not int8, uint8 or int32");
+        }
+        int64_t n = 1;
+        for (int64_t d : t.dims())
+            n *= d;
+        if (static_cast<int64_t>(v.size()) != n)
+            fail("node '" + nodeName(node) + "': its " + what + " hold " + std::to_string(v.size()) +
+                 " values where their dims give " + std::to_string(n));
+        return v;
+    }
+
+    // A layer's weights as floats: the initializer, or (code - zero point) * scale of a DequantizeLinear,
+    // per tensor or per channel along its axis.
+    std::vector<float> weightValues(int i, const onnx::TensorProto &w) const
+    {
+        const onnx::NodeProto *dq = dequantizer(graph().node(i).input(1));
+        if (!dq)
+            return floats(i, w, "weights");
+        const std::vector<double> q = codes(i, w, "weight codes");
+        const std::vector<float> scale = floats(i, *constant(dq->input(1)), "weight scales");
+        std::vector<double> zero(scale.size(), 0.0);
+        if (dq->input_size() > 2 && !dq->input(2).empty()) {
+            const onnx::TensorProto *z = constant(dq->input(2));
+            if (!z)
+                fail("node '" + nodeName(i) + "': its weights' zero point is not a constant");
+            zero = codes(i, *z, "weight zero points");
+        }
+        int64_t axis = attrInt(*dq, "axis", 1);
+        if (axis < 0)
+            axis += w.dims_size();
+        const bool perTensor = scale.size() == 1;
+        if (zero.size() != scale.size() ||
+            (!perTensor && (axis < 0 || axis >= w.dims_size() || w.dims(int(axis)) != int64_t(scale.size()))))
+            fail("node '" + nodeName(i) + "': its weights' scales and zero points do not fit their dims");
+        int64_t inner = 1;
+        for (int d = int(axis) + 1; d < w.dims_size() && !perTensor; ++d)
+            inner *= w.dims(d);
+        std::vector<float> v(q.size());
+        for (size_t k = 0; k < q.size(); ++k) {
+            const size_t c =
+                perTensor ? 0 : static_cast<size_t>((int64_t(k) / inner) % int64_t(scale.size()));
+            v[k] = static_cast<float>((q[k] - zero[c]) * scale[c]);
+        }
+        return v;
+    }
+
+    // What a quantized graph says of layer k's input and weights (OnnxLayerWeights' quantization fields):
+    // walks back from the layer's input through [Div(std) <- Sub(mean) <-] DequantizeLinear <-
+    // QuantizeLinear <- [Clip] [<- Add(mean) <- Mul(std)].
+    void readQuantization(size_t k, OnnxLayerWeights &lw) const
+    {
+        const onnx::NodeProto &layerNode = graph().node(layerNodes_[k]);
+        const bool quantizedWeights = dequantizer(layerNode.input(1)) != nullptr;
+        lw.weightBits = quantizedWeights ? 8 : 32;
+        std::string t = layerNode.input(0);
+        auto producerOf = [&](const std::string &x, const char *op) -> const onnx::NodeProto * {
+            auto p = index_->producer.find(x);
+            if (p == index_->producer.end() || graph().node(p->second).op_type() != op)
+                return nullptr;
+            return &graph().node(p->second);
+        };
+        auto perChannel = [&](const onnx::NodeProto *n, const char *what) {
+            std::vector<double> out;
+            const onnx::TensorProto *c = n && n->input_size() == 2 ? constant(n->input(1)) : nullptr;
+            if (c)
+                for (float f : floats(layerNodes_[k], *c, what))
+                    out.push_back(f);
+            return out;
+        };
+        const onnx::NodeProto *div = k == 0 ? producerOf(t, "Div") : nullptr;
+        const onnx::NodeProto *sub = div ? producerOf(div->input(0), "Sub") : nullptr;
+        if (sub)
+            t = sub->input(0);
+        const onnx::NodeProto *dq = producerOf(t, "DequantizeLinear");
+        const onnx::NodeProto *q = dq ? producerOf(dq->input(0), "QuantizeLinear") : nullptr;
+        double step = 0;
+        if (!dq || !q || !index_->scalar(dq->input(1), step) || !(step > 0))
+            return;
+        lw.activationBits = 8;
+        lw.activationStep = step;
+        if (!sub)
+            return;
+        lw.imageStd = perChannel(div, "image deviations");
+        lw.imageMean = perChannel(sub, "image means");
+        if (lw.imageStd.empty() || lw.imageStd.size() != lw.imageMean.size())
+            fail("node '" + nodeName(layerNodes_[k]) +
+                 "': the image's Sub and Div are not one constant per channel");
+    }
+
+    // Bitloop's own record of the widths ("W/A" per layer), when the model carries it.
+    void readWidths(std::vector<OnnxLayerWeights> &weights) const
+    {
+        for (const onnx::StringStringEntryProto &e : model_.metadata_props()) {
+            if (e.key() != "bitloop.widths")
+                continue;
+            std::istringstream in(e.value());
+            std::vector<std::pair<int, int>> widths;
+            std::string pair;
+            while (in >> pair) {
+                int w = 0, a = 0;
+                char slash = 0;
+                std::istringstream p(pair);
+                if (!(p >> w >> slash >> a) || slash != '/' || w < 1 || w > 32 || a < 1 || a > 32)
+                    fail("metadata bitloop.widths: '" + pair + "' is not W/A");
+                widths.emplace_back(w, a);
+            }
+            if (widths.size() != weights.size())
+                fail("metadata bitloop.widths gives " + std::to_string(widths.size()) + " widths for " +
+                     std::to_string(weights.size()) + " layers");
+            for (size_t k = 0; k < widths.size(); ++k) {
+                const bool wq = weights[k].weightBits != 32, aq = weights[k].activationStep > 0;
+                if (wq != (widths[k].first <= 8) || aq != (widths[k].second <= 8))
+                    fail("metadata bitloop.widths: layer " + std::to_string(k + 1) + " is " +
+                         std::to_string(widths[k].first) + "/" + std::to_string(widths[k].second) +
+                         " there, but the graph quantizes it otherwise");
+                weights[k].weightBits = widths[k].first;
+                weights[k].activationBits = widths[k].second;
+            }
+        }
+    }
+
     OnnxLayerWeights convWeights(int i) const
     {
         const onnx::TensorProto &w = weights(i, 1, 4);
         OnnxLayerWeights lw;
         lw.dims.assign(w.dims().begin(), w.dims().end());
-        lw.weight = floats(i, w, "weights");
+        lw.weight = weightValues(i, w);
         const int64_t outputs = lw.dims[0];
         lw.bias = biasOf(i, 2, outputs);
         // A BatchNormalization right after the convolution (an export that did not fold it) is folded here.
@@ -346,7 +538,7 @@ private:
         const int64_t in = layer.shape.bound(Dim::C), out = layer.shape.bound(Dim::M);
         OnnxLayerWeights lw;
         lw.dims = {out, in};
-        const std::vector<float> raw = floats(i, w, "weights");
+        const std::vector<float> raw = weightValues(i, w);
         const bool stored = n.op_type() == "Gemm" && attrInt(n, "transB", 0) != 0; // already [out, in]
         lw.weight.resize(raw.size());
         for (int64_t o = 0; o < out; ++o)

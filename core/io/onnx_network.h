@@ -31,8 +31,16 @@ bool isOnnxPath(const std::string &path);
 struct OnnxLayerWeights {
     std::vector<int64_t> dims; // Conv: [out channels, in channels / groups, kernel height, kernel width];
                                // fully connected: [out features, in features]
-    std::vector<float> weight; // row-major over dims
+    std::vector<float> weight; // row-major over dims (dequantized where the graph quantizes them)
     std::vector<float> bias;   // one per output (zeros where the graph has none)
+    // A quantized graph (QuantizeLinear/DequantizeLinear, as Bitloop's search-export writes): the widths
+    // (from the model's `bitloop.widths` metadata, else 8 where quantized) and the input's step; 32 and 0
+    // where the graph keeps the tensor float.
+    int weightBits = 32, activationBits = 32;
+    double activationStep = 0;
+    // Layer 0 only, when the graph quantizes the image as pixels (Mul(std), Add(mean), the quantizer,
+    // Sub(mean), Div(std)): that normalization, one value per channel.
+    std::vector<double> imageMean, imageStd;
 };
 
 // InputError naming the file for anything unreadable, impossible or unsupported. With `weights`, also

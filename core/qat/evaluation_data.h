@@ -36,6 +36,10 @@ std::unique_ptr<AccuracyEvaluator> openSupernetEvaluator(const std::string &chec
 // with its image count and the seconds since t0, reported through `progress`.
 void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &result,
                  std::chrono::steady_clock::time_point t0, const AccuracyProgressFn &progress);
+// What an exported model says of itself: the input size, and its evaluator, widths and measured top-1.
+struct QuantizedOnnxInfo;
+QuantizedOnnxInfo quantizedOnnxInfo(const EvaluationData &data, const EvaluatorSettings &settings,
+                                    const BitConfig &bits, const AccuracyResult &measured);
 // SHA-256 of a file's bytes, hex; InputError naming the file when unreadable.
 std::string fileDigest(const std::string &path);
 

@@ -2,6 +2,7 @@
 #include "io/network_yaml.h"
 #include "io/onnx_network.h"
 #include "qat/evaluation_data.h"
+#include "qat/onnx_export.h"
 #include "qat/onnx_weights.h"
 #include "qat/session.h"
 #include "qat/threads.h"
@@ -87,6 +88,24 @@ public:
                             const std::atomic<bool> *cancel) override
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        return prepareAndMeasure(bits, progress, cancel);
+    }
+
+    bool hasModel() const override { return true; }
+    AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
+                               const AccuracyProgressFn &progress) override
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const AccuracyResult r = prepareAndMeasure(bits, progress, nullptr);
+        writeQuantizedOnnx(*net_, onnxPath, quantizedOnnxInfo(data_, settings_, bits, r));
+        return r;
+    }
+
+private:
+    // evaluate() under the lock: leaves the model as it measured it.
+    AccuracyResult prepareAndMeasure(const BitConfig &bits, const AccuracyProgressFn &progress,
+                                     const std::atomic<bool> *cancel)
+    {
         const auto t0 = Clock::now();
         setThreads(threads_);
         restoreFloat();
@@ -138,7 +157,6 @@ public:
         return result;
     }
 
-private:
     void restoreFloat()
     {
         torch::NoGradGuard noGrad;
@@ -255,6 +273,27 @@ void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &resu
         progress({"evaluate", result.images, result.images, 0.0});
 }
 
+QuantizedOnnxInfo quantizedOnnxInfo(const EvaluationData &data, const EvaluatorSettings &settings,
+                                    const BitConfig &bits, const AccuracyResult &measured)
+{
+    QuantizedOnnxInfo info;
+    info.imageHeight = data.info.imageHeight;
+    info.imageWidth = data.info.imageWidth;
+    std::ostringstream doc;
+    doc << data.info.network.name << " at " << formatBitConfig(bits) << ", prepared by Bitloop's "
+        << evaluatorName(settings.kind) << " evaluator (" << settings.describe() << "); top-1 "
+        << measured.accuracy << " on " << measured.images << (data.test ? " test" : " validation")
+        << " images. Input: images normalized with mean";
+    for (double m : data.info.normalization.mean)
+        doc << " " << m;
+    doc << " and std";
+    for (double sd : data.info.normalization.std)
+        doc << " " << sd;
+    doc << " per channel.";
+    info.docString = doc.str();
+    return info;
+}
+
 CheckpointInfo readCheckpointInfo(const std::string &path)
 {
     return parseCheckpointInfo(readCheckpointInfoText(path), path);
@@ -328,6 +367,14 @@ BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &spli
     r.info.imageWidth = train.width;
     r.info.imageChannels = train.channels;
     r.info.normalization = normalization.mean.empty() ? normalizationOf(train, parts.train) : normalization;
+    if (!weights.front().imageMean.empty()) { // the graph says how its input is normalized
+        if (!normalization.mean.empty() && (normalization.mean != weights.front().imageMean ||
+                                            normalization.std != weights.front().imageStd))
+            throw InputError(onnxPath, 0,
+                             "the graph normalizes its image with its own mean and std; "
+                             "--mean/--std give others");
+        r.info.normalization = {weights.front().imageMean, weights.front().imageStd};
+    }
     r.info.training.epochs = 0;
     r.info.training.normalization = r.info.normalization;
     r.info.importedFrom = onnxPath;
@@ -338,6 +385,30 @@ BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &spli
         evaluateAccuracy(net, test, range(test.count, split.testLimit), r.info.normalization);
     r.train.validationAccuracy = r.info.validationAccuracy;
     r.train.normalization = r.info.normalization;
+    // A quantized graph (search-export's model.onnx): also what it computes as quantized, with its own
+    // widths and steps, on the same images.
+    std::vector<std::pair<int, int>> widths;
+    for (const OnnxLayerWeights &w : weights) {
+        widths.emplace_back(w.weightBits, w.activationBits);
+        r.quantized = r.quantized || w.weightBits <= 8 || w.activationStep > 0;
+    }
+    if (r.quantized) {
+        net.setBits(widths);
+        if (!weights.front().imageMean.empty())
+            net.setImageNormalization(weights.front().imageMean, weights.front().imageStd);
+        for (int i = 0; i < net.numLayers(); ++i)
+            if (weights[size_t(i)].activationStep > 0)
+                net.layer(i).inputQuant->setStep(weights[size_t(i)].activationStep);
+        net.quantize = true;
+        for (const auto &[w, a] : widths)
+            r.widths += (r.widths.empty() ? "" : " ") + std::to_string(w) + "/" + std::to_string(a);
+        r.quantizedValidationAccuracy =
+            parts.validation.empty() ? -1.0
+                                     : evaluateAccuracy(net, train, parts.validation, r.info.normalization);
+        r.quantizedTestAccuracy =
+            evaluateAccuracy(net, test, range(test.count, split.testLimit), r.info.normalization);
+        net.quantize = false;
+    }
     r.train.seconds = secondsSince(t0);
     saveCheckpoint(net, checkpoint, checkpointInfoToYaml(r.info));
     return r;

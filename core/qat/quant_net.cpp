@@ -119,8 +119,9 @@ QuantNet::QuantNet(const Network &network) : network_(network)
     if (layers.empty())
         throw std::invalid_argument("network '" + network.name + "' has no layers");
     if (!network.chainNote.empty())
-        throw std::invalid_argument("network '" + network.name +
-                                    "' is not a graph of layers the QAT engine builds yet: " + network.chainNote);
+        throw std::invalid_argument(
+            "network '" + network.name +
+            "' is not a graph of layers the QAT engine builds yet: " + network.chainNote);
     list_ = register_module("layers", torch::nn::ModuleList());
     residualSource_.assign(layers.size(), false);
     outputKept_.assign(layers.size(), false);
@@ -134,15 +135,16 @@ QuantNet::QuantNet(const Network &network) : network_(network)
                                         ": a convolution cannot follow a fully connected layer");
         seenFullyConnected = seenFullyConnected || fc;
         if (layer.inputFrom >= i)
-            throw std::invalid_argument(layerLabel(i, layer) + ": its input must be an earlier layer's output");
+            throw std::invalid_argument(layerLabel(i, layer) +
+                                        ": its input must be an earlier layer's output");
         const int from = network.sourceOf(k);
         if (from >= 0) {
             const Layer &src = layers[static_cast<size_t>(from)];
             if (layer.inputChannels() != src.outputChannels())
                 throw std::invalid_argument(layerLabel(i, layer) + ": expected " +
-                                            std::to_string(src.outputChannels()) + " input channels (the outputs of " +
-                                            layerLabel(from, src) + "), got " +
-                                            std::to_string(layer.inputChannels()));
+                                            std::to_string(src.outputChannels()) +
+                                            " input channels (the outputs of " + layerLabel(from, src) +
+                                            "), got " + std::to_string(layer.inputChannels()));
             if (from + 1 != i)
                 outputKept_[static_cast<size_t>(from)] = true;
         }
@@ -165,12 +167,12 @@ QuantNet::QuantNet(const Network &network) : network_(network)
                 throw std::invalid_argument(layerLabel(i, layer) +
                                             ": the output it adds must be an earlier layer's");
             const Layer &src = layers[static_cast<size_t>(layer.addOutputOf)];
-            if (src.outputChannels() != layer.outputChannels() || (src.kind == LayerKind::FullyConnected) != fc)
-                throw std::invalid_argument(layerLabel(i, layer) + ": the output of " +
-                                            layerLabel(layer.addOutputOf, src) + " (" +
-                                            std::to_string(src.outputChannels()) +
-                                            " channels) cannot be added to this layer's " +
-                                            std::to_string(layer.outputChannels()) + " outputs");
+            if (src.outputChannels() != layer.outputChannels() ||
+                (src.kind == LayerKind::FullyConnected) != fc)
+                throw std::invalid_argument(
+                    layerLabel(i, layer) + ": the output of " + layerLabel(layer.addOutputOf, src) + " (" +
+                    std::to_string(src.outputChannels()) + " channels) cannot be added to this layer's " +
+                    std::to_string(layer.outputChannels()) + " outputs");
             outputKept_[static_cast<size_t>(layer.addOutputOf)] = true;
         }
         if (layer.pool.kind != Pooling::Kind::None) {
@@ -182,7 +184,8 @@ QuantNet::QuantNet(const Network &network) : network_(network)
                                             "and padding of at most half the kernel");
         }
         // ReLU and ReLU6 leave non-negative values, and pooling keeps them so.
-        const bool unsignedInput = from >= 0 && layers[static_cast<size_t>(from)].activation != Activation::None;
+        const bool unsignedInput =
+            from >= 0 && layers[static_cast<size_t>(from)].activation != Activation::None;
         auto q = std::make_shared<QuantLayer>(layer, unsignedInput);
         list_->push_back(q);
         layers_.push_back(std::move(q));

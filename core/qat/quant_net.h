@@ -113,6 +113,8 @@ public:
     // Throws std::invalid_argument unless there is one positive std per input channel.
     void setImageNormalization(const std::vector<double> &mean, const std::vector<double> &std);
     bool quantizesPixels() const { return imageStd_.defined(); }
+    const torch::Tensor &imageMean() const { return imageMean_; } // [C]; undefined unless quantizing pixels
+    const torch::Tensor &imageStd() const { return imageStd_; }
 
     bool quantize = true; // off: the float model, whatever the bits
     bool foldBn = true;

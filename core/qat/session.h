@@ -49,6 +49,10 @@ CheckpointInfo readCheckpointInfo(const std::string &path);
 struct BaselineResult {
     TrainResult train;
     CheckpointInfo info; // as written to the checkpoint
+    // importBaseline of a quantized graph: its widths ("W/A" per layer) and top-1 as it computes, quantized.
+    bool quantized = false;
+    std::string widths;
+    double quantizedValidationAccuracy = -1.0, quantizedTestAccuracy = -1.0;
 };
 
 // Trains the float network on the split of `train` (the training set of split.dataset, already loaded;

@@ -16,6 +16,7 @@
 //   widest of the same step).
 #include "io/network_yaml.h"
 #include "qat/evaluation_data.h"
+#include "qat/onnx_export.h"
 #include "qat/session.h"
 #include "qat/threads.h"
 #include "qat/train.h"
@@ -256,6 +257,24 @@ public:
                             const std::atomic<bool> *cancel) override
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        return prepareAndMeasure(bits, progress, cancel);
+    }
+
+    bool hasModel() const override { return true; }
+    AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
+                               const AccuracyProgressFn &progress) override
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const AccuracyResult r = prepareAndMeasure(bits, progress, nullptr);
+        writeQuantizedOnnx(*sn_->net, onnxPath, quantizedOnnxInfo(data_, settings_, bits, r));
+        return r;
+    }
+
+private:
+    // evaluate() under the lock: leaves the model as it measured it.
+    AccuracyResult prepareAndMeasure(const BitConfig &bits, const AccuracyProgressFn &progress,
+                                     const std::atomic<bool> *cancel)
+    {
         const auto t0 = Clock::now();
         if (static_cast<int>(bits.size()) != numLayers())
             throw std::invalid_argument("a bit configuration of " + std::to_string(bits.size()) +
@@ -291,7 +310,6 @@ public:
         return result;
     }
 
-private:
     EvaluatorSettings settings_;
     int threads_;
     std::string path_;
