@@ -778,7 +778,46 @@ void MainWindow::exportSelected(const QString &dir)
         statusBar()->showMessage(tr("Exported to %1").arg(dir));
     } catch (const std::exception &e) {
         QMessageBox::warning(this, tr("Export"), QString::fromUtf8(e.what()));
+        return;
     }
+    exportModel(dir, setup, shownBits_);
+}
+
+// model.onnx beside the configuration, as the run's evaluator prepares it: seconds (ptq, supernet) to
+// minutes (qat), so off the GUI thread; the evaluator serves it between a running search's candidates.
+void MainWindow::exportModel(const QString &dir, std::shared_ptr<const cli::SearchSetup> setup, BitConfig bits)
+{
+    if (!setup->accuracy || !setup->accuracy->hasModel())
+        return;
+    const QString path = QDir(dir).filePath(QStringLiteral("model.onnx"));
+    statusBar()->showMessage(tr("Exported to %1; preparing model.onnx with the %2 evaluator…")
+                                 .arg(dir, QString::fromUtf8(evaluatorName(setup->accuracy->settings().kind))));
+    struct Outcome {
+        AccuracyResult result;
+        QString error;
+    };
+    auto *w = new QFutureWatcher<Outcome>(this);
+    connect(w, &QFutureWatcher<Outcome>::finished, this, [this, w, dir] {
+        const Outcome o = w->result();
+        w->deleteLater();
+        if (!o.error.isEmpty()) {
+            QMessageBox::warning(this, tr("Export"), tr("model.onnx was not written: %1").arg(o.error));
+            return;
+        }
+        statusBar()->showMessage(tr("Exported to %1 with model.onnx (top-1 %2 on %3 images as prepared)")
+                                     .arg(dir)
+                                     .arg(o.result.accuracy, 0, 'f', 4)
+                                     .arg(o.result.images));
+    });
+    w->setFuture(QtConcurrent::run([setup, bits, path]() {
+        Outcome o;
+        try {
+            o.result = setup->accuracy->exportModel(bits, path.toStdString());
+        } catch (const std::exception &e) {
+            o.error = QString::fromUtf8(e.what());
+        }
+        return o;
+    }));
 }
 
 void MainWindow::exportFront(const QString &path)

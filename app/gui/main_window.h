@@ -82,6 +82,7 @@ public Q_SLOTS:
     void editBits(int layer, int weightBits, int activationBits);
     void pinSelectedPoint();
     void exportSelected(const QString &dir);
+    void exportModel(const QString &dir, std::shared_ptr<const cli::SearchSetup> setup, BitConfig bits);
     void exportFront(const QString &path);
     void exportPlot(const QString &path);
     void saveSession();
