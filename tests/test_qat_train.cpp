@@ -2,6 +2,7 @@
 // loss falls), it is bit-for-bit reproducible at fixed seeds and one thread, checkpoints round-trip
 // exactly, cancellation stops between batches, and bad checkpoints are InputErrors naming the file. The
 // batch loader's normalization and augmentation are checked on their own. Built with QT_NO_KEYWORDS.
+#include "cli_runner.h"
 #include "qat/data/datasets.h"
 #include "qat/quant_net.h"
 #include "qat/train.h"
@@ -12,6 +13,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -194,6 +196,30 @@ private Q_SLOTS:
         QVERIFY(again.validationAccuracy == first_.validationAccuracy);
         QVERIFY(again.lastEpochLoss == first_.lastEpochLoss);
         QVERIFY(again.firstBatchLoss == first_.firstBatchLoss);
+    }
+
+    // The same command twice gives the same model: the initial weights come from --seed too (LibTorch
+    // seeds its default generator differently in every process; two runs differed by 6 points before).
+    void trainingFromTheCommandLineIsReproducible()
+    {
+        QTemporaryDir dir;
+        QJsonObject first;
+        for (int run = 0; run < 2; ++run) {
+            CliRun r;
+            RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "1",
+                                   "--train-limit", "1500", "--validation-limit", "300", "--test-limit", "300",
+                                   "--seed", "5", "--threads", "1", "--json", "--out",
+                                   dir.filePath(QString("m%1.pt").arg(run))});
+            QVERIFY2(r.status == 0, qPrintable(r.summary()));
+            const QJsonObject j = r.json();
+            QVERIFY2(j["validation_accuracy"].toDouble(-1) > 0.3, qPrintable(r.summary())); // trained
+            if (run == 0) {
+                first = j;
+                continue;
+            }
+            QCOMPARE(j["validation_accuracy"].toDouble(), first["validation_accuracy"].toDouble());
+            QCOMPARE(j["test_accuracy"].toDouble(), first["test_accuracy"].toDouble());
+        }
     }
 
     void cancelStopsBetweenBatches()

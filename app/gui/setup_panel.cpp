@@ -2,6 +2,7 @@
 
 #include "io/arch_io.h"
 #include "qat/session.h"
+#include "workload/mobilenet.h"
 
 #include <QAbstractSpinBox>
 #include <QCheckBox>
@@ -278,6 +279,14 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
             QFileDialog::getOpenFileName(this, tr("Architecture"), {}, tr("YAML (*.yaml *.yml)"));
         if (!f.isEmpty())
             arch_->setCurrentText(f);
+    });
+    // The width multiplier and the resolution size the built-in MobileNets; a file gives its own sizes.
+    connect(network_, &QComboBox::currentTextChanged, this, [this](const QString &name) {
+        Network probe;
+        const bool builtin = builtinNetwork(name.toStdString(), MobileNetOptions{}, probe);
+        width_->setEnabled(builtin);
+        resolution_->setEnabled(builtin);
+        resolution_->setSuffix(builtin ? tr(" px (hardware side)") : tr(" px (unused: the file's sizes)"));
     });
     connect(netBrowse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Network"), {},

@@ -310,6 +310,7 @@ BaselineResult trainBaseline(const Network &network, const DataSplit &split, con
     const Split parts = splitOf(train, split);
 
     setThreads(options.threads);
+    torch::manual_seed(options.seed); // the initial weights, as the seed says
     QuantNet net(network);
     net.quantize = false;
     BaselineResult r;
