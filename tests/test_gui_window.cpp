@@ -14,6 +14,7 @@
 #include "widgets/pareto_plot.h"
 #include "widgets/plot_export.h"
 #include "widgets/run_panel.h"
+#include "window_layout.h"
 
 #include "io/arch_io.h"
 #include "mapper/search.h"
@@ -25,8 +26,11 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QWheelEvent>
@@ -344,6 +348,58 @@ private Q_SLOTS:
         QVERIFY2(r.out.startsWith("Resuming"), r.out.constData());
         QCOMPARE(search::RunDirectory(path("live").toStdString()).generations().back().generation,
                  stoppedAt + 1);
+    }
+
+    // The layout is the user's (issue 15): splitters move, panes collapse, View hides and shows the side
+    // panels, and all of it is there again in the next session until View > Reset layout.
+    void layoutIsRememberedAndPanelsHide()
+    {
+        QStandardPaths::setTestModeEnabled(true); // QSettings under a test location, not the user's
+        QSettings().remove(QStringLiteral("layout"));
+        QList<int> mainSizes, plotSizes;
+        auto viewAction = [](MainWindow &w, const QString &text) -> QAction * {
+            for (QAction *menu : w.menuBar()->actions())
+                if (menu->menu() && menu->text() == QStringLiteral("&View"))
+                    for (QAction *a : menu->menu()->actions())
+                        if (a->text() == text)
+                            return a;
+            return nullptr;
+        };
+        {
+            MainWindow w;
+            w.resize(1280, 720);
+            w.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&w));
+            auto *mainSplitter = w.findChild<QSplitter *>(QStringLiteral("mainSplitter"));
+            auto *plotSplitter = w.findChild<QSplitter *>(QStringLiteral("plotSplitter"));
+            QVERIFY(mainSplitter && plotSplitter);
+            plotSplitter->setSizes({400, 150});
+            mainSplitter->setSizes({0, 1280}); // the setup pane dragged shut
+            mainSizes = mainSplitter->sizes();
+            QCOMPARE(mainSizes.front(), 0);
+            QAction *run = viewAction(w, QStringLiteral("Run panel"));
+            QVERIFY(run);
+            run->setChecked(true);
+            run->trigger(); // hides it
+            QVERIFY(w.runPanel()->isHidden());
+            QTest::qWait(50); // the plot's splitter takes the run panel's room
+            plotSizes = plotSplitter->sizes();
+            w.close(); // saved on close
+        }
+        MainWindow again;
+        again.resize(1280, 720);
+        again.windowLayout()->restore();
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.findChild<QSplitter *>(QStringLiteral("mainSplitter"))->sizes(), mainSizes);
+        QCOMPARE(again.findChild<QSplitter *>(QStringLiteral("plotSplitter"))->sizes(), plotSizes);
+        QVERIFY(again.runPanel()->isHidden());
+        QAction *reset = viewAction(again, QStringLiteral("Reset layout"));
+        QVERIFY(reset);
+        reset->trigger();
+        QVERIFY(!again.runPanel()->isHidden());
+        QVERIFY(again.findChild<QSplitter *>(QStringLiteral("mainSplitter"))->sizes().front() > 0);
+        QVERIFY(!QSettings().contains(QStringLiteral("layout/mainSplitter")));
     }
 
     // Help > About names the version, the same that `bitloop-cli --version` prints.

@@ -206,9 +206,25 @@ private Q_SLOTS:
         QJsonObject first;
         for (int run = 0; run < 2; ++run) {
             CliRun r;
-            RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "1",
-                                   "--train-limit", "1500", "--validation-limit", "300", "--test-limit", "300",
-                                   "--seed", "5", "--threads", "1", "--json", "--out",
+            RUN_CLI(r, QStringList{"train",
+                                   "--network",
+                                   "mobilenet_v1",
+                                   "--width",
+                                   "0.25",
+                                   "--epochs",
+                                   "1",
+                                   "--train-limit",
+                                   "1500",
+                                   "--validation-limit",
+                                   "300",
+                                   "--test-limit",
+                                   "300",
+                                   "--seed",
+                                   "5",
+                                   "--threads",
+                                   "1",
+                                   "--json",
+                                   "--out",
                                    dir.filePath(QString("m%1.pt").arg(run))});
             QVERIFY2(r.status == 0, qPrintable(r.summary()));
             const QJsonObject j = r.json();

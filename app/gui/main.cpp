@@ -6,6 +6,7 @@
 #include "setup_panel.h"
 #include "widgets/layer_table.h"
 #include "widgets/pareto_plot.h"
+#include "window_layout.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("bitloop"));
+    QApplication::setOrganizationName(QStringLiteral("bitloop")); // settings in ~/.config/bitloop/
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/bitloop/bitloop.svg")));
 
     QCommandLineParser cli;
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
     if (const QScreen *screen = QGuiApplication::primaryScreen())
         size = size.boundedTo(screen->availableGeometry().size());
     w.resize(size);
+    // The layout the last session left (a screenshot is of the window as built, whatever was left).
+    if (!cli.isSet("screenshot"))
+        w.windowLayout()->restore();
     bitloop::gui::SetupPanel *setup = w.setupPanel();
     const QString out = cli.isSet("out")
                             ? cli.value("out")

@@ -1,4 +1,5 @@
 #include "main_window.h"
+#include "window_layout.h"
 
 #include "baseline.h"
 #include "setup_panel.h"
@@ -218,6 +219,18 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     main->addWidget(right);
     main->setStretchFactor(1, 1);
     setCentralWidget(main);
+    // Remembered between sessions; panels hidden and shown from View (issue 15).
+    main->setObjectName(QStringLiteral("mainSplitter"));
+    centre->setObjectName(QStringLiteral("plotSplitter"));
+    layers->setObjectName(QStringLiteral("layersSplitter"));
+    pinnedBox->setObjectName(QStringLiteral("pinnedSplitter"));
+    left->setObjectName(QStringLiteral("setupPanel"));
+    runPanel_->setObjectName(QStringLiteral("runPanel"));
+    layout_ = new WindowLayout(this);
+    for (QSplitter *sp : {main, centre, layers, pinnedBox})
+        layout_->addSplitter(sp);
+    layout_->addPanel(left, tr("Setup panel"));
+    layout_->addPanel(runPanel_, tr("Run panel"));
     buildMenus();
     statusBar()->showMessage(
         tr("Ready: press Start search (defaults explore energy and memory on Eyeriss)."));
@@ -442,6 +455,7 @@ void MainWindow::buildMenus()
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), this, &QWidget::close);
+    layout_->fillMenu(menuBar()->addMenu(tr("&View")));
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Bitloop"), this,
                     [this] { QMessageBox::about(this, tr("About Bitloop"), aboutText()); });
@@ -785,13 +799,15 @@ void MainWindow::exportSelected(const QString &dir)
 
 // model.onnx beside the configuration, as the run's evaluator prepares it: seconds (ptq, supernet) to
 // minutes (qat), so off the GUI thread; the evaluator serves it between a running search's candidates.
-void MainWindow::exportModel(const QString &dir, std::shared_ptr<const cli::SearchSetup> setup, BitConfig bits)
+void MainWindow::exportModel(const QString &dir, std::shared_ptr<const cli::SearchSetup> setup,
+                             BitConfig bits)
 {
     if (!setup->accuracy || !setup->accuracy->hasModel())
         return;
     const QString path = QDir(dir).filePath(QStringLiteral("model.onnx"));
-    statusBar()->showMessage(tr("Exported to %1; preparing model.onnx with the %2 evaluator…")
-                                 .arg(dir, QString::fromUtf8(evaluatorName(setup->accuracy->settings().kind))));
+    statusBar()->showMessage(
+        tr("Exported to %1; preparing model.onnx with the %2 evaluator…")
+            .arg(dir, QString::fromUtf8(evaluatorName(setup->accuracy->settings().kind))));
     struct Outcome {
         AccuracyResult result;
         QString error;

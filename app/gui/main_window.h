@@ -48,6 +48,7 @@ public:
     LayerTable *layerTable() const { return table_; }
     LoopNestView *loopNestView() const { return nest_; }
     RunPanel *runPanel() const { return runPanel_; }
+    class WindowLayout *windowLayout() const { return layout_; }
     // Shown under the plot when a run without accuracy ends up with a one-point front: why, and the
     // baseline that would give a trade-off.
     QLabel *frontNote() const { return frontNote_; }
@@ -118,6 +119,7 @@ private:
     SetupPanel *setup_;
     ParetoPlot *plot_;
     RunPanel *runPanel_;
+    class WindowLayout *layout_ = nullptr;
     LayerTable *table_;
     LoopNestView *nest_;
     CompareView *compare_;
