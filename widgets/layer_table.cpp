@@ -326,7 +326,7 @@ void LayerTable::fillRow(int layer, int row)
             it->setToolTip(r.why);
         }
     }
-    const int64_t bytes = ceilDiv(r.weights * bits_[layer].weights, 8);
+    const int64_t bytes = packedBytes(r.weights, bits_[layer].weights);
     cell(ColWeightBytes, grouped(bytes), static_cast<qlonglong>(bytes));
     for (int col : {ColIndex, ColEnergy, ColShare, ColCycles, ColWeightBytes, ColWeightBits, ColActBits})
         item(row, col)->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -441,7 +441,7 @@ int64_t LayerTable::totalWeightBytes() const
 {
     int64_t b = 0;
     for (int i = 0; i < layerCount(); ++i)
-        b += ceilDiv(layers_[i].weights * bits_[i].weights, 8);
+        b += packedBytes(layers_[i].weights, bits_[i].weights);
     return b;
 }
 

@@ -63,6 +63,7 @@ NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const st
                                     " layers, the network has " + std::to_string(net.layers.size()));
     const auto t0 = std::chrono::steady_clock::now();
     NetworkMapping nm;
+    NetworkTotals totals;
     for (size_t i = 0; i < net.layers.size(); ++i) {
         if (options.progress)
             options.progress(i, net.layers.size());
@@ -75,17 +76,16 @@ NetworkMapping mapNetwork(const Network &net, const Architecture &arch, const st
             throw std::invalid_argument("layer " + std::to_string(i + 1) + " (" + net.layers[i].name +
                                         "): " + e.what());
         }
-        nm.allFound = nm.allFound && r.found;
-        if (r.found) {
-            nm.energy += r.evaluation.energy;
-            nm.cycles += r.evaluation.cycles;
-        }
-        nm.weightBytes += ceilDiv(shape.tensorSize(Tensor::Weights) * bits[i].of(Tensor::Weights), 8);
+        totals.add(net.layers[i], bits[i].of(Tensor::Weights), r);
         nm.layers.push_back(std::move(r));
         nm.cached.push_back(hit);
         if (options.mapper.cancel && options.mapper.cancel->load())
             break;
     }
+    nm.energy = totals.energy;
+    nm.cycles = totals.cycles;
+    nm.weightBytes = totals.weightBytes;
+    nm.allFound = totals.invalidLayers == 0;
     nm.edp = nm.energy * double(nm.cycles);
     nm.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return nm;

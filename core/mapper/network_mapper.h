@@ -17,7 +17,28 @@ namespace bitloop
 // reads is stored as the layer it is added into stores its own (ResNet's main branch before the
 // projection shortcut's sum) and otherwise as the next layer reads; the last layer's are `lastOutputBits`.
 // A `net` without that many layers is read as a chain.
-std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits> &layers, int lastOutputBits);
+std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits> &layers,
+                                 int lastOutputBits);
+
+// A network's figures from its layers' mappings, summed in this one place (mapNetwork, the co-design
+// problem's costs and mappings): energy and cycles of the layers mapped (layers run one after another),
+// the layers without a valid mapping, and the bit-packed weights.
+struct NetworkTotals {
+    double energy = 0; // pJ
+    int64_t cycles = 0;
+    int64_t weightBytes = 0;
+    int invalidLayers = 0;
+    void add(const Layer &layer, int weightBits, const MapperResult &r)
+    {
+        if (r.found) {
+            energy += r.evaluation.energy;
+            cycles += r.evaluation.cycles;
+        } else {
+            ++invalidLayers;
+        }
+        weightBytes += packedBytes(layer.weightCount(), weightBits);
+    }
+};
 
 struct NetworkMapping {
     std::vector<MapperResult> layers;

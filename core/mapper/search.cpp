@@ -1,6 +1,7 @@
 #include "mapper/search.h"
 
 #include "mapper/walker.h"
+#include "util/parallel_for.h"
 
 #include <algorithm>
 #include <chrono>
@@ -174,59 +175,52 @@ MapperResult findBestMapping(const ProblemShape &shape, const Architecture &arch
                 {0, Partial{}, 0, first, std::min<uint64_t>(chunk, uint64_t(opt.sampleBudget) - first)});
     }
 
-    std::atomic<size_t> next{0};
     std::atomic<size_t> done{0};
     std::vector<Candidate> bestPerTask(tasks.size());
     std::vector<int64_t> validPerTask(tasks.size(), 0), visitedPerTask(tasks.size(), 0);
     std::atomic<bool> cancelled{false};
-    auto worker = [&]() {
-        std::vector<std::unique_ptr<Walker>> local;
-        for (size_t c = 0; c < configs.size(); ++c) {
-            local.push_back(std::make_unique<Walker>(space, bits, opt, configs[c]));
-            if (prune)
-                local.back()->pruneAgainst(&incumbent);
-        }
-        while (true) {
-            const size_t i = next.fetch_add(1);
-            if (i >= tasks.size())
-                break;
-            if (opt.cancel && opt.cancel->load()) {
-                cancelled = true;
-                break;
+    // Each thread's walkers, made on its first task.
+    std::vector<std::vector<std::unique_ptr<Walker>>> walkers(static_cast<size_t>(std::max(threads, 1)));
+    auto runTask = [&](size_t i, int thread) {
+        std::vector<std::unique_ptr<Walker>> &local = walkers[static_cast<size_t>(thread)];
+        if (local.empty())
+            for (size_t c = 0; c < configs.size(); ++c) {
+                local.push_back(std::make_unique<Walker>(space, bits, opt, configs[c]));
+                if (prune)
+                    local.back()->pruneAgainst(&incumbent);
             }
-            if (strategy == Strategy::Exhaustive) {
-                Partial p = tasks[i].partial;
-                Walker &w = *local[tasks[i].config];
-                w.walk(p, w.numSteps(), [&](const Partial &leaf) {
-                    w.evaluateOrders(leaf, bestPerTask[i], validPerTask[i], visitedPerTask[i]);
-                });
-            } else {
-                // Each chunk of draws has its own seed, so the draws do not depend on the thread count.
-                std::mt19937_64 rng(opt.seed * 0x9E3779B97F4A7C15ULL + tasks[i].firstSample);
-                Partial p;
-                std::vector<size_t> pick;
-                for (uint64_t n = 0; n < tasks[i].samples; ++n) {
-                    const size_t c = std::uniform_int_distribution<size_t>(0, configs.size() - 1)(rng);
-                    if (local[c]->sample(rng, p, pick))
-                        local[c]->consider(p, local[c]->orderChoices(p), pick, bestPerTask[i],
-                                           validPerTask[i], visitedPerTask[i]);
-                    else
-                        ++visitedPerTask[i];
-                }
+        if (strategy == Strategy::Exhaustive) {
+            Partial p = tasks[i].partial;
+            Walker &w = *local[tasks[i].config];
+            w.walk(p, w.numSteps(), [&](const Partial &leaf) {
+                w.evaluateOrders(leaf, bestPerTask[i], validPerTask[i], visitedPerTask[i]);
+            });
+        } else {
+            // Each chunk of draws has its own seed, so the draws do not depend on the thread count.
+            std::mt19937_64 rng(opt.seed * 0x9E3779B97F4A7C15ULL + tasks[i].firstSample);
+            Partial p;
+            std::vector<size_t> pick;
+            for (uint64_t n = 0; n < tasks[i].samples; ++n) {
+                const size_t c = std::uniform_int_distribution<size_t>(0, configs.size() - 1)(rng);
+                if (local[c]->sample(rng, p, pick))
+                    local[c]->consider(p, local[c]->orderChoices(p), pick, bestPerTask[i], validPerTask[i],
+                                       visitedPerTask[i]);
+                else
+                    ++visitedPerTask[i];
             }
-            const size_t d = done.fetch_add(1) + 1;
-            if (opt.progress)
-                opt.progress(double(d) / double(tasks.size()));
         }
+        const size_t d = done.fetch_add(1) + 1;
+        if (opt.progress)
+            opt.progress(double(d) / double(tasks.size()));
+    };
+    parallelFor(tasks.size(), threads, runTask, [&] {
+        if (opt.cancel && opt.cancel->load())
+            cancelled = true;
+        return cancelled.load();
+    });
+    for (const auto &local : walkers)
         for (const auto &w : local)
             pruned += w->pruned();
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t)
-        pool.emplace_back(worker);
-    worker();
-    for (std::thread &t : pool)
-        t.join();
 
     Candidate best;
     for (size_t i = 0; i < tasks.size(); ++i) {

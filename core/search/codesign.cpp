@@ -1,6 +1,7 @@
 #include "search/codesign.h"
 
 #include "model/evaluation.h"
+#include "util/parallel_for.h"
 
 #include <algorithm>
 #include <chrono>
@@ -277,41 +278,24 @@ CodesignProblem::LayerAnswer CodesignProblem::answerFor(int layer, const BitWidt
 void CodesignProblem::runMapperJobs(const std::vector<std::pair<int, BitWidths>> &jobs,
                                     const std::atomic<bool> *cancel, const std::function<void()> &onJob)
 {
-    std::atomic<size_t> next{0};
-    std::exception_ptr failure;
-    std::mutex failureMutex;
-    auto worker = [&] {
-        for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
-            if (cancel && cancel->load())
-                return;
-            try {
-                LayerAnswer a = answerFor(jobs[j].first, jobs[j].second, cancel);
-                if (a.result.cancelled)
-                    return;
-                {
-                    std::lock_guard<std::mutex> lock(memoMutex_);
-                    memo_[keyOf(jobs[j].first, jobs[j].second)] = std::move(a);
-                }
-                if (onJob)
-                    onJob();
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(failureMutex);
-                if (!failure)
-                    failure = std::current_exception();
+    // A job cancelled inside the mapper ends the hand-out like a cancel between jobs.
+    std::atomic<bool> stopped{false};
+    parallelFor(
+        jobs.size(), spec_.mapperThreads,
+        [&](size_t j, int) {
+            LayerAnswer a = answerFor(jobs[j].first, jobs[j].second, cancel);
+            if (a.result.cancelled) {
+                stopped = true;
                 return;
             }
-        }
-    };
-    const size_t n = std::min<size_t>(static_cast<size_t>(spec_.mapperThreads), jobs.size());
-    std::vector<std::thread> pool;
-    for (size_t i = 1; i < n; ++i)
-        pool.emplace_back(worker);
-    if (n > 0)
-        worker();
-    for (std::thread &t : pool)
-        t.join();
-    if (failure)
-        std::rethrow_exception(failure);
+            {
+                std::lock_guard<std::mutex> lock(memoMutex_);
+                memo_[keyOf(jobs[j].first, jobs[j].second)] = std::move(a);
+            }
+            if (onJob)
+                onJob();
+        },
+        [&] { return stopped.load() || (cancel && cancel->load()); });
 }
 
 std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &configs,
@@ -414,21 +398,18 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
             c.accuracy = acc[k].accuracy;
             c.accuracySeconds = acc[k].seconds;
         }
+        NetworkTotals totals;
         for (int i = 0; i < layers; ++i) {
             const BitWidths &b = chained[k][static_cast<size_t>(i)];
             LayerAnswer &a = memo_.at(keyOf(i, b));
-            if (a.result.found) {
-                c.energyPj += a.result.evaluation.energy;
-                c.cycles += a.result.evaluation.cycles;
-            } else {
-                ++c.invalidLayers;
-            }
+            totals.add(spec_.network.layers[static_cast<size_t>(i)], b.of(Tensor::Weights), a.result);
             c.mapperSeconds += a.seconds;
             a.seconds = 0.0; // paid once
-            const int64_t weights =
-                spec_.network.layers[static_cast<size_t>(i)].shape.tensorSize(Tensor::Weights);
-            c.weightBytes += (weights * b.of(Tensor::Weights) + 7) / 8;
         }
+        c.energyPj = totals.energy;
+        c.cycles = totals.cycles;
+        c.invalidLayers = totals.invalidLayers;
+        c.weightBytes = totals.weightBytes;
     }
     return out;
 }
@@ -472,20 +453,18 @@ NetworkMapping CodesignProblem::mappings(const BitConfig &bits, const std::atomi
         return nm;
     }
     std::lock_guard<std::mutex> lock(memoMutex_);
+    NetworkTotals totals;
     for (int i = 0; i < static_cast<int>(chained.size()); ++i) {
         const LayerAnswer &a = memo_.at(keyOf(i, chained[static_cast<size_t>(i)]));
         nm.layers.push_back(a.result);
         nm.cached.push_back(a.seconds == 0.0);
-        if (a.result.found) {
-            nm.energy += a.result.evaluation.energy;
-            nm.cycles += a.result.evaluation.cycles;
-        } else {
-            nm.allFound = false;
-        }
-        const int64_t weights =
-            spec_.network.layers[static_cast<size_t>(i)].shape.tensorSize(Tensor::Weights);
-        nm.weightBytes += (weights * chained[static_cast<size_t>(i)].of(Tensor::Weights) + 7) / 8;
+        totals.add(spec_.network.layers[static_cast<size_t>(i)],
+                   chained[static_cast<size_t>(i)].of(Tensor::Weights), a.result);
     }
+    nm.energy = totals.energy;
+    nm.cycles = totals.cycles;
+    nm.weightBytes = totals.weightBytes;
+    nm.allFound = totals.invalidLayers == 0;
     nm.edp = nm.energy * double(nm.cycles);
     nm.seconds = secondsSince(t0);
     return nm;

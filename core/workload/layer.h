@@ -34,6 +34,12 @@ struct Pooling {
 };
 const char *poolingName(Pooling::Kind k);
 
+// Bytes of `count` values bit-packed at `bits` each: ceil(count x bits / 8), the weight-memory figure.
+inline int64_t packedBytes(int64_t count, int bits)
+{
+    return (count * bits + 7) / 8;
+}
+
 struct Layer {
     std::string name;
     LayerKind kind = LayerKind::Conv;
