@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,28 @@ void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &resu
 struct QuantizedOnnxInfo;
 QuantizedOnnxInfo quantizedOnnxInfo(const EvaluationData &data, const EvaluatorSettings &settings,
                                     const BitConfig &bits, const AccuracyResult &measured);
+// The QAT engine's evaluators (qat, qat-short, ptq; supernet): evaluate() and exportModel() run
+// prepareAndMeasure() under one lock, and the export writes the model exactly as it was measured.
+class ModelEvaluator : public AccuracyEvaluator
+{
+public:
+    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
+                            const std::atomic<bool> *cancel) override;
+    bool hasModel() const override { return true; }
+    AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
+                               const AccuracyProgressFn &progress) override;
+
+protected:
+    // Sets the model up for `bits` as the evaluator does and measures it; leaves it as it measured it.
+    virtual AccuracyResult prepareAndMeasure(const BitConfig &bits, const AccuracyProgressFn &progress,
+                                             const std::atomic<bool> *cancel) = 0;
+    virtual QuantNet &model() = 0;
+    virtual const EvaluationData &evaluationData() const = 0;
+
+private:
+    std::mutex mutex_;
+};
+
 // SHA-256 of a file's bytes, hex; InputError naming the file when unreadable.
 std::string fileDigest(const std::string &path);
 

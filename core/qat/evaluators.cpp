@@ -54,7 +54,7 @@ Split splitOf(const ImageDataset &train, const DataSplit &s)
     return split;
 }
 
-class QatEvaluator : public AccuracyEvaluator
+class QatEvaluator : public ModelEvaluator
 {
 public:
     QatEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
@@ -84,27 +84,11 @@ public:
     const EvaluatorSettings &settings() const override { return settings_; }
     std::string context() const override { return data_.context; }
 
-    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
-                            const std::atomic<bool> *cancel) override
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return prepareAndMeasure(bits, progress, cancel);
-    }
-
-    bool hasModel() const override { return true; }
-    AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
-                               const AccuracyProgressFn &progress) override
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const AccuracyResult r = prepareAndMeasure(bits, progress, nullptr);
-        writeQuantizedOnnx(*net_, onnxPath, quantizedOnnxInfo(data_, settings_, bits, r));
-        return r;
-    }
-
-private:
-    // evaluate() under the lock: leaves the model as it measured it.
+protected:
+    QuantNet &model() override { return *net_; }
+    const EvaluationData &evaluationData() const override { return data_; }
     AccuracyResult prepareAndMeasure(const BitConfig &bits, const AccuracyProgressFn &progress,
-                                     const std::atomic<bool> *cancel)
+                                     const std::atomic<bool> *cancel) override
     {
         const auto t0 = Clock::now();
         setThreads(threads_);
@@ -157,6 +141,7 @@ private:
         return result;
     }
 
+private:
     void restoreFloat()
     {
         torch::NoGradGuard noGrad;
@@ -194,7 +179,6 @@ private:
     std::shared_ptr<QuantNet> net_;
     std::shared_ptr<QuantNet> teacher_; // the float checkpoint, when distilling
     std::vector<torch::Tensor> floatState_;
-    std::mutex mutex_;
 };
 
 } // namespace
@@ -271,6 +255,22 @@ void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &resu
     result.seconds = secondsSince(t0);
     if (progress)
         progress({"evaluate", result.images, result.images, 0.0});
+}
+
+AccuracyResult ModelEvaluator::evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
+                                        const std::atomic<bool> *cancel)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return prepareAndMeasure(bits, progress, cancel);
+}
+
+AccuracyResult ModelEvaluator::exportModel(const BitConfig &bits, const std::string &onnxPath,
+                                           const AccuracyProgressFn &progress)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    const AccuracyResult r = prepareAndMeasure(bits, progress, nullptr);
+    writeQuantizedOnnx(model(), onnxPath, quantizedOnnxInfo(evaluationData(), settings(), bits, r));
+    return r;
 }
 
 QuantizedOnnxInfo quantizedOnnxInfo(const EvaluationData &data, const EvaluatorSettings &settings,

@@ -215,7 +215,7 @@ std::string stateValue(const std::string &text, const std::string &key)
     return {};
 }
 
-class SupernetEvaluator : public AccuracyEvaluator
+class SupernetEvaluator : public ModelEvaluator
 {
 public:
     SupernetEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
@@ -253,27 +253,11 @@ public:
     const EvaluatorSettings &settings() const override { return settings_; }
     std::string context() const override { return context_; }
 
-    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
-                            const std::atomic<bool> *cancel) override
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return prepareAndMeasure(bits, progress, cancel);
-    }
-
-    bool hasModel() const override { return true; }
-    AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
-                               const AccuracyProgressFn &progress) override
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const AccuracyResult r = prepareAndMeasure(bits, progress, nullptr);
-        writeQuantizedOnnx(*sn_->net, onnxPath, quantizedOnnxInfo(data_, settings_, bits, r));
-        return r;
-    }
-
-private:
-    // evaluate() under the lock: leaves the model as it measured it.
+protected:
+    QuantNet &model() override { return *sn_->net; }
+    const EvaluationData &evaluationData() const override { return data_; }
     AccuracyResult prepareAndMeasure(const BitConfig &bits, const AccuracyProgressFn &progress,
-                                     const std::atomic<bool> *cancel)
+                                     const std::atomic<bool> *cancel) override
     {
         const auto t0 = Clock::now();
         if (static_cast<int>(bits.size()) != numLayers())
@@ -310,6 +294,7 @@ private:
         return result;
     }
 
+private:
     EvaluatorSettings settings_;
     int threads_;
     std::string path_;
@@ -319,7 +304,6 @@ private:
     std::vector<torch::Tensor> trained_; // BatchNorm statistics as trained, restored before each candidate
     std::vector<int64_t> bnIdx_;
     std::string context_;
-    std::mutex mutex_;
 };
 
 } // namespace

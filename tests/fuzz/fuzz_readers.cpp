@@ -96,7 +96,8 @@ void readAs(const std::string &target, const std::string &text)
     } else if (target == "front_csv") {
         search::readFrontCsv(g_file, 3);
     } else if (target == "onnx") {
-        readOnnxNetwork(g_file);
+        std::vector<OnnxLayerWeights> weights; // the weights and a quantized graph's widths and steps too
+        readOnnxNetwork(g_file, &weights);
     } else if (target == "run_settings") {
         search::readRunArguments(g_file);
     } else {
