@@ -139,6 +139,14 @@ private Q_SLOTS:
             const QString e = errorOf(write(dir, "cut.onnx", good.substr(0, cut)));
             QVERIFY2(!e.isEmpty() && e.contains("cut.onnx"), qPrintable(QString("cut at %1").arg(cut)));
         }
+        // Attributes ONNX's own shape inference would divide by (it crashed with SIGFPE on a zero stride).
+        onnx::ModelProto zeroStride = tinyModel();
+        for (onnx::AttributeProto &a : *zeroStride.mutable_graph()->mutable_node(0)->mutable_attribute())
+            if (a.name() == "strides")
+                a.set_ints(0, 0);
+        const QString zs = errorOf(write(dir, "zero-stride.onnx", zeroStride.SerializeAsString()));
+        QVERIFY2(zs.contains("zero-stride.onnx") && zs.contains("'c1': strides 0 is out of range"),
+                 qPrintable(zs));
         const QString notConst =
             write(dir, "input-weights.onnx", tinyModel({false, false, true}).SerializeAsString());
         QVERIFY2(errorOf(notConst).contains("'c1': its weights are not a constant"),

@@ -127,6 +127,7 @@ private:
             fail("could not be read");
         if (!model_.ParseFromString(bytes) || !model_.has_graph())
             fail("not an ONNX model (the protobuf does not parse as a ModelProto with a graph)");
+        checkWindowAttributes();
         try {
             onnx::shape_inference::InferShapes(model_);
         } catch (const std::exception &e) {
@@ -146,6 +147,30 @@ private:
         addShapes(graph().value_info());
         addShapes(graph().output());
         index_ = std::make_unique<onnxgraph::GraphIndex>(graph());
+    }
+
+    // ONNX's shape inference divides by strides, dilations and groups without checking them (a zero
+    // stride is a SIGFPE inside libonnx): they are checked here first.
+    void checkWindowAttributes() const
+    {
+        for (int i = 0; i < graph().node_size(); ++i) {
+            const onnx::NodeProto &n = graph().node(i);
+            if (n.op_type() != "Conv" && n.op_type() != "MaxPool" && n.op_type() != "AveragePool")
+                continue;
+            for (const onnx::AttributeProto &a : n.attribute()) {
+                const bool positive =
+                    a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape";
+                const bool nonNegative = a.name() == "pads";
+                for (int64_t v : a.ints())
+                    if ((positive && (v < 1 || v > 1'000'000)) || (nonNegative && (v < 0 || v > 1'000'000)))
+                        fail("node '" +
+                             (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
+                             "': " + a.name() + " " + std::to_string(v) + " is out of range");
+                if (a.name() == "group" && (a.i() < 1 || a.i() > 1'000'000))
+                    fail("node '" + (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
+                         "': group " + std::to_string(a.i()) + " is out of range");
+            }
+        }
     }
 
     std::string nodeName(int i) const { return index_->nodeName(i); }
@@ -269,19 +294,29 @@ private:
         return makeFullyConnected(nodeName(i), in, out, a[0]);
     }
 
+    // The element count a tensor's dims give; dims that are negative or multiply past 2^40 are refused.
+    int64_t elements(int node, const onnx::TensorProto &t, const char *what) const
+    {
+        int64_t n = 1;
+        for (int64_t d : t.dims()) {
+            if (d < 0 || (d > 0 && n > (int64_t(1) << 40) / d))
+                fail("node '" + nodeName(node) + "': its " + what + " have impossible dims");
+            n *= d;
+        }
+        return n;
+    }
+
     // The float values of a constant, checked against the element count its dims give.
     std::vector<float> floats(int node, const onnx::TensorProto &t, const char *what) const
     {
         if (t.data_type() != onnx::TensorProto::FLOAT)
             fail("node '" + nodeName(node) + "': its " + what + " are not float32 (ONNX type " +
                  std::to_string(t.data_type()) + ")");
-        int64_t n = 1;
-        for (int64_t d : t.dims())
-            n *= d;
+        const int64_t n = elements(node, t, what);
         std::vector<float> v;
         if (t.float_data_size() > 0) {
             v.assign(t.float_data().begin(), t.float_data().end());
-        } else if (t.raw_data().size() % sizeof(float) == 0) {
+        } else if (!t.raw_data().empty() && t.raw_data().size() % sizeof(float) == 0) {
             v.resize(t.raw_data().size() /
                      sizeof(float)); // little-endian, as ONNX stores it and x86 reads it
             std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
@@ -375,9 +410,7 @@ private:
             fail("node '" + nodeName(node) + "': its " + what + " are of ONNX type " +
                  std::to_string(t.data_type()) + ", not int8, uint8 or int32");
         }
-        int64_t n = 1;
-        for (int64_t d : t.dims())
-            n *= d;
+        const int64_t n = elements(node, t, what);
         if (static_cast<int64_t>(v.size()) != n)
             fail("node '" + nodeName(node) + "': its " + what + " hold " + std::to_string(v.size()) +
                  " values where their dims give " + std::to_string(n));
