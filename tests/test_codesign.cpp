@@ -341,6 +341,39 @@ private Q_SLOTS:
                  mappingToYaml(s.arch, nm.layers[2].mapping));
     }
 
+    // The seam the search costs its generations through (issue 12): another CandidateEvaluator that
+    // answers as the problem would gives the same run, and it is called once per generation with the
+    // whole batch.
+    void generationsAreCostedThroughTheEvaluatorSeam()
+    {
+        struct Forwarding : CandidateEvaluator {
+            CodesignProblem &problem;
+            std::vector<size_t> batches;
+            explicit Forwarding(CodesignProblem &p) : problem(p) {}
+            std::vector<CandidateCost> costs(const std::vector<BitConfig> &configs,
+                                             const std::atomic<bool> *cancel) override
+            {
+                batches.push_back(configs.size());
+                return problem.costs(configs, cancel);
+            }
+        };
+        QTemporaryDir a, b;
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        RunDirectory direct(a.path().toStdString()), seamed(b.path().toStdString());
+        CodesignRun(p, shortRun(3), direct).run();
+        Forwarding f(p);
+        CodesignRun run(p, shortRun(3), seamed);
+        run.setEvaluator(f);
+        run.run();
+        QCOMPARE(f.batches, (std::vector<size_t>{8, 8, 8, 8}));
+        QCOMPARE(readAll(b.filePath("front.csv").toStdString()),
+                 readAll(a.filePath("front.csv").toStdString()));
+        const auto x = direct.individuals(), y = seamed.individuals();
+        QCOMPARE(x.size(), y.size());
+        for (size_t i = 0; i < x.size(); ++i)
+            QCOMPARE(formatBitConfig(x[i].bits), formatBitConfig(y[i].bits));
+    }
+
     void runRecordsEverythingAndHoldsPins()
     {
         QTemporaryDir dir;

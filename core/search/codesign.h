@@ -75,7 +75,19 @@ struct CodesignSpec {
 std::vector<double> encode(const BitConfig &bits);
 BitConfig decode(const std::vector<double> &genes);
 
-class CodesignProblem
+// Where a batch of configurations gets its costs: the one call the search makes per generation. Here,
+// CodesignProblem itself (the mapper pool beside the accuracy thread); the seam for evaluating elsewhere
+// (issue 12: across MPI ranks) without the search knowing.
+class CandidateEvaluator
+{
+public:
+    virtual ~CandidateEvaluator() = default;
+    // One cost per configuration, in order. A cancelled batch may return partial figures (not to be used).
+    virtual std::vector<CandidateCost> costs(const std::vector<BitConfig> &configs,
+                                             const std::atomic<bool> *cancel = nullptr) = 0;
+};
+
+class CodesignProblem : public CandidateEvaluator
 {
 public:
     // `accuracy` may be null when the spec needs no accuracy; `cache` may be null (no on-disk mapper cache).
@@ -97,7 +109,7 @@ public:
     // The costs of a batch of configurations (mapper jobs on the pool, accuracy alongside). A cancelled
     // batch returns early with partial figures (the caller must not use them).
     std::vector<CandidateCost> costs(const std::vector<BitConfig> &configs,
-                                     const std::atomic<bool> *cancel = nullptr);
+                                     const std::atomic<bool> *cancel = nullptr) override;
     CandidateCost cost(const BitConfig &bits, const std::atomic<bool> *cancel = nullptr);
     // Fills objectives and constraints of each individual from its cost.
     void fill(Individual &ind, const CandidateCost &c) const;

@@ -162,7 +162,7 @@ namespace
 
 CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
                          const std::atomic<bool> *cancel)
-    : problem_(problem), dir_(dir)
+    : problem_(problem), evaluator_(&problem), dir_(dir)
 {
     if (auto ref = dir_.meta("reference_point")) {
         settings.referencePoint =
@@ -237,7 +237,7 @@ RunOutcome CodesignRun::run(const GenerationFn &onGeneration, const std::atomic<
         std::vector<BitConfig> configs;
         for (const Individual &ind : batch)
             configs.push_back(decode(ind.x));
-        const std::vector<CandidateCost> costs = problem_.costs(configs, cancel);
+        const std::vector<CandidateCost> costs = evaluator_->costs(configs, cancel);
         if (cancel && cancel->load()) {
             out.reason = StopReason::Cancelled;
             break;

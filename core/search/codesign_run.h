@@ -54,6 +54,9 @@ public:
     const ParetoArchive &archive() const { return archive_; }
     const std::vector<Individual> &front() const { return archive_.members(); }
 
+    // Where each generation's batch is costed (default: the problem). Must answer as the problem would.
+    void setEvaluator(CandidateEvaluator &evaluator) { evaluator_ = &evaluator; }
+
     using GenerationFn = std::function<void(const GenerationRecord &, const Progress &)>;
     // Called with each generation's evaluated individuals once they are stored (before onGeneration).
     std::function<void(const std::vector<EvaluatedIndividual> &)> onBatch;
@@ -72,6 +75,7 @@ private:
     std::string checkpointText() const;
 
     CodesignProblem &problem_;
+    CandidateEvaluator *evaluator_; // the problem itself unless setEvaluator
     RunDirectory &dir_;
     std::unique_ptr<Nsga2> engine_;
     ParetoArchive archive_;
