@@ -18,10 +18,26 @@ GraphIndex::GraphIndex(const onnx::GraphProto &g) : graph(g)
     }
 }
 
-std::string GraphIndex::nodeName(int i) const
+std::string nodeName(const onnx::GraphProto &graph, int i)
 {
     const onnx::NodeProto &n = graph.node(i);
     return n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
+}
+
+std::vector<int64_t> attributeInts(const onnx::NodeProto &n, const char *name, std::vector<int64_t> dflt)
+{
+    for (const onnx::AttributeProto &a : n.attribute())
+        if (a.name() == name)
+            return std::vector<int64_t>(a.ints().begin(), a.ints().end());
+    return dflt;
+}
+
+int64_t attributeInt(const onnx::NodeProto &n, const char *name, int64_t dflt)
+{
+    for (const onnx::AttributeProto &a : n.attribute())
+        if (a.name() == name)
+            return a.i();
+    return dflt;
 }
 
 const onnx::TensorProto *GraphIndex::constant(std::string name) const
@@ -78,22 +94,6 @@ bool passThrough(const std::string &op)
 bool classifierPooling(const std::string &op)
 {
     return op == "GlobalAveragePool" || op == "ReduceMean" || op == "Flatten" || op == "Reshape";
-}
-
-std::vector<int64_t> ints(const onnx::NodeProto &n, const char *name, std::vector<int64_t> dflt)
-{
-    for (const onnx::AttributeProto &a : n.attribute())
-        if (a.name() == name)
-            return std::vector<int64_t>(a.ints().begin(), a.ints().end());
-    return dflt;
-}
-
-int64_t integer(const onnx::NodeProto &n, const char *name, int64_t dflt)
-{
-    for (const onnx::AttributeProto &a : n.attribute())
-        if (a.name() == name)
-            return a.i();
-    return dflt;
 }
 
 class Resolver
@@ -306,19 +306,19 @@ private:
 
     bool pooling(size_t k, const onnx::NodeProto &n, int c)
     {
-        const std::vector<int64_t> kernel = ints(n, "kernel_shape", {});
-        const std::vector<int64_t> strides = ints(n, "strides", {1, 1});
-        const std::vector<int64_t> pads = ints(n, "pads", {0, 0, 0, 0});
-        const std::vector<int64_t> dilations = ints(n, "dilations", {1, 1});
+        const std::vector<int64_t> kernel = attributeInts(n, "kernel_shape", {});
+        const std::vector<int64_t> strides = attributeInts(n, "strides", {1, 1});
+        const std::vector<int64_t> pads = attributeInts(n, "pads", {0, 0, 0, 0});
+        const std::vector<int64_t> dilations = attributeInts(n, "dilations", {1, 1});
         const bool average = n.op_type() == "AveragePool";
         std::string why;
         if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4 || dilations.size() != 2)
             why = "is not a 2-D pooling";
         else if (pads[0] != pads[2] || pads[1] != pads[3])
             why = "pads one side more than the other";
-        else if (dilations[0] != 1 || dilations[1] != 1 || integer(n, "ceil_mode", 0) != 0)
+        else if (dilations[0] != 1 || dilations[1] != 1 || attributeInt(n, "ceil_mode", 0) != 0)
             why = "has a dilation or ceil_mode";
-        else if (average && (pads[0] != 0 || pads[1] != 0) && integer(n, "count_include_pad", 0) == 0)
+        else if (average && (pads[0] != 0 || pads[1] != 0) && attributeInt(n, "count_include_pad", 0) == 0)
             why = "averages over padding without counting it";
         else if (kernel[0] < 1 || kernel[1] < 1 || strides[0] < 1 || strides[1] < 1 ||
                  kernel[0] > 1'000'000 || kernel[1] > 1'000'000 || strides[0] > 1'000'000 ||

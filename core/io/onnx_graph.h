@@ -14,6 +14,12 @@
 namespace bitloop::onnxgraph
 {
 
+// A node's name, or OP_index when it has none (ONNX does not require names).
+std::string nodeName(const onnx::GraphProto &graph, int node);
+// A node's attribute as ints, or `dflt` when the node does not set it.
+std::vector<int64_t> attributeInts(const onnx::NodeProto &n, const char *name, std::vector<int64_t> dflt);
+int64_t attributeInt(const onnx::NodeProto &n, const char *name, int64_t dflt);
+
 // Who produces and who consumes each tensor, and the graph's constants.
 struct GraphIndex {
     explicit GraphIndex(const onnx::GraphProto &graph);
@@ -23,7 +29,7 @@ struct GraphIndex {
     std::map<std::string, int> producer;
     std::map<std::string, std::vector<int>> consumers;
 
-    std::string nodeName(int node) const; // the node's name, or OP_index when it has none
+    std::string nodeName(int node) const { return onnxgraph::nodeName(graph, node); }
     // Follows Identity nodes back to an initializer or a Constant node's value; nullptr if not constant.
     const onnx::TensorProto *constant(std::string name) const;
     // A one-element float constant (Clip's min and max).

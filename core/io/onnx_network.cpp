@@ -163,12 +163,11 @@ private:
                 const bool nonNegative = a.name() == "pads";
                 for (int64_t v : a.ints())
                     if ((positive && (v < 1 || v > 1'000'000)) || (nonNegative && (v < 0 || v > 1'000'000)))
-                        fail("node '" +
-                             (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
-                             "': " + a.name() + " " + std::to_string(v) + " is out of range");
+                        fail("node '" + onnxgraph::nodeName(graph(), i) + "': " + a.name() + " " +
+                             std::to_string(v) + " is out of range");
                 if (a.name() == "group" && (a.i() < 1 || a.i() > 1'000'000))
-                    fail("node '" + (n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name()) +
-                         "': group " + std::to_string(a.i()) + " is out of range");
+                    fail("node '" + onnxgraph::nodeName(graph(), i) + "': group " + std::to_string(a.i()) +
+                         " is out of range");
             }
         }
     }
@@ -190,21 +189,6 @@ private:
                 fail("node '" + nodeName(node) + "': its " + what + " '" + tensor + "' has an unknown or " +
                      "empty dimension " + std::to_string(d));
         return dims;
-    }
-
-    std::vector<int64_t> attrInts(const onnx::NodeProto &n, const char *name, std::vector<int64_t> dflt) const
-    {
-        for (const onnx::AttributeProto &a : n.attribute())
-            if (a.name() == name)
-                return std::vector<int64_t>(a.ints().begin(), a.ints().end());
-        return dflt;
-    }
-    int64_t attrInt(const onnx::NodeProto &n, const char *name, int64_t dflt) const
-    {
-        for (const onnx::AttributeProto &a : n.attribute())
-            if (a.name() == name)
-                return a.i();
-        return dflt;
     }
 
     const onnx::TensorProto &weights(int i, int input, size_t rank) const
@@ -238,14 +222,14 @@ private:
         const onnx::TensorProto &w = weights(i, 1, 4);
         const std::vector<int64_t> x = knownShape(i, n.input(0), 4, "input");
         const std::vector<int64_t> y = knownShape(i, n.output(0), 4, "output");
-        const int64_t groups = attrInt(n, "group", 1);
+        const int64_t groups = onnxgraph::attributeInt(n, "group", 1);
         const int64_t cin = x[1], cout = w.dims(0);
         if (groups < 1 || cin % groups != 0 || cout % groups != 0 || w.dims(1) * groups != cin)
             fail("node '" + nodeName(i) + "': group " + std::to_string(groups) + " does not fit " +
                  std::to_string(cin) + " input and " + std::to_string(cout) + " output channels");
-        const std::vector<int64_t> strides = attrInts(n, "strides", {1, 1});
-        const std::vector<int64_t> dilations = attrInts(n, "dilations", {1, 1});
-        const std::vector<int64_t> pads = attrInts(n, "pads", {0, 0, 0, 0});
+        const std::vector<int64_t> strides = onnxgraph::attributeInts(n, "strides", {1, 1});
+        const std::vector<int64_t> dilations = onnxgraph::attributeInts(n, "dilations", {1, 1});
+        const std::vector<int64_t> pads = onnxgraph::attributeInts(n, "pads", {0, 0, 0, 0});
         if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4)
             fail("node '" + nodeName(i) + "': only 2-D convolutions are read");
         Layer layer;
@@ -283,9 +267,9 @@ private:
         const std::vector<int64_t> a = knownShape(i, n.input(0), 2, "input");
         int64_t in = w.dims(0), out = w.dims(1); // MatMul: [K, N]
         if (n.op_type() == "Gemm") {
-            if (attrInt(n, "transA", 0) != 0)
+            if (onnxgraph::attributeInt(n, "transA", 0) != 0)
                 fail("node '" + nodeName(i) + "': a Gemm with transA is not read");
-            if (attrInt(n, "transB", 0) != 0)
+            if (onnxgraph::attributeInt(n, "transB", 0) != 0)
                 std::swap(in, out); // [N, K], as torch.nn.Linear exports
         }
         if (a[1] != in)
@@ -363,17 +347,22 @@ private:
         return -1;
     }
 
+    // The node that produces tensor t when it is an `op`; nullptr otherwise.
+    const onnx::NodeProto *producerOf(const std::string &t, const char *op) const
+    {
+        auto p = index_->producer.find(t);
+        if (p == index_->producer.end() || graph().node(p->second).op_type() != op)
+            return nullptr;
+        return &graph().node(p->second);
+    }
+
     // The DequantizeLinear of constants that produces tensor t, if one does.
     const onnx::NodeProto *dequantizer(const std::string &t) const
     {
-        auto p = index_->producer.find(t);
-        if (p == index_->producer.end())
+        const onnx::NodeProto *n = producerOf(t, "DequantizeLinear");
+        if (!n || n->input_size() < 2 || !constant(n->input(0)) || !constant(n->input(1)))
             return nullptr;
-        const onnx::NodeProto &n = graph().node(p->second);
-        if (n.op_type() != "DequantizeLinear" || n.input_size() < 2 || !constant(n.input(0)) ||
-            !constant(n.input(1)))
-            return nullptr;
-        return &n;
+        return n;
     }
 
     // Integer codes as doubles: int8 or uint8 (what QuantizeLinear makes at opset 13), or int32.
@@ -433,7 +422,7 @@ private:
                 fail("node '" + nodeName(i) + "': its weights' zero point is not a constant");
             zero = codes(i, *z, "weight zero points");
         }
-        int64_t axis = attrInt(*dq, "axis", 1);
+        int64_t axis = onnxgraph::attributeInt(*dq, "axis", 1);
         if (axis < 0)
             axis += w.dims_size();
         const bool perTensor = scale.size() == 1;
@@ -461,12 +450,6 @@ private:
         const bool quantizedWeights = dequantizer(layerNode.input(1)) != nullptr;
         lw.weightBits = quantizedWeights ? 8 : 32;
         std::string t = layerNode.input(0);
-        auto producerOf = [&](const std::string &x, const char *op) -> const onnx::NodeProto * {
-            auto p = index_->producer.find(x);
-            if (p == index_->producer.end() || graph().node(p->second).op_type() != op)
-                return nullptr;
-            return &graph().node(p->second);
-        };
         auto perChannel = [&](const onnx::NodeProto *n, const char *what) {
             std::vector<double> out;
             const onnx::TensorProto *c = n && n->input_size() == 2 ? constant(n->input(1)) : nullptr;
@@ -572,7 +555,8 @@ private:
         OnnxLayerWeights lw;
         lw.dims = {out, in};
         const std::vector<float> raw = weightValues(i, w);
-        const bool stored = n.op_type() == "Gemm" && attrInt(n, "transB", 0) != 0; // already [out, in]
+        const bool stored =
+            n.op_type() == "Gemm" && onnxgraph::attributeInt(n, "transB", 0) != 0; // already [out, in]
         lw.weight.resize(raw.size());
         for (int64_t o = 0; o < out; ++o)
             for (int64_t k = 0; k < in; ++k)

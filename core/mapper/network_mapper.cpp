@@ -11,7 +11,8 @@ std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits
 {
     const size_t n = layers.size();
     std::vector<BitWidths> out(n);
-    std::vector<int> readWidth(n, 0); // widest activations of a reader, 0: none reads it
+    std::vector<int> readWidth(n, 0);  // widest activations of a reader, 0: none reads it
+    std::vector<int> addedInto(n, -1); // the first later layer that adds this layer's output
     const bool graph = net.layers.size() == n;
     for (size_t i = 0; i < n; ++i) {
         out[i].of(Tensor::Weights) = layers[i].weights;
@@ -19,6 +20,9 @@ std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits
         const int from = graph ? net.sourceOf(i) : static_cast<int>(i) - 1;
         if (from >= 0 && static_cast<size_t>(from) < n)
             readWidth[size_t(from)] = std::max(readWidth[size_t(from)], layers[i].activations);
+        const int added = graph ? net.layers[i].addOutputOf : -1;
+        if (added >= 0 && static_cast<size_t>(added) < i && addedInto[size_t(added)] < 0)
+            addedInto[size_t(added)] = static_cast<int>(i);
     }
     // Backwards, so that a layer added into a later one finds that one's width already set.
     for (size_t k = n; k-- > 0;) {
@@ -27,10 +31,7 @@ std::vector<BitWidths> chainBits(const Network &net, const std::vector<LayerBits
             w = readWidth[k];
             continue;
         }
-        int into = -1;
-        for (size_t j = k + 1; graph && j < n && into < 0; ++j)
-            if (net.layers[j].addOutputOf == static_cast<int>(k))
-                into = static_cast<int>(j);
+        const int into = addedInto[k];
         w = into >= 0 ? out[size_t(into)].of(Tensor::Outputs)
                       : (k + 1 < n ? layers[k + 1].activations : lastOutputBits);
     }
