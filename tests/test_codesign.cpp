@@ -14,7 +14,10 @@
 #include "mapper/network_mapper.h"
 #include "search/codesign.h"
 #include "search/codesign_run.h"
+#include "accuracy/accuracy_cache.h"
+#include "mapper/cache.h"
 #include "search/hypervolume.h"
+#include "search/question_io.h"
 #include "search/run_dir.h"
 #include "search/sorting.h"
 
@@ -28,6 +31,8 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <cmath>
+#include <cstdio>
 #include <sstream>
 
 using namespace bitloop;
@@ -372,6 +377,116 @@ private Q_SLOTS:
         QCOMPARE(x.size(), y.size());
         for (size_t i = 0; i < x.size(); ++i)
             QCOMPARE(formatBitConfig(x[i].bits), formatBitConfig(y[i].bits));
+    }
+
+    // Answering elsewhere (issue 12's MPI ranks): the open questions of a run's generations, carried as
+    // text to a problem without caches that answers them, and remembered, give the run a one-process run
+    // gives; a configuration is never asked about twice, nor anything the on-disk caches already hold.
+    void questionsAnsweredElsewhereGiveTheSameRun()
+    {
+        struct Elsewhere : CandidateEvaluator {
+            CodesignProblem &here, &there;
+            std::vector<size_t> asked;
+            std::set<std::string> seen;
+            bool repeated = false;
+            Elsewhere(CodesignProblem &h, CodesignProblem &t) : here(h), there(t) {}
+            std::vector<CandidateCost> costs(const std::vector<BitConfig> &configs,
+                                             const std::atomic<bool> *cancel) override
+            {
+                const std::vector<Question> qs = here.openQuestions(configs);
+                asked.push_back(qs.size());
+                for (const Question &q : qs) {
+                    const std::string text = encodeQuestion(q);
+                    repeated |= !seen.insert(text.substr(0, text.find('\n'))).second;
+                    const Question received = decodeQuestion(text, there.spec());
+                    const std::string answer = encodeAnswer(received, there.solve(received));
+                    here.remember(q, decodeAnswer(answer, q, here.spec()));
+                }
+                return here.costs(configs, cancel);
+            }
+        };
+        QTemporaryDir a, b, cacheDir;
+        auto formula = std::make_shared<FormulaEvaluator>();
+        CodesignProblem local(tinySpec(), formula, nullptr);
+        RunDirectory direct(a.path().toStdString()), distributed(b.path().toStdString());
+        CodesignRun(local, shortRun(3), direct).run();
+
+        auto cache = std::make_shared<MapperCache>(cacheDir.path().toStdString());
+        auto innerFormula = std::make_unique<FormulaEvaluator>();
+        FormulaEvaluator *counted = innerFormula.get();
+        auto accuracyCache = std::make_shared<AccuracyCache>(cacheDir.path().toStdString());
+        CodesignProblem here(tinySpec(), std::make_shared<CachedEvaluator>(std::move(innerFormula), accuracyCache),
+                             cache);
+        auto remoteFormula = std::make_shared<FormulaEvaluator>();
+        CodesignProblem there(tinySpec(), remoteFormula, nullptr);
+        Elsewhere e(here, there);
+        CodesignRun run(here, shortRun(3), distributed);
+        run.setEvaluator(e);
+        run.run();
+        QVERIFY(!e.repeated);
+        QCOMPARE(counted->calls.load(), 0); // rank 0 evaluated nothing itself
+        QVERIFY(remoteFormula->calls.load() > 0);
+        QCOMPARE(readAll(b.filePath("front.csv").toStdString()), readAll(a.filePath("front.csv").toStdString()));
+        const auto x = direct.individuals(), y = distributed.individuals();
+        QCOMPARE(x.size(), y.size());
+        for (size_t i = 0; i < x.size(); ++i) {
+            QCOMPARE(formatBitConfig(x[i].bits), formatBitConfig(y[i].bits));
+            QCOMPARE(x[i].cost.accuracy, y[i].cost.accuracy);
+            QCOMPARE(x[i].cost.energyPj, y[i].cost.energyPj);
+            QCOMPARE(x[i].cost.cycles, y[i].cost.cycles);
+            QCOMPARE(x[i].cost.weightBytes, y[i].cost.weightBytes);
+        }
+        // Everything answered is in rank 0's on-disk caches: a new problem over them asks nothing.
+        CodesignProblem again(tinySpec(), std::make_shared<CachedEvaluator>(std::make_unique<FormulaEvaluator>(),
+                                                                             accuracyCache),
+                              cache);
+        std::vector<BitConfig> all;
+        for (const auto &ind : y)
+            all.push_back(ind.bits);
+        QCOMPARE(again.openQuestions(all).size(), size_t(0));
+        // The first layer at 4/2 bits (its outputs 8): one accuracy question and the 4 layers' mappings.
+        const BitConfig fresh = {{4, 2}, {2, 4}, {8, 2}, {2, 8}};
+        const std::vector<Question> qs = again.openQuestions({fresh, fresh});
+        QVERIFY(qs.size() >= 1);
+        QVERIFY(qs.front().accuracy);
+        QCOMPARE(formatBitConfig(qs.front().bits), std::string("4/2 2/4 8/2 2/8"));
+    }
+
+    // What a rank receives is checked: malformed text, a layer the network lacks, and a mapping that does
+    // not evaluate to the figures its sender stated (ranks reading different architecture files).
+    void answersFromElsewhereAreChecked()
+    {
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), nullptr);
+        const CodesignSpec &spec = p.spec();
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeQuestion("M 7 8 8 8", spec));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeQuestion("A 8/8 8/8", spec));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeQuestion("A 8/8 8/x 8/8 8/8", spec));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeQuestion("Q", spec));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeQuestion("M 1 8 8 8\nnot a mapping", spec));
+        Question q;
+        q.layer = 1;
+        q.widths = BitWidths::uniform(8);
+        const std::string good = encodeAnswer(q, p.solve(q));
+        const Answer back = decodeAnswer(good, q, spec);
+        QVERIFY(back.mapping.found);
+        QCOMPARE(back.mapping.evaluation.energy, p.solve(q).mapping.evaluation.energy);
+        // The same text with the energy one ulp off, and cut short.
+        std::istringstream in(good);
+        std::string head;
+        in >> head >> head >> head; // "M", found, energy
+        std::string tampered = good;
+        const double e = std::strtod(head.c_str(), nullptr);
+        char other[64];
+        std::snprintf(other, sizeof other, "%a", std::nextafter(e, 0.0));
+        tampered.replace(tampered.find(head), head.size(), other);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeAnswer(tampered, q, spec));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeAnswer(good.substr(0, 12), q, spec));
+        Question acc;
+        acc.accuracy = true;
+        acc.bits = BitConfig(4, LayerBits{8, 8});
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeAnswer("A 0x1.8p+0 100 0x0p+0", acc, spec));
+        QCOMPARE(decodeAnswer(encodeAnswer(acc, p.solve(acc)), acc, spec).accuracy.accuracy,
+                 FormulaEvaluator::expected(acc.bits));
     }
 
     void runRecordsEverythingAndHoldsPins()

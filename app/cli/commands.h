@@ -6,6 +6,11 @@
 #include <string>
 #include <vector>
 
+namespace bitloop::search
+{
+class CandidateEvaluator;
+}
+
 namespace bitloop::cli
 {
 
@@ -26,6 +31,11 @@ int runImport(const std::vector<std::string> &args);
 int runTrainSupernet(const std::vector<std::string> &args);
 int runAccuracy(const std::vector<std::string> &args);
 int runSearch(const std::vector<std::string> &args);
+// The search in this process (runSearch unless an MPI launcher started it), and the reporting part of it
+// for a run already opened (search_lifecycle.h), costed through `evaluator` when given (MPI's rank 0).
+int runSearchHere(const std::vector<std::string> &given);
+struct OpenedSearch;
+int runAndReport(OpenedSearch &opened, search::CandidateEvaluator *evaluator, int ranks);
 int runSearchExport(const std::vector<std::string> &args);
 
 // Runs a command, turning the errors of bad input into one line on stderr and exit status 2.

@@ -4,7 +4,9 @@
 #include "inputs.h"
 #include "mapper_options.h"
 #include "qat_options.h"
+#include "search_lifecycle.h"
 #include "search_setup.h"
+#include "mpi_search.h"
 
 #include "accuracy/accuracy_cache.h"
 #include "io/bits_io.h"
@@ -17,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -47,44 +50,25 @@ std::string formatSeconds(double s)
 
 } // namespace
 
-int runSearch(const std::vector<std::string> &argvIn)
+int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
 {
-    std::vector<std::string> argv = argvIn;
-    std::string dir;
-    {
-        const Args peek(argv, searchValued(), searchFlags());
-        if (auto r = peek.get("resume")) {
-            dir = *r;
-            argv = resumeArguments(argvIn, dir);
-        } else {
-            dir = peek.require("out");
-        }
-    }
-    const Args args(argv, searchValued(), searchFlags());
-    SearchSetup s = buildSearch(args);
-    CodesignProblem problem(s.spec, s.accuracy, s.cache);
-    RunDirectory rd(dir);
-    const bool resuming = rd.checkpoint().has_value();
-    const bool askedToResume = std::find(argvIn.begin(), argvIn.end(), "--resume") != argvIn.end();
-    if (!askedToResume && rd.hasSettings())
-        throw UsageError(dir + " already holds a search; continue it with --resume " + dir +
-                         " or choose another --out");
-    if (!rd.hasSettings())
-        rd.writeSettings(settingsYaml(argv, s));
-
-    std::printf("%s %s on %s: %zu layers (hardware at %s%s), objectives", resuming ? "Resuming" : "Searching",
+    const SearchSetup &s = *o.setup;
+    std::printf("%s %s on %s: %zu layers (hardware at %s%s), objectives", o.resuming ? "Resuming" : "Searching",
                 s.spec.network.name.c_str(), s.spec.arch.name.c_str(), s.spec.network.layers.size(),
                 s.hardwareResolution.c_str(),
                 s.accuracyResolution.empty() ? "" : (", accuracy at " + s.accuracyResolution).c_str());
-    for (Objective o : s.spec.objectives)
-        std::printf(" %s", objectiveName(o));
-    std::printf(", population %d, seed %llu -> %s\n", s.settings.populationSize,
-                static_cast<unsigned long long>(s.settings.seed), dir.c_str());
+    for (Objective obj : s.spec.objectives)
+        std::printf(" %s", objectiveName(obj));
+    std::printf(", population %d, seed %llu -> %s", s.settings.populationSize,
+                static_cast<unsigned long long>(s.settings.seed), o.dir.c_str());
+    if (ranks > 1)
+        std::printf(" (MPI: %d ranks, %d answering)", ranks, ranks - 1);
+    std::printf("\n");
     std::fflush(stdout);
 
     InterruptGuard interrupts;
-    CodesignRun run(problem, s.settings, rd, &gInterrupted);
-    const RunOutcome out = run.run(
+    const RunOutcome out = runOpenedSearch(
+        o,
         [&](const GenerationRecord &g, const Progress &p) {
             std::printf("gen %3d  evals %6lld  hv %.6g  front %3zu  mapper %7.1f s  accuracy %7.1f s  "
                         "algorithm %.2f ms  elapsed %s  left %s\n",
@@ -93,21 +77,41 @@ int runSearch(const std::vector<std::string> &argvIn)
                         formatSeconds(p.secondsLeft).c_str());
             std::fflush(stdout);
         },
-        &gInterrupted);
-    // The archive of every evaluation, as front.csv: the last population's first front can lack points.
-    yamlutil::writeFileAtomically(rd.file("front.json"), frontJson(s.spec, run.front()));
+        {}, &gInterrupted, evaluator);
     std::printf("%s after generation %d (%lld evaluations): %s. Busy time this session: mapper %.1f s, "
                 "accuracy %.1f s, algorithm %.2f ms; wall %.1f s.\n",
                 out.reason == StopReason::Cancelled ? "Stopped" : "Done", out.generation, out.evaluations,
                 toString(out.reason), out.mapperSeconds, out.accuracySeconds, out.algorithmSeconds * 1e3,
                 out.wallSeconds);
+    const RunDirectory &rd = *o.run;
     if (fs::exists(rd.file("front.csv")))
         std::printf("Front: %zu points in %s and %s\n",
                     readFrontCsv(rd.file("front.csv"), s.spec.objectives.size()).size(),
                     rd.file("front.csv").c_str(), rd.file("front.json").c_str());
     if (out.reason == StopReason::Cancelled)
-        std::printf("Continue with: bitloop-cli search --resume %s\n", dir.c_str());
+        std::printf("Continue with: bitloop-cli search --resume %s\n", o.dir.c_str());
     return 0;
+}
+
+int runSearchHere(const std::vector<std::string> &given)
+{
+    OpenedSearch o = openSearch(given, "continue it with --resume DIR or choose another --out");
+    return runAndReport(o, nullptr, 1);
+}
+
+int runSearch(const std::vector<std::string> &given)
+{
+    if (launchedAsMpiJob()) {
+#ifdef BITLOOP_WITH_MPI
+        return runSearchMpi(given);
+#else
+        const char *size = std::getenv("OMPI_COMM_WORLD_SIZE");
+        if (!size || std::string(size) != "1")
+            throw UsageError("started by an MPI launcher, but this bitloop-cli was built without MPI "
+                             "(install libopenmpi-dev and rebuild); every rank would run the whole search");
+#endif
+    }
+    return runSearchHere(given);
 }
 
 int runSearchExport(const std::vector<std::string> &argvIn)

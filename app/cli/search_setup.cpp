@@ -103,7 +103,7 @@ std::set<std::string> searchFlags()
     return f;
 }
 
-SearchSetup buildSearch(const Args &args)
+SearchSetup buildSearch(const Args &args, bool withCaches)
 {
     SearchSetup s;
     CodesignSpec &spec = s.spec;
@@ -132,7 +132,7 @@ SearchSetup buildSearch(const Args &args)
         checkSameLayers(spec.network, info->network, checkpoint);
         std::unique_ptr<AccuracyEvaluator> ev =
             qat::openEvaluator(checkpoint, resolveEvaluatorOptions(args, "torch-threads"));
-        if (!args.flag("no-cache"))
+        if (withCaches && !args.flag("no-cache"))
             ev = std::make_unique<CachedEvaluator>(
                 std::move(ev),
                 std::make_shared<AccuracyCache>(args.get("cache-dir").value_or(defaultCacheDir())));
@@ -169,8 +169,8 @@ SearchSetup buildSearch(const Args &args)
         const std::string file = pin.substr(colon + 1);
         spec.pinnedMappings[layer - 1] = parseBitloopMapping(yamlutil::loadFile(file), file, spec.arch);
     }
-    auto cache = openCache(args);
-    s.cache = std::shared_ptr<MapperCache>(std::move(cache));
+    if (withCaches)
+        s.cache = std::shared_ptr<MapperCache>(openCache(args));
 
     Settings &st = s.settings;
     st.populationSize = static_cast<int>(args.integer("population", 1, 100000).value_or(40));

@@ -1,5 +1,7 @@
 #include "search_controller.h"
 
+#include "search_lifecycle.h"
+
 #include "io/yaml_util.h"
 #include "util/error.h"
 
@@ -108,31 +110,19 @@ void SearchController::resume()
 void SearchController::runWorker(QStringList arguments, bool openOnly, bool replay)
 {
     try {
-        // The same path as the CLI: resolve --resume against the run's settings, build the setup.
-        std::vector<std::string> argv = toStd(arguments);
-        std::string dir;
-        const auto resumeAt = std::find(argv.begin(), argv.end(), "--resume");
-        const bool isResume = resumeAt != argv.end() && resumeAt + 1 != argv.end();
-        if (isResume) {
-            dir = *(resumeAt + 1);
-            argv = cli::resumeArguments(argv, dir);
-        } else {
-            const cli::Args peek(argv, cli::searchValued(), cli::searchFlags());
-            dir = peek.require("out");
-        }
-        const cli::Args args(argv, cli::searchValued(), cli::searchFlags());
-        auto setup = std::make_shared<cli::SearchSetup>(cli::buildSearch(args));
-        auto problem = std::make_shared<search::CodesignProblem>(setup->spec, setup->accuracy, setup->cache);
+        // The same run lifecycle as the CLI: resolve --resume, build the setup, open the run directory.
+        cli::OpenedSearch opened =
+            cli::openSearch(toStd(arguments), "open it, or choose another folder");
+        auto setup = opened.setup;
+        auto problem = opened.problem;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             setup_ = setup;
             problem_ = problem;
         }
-        search::RunDirectory rd(dir);
-        if (!isResume && rd.hasSettings()) // a fresh run into a directory that has one would mix them
-            throw std::runtime_error(dir + " already holds a search: open it, or choose another folder");
-        if (!rd.hasSettings())
-            rd.writeSettings(cli::settingsYaml(argv, *setup));
+        const std::string dir = opened.dir;
+        const std::vector<std::string> argv = opened.arguments;
+        search::RunDirectory &rd = *opened.run;
         // Only now, with everything checked, may the window let go of what it shows.
         const QString qdir = QString::fromStdString(dir);
         const QStringList qargs = toQt(argv);
@@ -179,16 +169,15 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
                 Q_EMIT batchProgress(b.accuracyDone, b.candidates, b.mapperDone, b.mapperJobs);
             });
         };
-        search::CodesignRun run(*problem, setup->settings, rd, &cancel_);
-        run.onBatch = [this](const std::vector<search::EvaluatedIndividual> &batch) {
-            post([this, batch] { Q_EMIT batchEvaluated(batch); });
-        };
-        const search::RunOutcome out = run.run(
+        const search::RunOutcome out = cli::runOpenedSearch(
+            opened,
             [this](const search::GenerationRecord &g, const search::Progress &p) {
                 post([this, g, p] { Q_EMIT generationDone(g, p); });
             },
+            [this](const std::vector<search::EvaluatedIndividual> &batch) {
+                post([this, batch] { Q_EMIT batchEvaluated(batch); });
+            },
             &cancel_);
-        yamlutil::writeFileAtomically(rd.file("front.json"), search::frontJson(setup->spec, run.front()));
         const QString reason = QString::fromUtf8(search::toString(out.reason));
         busy_ = false;
         post([this, reason] { Q_EMIT finished(paused_ ? QStringLiteral("paused") : reason); });

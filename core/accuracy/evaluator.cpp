@@ -137,4 +137,17 @@ AccuracyResult CachedEvaluator::evaluate(const BitConfig &bits, const AccuracyPr
     return r;
 }
 
+std::optional<AccuracyResult> CachedEvaluator::lookup(const BitConfig &bits) const
+{
+    if (!cache_ || static_cast<int>(bits.size()) != numLayers())
+        return std::nullopt;
+    return cache_->lookup(accuracyKey(context_, settings(), bits));
+}
+
+void CachedEvaluator::store(const BitConfig &bits, const AccuracyResult &result)
+{
+    if (cache_ && !result.cancelled && static_cast<int>(bits.size()) == numLayers())
+        cache_->store(accuracyKey(context_, settings(), bits), result);
+}
+
 } // namespace bitloop

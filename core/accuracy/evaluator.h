@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -117,6 +118,10 @@ public:
     AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress = {},
                             const std::atomic<bool> *cancel = nullptr) override;
     AccuracyEvaluator &inner() { return *inner_; }
+    // The cache alone, for answers computed elsewhere (another MPI rank): a stored answer, or none; and
+    // storing one (cancelled results are not stored).
+    std::optional<AccuracyResult> lookup(const BitConfig &bits) const;
+    void store(const BitConfig &bits, const AccuracyResult &result);
     bool hasModel() const override { return inner_->hasModel(); }
     AccuracyResult exportModel(const BitConfig &bits, const std::string &onnxPath,
                                const AccuracyProgressFn &progress = {}) override

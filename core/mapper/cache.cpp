@@ -39,15 +39,20 @@ const char *firstPsumName(FirstPsumRule r)
     return r == FirstPsumRule::Elide ? "elide" : "fork_fill";
 }
 
-bool strategyFromName(const std::string &name, Strategy &out)
+
+// What a row states, as text (doubles by their exact bits): its checksum is the SHA-256 of this.
+std::string rowText(const std::string &keyText, bool found, const std::string &mapping, double energy,
+                    int64_t cycles, const MapperResult &r, const std::string &strategy)
 {
-    for (Strategy s : {Strategy::Auto, Strategy::Exhaustive, Strategy::Sampled})
-        if (name == strategyName(s)) {
-            out = s;
-            return true;
-        }
-    return false;
+    char figures[256];
+    std::snprintf(figures, sizeof figures, "\n%d %a %lld %lld %lld %lld %a %d %a\n", found ? 1 : 0, energy,
+                  static_cast<long long>(cycles), static_cast<long long>(r.validMappings),
+                  static_cast<long long>(r.visited), static_cast<long long>(r.pruned), r.seconds,
+                  r.optimal ? 1 : 0, r.spaceSize);
+    return keyText + figures + mapping + "\n" + strategy + "\n" + r.note;
 }
+
+} // namespace
 
 // A mapping as one line: per level (innermost first, '|' between) the temporal, X and Y factors in Dim
 // order, the temporal order's letters and the kept tensors, e.g. "1,1,1,4,3,3,1,1/1,.../.../MRS/101".
@@ -119,20 +124,6 @@ bool decodeMapping(const std::string &text, int levels, Mapping &out)
     }
     return static_cast<int>(out.levels.size()) == levels;
 }
-
-// What a row states, as text (doubles by their exact bits): its checksum is the SHA-256 of this.
-std::string rowText(const std::string &keyText, bool found, const std::string &mapping, double energy,
-                    int64_t cycles, const MapperResult &r, const std::string &strategy)
-{
-    char figures[256];
-    std::snprintf(figures, sizeof figures, "\n%d %a %lld %lld %lld %lld %a %d %a\n", found ? 1 : 0, energy,
-                  static_cast<long long>(cycles), static_cast<long long>(r.validMappings),
-                  static_cast<long long>(r.visited), static_cast<long long>(r.pruned), r.seconds,
-                  r.optimal ? 1 : 0, r.spaceSize);
-    return keyText + figures + mapping + "\n" + strategy + "\n" + r.note;
-}
-
-} // namespace
 
 std::string defaultCacheDir()
 {

@@ -23,6 +23,12 @@
 namespace bitloop
 {
 
+// A mapping as one line (per level, innermost first: temporal, X and Y factors, the temporal order, the kept
+// tensors), as the cache stores it and as MPI ranks exchange it; decodeMapping is false on anything
+// malformed or on another number of levels.
+std::string encodeMapping(const Mapping &m);
+bool decodeMapping(const std::string &text, int levels, Mapping &out);
+
 // The cache directory: $BITLOOP_CACHE_DIR, else $XDG_CACHE_HOME/bitloop, else ~/.cache/bitloop.
 std::string defaultCacheDir();
 

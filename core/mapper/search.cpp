@@ -36,6 +36,16 @@ bool metricFromName(const std::string &name, Metric &out)
     return false;
 }
 
+bool strategyFromName(const std::string &name, Strategy &out)
+{
+    for (Strategy s : {Strategy::Auto, Strategy::Exhaustive, Strategy::Sampled})
+        if (name == strategyName(s)) {
+            out = s;
+            return true;
+        }
+    return false;
+}
+
 const char *strategyName(Strategy s)
 {
     switch (s) {

@@ -19,6 +19,8 @@ bool metricFromName(const std::string &name, Metric &out);
 
 enum class Strategy { Auto, Exhaustive, Sampled };
 const char *strategyName(Strategy s);
+// The inverse of strategyName; false on another name.
+bool strategyFromName(const std::string &name, Strategy &out);
 
 struct MapperOptions {
     Metric metric = Metric::Energy;

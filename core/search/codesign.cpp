@@ -352,7 +352,10 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
                         std::lock_guard<std::mutex> lock(memoMutex_);
                         if (auto it = accuracyMemo_.find(ikey); it != accuracyMemo_.end()) {
                             acc[k] = it->second;
-                            acc[k].seconds = 0.0; // computed once, earlier in this run
+                            // Computed once, earlier in this run; an answer from elsewhere is charged to
+                            // the first candidate that uses it, as it would have been here.
+                            if (!accuracyUncharged_.erase(ikey))
+                                acc[k].seconds = 0.0;
                             remembered = true;
                         }
                     }
@@ -412,6 +415,125 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
         c.weightBytes = totals.weightBytes;
     }
     return out;
+}
+
+std::vector<Question> CodesignProblem::openQuestions(const std::vector<BitConfig> &configs)
+{
+    const int layers = static_cast<int>(spec_.network.layers.size());
+    std::vector<Question> accuracy, mapping;
+    std::set<std::vector<int>> askedAccuracy;
+    std::set<LayerKey> askedMapping;
+    auto *cached = dynamic_cast<CachedEvaluator *>(accuracy_.get());
+    for (const BitConfig &c : configs) {
+        if (static_cast<int>(c.size()) != layers)
+            throw std::invalid_argument("a configuration of " + std::to_string(c.size()) + " layers for " +
+                                        spec_.network.name + " with " + std::to_string(layers));
+        if (spec_.needsAccuracy()) {
+            const std::vector<double> g = encode(c);
+            const std::vector<int> ikey(g.begin(), g.end());
+            bool known = false;
+            {
+                std::lock_guard<std::mutex> lock(memoMutex_);
+                known = accuracyMemo_.count(ikey) > 0;
+            }
+            if (!known && askedAccuracy.insert(ikey).second) {
+                std::optional<AccuracyResult> hit = cached ? cached->lookup(c) : std::nullopt;
+                if (hit) {
+                    hit->seconds = 0.0; // as a cache hit is charged in costs()
+                    std::lock_guard<std::mutex> lock(memoMutex_);
+                    accuracyMemo_[ikey] = *hit;
+                } else {
+                    Question q;
+                    q.accuracy = true;
+                    q.bits = c;
+                    accuracy.push_back(std::move(q));
+                }
+            }
+        }
+        const std::vector<BitWidths> chained = chainBits(spec_.network, c, spec_.lastOutputBits);
+        for (int i = 0; i < layers; ++i) {
+            const BitWidths &b = chained[static_cast<size_t>(i)];
+            const LayerKey k = keyOf(i, b);
+            {
+                std::lock_guard<std::mutex> lock(memoMutex_);
+                if (memo_.count(k) || !askedMapping.insert(k).second)
+                    continue;
+            }
+            const ProblemShape &shape = spec_.network.layers[static_cast<size_t>(i)].shape;
+            std::optional<MapperResult> hit;
+            if (spec_.pinnedMappings.count(i)) { // evaluated, not searched: microseconds
+                LayerAnswer a = answerFor(i, b, nullptr);
+                std::lock_guard<std::mutex> lock(memoMutex_);
+                memo_[k] = std::move(a);
+                continue;
+            }
+            if (cache_)
+                hit = cache_->lookup(shape, spec_.arch, b, spec_.mapper);
+            if (hit) {
+                std::lock_guard<std::mutex> lock(memoMutex_);
+                memo_[k] = LayerAnswer{std::move(*hit), 0.0};
+                continue;
+            }
+            Question q;
+            q.layer = i;
+            q.widths = b;
+            // The incumbents findBestMappingCached would give the search here.
+            if (cache_ && spec_.mapper.strategy != Strategy::Sampled && !spec_.mapper.countValid)
+                q.hints = cache_->neighbours(shape, spec_.arch, b, spec_.mapper);
+            mapping.push_back(std::move(q));
+        }
+    }
+    accuracy.insert(accuracy.end(), std::make_move_iterator(mapping.begin()),
+                    std::make_move_iterator(mapping.end()));
+    return accuracy;
+}
+
+Answer CodesignProblem::solve(const Question &q, const std::atomic<bool> *cancel) const
+{
+    Answer a;
+    if (q.accuracy) {
+        if (!accuracy_)
+            throw std::invalid_argument("an accuracy question, but this search has no accuracy evaluator");
+        if (static_cast<int>(q.bits.size()) != static_cast<int>(spec_.network.layers.size()))
+            throw std::invalid_argument("an accuracy question of " + std::to_string(q.bits.size()) +
+                                        " layers for " + spec_.network.name);
+        a.accuracy = accuracy_->evaluate(q.bits, {}, cancel);
+        return a;
+    }
+    if (q.layer < 0 || q.layer >= static_cast<int>(spec_.network.layers.size()))
+        throw std::invalid_argument("a mapping question for layer " + std::to_string(q.layer + 1) + " of " +
+                                    spec_.network.name);
+    MapperOptions opt = spec_.mapper;
+    opt.threads = 1; // one question per rank at a time: the ranks are the parallelism
+    opt.cancel = cancel;
+    opt.progress = nullptr;
+    opt.hints.insert(opt.hints.end(), q.hints.begin(), q.hints.end());
+    a.mapping = findBestMapping(spec_.network.layers[static_cast<size_t>(q.layer)].shape, spec_.arch,
+                                q.widths, opt);
+    return a;
+}
+
+void CodesignProblem::remember(const Question &q, const Answer &a)
+{
+    if (q.accuracy) {
+        if (a.accuracy.cancelled)
+            return;
+        if (auto *cached = dynamic_cast<CachedEvaluator *>(accuracy_.get()))
+            cached->store(q.bits, a.accuracy);
+        const std::vector<double> g = encode(q.bits);
+        const std::vector<int> ikey(g.begin(), g.end());
+        std::lock_guard<std::mutex> lock(memoMutex_);
+        accuracyMemo_[ikey] = a.accuracy;
+        accuracyUncharged_.insert(ikey);
+        return;
+    }
+    if (a.mapping.cancelled)
+        return;
+    if (cache_)
+        cache_->store(spec_.network.layers[static_cast<size_t>(q.layer)].shape, spec_.arch, q.widths,
+                      spec_.mapper, a.mapping);
+    std::lock_guard<std::mutex> lock(memoMutex_);
+    memo_[keyOf(q.layer, q.widths)] = LayerAnswer{a.mapping, a.mapping.seconds};
 }
 
 CandidateCost CodesignProblem::cost(const BitConfig &bits, const std::atomic<bool> *cancel)

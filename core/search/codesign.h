@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,21 @@ public:
                                              const std::atomic<bool> *cancel = nullptr) = 0;
 };
 
+// One question a batch needs answered, to be answered elsewhere (another MPI rank, issue 12): a
+// configuration's accuracy, or one layer's best mapping at given widths (with the incumbents the on-disk
+// cache offers from nearby widths, which speed the search and never change its answer).
+struct Question {
+    bool accuracy = false;
+    BitConfig bits; // accuracy: the configuration
+    int layer = -1; // mapping: 0-based layer and its widths
+    BitWidths widths;
+    std::vector<Mapping> hints;
+};
+struct Answer {
+    AccuracyResult accuracy; // accuracy questions
+    MapperResult mapping;    // mapping questions
+};
+
 class CodesignProblem : public CandidateEvaluator
 {
 public:
@@ -116,6 +132,15 @@ public:
     // The best mapping of every layer of a configuration (from the memo; computes what is missing).
     NetworkMapping mappings(const BitConfig &bits, const std::atomic<bool> *cancel = nullptr);
 
+    // Evaluating elsewhere: the questions `configs` need that neither this problem's memory nor its on-disk
+    // caches answer (cache hits and pinned mappings are taken into memory here; each question once,
+    // accuracy questions first), the answer to one question computed here without the on-disk caches
+    // (what a worker rank does), and an answer taken into memory and the on-disk caches. Once every open
+    // question is remembered, costs() computes nothing and returns what it would have computed itself.
+    std::vector<Question> openQuestions(const std::vector<BitConfig> &configs);
+    Answer solve(const Question &q, const std::atomic<bool> *cancel = nullptr) const;
+    void remember(const Question &q, const Answer &a);
+
     // How far the batch costs() is working on has come: called when it starts, after each candidate's
     // accuracy (answers remembered from earlier count too) and after each mapper job (layer and widths not
     // answered before), from worker threads.
@@ -143,6 +168,8 @@ private:
     std::mutex memoMutex_;
     std::map<LayerKey, LayerAnswer> memo_;
     std::map<std::vector<int>, AccuracyResult> accuracyMemo_;
+    // Answers remembered from elsewhere whose time the next costs() charges to their candidate.
+    std::set<std::vector<int>> accuracyUncharged_;
 };
 
 } // namespace bitloop::search
