@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -165,7 +166,10 @@ int runWorker(int rank)
         problem = std::make_unique<CodesignProblem>(setup->spec, setup->accuracy, nullptr);
         hello = "ok\n" + (setup->accuracy ? setup->accuracy->context() : std::string());
     } catch (const std::exception &e) {
-        hello = std::string("error\n") + e.what();
+        // A relative path names a file on this rank's disk: say where it was looked for.
+        std::error_code ec;
+        const std::string cwd = std::filesystem::current_path(ec).string();
+        hello = std::string("error\n") + (ec ? "" : "(in " + cwd + ") ") + e.what();
     }
     sendText(0, kHello, hostName() + "\n" + hello);
     int go = 0;
@@ -229,7 +233,7 @@ int runRankZero(const std::vector<std::string> &given, int ranks)
         return 2;
     MpiEvaluator evaluator(opened->problem ? *opened->problem : throw std::logic_error("no problem"), ranks);
     const int status = runGuarded("search", [&] {
-        writeSearchSettings(*opened);
+        openRunDirectory(*opened);
         return runAndReport(*opened, &evaluator, ranks);
     });
     if (status != 0) // a rank may be mid-question: end the job as MPI does

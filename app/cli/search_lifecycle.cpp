@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 namespace bitloop::cli
 {
@@ -31,7 +32,7 @@ std::vector<std::string> searchArguments(const std::vector<std::string> &given, 
     return given;
 }
 
-OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken, bool writeSettings)
+OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken, bool open)
 {
     OpenedSearch s;
     bool askedToResume = false;
@@ -39,18 +40,18 @@ OpenedSearch openSearch(const std::vector<std::string> &given, const std::string
     const Args args(s.arguments, searchValued(), searchFlags());
     s.setup = std::make_shared<SearchSetup>(buildSearch(args));
     s.problem = std::make_shared<search::CodesignProblem>(s.setup->spec, s.setup->accuracy, s.setup->cache);
-    s.run = std::make_unique<search::RunDirectory>(s.dir);
     // A fresh run into a directory that has one would mix two searches in one database.
-    if (!askedToResume && s.run->hasSettings())
+    if (!askedToResume && std::filesystem::exists(std::filesystem::path(s.dir) / "settings.yaml"))
         throw UsageError(s.dir + " already holds a search; " + whenTaken);
-    s.resuming = s.run->checkpoint().has_value();
-    if (writeSettings)
-        writeSearchSettings(s);
+    if (open)
+        openRunDirectory(s);
     return s;
 }
 
-void writeSearchSettings(OpenedSearch &s)
+void openRunDirectory(OpenedSearch &s)
 {
+    s.run = std::make_unique<search::RunDirectory>(s.dir);
+    s.resuming = s.run->checkpoint().has_value();
     if (!s.run->hasSettings())
         s.run->writeSettings(settingsYaml(s.arguments, *s.setup));
 }

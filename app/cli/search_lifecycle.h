@@ -37,12 +37,11 @@ struct OpenedSearch {
 std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir, bool &resume);
 
 // Builds the setup from `given` and opens the run directory. A fresh run into a directory that already
-// holds one is a UsageError "DIR already holds a search; " + `whenTaken`. settings.yaml of a fresh run is
-// written after everything was checked, unless `writeSettings` is false (an MPI job writes it once every
-// rank is ready: writeSearchSettings).
-OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken,
-                        bool writeSettings = true);
-void writeSearchSettings(OpenedSearch &s);
+// holds one is a UsageError "DIR already holds a search; " + `whenTaken`. Everything is checked before
+// the directory is touched; settings.yaml of a fresh run is written last. With `open` false the directory
+// is left untouched (`run` null) until openRunDirectory: an MPI job opens it once every rank is ready.
+OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken, bool open = true);
+void openRunDirectory(OpenedSearch &s);
 
 // Runs the opened search until a limit or *cancel (each generation costed by `evaluator` when given, else
 // by the problem), then writes front.json (the archive of every evaluation, as front.csv).

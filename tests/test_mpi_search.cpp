@@ -1,0 +1,271 @@
+// bitloop-cli search across the ranks of an MPI job (issue 12), run with Open MPI's mpirun as a user runs
+// it: whatever the number of ranks, a deterministic search stores the same individuals and writes the same
+// front as one process; answers in rank 0's caches are not computed again anywhere; a worker rank killed
+// mid-run ends the job, and `search --resume` without MPI finishes it exactly; a rank that cannot open
+// the checkpoint, or holds another one under the same path, stops the job before any evaluation with one
+// line naming the rank, its host and the path.
+#include "cli_runner.h"
+#include "tiny_network.h"
+
+#include "accuracy/evaluator.h"
+#include "search/run_dir.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+using namespace bitloop;
+using namespace bitloop::search;
+
+namespace
+{
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QProcessEnvironment mpiEnvironment()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
+    env.insert("BITLOOP_CACHE_DIR", fallbackCacheDir().path());
+    // CI machines run the tests as root, which Open MPI refuses unless told.
+    env.insert("OMPI_ALLOW_RUN_AS_ROOT", "1");
+    env.insert("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    return env;
+}
+
+// mpirun with `launch` (its options and programs) in `dir`.
+CliRun runMpi(const QStringList &launch, const QString &dir)
+{
+    CliRun r;
+    r.command = "mpirun " + launch.join(' ');
+    QProcess p;
+    p.setProcessEnvironment(mpiEnvironment());
+    p.setWorkingDirectory(dir);
+    p.start(QStringLiteral(BITLOOP_MPIRUN), launch);
+    if (!p.waitForStarted(10000) || !p.waitForFinished(300000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.finished = p.exitStatus() == QProcess::NormalExit;
+    r.status = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QStringList ranksOf(int n, const QStringList &args)
+{
+    return QStringList{"--oversubscribe", "-np", QString::number(n), QStringLiteral(BITLOOP_CLI)} + args;
+}
+
+// Everything a run stored that does not depend on timing.
+void compareRuns(const QString &a, const QString &b)
+{
+    QCOMPARE(readFile(b + "/front.csv"), readFile(a + "/front.csv"));
+    QCOMPARE(readFile(b + "/front.json"), readFile(a + "/front.json"));
+    const RunDirectory x(a.toStdString()), y(b.toStdString());
+    const auto ix = x.individuals(), iy = y.individuals();
+    QCOMPARE(iy.size(), ix.size());
+    for (size_t i = 0; i < ix.size(); ++i) {
+        QCOMPARE(formatBitConfig(iy[i].bits), formatBitConfig(ix[i].bits));
+        QCOMPARE(iy[i].generation, ix[i].generation);
+        QCOMPARE(iy[i].cost.accuracy, ix[i].cost.accuracy);
+        QCOMPARE(iy[i].cost.energyPj, ix[i].cost.energyPj);
+        QCOMPARE(iy[i].cost.cycles, ix[i].cost.cycles);
+        QCOMPARE(iy[i].cost.weightBytes, ix[i].cost.weightBytes);
+        QCOMPARE(iy[i].violation, ix[i].violation);
+    }
+    const auto gx = x.generations(), gy = y.generations();
+    QCOMPARE(gy.size(), gx.size());
+    for (size_t g = 0; g < gx.size(); ++g) {
+        QCOMPARE(gy[g].hypervolume, gx[g].hypervolume);
+        QCOMPARE(gy[g].frontSize, gx[g].frontSize);
+    }
+}
+
+// The pid of rank `rank` among mpirun's children (Open MPI launches local ranks itself).
+qint64 rankPid(qint64 mpirun, int rank)
+{
+    const QByteArray want = "OMPI_COMM_WORLD_RANK=" + QByteArray::number(rank);
+    for (const QString &pid : QDir("/proc").entryList(QDir::Dirs)) {
+        std::ifstream stat(("/proc/" + pid + "/stat").toStdString());
+        std::string line;
+        if (!std::getline(stat, line) || line.rfind(')') == std::string::npos)
+            continue;
+        std::istringstream rest(line.substr(line.rfind(')') + 2));
+        char state = 0;
+        qint64 parent = 0;
+        rest >> state >> parent;
+        if (parent != mpirun)
+            continue;
+        for (const QByteArray &v : readFile("/proc/" + pid + "/environ").split('\0'))
+            if (v == want)
+                return pid.toLongLong();
+    }
+    return -1;
+}
+
+} // namespace
+
+class TestMpiSearch : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    QString net_;
+
+    QString path(const QString &name) const { return tmp_.filePath(name); }
+    // A ptq search on the checkpoint trained in initTestCase (deterministic: fixed calibration batches).
+    QStringList ptqArgs(const QString &out, int generations, const QString &cache) const
+    {
+        return {"search",        "--arch",       "eyeriss16", "--network",     "mobilenet_v1", "--width",
+                "0.25",          "--checkpoint", path("ck.pt"), "--evaluator", "ptq",          "--limit",
+                "200",           "--allowed-bits", "2,4,8",   "--population",  "6",            "--generations",
+                QString::number(generations), "--seed", "5", "--threads", "1", "--torch-threads", "1",
+                "--cache-dir",   cache,          "--out",     out};
+    }
+    QStringList hardwareArgs(const QString &out, const QString &cache) const
+    {
+        return {"search", "--arch", "eyeriss16", "--network", net_, "--objectives", "energy,cycles,memory",
+                "--allowed-bits", "2,4,8", "--population", "8", "--generations", "6", "--seed", "5",
+                "--threads", "1", "--cache-dir", cache, "--out", out};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(tmp_.isValid());
+        net_ = path("tiny.yaml");
+        QFile f(net_);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kTinyNetworkYaml);
+        f.close();
+        CliRun r;
+        RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "1",
+                               "--train-limit", "2000", "--validation-limit", "200", "--test-limit", "200",
+                               "--threads", "1", "--out", path("ck.pt")});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+    }
+
+    void sameRunWhateverTheRanks_data()
+    {
+        QTest::addColumn<bool>("accuracy");
+        QTest::addColumn<int>("ranks");
+        QTest::newRow("hardware, 2 ranks") << false << 2;
+        QTest::newRow("hardware, 3 ranks") << false << 3;
+        QTest::newRow("ptq, 3 ranks") << true << 3;
+    }
+    void sameRunWhateverTheRanks()
+    {
+        QFETCH(bool, accuracy);
+        QFETCH(int, ranks);
+        const QString tag = QString("%1-%2").arg(accuracy ? "ptq" : "hw").arg(ranks);
+        auto args = [&](const QString &out, const QString &cache) {
+            return accuracy ? ptqArgs(out, 3, cache) : hardwareArgs(out, cache);
+        };
+        CliRun one;
+        RUN_CLI(one, args(path(tag + "-one"), path(tag + "-cache-one")));
+        QVERIFY2(one.status == 0, qPrintable(one.summary()));
+        const CliRun many = runMpi(ranksOf(ranks, args(path(tag + "-many"), path(tag + "-cache-many"))), path(""));
+        QVERIFY2(many.finished && many.status == 0, qPrintable(many.summary()));
+        QVERIFY2(many.out.contains(QString("(MPI: %1 ranks, %2 answering)").arg(ranks).arg(ranks - 1).toUtf8()),
+                 many.out.constData());
+        compareRuns(path(tag + "-one"), path(tag + "-many"));
+
+        // Rank 0's caches hold every answer now: a new run over them computes nothing on any rank.
+        const CliRun again =
+            runMpi(ranksOf(ranks, args(path(tag + "-again"), path(tag + "-cache-many"))), path(""));
+        QVERIFY2(again.finished && again.status == 0, qPrintable(again.summary()));
+        int generations = 0;
+        for (const QByteArray &line : again.out.split('\n'))
+            if (line.startsWith("gen ")) {
+                ++generations;
+                QVERIFY2(line.contains("mapper     0.0 s  accuracy     0.0 s"), line.constData());
+            }
+        QVERIFY(generations >= 4);
+        compareRuns(path(tag + "-one"), path(tag + "-again"));
+    }
+
+    void killedWorkerRankResumesExactly()
+    {
+        CliRun whole;
+        RUN_CLI(whole, ptqArgs(path("whole"), 5, path("kill-cache")));
+        QVERIFY2(whole.status == 0, qPrintable(whole.summary()));
+
+        QProcess p;
+        p.setProcessEnvironment(mpiEnvironment());
+        p.start(QStringLiteral(BITLOOP_MPIRUN), ranksOf(3, ptqArgs(path("killed"), 1000, path("kill-cache-2"))));
+        QVERIFY(p.waitForStarted(10000));
+        QByteArray seen;
+        while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            seen += p.readAllStandardOutput();
+        }
+        QVERIFY2(seen.contains("gen   2"), seen.constData());
+        const qint64 worker = rankPid(p.processId(), 1);
+        QVERIFY(worker > 0);
+        QCOMPARE(::kill(static_cast<pid_t>(worker), SIGKILL), 0);
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY(p.exitCode() != 0); // the job ends as MPI ends it
+
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList{"search", "--resume", path("killed"), "--generations", "5"});
+        QVERIFY2(resumed.status == 0, qPrintable(resumed.summary()));
+        QVERIFY2(resumed.out.startsWith("Resuming"), resumed.out.constData());
+        compareRuns(path("whole"), path("killed"));
+    }
+
+    // Ranks 1 and 2 start in another directory, where the relative checkpoint path finds nothing, or
+    // another checkpoint: the job stops before any evaluation, and rank 0 writes no run.
+    void workerWithoutTheFilesStopsTheJob_data()
+    {
+        QTest::addColumn<bool>("otherCheckpoint");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("missing") << false << "ck.pt: checkpoint file not found";
+        QTest::newRow("another") << true << "differ from rank 0's";
+    }
+    void workerWithoutTheFilesStopsTheJob()
+    {
+        QFETCH(bool, otherCheckpoint);
+        QFETCH(QString, says);
+        const QString a = path(otherCheckpoint ? "a2" : "a1"), b = path(otherCheckpoint ? "b2" : "b1");
+        QVERIFY(QDir().mkpath(a) && QDir().mkpath(b));
+        QVERIFY(QFile::copy(path("ck.pt"), a + "/ck.pt"));
+        if (otherCheckpoint) {
+            CliRun r;
+            RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v1", "--width", "0.25", "--epochs", "1",
+                                   "--train-limit", "200", "--validation-limit", "200", "--test-limit", "200",
+                                   "--seed", "9", "--threads", "1", "--out", b + "/ck.pt"});
+            QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        }
+        QStringList args = ptqArgs("run", 2, path("cache-files"));
+        args[args.indexOf("--checkpoint") + 1] = "ck.pt";
+        const QStringList launch = QStringList{"--oversubscribe", "-np", "1", "-wdir", a, BITLOOP_CLI} + args +
+                                   QStringList{":", "-np", "2", "-wdir", b, BITLOOP_CLI} + args;
+        const CliRun r = runMpi(launch, a);
+        QVERIFY2(r.finished && r.status == 2, qPrintable(r.summary()));
+        for (int rank : {1, 2}) {
+            const QByteArray line =
+                QString("bitloop-cli search: rank %1 on %2: ").arg(rank).arg(QSysInfo::machineHostName()).toUtf8();
+            QVERIFY2(r.err.contains(line), r.err.constData());
+        }
+        QVERIFY2(r.err.contains(says.toUtf8()), r.err.constData());
+        if (!otherCheckpoint)
+            QVERIFY2(r.err.contains(("(in " + b + ")").toUtf8()), r.err.constData());
+        QVERIFY(!r.out.contains("gen "));
+        QVERIFY(!QFile::exists(a + "/run"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMpiSearch)
+#include "test_mpi_search.moc"
