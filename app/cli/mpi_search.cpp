@@ -40,8 +40,17 @@ void sendText(int to, int tag, const std::string &text)
 // The next message from `from` (any rank with MPI_ANY_SOURCE): its text; source and tag set.
 std::string receiveText(int from, int &source, int &tag)
 {
+    // Polled, not MPI_Probe: Open MPI's blocking probe spins a core, which on a node with as many ranks
+    // as cores takes it from the rank doing the work. A short spin keeps the latency of quick answers low.
     MPI_Status st;
-    MPI_Probe(from, MPI_ANY_TAG, MPI_COMM_WORLD, &st);
+    for (int tries = 0;; ++tries) {
+        int arrived = 0;
+        MPI_Iprobe(from, MPI_ANY_TAG, MPI_COMM_WORLD, &arrived, &st);
+        if (arrived)
+            break;
+        if (tries > 200)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     int count = 0;
     MPI_Get_count(&st, MPI_CHAR, &count);
     std::string text(static_cast<size_t>(count), '\0');

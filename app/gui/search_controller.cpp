@@ -3,10 +3,12 @@
 #include "search_lifecycle.h"
 
 #include "io/yaml_util.h"
+#include "search/run_dir.h"
 #include "util/error.h"
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include <QMetaObject>
 
@@ -83,6 +85,94 @@ void SearchController::open(const QString &dir)
     cancel_ = false;
     busy_ = true;
     worker_ = std::thread([this, dir] { runWorker({"--resume", dir}, true, true); });
+}
+
+void SearchController::follow(const QString &dir, int periodMs)
+{
+    if (busy_)
+        return;
+    if (worker_.joinable())
+        worker_.join();
+    cancel_ = false;
+    paused_ = false;
+    busy_ = true;
+    following_ = true;
+    worker_ = std::thread([this, dir, periodMs] { followWorker(dir, periodMs); });
+}
+
+void SearchController::followWorker(QString qdir, int periodMs)
+{
+    const std::string dir = qdir.toStdString();
+    try {
+        std::unique_ptr<search::RunDirectory> rd = search::RunDirectory::openToRead(dir);
+        const std::vector<std::string> argv = search::readRunArguments(rd->file("settings.yaml"));
+        // The details panes need the setup; the run's own files may live on another machine.
+        std::shared_ptr<cli::SearchSetup> setup;
+        std::shared_ptr<search::CodesignProblem> problem;
+        QString why;
+        try {
+            const cli::Args args(argv, cli::searchValued(), cli::searchFlags());
+            setup = std::make_shared<cli::SearchSetup>(cli::buildSearch(args));
+            problem = std::make_shared<search::CodesignProblem>(setup->spec, setup->accuracy, setup->cache);
+        } catch (const std::exception &e) {
+            why = QString::fromUtf8(e.what());
+        }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            setup_ = setup;
+            problem_ = problem;
+        }
+        const QStringList qargs = toQt(argv);
+        post([this, qdir, qargs, why] {
+            dir_ = qdir;
+            arguments_ = qargs;
+            Q_EMIT ready(qdir);
+            if (!why.isEmpty())
+                Q_EMIT detailsUnavailable(why);
+        });
+        size_t seenPoints = 0, seenGenerations = 0;
+        while (!cancel_) {
+            std::vector<search::EvaluatedIndividual> points;
+            std::vector<search::GenerationRecord> generations;
+            try {
+                points = rd->individuals();
+                generations = rd->generations();
+            } catch (const std::runtime_error &) { // the writer holds its lock past the timeout: next time
+            }
+            // A resumed run drops the generation its kill interrupted: start over from what it holds.
+            if (points.size() < seenPoints || generations.size() < seenGenerations) {
+                seenPoints = seenGenerations = 0;
+                post([this, qdir] { Q_EMIT ready(qdir); });
+            }
+            if (points.size() > seenPoints) {
+                std::vector<search::EvaluatedIndividual> fresh(points.begin() + static_cast<long>(seenPoints),
+                                                               points.end());
+                post([this, fresh] { Q_EMIT batchEvaluated(fresh); });
+                seenPoints = points.size();
+            }
+            for (size_t g = seenGenerations; g < generations.size(); ++g) {
+                const search::GenerationRecord r = generations[g];
+                search::Progress p;
+                p.generation = r.generation;
+                p.evaluations = r.evaluations;
+                p.hypervolume = r.hypervolume;
+                p.frontSize = r.frontSize;
+                p.elapsedSeconds = r.elapsedSeconds;
+                post([this, r, p] { Q_EMIT generationDone(r, p); });
+            }
+            seenGenerations = generations.size();
+            for (int waited = 0; waited < periodMs && !cancel_; waited += 50)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        busy_ = false;
+        following_ = false;
+        post([this] { Q_EMIT finished(QStringLiteral("stopped following")); });
+    } catch (const std::exception &e) {
+        const QString msg = QString::fromUtf8(e.what());
+        busy_ = false;
+        following_ = false;
+        post([this, msg] { Q_EMIT failed(msg); });
+    }
 }
 
 void SearchController::stop()

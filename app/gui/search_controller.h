@@ -33,6 +33,13 @@ public:
     void start(const QStringList &arguments);
     // Opens a run directory without searching: its setup, then every stored individual and generation.
     void open(const QString &dir);
+    // Follows a run that another process (local, or on a cluster's shared disk) is writing: shows what it
+    // holds, then every generation as it lands (polled each `periodMs`), reading only. Its setup is built
+    // for the details panes when its files are at hand here; when not (a checkpoint on the cluster), the
+    // front and history are still shown and detailsUnavailable says why. stop() ends the following.
+    void follow(const QString &dir, int periodMs = 1000);
+    bool following() const { return following_.load(); }
+
     // Cancels the running search; the run directory keeps the last whole generation (a checkpoint that
     // --resume continues). pause() is the same, remembered so that resume() continues it.
     void stop();
@@ -55,13 +62,16 @@ Q_SIGNALS:
     void batchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs);
     void finished(const QString &reason); // "maximum generations", "cancelled", ...
     void failed(const QString &message);
+    // A followed run's setup cannot be built here (what is missing): its points show without details.
+    void detailsUnavailable(const QString &why);
 
 private:
     void runWorker(QStringList arguments, bool openOnly, bool replay);
+    void followWorker(QString dir, int periodMs);
     void post(std::function<void()> f); // runs f on the GUI thread
 
     std::thread worker_;
-    std::atomic<bool> cancel_{false}, busy_{false};
+    std::atomic<bool> cancel_{false}, busy_{false}, following_{false};
     bool paused_ = false;
     bool replay_ = true; // the next start shows what the run directory already holds
     QString dir_;

@@ -108,13 +108,31 @@ struct RunDirectory::Db {
     Statement insertInd, insertGen, selectInd, selectGen, setMeta, getMeta, truncInd, truncGen;
 };
 
-RunDirectory::RunDirectory(const std::string &dir) : db_(std::make_unique<Db>()), dir_(dir)
+RunDirectory::RunDirectory(const std::string &dir) : RunDirectory(dir, false) {}
+
+std::unique_ptr<RunDirectory> RunDirectory::openToRead(const std::string &dir)
 {
+    return std::unique_ptr<RunDirectory>(new RunDirectory(dir, true));
+}
+
+RunDirectory::RunDirectory(const std::string &dir, bool readOnly) : db_(std::make_unique<Db>()), dir_(dir)
+{
+    if (readOnly) {
+        if (!fs::exists(file("run.sqlite")))
+            throw std::runtime_error(file("run.sqlite") + ": no search run here (yet)");
+        db_->sql.open(file("run.sqlite"), "the run database", SqliteDb::Mode::ReadOnly);
+        db_->sql.prepare(db_->selectInd,
+                         "SELECT generation, bits, accuracy, energy_pj, cycles, weight_bytes, invalid_layers, "
+                         "violation, accuracy_seconds, mapper_seconds FROM individuals ORDER BY id");
+        db_->sql.prepare(db_->selectGen, "SELECT * FROM generations ORDER BY generation");
+        db_->sql.prepare(db_->getMeta, "SELECT value FROM meta WHERE key = ?1");
+        return;
+    }
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec)
         throw std::runtime_error(dir + ": cannot create the run directory: " + ec.message());
-    db_->sql.open(file("run.sqlite"), "the run database");
+    db_->sql.open(file("run.sqlite"), "the run database", SqliteDb::Mode::Rollback);
     db_->sql.exec("CREATE TABLE IF NOT EXISTS individuals(id INTEGER PRIMARY KEY, generation INT, bits TEXT, "
                   "accuracy REAL, energy_pj REAL, cycles INT, weight_bytes INT, invalid_layers INT, "
                   "violation REAL, accuracy_seconds REAL, mapper_seconds REAL)");

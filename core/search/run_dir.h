@@ -37,8 +37,13 @@ struct GenerationRecord {
 class RunDirectory
 {
 public:
-    // Opens (creating) `dir` and its run.sqlite. std::runtime_error naming the file on failure.
+    // Opens (creating) `dir` and its run.sqlite. std::runtime_error naming the file on failure. run.sqlite
+    // keeps a rollback journal, not WAL, so that a process on another host can follow the run over a
+    // shared file system (WAL's shared memory works on one host only); it commits once per generation.
     explicit RunDirectory(const std::string &dir);
+    // Opens a run that another process may be writing, to read only (bitloop --follow): nothing in the
+    // directory is created or changed. std::runtime_error naming the file when there is no run.sqlite.
+    static std::unique_ptr<RunDirectory> openToRead(const std::string &dir);
     ~RunDirectory();
     RunDirectory(const RunDirectory &) = delete;
     RunDirectory &operator=(const RunDirectory &) = delete;
@@ -65,6 +70,7 @@ public:
     std::optional<std::string> checkpoint() const;
 
 private:
+    RunDirectory(const std::string &dir, bool readOnly);
     struct Db;
     std::unique_ptr<Db> db_;
     std::string dir_;

@@ -13,9 +13,15 @@ std::string columnText(sqlite3_stmt *s, int col)
              : std::string();
 }
 
-void SqliteDb::open(const std::string &path, const std::string &what)
+void SqliteDb::open(const std::string &path, const std::string &what, Mode mode)
 {
     path_ = path;
+    if (mode == Mode::ReadOnly) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+            fail("cannot open " + what + " to read");
+        sqlite3_busy_timeout(db_, 10000);
+        return;
+    }
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!dir.empty())
@@ -27,8 +33,8 @@ void SqliteDb::open(const std::string &path, const std::string &what)
         fail("cannot open " + what);
     // Before anything that takes a lock: another process may be writing.
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
+    exec(mode == Mode::Wal ? "PRAGMA journal_mode=WAL" : "PRAGMA journal_mode=DELETE");
+    exec(mode == Mode::Wal ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
     prepare(begin_, "BEGIN IMMEDIATE");
     prepare(commit_, "COMMIT");
     prepare(rollback_, "ROLLBACK");

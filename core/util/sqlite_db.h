@@ -52,10 +52,13 @@ public:
     SqliteDb(const SqliteDb &) = delete;
     SqliteDb &operator=(const SqliteDb &) = delete;
 
-    // Opens (creating it and its directory) `path`, with WAL journaling (readers never block the writer; a
-    // crash never leaves a half-written row) and a 10 s busy timeout. `what` names the store in errors ("the
-    // mapper cache").
-    void open(const std::string &path, const std::string &what);
+    // How a connection journals, or that it only reads. Wal: readers never block the writer and a crash
+    // never leaves a half-written row, but every process must be on one host (shared memory). Rollback:
+    // as safe, and readable from other hosts over a shared file system (a run followed from a desktop).
+    enum class Mode { Wal, Rollback, ReadOnly };
+    // Opens `path` (creating it and its directory unless ReadOnly) with a 10 s busy timeout. `what` names
+    // the store in errors ("the mapper cache").
+    void open(const std::string &path, const std::string &what, Mode mode = Mode::Wal);
     sqlite3 *get() const { return db_; }
     const std::string &path() const { return path_; }
 
