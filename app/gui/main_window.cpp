@@ -95,7 +95,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     pushView();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    delete jobs_; // waits for a running cost job while the model it reports to still exists
+}
 
 void MainWindow::buildWidgets()
 {
