@@ -1,20 +1,16 @@
 // The explorer's main window: set up a search, watch its Pareto front grow, click a point to see each
 // layer's bit-widths, packing, energy and mapping, try what-if edits, pin points and compare them, and
-// export what to build. Every computation runs off the GUI thread (SearchController, QtConcurrent).
+// export what to build. What it shows lives in an ExplorerModel that it observes; every computation runs
+// off the GUI thread (SearchController for the search, ExplorerJobs for the rest).
 #pragma once
 
+#include "explorer_model.h"
 #include "search_controller.h"
 
-#include "mapper/network_mapper.h"
-
-#include <QFutureWatcher>
 #include <QMainWindow>
 
-#include <atomic>
 #include <memory>
-
 #include <optional>
-#include <set>
 
 class QCheckBox;
 class QComboBox;
@@ -27,6 +23,7 @@ namespace bitloop::gui
 {
 
 class CompareView;
+class ExplorerJobs;
 class LayerTable;
 class LoopNestView;
 class ParetoPlot;
@@ -56,24 +53,28 @@ public:
     QTabWidget *detailTabs() const { return tabs_; } // Layers, Pinned
     SearchController *controller() const { return controller_; }
 
+    // What is shown: the run's points, front, pins, selection and the configuration in the layer table.
+    const ExplorerModel &model() const { return model_; }
+    ExplorerJobs *jobs() const { return jobs_; }
+
     // Every evaluated individual of the run shown, in evaluation order (ids are indices).
-    const std::vector<search::EvaluatedIndividual> &points() const { return points_; }
-    int selectedPoint() const { return selected_; }
-    const std::vector<int> &pinnedPoints() const { return pinned_; }
+    const std::vector<search::EvaluatedIndividual> &points() const { return model_.points(); }
+    int selectedPoint() const { return model_.selected(); }
+    const std::vector<int> &pinnedPoints() const { return model_.pinnedPoints(); }
     // Pinned what-if configurations, in the order pinned.
     std::vector<BitConfig> pinnedWhatIfs() const
     {
         std::vector<BitConfig> v;
-        for (const auto &w : whatIfPins_)
+        for (const auto &w : model_.whatIfPins())
             v.push_back(w.bits);
         return v;
     }
     // Ids of the points no other point dominates (in the run's objectives), in evaluation order.
-    const std::vector<int> &frontPoints() const { return archive_; }
+    const std::vector<int> &frontPoints() const { return model_.front(); }
     // The configuration shown in the layer table (the selected point, or its what-if edit).
-    const BitConfig &shownBits() const { return shownBits_; }
-    std::optional<search::CandidateCost> shownCost() const { return shownCost_; }
-    const NetworkMapping &shownMappings() const { return shownMappings_; }
+    const BitConfig &shownBits() const { return model_.shownBits(); }
+    std::optional<search::CandidateCost> shownCost() const { return model_.shownCost(); }
+    const NetworkMapping &shownMappings() const { return model_.shownMappings(); }
 
 public Q_SLOTS:
     void startSearch();
@@ -101,20 +102,30 @@ Q_SIGNALS:
     void supernetReady(bool ok);
 
 private:
-    std::shared_ptr<std::atomic<bool>> supernetCancel_;
-    std::shared_ptr<std::atomic<bool>> baselineCancel_; // set while the default baseline trains
+    // Construction (main_window.cpp): the widgets, then what connects them to the model and the jobs.
+    void buildWidgets();
     void buildMenus();
+    void connectControls();
+    void connectController();
+    void connectJobs();
+    // What the model says, shown (main_window_run.cpp).
+    void onModelEvent(const ExplorerModel::Event &e);
     void clearRun(); // forget the points, pins and history shown
     void onBatch(const std::vector<search::EvaluatedIndividual> &batch);
     void refreshPlot();
     void refreshAxes();
     void refreshCompare();
     void showConfiguration(const BitConfig &bits);
+    void showCosted(const BitConfig &bits, const search::CandidateCost &cost, const NetworkMapping &mappings);
     void loadSession();
-    double objectiveOf(const search::EvaluatedIndividual &e, int objective) const;
+    void pushView(); // the axes' menus into the model (saved with the session)
     QString tooltipOf(int id) const;
     std::vector<search::Objective> axesObjectives() const;
+    void addPinItem(int ref, const search::CandidateCost &cost); // ref: a point, or -2 - what-if index
+    void updateFrontNote(int frontSize);
 
+    ExplorerModel model_;
+    ExplorerJobs *jobs_;
     SearchController *controller_;
     SetupPanel *setup_;
     ParetoPlot *plot_;
@@ -125,42 +136,16 @@ private:
     CompareView *compare_;
     QComboBox *xAxis_, *yAxis_, *colorBy_;
     QCheckBox *showDominated_;
+    QPushButton *pin_;
     QListWidget *pinnedList_;
     QTabWidget *tabs_;
     QLabel *pointSummary_;
     QLabel *frontNote_;
-    void updateFrontNote(int frontSize);
     QPushButton *measureAccuracy_;
-
-    std::vector<search::EvaluatedIndividual> points_;
-    std::vector<bool> dominated_;
-    std::vector<int> archive_; // ids of the points no other point dominates
-    std::vector<int> pinned_;
-    // Pinned what-if configurations (a shown point with edited layers): not in points_, so the pinned
-    // list's items refer to them as -2 - index.
-    struct WhatIfPin {
-        BitConfig bits;
-        search::CandidateCost cost;
-    };
-    std::vector<WhatIfPin> whatIfPins_;
-    std::optional<BitConfig> whatIf_; // the edited configuration asked for since the last selection
-    void addPinItem(int ref, const search::CandidateCost &cost); // ref: a point, or -2 - what-if index
-    int selected_ = -1;
-    int maxGenerations_ = 0;
+    bool applyingView_ = false; // a session's axes are being put into the menus
     // A start or open asked for: the shown run is cleared when the controller says ready, not before,
     // so that a refused start (a folder that holds a search, a bad architecture) loses nothing.
     bool clearOnReady_ = false;
-    int lastGeneration_ = -1; // the last generation shown (-1: none)
-    BitConfig shownBits_;
-    std::optional<search::CandidateCost> shownCost_;
-    NetworkMapping shownMappings_;
-    struct Shown {
-        BitConfig bits;
-        search::CandidateCost cost;
-        NetworkMapping mappings;
-    };
-    QFutureWatcher<Shown> *costWatcher_;
-    std::optional<BitConfig> pendingBits_;
 };
 
 } // namespace bitloop::gui

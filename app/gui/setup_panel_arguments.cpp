@@ -1,0 +1,184 @@
+// The setup panel as a `bitloop-cli search` argument list, both ways: the fields give the arguments a run
+// starts with (and the command line shown under the panel), and a reopened run's arguments fill the fields,
+// so that what the panel shows is always a command that repeats the run.
+#include "setup_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+
+namespace bitloop::gui
+{
+
+QStringList SetupPanel::arguments() const
+{
+    QStringList a = {"--arch", arch_->currentText(), "--network", network_->currentText()};
+    a << "--width" << QString::number(width_->value()) << "--resolution"
+      << QString::number(resolution_->value());
+    QStringList objectives;
+    if (objError_->isChecked())
+        objectives << "error";
+    if (objEnergy_->isChecked())
+        objectives << "energy";
+    if (objEdp_->isChecked())
+        objectives << "edp";
+    if (objCycles_->isChecked())
+        objectives << "cycles";
+    if (objMemory_->isChecked())
+        objectives << "memory";
+    a << "--objectives" << objectives.join(',');
+    if (useMaxError_->isChecked())
+        a << "--max-error" << QString::number(maxError_->value());
+    if (!maxMemory_->text().trimmed().isEmpty())
+        a << "--max-memory" << maxMemory_->text().trimmed();
+    if (!maxEnergy_->text().trimmed().isEmpty())
+        a << "--max-energy" << maxEnergy_->text().trimmed();
+    if (!checkpoint_->text().isEmpty()) {
+        a << "--checkpoint" << checkpoint_->text() << "--evaluator" << evaluator_->currentText();
+        if (evaluator_->currentText() == "qat-short")
+            a << "--steps" << QString::number(steps_->value());
+        if (!dataset_->text().trimmed().isEmpty())
+            a << "--dataset" << dataset_->text().trimmed();
+    }
+    a << "--allowed-bits" << allowedBits_->text();
+    for (const QString &pin : pins_->text().split(' ', Qt::SkipEmptyParts))
+        a << "--pin" << pin;
+    for (const QString &pin : mappingPins_->text().split(' ', Qt::SkipEmptyParts))
+        a << "--pin-mapping" << pin;
+    a << "--metric" << metric_->currentText() << "--population" << QString::number(population_->value())
+      << "--generations" << QString::number(generations_->value()) << "--seed"
+      << QString::number(seed_->value()) << "--threads" << QString::number(threads_->value()) << "--out"
+      << outDir_->text();
+    return a;
+}
+
+void SetupPanel::setArguments(const QStringList &arguments)
+{
+    auto value = [&](const QString &key) {
+        const int i = arguments.indexOf(key);
+        return i >= 0 && i + 1 < arguments.size() ? arguments[i + 1] : QString();
+    };
+    auto all = [&](const QString &key) {
+        QStringList v;
+        for (int i = 0; i + 1 < arguments.size(); ++i)
+            if (arguments[i] == key)
+                v << arguments[i + 1];
+        return v.join(' ');
+    };
+    arch_->setCurrentText(value("--arch"));
+    network_->setCurrentText(value("--network"));
+    width_->setValue(value("--width").isEmpty() ? 1.0 : value("--width").toDouble());
+    resolution_->setValue(value("--resolution").isEmpty() ? 224 : value("--resolution").toInt());
+    classes_->setValue(value("--classes").toInt());
+    checkpoint_->setText(value("--checkpoint"));
+    dataset_->setText(value("--dataset"));
+    if (!value("--evaluator").isEmpty())
+        evaluator_->setCurrentText(value("--evaluator"));
+    const QStringList objectives =
+        (value("--objectives").isEmpty() ? QString("error,energy,memory") : value("--objectives")).split(',');
+    objError_->setChecked(objectives.contains("error"));
+    objEnergy_->setChecked(objectives.contains("energy"));
+    objMemory_->setChecked(objectives.contains("memory"));
+    objEdp_->setChecked(objectives.contains("edp"));
+    objCycles_->setChecked(objectives.contains("cycles"));
+    useMaxError_->setChecked(!value("--max-error").isEmpty());
+    if (useMaxError_->isChecked())
+        maxError_->setValue(value("--max-error").toDouble());
+    maxMemory_->setText(value("--max-memory"));
+    maxEnergy_->setText(value("--max-energy"));
+    if (!value("--allowed-bits").isEmpty())
+        allowedBits_->setText(value("--allowed-bits"));
+    pins_->setText(all("--pin"));
+    mappingPins_->setText(all("--pin-mapping"));
+    if (!value("--population").isEmpty())
+        population_->setValue(value("--population").toInt());
+    if (!value("--generations").isEmpty())
+        generations_->setValue(value("--generations").toInt());
+    if (!value("--seed").isEmpty())
+        seed_->setValue(value("--seed").toInt());
+    if (!value("--out").isEmpty())
+        outDir_->setText(value("--out"));
+    updateCommandLine();
+}
+
+void SetupPanel::updateCommandLine()
+{
+    QStringList shown;
+    for (const QString &a : arguments())
+        shown << (a.contains(' ') || a.isEmpty() ? "'" + a + "'" : a);
+    commandLine_->setText("bitloop-cli search " + shown.join(' '));
+}
+
+void SetupPanel::setTrainingBaseline(bool training, const QString &status)
+{
+    baselineTraining_ = training;
+    start_->setEnabled(!training);
+    if (!status.isEmpty())
+        trainBaseline_->setText(status);
+}
+
+namespace
+{
+// One pin per layer ("LAYER:..."): a new one replaces the layer's old one.
+void replacePin(QLineEdit *field, const QString &pin)
+{
+    const QString layer = pin.section(':', 0, 0);
+    QStringList pins;
+    for (const QString &p : field->text().split(' ', Qt::SkipEmptyParts))
+        if (p.section(':', 0, 0) != layer)
+            pins << p;
+    pins << pin;
+    field->setText(pins.join(' '));
+}
+} // namespace
+
+void SetupPanel::addPin(const QString &pin)
+{
+    replacePin(pins_, pin);
+}
+
+void SetupPanel::addMappingPin(const QString &pin)
+{
+    replacePin(mappingPins_, pin);
+}
+
+void SetupPanel::setOutputDirectory(const QString &dir)
+{
+    outDir_->setText(dir);
+}
+
+QString SetupPanel::outputDirectory() const
+{
+    return outDir_->text();
+}
+
+void SetupPanel::setCheckpoint(const QString &path)
+{
+    checkpoint_->setText(path);
+    if (!path.isEmpty())
+        objError_->setChecked(true);
+}
+
+void SetupPanel::setSearchSize(int population, int generations)
+{
+    population_->setValue(population);
+    generations_->setValue(generations);
+}
+
+void SetupPanel::setArchitecture(const QString &presetOrFile)
+{
+    arch_->setCurrentText(presetOrFile);
+}
+
+void SetupPanel::setNetwork(const QString &nameOrFile, double width, int resolution)
+{
+    network_->setCurrentText(nameOrFile);
+    width_->setValue(width);
+    resolution_->setValue(resolution);
+}
+
+} // namespace bitloop::gui
