@@ -25,6 +25,7 @@
 #include <QElapsedTimer>
 #include <QMenu>
 #include <QMenuBar>
+#include <QProcess>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -482,6 +483,76 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(defaultBaselinePath()));
         QVERIFY(button->text().startsWith("Train the default baseline"));
         QVERIFY(w.setupPanel()->startButton()->isEnabled());
+    }
+
+    // Following a run another process writes (issue 12): its generations appear as they land, the
+    // following writes nothing into the run, and at the end the window holds exactly what the run stored.
+    void followsARunAnotherProcessWrites()
+    {
+        const QString dir = path("followed");
+        QProcess writer;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
+        writer.setProcessEnvironment(env);
+        writer.start(QStringLiteral(BITLOOP_CLI),
+                     {"search", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--width", "0.25",
+                      "--resolution", "64", "--objectives", "energy,cycles,memory", "--allowed-bits", "2,3,4,5,6,7,8",
+                      "--population", "8", "--generations", "12", "--seed", "3", "--threads", "1", "--cache-dir",
+                      path("follow-cache"), "--out", dir});
+        QVERIFY(writer.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir + "/settings.yaml") && QFile::exists(dir + "/run.sqlite"), 60000);
+
+        MainWindow w;
+        QSignalSpy generations(w.controller(), &SearchController::generationDone);
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.followRun(dir);
+        QVERIFY(w.controller()->following());
+        // Generations arrive while the writer is still at work.
+        QVERIFY(waitFor(generations, 1, 120000));
+        const bool sawOneBeforeTheEnd = writer.state() == QProcess::Running;
+        QVERIFY(writer.waitForFinished(300000));
+        QCOMPARE(writer.exitCode(), 0);
+        const search::RunDirectory rd(dir.toStdString());
+        const auto stored = rd.individuals();
+        QTRY_COMPARE_WITH_TIMEOUT(w.points().size(), stored.size(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(generations.count(), 13, 10000);
+        QVERIFY(sawOneBeforeTheEnd || generations.count() == 13);
+        for (size_t i = 0; i < stored.size(); ++i)
+            QCOMPARE(w.points()[i].cost.energyPj, stored[i].cost.energyPj);
+        // The window's front is the run's front.csv (one header line, one row per point).
+        const int rows = readFile(dir + "/front.csv").trimmed().split('\n').size() - 1;
+        QCOMPARE(static_cast<int>(w.frontPoints().size()), rows);
+        // The axes are the run's own objectives.
+        QCOMPARE(w.controller()->arguments().value(w.controller()->arguments().indexOf("--objectives") + 1),
+                 QString("energy,cycles,memory"));
+
+        // Following wrote nothing into the run; stopping it ends the following, not the run.
+        const QStringList before = QDir(dir).entryList(QDir::Files, QDir::Name);
+        QVERIFY(!before.contains("session.json"));
+        w.runPanel()->stopButton()->click();
+        QVERIFY(waitFor(finished, 1, 10000));
+        QCOMPARE(finished.last().first().toString(), QString("stopped following"));
+        QVERIFY(!w.controller()->following());
+        QCOMPARE(QDir(dir).entryList(QDir::Files, QDir::Name), before);
+    }
+
+    // A folder without a run cannot be followed: one message, nothing created.
+    void followingAFolderWithoutARunIsRefused()
+    {
+        MainWindow w;
+        QSignalSpy failed(w.controller(), &SearchController::failed);
+        QTimer closer;
+        QObject::connect(&closer, &QTimer::timeout, [] {
+            if (QWidget *box = QApplication::activeModalWidget())
+                box->close();
+        });
+        closer.start(100);
+        w.followRun(path("nothing-here"));
+        QVERIFY(waitFor(failed, 1, 10000));
+        closer.stop();
+        QVERIFY2(failed.last().first().toString().contains("no search run here"),
+                 qPrintable(failed.last().first().toString()));
+        QVERIFY(!QFile::exists(path("nothing-here")));
     }
 
     void pauseAndResumeThroughTheButtons()

@@ -126,7 +126,10 @@ void ExplorerModel::addBatch(const std::vector<search::EvaluatedIndividual> &bat
         const std::vector<double> v = objectiveValues(e);
         const bool beaten = std::any_of(front_.begin(), front_.end(), [&](int a) {
             const std::vector<double> av = objectiveValues(points_[static_cast<size_t>(a)]);
-            return av == v || search::dominates(av, v);
+            // A configuration evaluated again is not a new point; another configuration with the same
+            // objectives is (both are answers, as in the run's front.csv: search/archive.h).
+            const auto &member = points_[static_cast<size_t>(a)];
+            return member.bits == e.bits || search::dominates(av, v);
         });
         if (beaten) {
             dominated_.back() = true;

@@ -62,8 +62,9 @@ public:
     // Forgets the points, pins, selection and what-if of the run shown (a new run is about to fill it).
     void clear();
     // Appends a batch in evaluation order (ids are indices) and updates the front. An infeasible point is
-    // dominated; so is one with the same objective values as a front member (the front counts distinct
-    // points); a point that dominates front members takes their place.
+    // dominated; so is a configuration evaluated again (the front counts each configuration once), while
+    // another configuration with a member's objective values joins it, as in the run's front.csv; a point
+    // that dominates front members takes their place.
     void addBatch(const std::vector<search::EvaluatedIndividual> &batch);
 
     const std::vector<search::EvaluatedIndividual> &points() const { return points_; }

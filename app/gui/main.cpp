@@ -57,6 +57,10 @@ int main(int argc, char **argv)
         {QStringLiteral("out"), QStringLiteral("Run folder for a new search."), QStringLiteral("DIR")});
     cli.addOption(
         {QStringLiteral("arch"), QStringLiteral("Architecture preset or file."), QStringLiteral("ARCH")});
+    cli.addOption({QStringLiteral("follow"),
+                   QStringLiteral("Follow a run folder another process is writing (local, or on a cluster's "
+                                  "shared disk), reading only."),
+                   QStringLiteral("DIR")});
     cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("Checkpoint for the error objective."),
                    QStringLiteral("FILE")});
     cli.addOption({QStringLiteral("population"), QStringLiteral("Population size."), QStringLiteral("N")});
@@ -155,6 +159,8 @@ int main(int argc, char **argv)
         std::printf("No display: running the default exploration headless into %s\n", qPrintable(out));
     if (cli.isSet("open")) {
         QTimer::singleShot(0, &w, [&] { w.openRun(cli.value("open")); });
+    } else if (cli.isSet("follow")) {
+        QTimer::singleShot(0, &w, [&] { w.followRun(cli.value("follow")); });
     } else if (headless || !screenshot.isEmpty()) {
         // The default exploration has an error objective: train the default baseline once if needed.
         if (!cli.isSet("checkpoint") && !bitloop::gui::defaultBaselineExists() &&

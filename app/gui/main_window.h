@@ -79,6 +79,8 @@ public:
 public Q_SLOTS:
     void startSearch();
     void openRun(const QString &dir);
+    // Follows a run another process is writing (bitloop --follow, File > Follow run…), reading only.
+    void followRun(const QString &dir);
     void selectPoint(int id);
     void selectLayer(int layer);
     void editBits(int layer, int weightBits, int activationBits);

@@ -33,6 +33,12 @@ void MainWindow::buildMenus()
         if (!d.isEmpty())
             openRun(d);
     });
+    file->addAction(tr("&Follow run…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(
+            this, tr("Follow a run folder another process is writing (local or on a shared disk)"));
+        if (!d.isEmpty())
+            followRun(d);
+    });
     file->addAction(tr("&Save session"), this, &MainWindow::saveSession);
     file->addSeparator();
     file->addAction(tr("Export selected configuration…"), this, [this] {

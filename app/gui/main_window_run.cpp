@@ -134,10 +134,29 @@ void MainWindow::openRun(const QString &dir)
     controller_->open(dir);
 }
 
+void MainWindow::followRun(const QString &dir)
+{
+    if (controller_->busy())
+        return;
+    clearOnReady_ = true;
+    controller_->follow(dir);
+}
+
 std::vector<Objective> MainWindow::axesObjectives() const
 {
-    auto setup = controller_->setup();
-    return setup ? setup->spec.objectives : std::vector<Objective>{Objective::Energy, Objective::Memory};
+    if (auto setup = controller_->setup())
+        return setup->spec.objectives;
+    // A followed run whose files are elsewhere has no setup here: its arguments name its objectives (the
+    // CLI's default when they do not).
+    const QStringList args = controller_->arguments();
+    if (args.isEmpty())
+        return {Objective::Energy, Objective::Memory};
+    const qsizetype at = args.indexOf(QStringLiteral("--objectives"));
+    try {
+        return search::parseObjectives(at >= 0 ? args.value(at + 1).toStdString() : "error,energy,memory");
+    } catch (const std::invalid_argument &) {
+        return {Objective::Energy, Objective::Memory};
+    }
 }
 
 void MainWindow::refreshAxes()

@@ -185,6 +185,10 @@ void SearchController::pause()
 {
     if (!busy_)
         return;
+    if (following_) { // another process runs it: pausing here only stops following
+        stop();
+        return;
+    }
     paused_ = true;
     cancel_ = true;
 }
