@@ -13,7 +13,7 @@ plus rank 0's per-generation time (NSGA-II, storing, the final costing) and a pe
 printed for N = 8 .. 256 with the idle share of the answering ranks.
 
 usage: bench_scaling.py BITLOOP_CLI --checkpoint CK.pt [--ranks 1,2,3] [--generations 4] [--population 12]
-                        [--work DIR] [--model-only RUN_DIR ...]
+                        [--work DIR] [--model-only RUN_DIR ...] (each with its RUN_DIR-cache)
 """
 import argparse
 import os
@@ -45,46 +45,68 @@ def search_args(kind, a, out, cache):
     return ["search", "--objectives", "energy,cycles,memory"] + common
 
 
-def per_generation_costs(run_dir):
-    """Per generation: the candidates' question seconds (accuracy + new mappings) and rank 0's own time."""
+def measured_questions(run_dir, cache_dir):
+    """Per generation of a one-process run with a fresh cache: the accuracy questions' seconds (its
+    individuals' accuracy time, 0 when answered before) and the seconds of its new mapper questions. A mapper
+    question's own time is the search time the cache stored with it (mapper.sqlite); the run charges each
+    generation's new mappings to its candidates (mapper_seconds), so each generation gets the cache's
+    questions, in order, until its charged total is reached."""
     db = sqlite3.connect(os.path.join(run_dir, "run.sqlite"))
     gens = {}
     for g, acc, mapper in db.execute("SELECT generation, accuracy_seconds, mapper_seconds FROM individuals"):
-        gens.setdefault(g, []).append((acc or 0.0) + (mapper or 0.0))
-    algo = {g: a for g, a in db.execute("SELECT generation, algorithm_seconds FROM generations")}
-    return [(gens[g], algo.get(g, 0.0)) for g in sorted(gens)]
+        a, m = gens.setdefault(g, ([], [0.0]))
+        a.append(acc or 0.0)
+        m[0] += mapper or 0.0
+    rows = [r[0] for r in sqlite3.connect(os.path.join(cache_dir, "mapper.sqlite")).execute(
+        "SELECT seconds FROM mapper_results ORDER BY rowid")]
+    out, at = [], 0
+    for g in sorted(gens):
+        acc, (charged,) = gens[g]
+        mapper = []
+        while at < len(rows) and sum(mapper) < charged * 0.999:
+            mapper.append(rows[at])
+            at += 1
+        out.append((acc, mapper))
+    return out
 
 
-def makespan(costs, workers, message):
+def simulate(questions, workers, rank0_per_question, message):
+    """A dynamic queue: the next question goes to the rank that frees first; rank 0 handles one question at
+    a time (send, check and store the answer), so it is a serial server in front of the ranks."""
     free = [0.0] * workers
-    for c in costs:  # dynamic queue: the next question goes to the rank that frees first
+    rank0 = 0.0
+    for c in questions:
         i = min(range(workers), key=free.__getitem__)
-        free[i] += c + message
-    return max(free), sum(costs)
+        start = max(free[i], rank0) + rank0_per_question
+        rank0 = start
+        free[i] = start + message + c
+    return max(free) if questions else 0.0
 
 
-def model(label, gens, population, generations, rank0, message, out):
+def model(label, gens, population, generations, per_generation, rank0_q, message, out):
+    measured_pop = max(len(a) for a, _ in gens)
     rng = random.Random(1)
-    pool = [c for costs, _ in gens for c in costs if c > 0] or [0.0]
-    zero_share = sum(1 for costs, _ in gens for c in costs if c == 0) / max(1, sum(len(c) for c, _ in gens))
-    # Later generations repeat configurations (cached: 0 s) as often as the measured run did.
-    sample = [[0.0 if rng.random() < zero_share else rng.choice(pool) for _ in range(population)]
-              for _ in range(generations)]
-    serial = sum(sum(g) for g in sample) + generations * rank0
-    out.append(f"\n{label}: population {population}, {generations} generations, {sum(map(len, sample))} "
-               f"candidates, {sum(sum(g) for g in sample):.1f} s of questions, rank 0 {rank0 * 1e3:.1f} ms "
-               f"and {message * 1e3:.2f} ms per question")
+    scale = population / measured_pop
+    sample = []
+    for g in range(generations):
+        acc, mapper = gens[min(g, len(gens) - 1)]
+        # This population's questions: the measured generation's, drawn again in proportion.
+        qa = [rng.choice(acc) for _ in range(round(len(acc) * scale))]
+        qm = [rng.choice(mapper) for _ in range(round(len(mapper) * scale))] if mapper else []
+        sample.append(sorted([q for q in qa if q > 0], reverse=True) + qm)  # accuracy first, as rank 0 asks
+    work = sum(sum(q) for q in sample)
+    one = work + generations * per_generation  # one answering rank, no handling cost
+    out.append(f"\n{label}: population {population}, {generations} generations, "
+               f"{sum(map(len, sample))} questions, {work:.1f} s of question time; rank 0 "
+               f"{per_generation * 1e3:.0f} ms per generation and {rank0_q * 1e3:.2f} ms per question, "
+               f"{message * 1e3:.2f} ms message time")
     out.append("| ranks N | answering | wall (s) | speed-up vs 1 answering | efficiency | idle share |")
     out.append("|---:|---:|---:|---:|---:|---:|")
     for n in [2, 8, 16, 32, 64, 128, 256]:
         w = n - 1
-        wall = busy = 0.0
-        for g in sample:
-            span, work = makespan(g, w, message)
-            wall += span + rank0
-            busy += work
-        idle = 1 - busy / (w * (wall - generations * rank0)) if wall > generations * rank0 else 0.0
-        out.append(f"| {n} | {w} | {wall:.1f} | {serial / wall:.1f} | {serial / wall / w:.2f} | {idle:.2f} |")
+        wall = sum(simulate(q, w, rank0_q, message) + per_generation for q in sample)
+        busy = work / (w * (wall - generations * per_generation)) if wall > generations * per_generation else 1
+        out.append(f"| {n} | {w} | {wall:.1f} | {one / wall:.1f} | {one / wall / w:.2f} | {1 - busy:.2f} |")
 
 
 def main():
@@ -102,6 +124,7 @@ def main():
     mpirun = shutil.which("mpirun")
     out = []
     runs = {}
+    handling = []
     if a.model_only is None:
         kinds = ["hardware"] + (["ptq"] if a.checkpoint else [])
         os.makedirs(a.work, exist_ok=True)
@@ -117,7 +140,10 @@ def main():
                 shutil.rmtree(d + "-cache", ignore_errors=True)
                 args = search_args(kind, a, d, d + "-cache")
                 cmd = [a.cli] + args if n == 1 else [mpirun, "--oversubscribe", "-np", str(n), a.cli] + args
-                wall, _ = run(cmd, env)
+                wall, text = run(cmd, env)
+                m = re.search(r"rank 0 handled them in [0-9.]+ s \(([0-9.]+) ms each\)", text)
+                if m:
+                    handling.append(float(m.group(1)) * 1e-3)
                 front = open(os.path.join(d, "front.csv")).read()
                 if base is None:
                     base = (wall, front)
@@ -128,11 +154,12 @@ def main():
                 print(out[-1], flush=True)
     else:
         runs = {os.path.basename(os.path.normpath(d)): d for d in a.model_only}
+    # Rank 0 with a core of its own (N = 2 here: with N = 3 on 2 cores it waits for a time slice).
+    rank0_q = min(handling) if handling else 0.0005
     for kind, d in runs.items():
-        gens = per_generation_costs(d)
-        rank0 = max(0.005, sum(al for _, al in gens) / max(1, len(gens)))
+        gens = measured_questions(d, d + "-cache")
         for pop in [40, 128, 256]:
-            model(f"Model from {kind} ({d})", gens, pop, 20, rank0, 0.0005, out)
+            model(f"Model from the {kind} search ({d})", gens, pop, 20, 0.02, rank0_q, 0.0001, out)
     print("\n".join(out))
 
 

@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <cstdio>
 #include <filesystem>
 #include <cstdlib>
 #include <iostream>
@@ -94,6 +98,55 @@ std::vector<std::string> splitArguments(const std::string &s)
     return out;
 }
 
+// Stores answers in the problem's on-disk caches on a thread of its own, in the order given.
+class DiskWriter
+{
+public:
+    explicit DiskWriter(CodesignProblem &p) : problem_(p), thread_([this] { run(); }) {}
+    ~DiskWriter() { finish(); }
+    void add(const Question &q, Answer a)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            queue_.emplace_back(q, std::move(a));
+        }
+        wake_.notify_one();
+    }
+    // Waits until everything added is stored.
+    void finish()
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        wake_.notify_one();
+        if (thread_.joinable())
+            thread_.join();
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        while (true) {
+            wake_.wait(lock, [this] { return done_ || !queue_.empty(); });
+            if (queue_.empty())
+                return;
+            auto item = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            problem_.storeOnDisk(item.first, item.second); // the caches report their own failures
+            lock.lock();
+        }
+    }
+    CodesignProblem &problem_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::pair<Question, Answer>> queue_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
 // Rank 0's evaluator: the generation's open questions go to the other ranks from a queue, one question per
 // rank at a time (accuracy questions, the long ones, first); the answers are remembered; then the
 // problem costs the generation from its memory.
@@ -106,20 +159,26 @@ public:
                                      const std::atomic<bool> *cancel) override
     {
         const std::vector<Question> questions = problem_.openQuestions(configs);
+        // Answers reach the on-disk caches from a thread of their own: a store (a SQLite transaction) would
+        // otherwise hold up the next question for every waiting rank.
+        DiskWriter writer(problem_);
         std::vector<long long> asked(static_cast<size_t>(ranks_), -1); // the question each rank works on
         size_t next = 0, answered = 0, busy = 0;
         while (answered < questions.size()) {
             const bool stopping = cancel && cancel->load();
+            auto t0 = std::chrono::steady_clock::now();
             for (int r = 1; r < ranks_ && next < questions.size() && !stopping; ++r)
                 if (asked[static_cast<size_t>(r)] < 0) {
                     sendText(r, kQuestion, encodeQuestion(questions[next]));
                     asked[static_cast<size_t>(r)] = static_cast<long long>(next++);
                     ++busy;
                 }
+            handlingSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (busy == 0) // cancelled: what was asked is in; the rest is not asked
                 break;
             int source = 0, tag = 0;
             const std::string text = receiveText(MPI_ANY_SOURCE, source, tag);
+            t0 = std::chrono::steady_clock::now();
             const long long q = asked[static_cast<size_t>(source)];
             if (tag != kAnswer && tag != kFailure)
                 throw std::runtime_error("rank " + std::to_string(source) + " sent an unexpected message");
@@ -134,12 +193,15 @@ public:
             } catch (const std::invalid_argument &e) {
                 throw std::runtime_error("rank " + std::to_string(source) + "'s answer: " + e.what());
             }
-            problem_.remember(question, a);
+            problem_.remember(question, a, false);
+            writer.add(question, std::move(a));
             asked[static_cast<size_t>(source)] = -1;
             --busy;
             ++answered;
             questionsAnswered_++;
+            handlingSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
+        writer.finish();
         return problem_.costs(configs, cancel);
     }
 
@@ -150,11 +212,15 @@ public:
             sendText(r, kStop, {});
     }
     long long questionsAnswered() const { return questionsAnswered_; }
+    // Rank 0's own time on the questions (sending, checking and storing answers; not waiting): the serial
+    // part that bounds how many ranks a search can keep busy (docs/scaling.md).
+    double handlingSeconds() const { return handlingSeconds_; }
 
 private:
     CodesignProblem &problem_;
     int ranks_;
     long long questionsAnswered_ = 0;
+    double handlingSeconds_ = 0;
 };
 
 // A worker rank: open the evaluator as rank 0's arguments say (no on-disk caches: rank 0 keeps them), say
@@ -247,6 +313,10 @@ int runRankZero(const std::vector<std::string> &given, int ranks)
     });
     if (status != 0) // a rank may be mid-question: end the job as MPI does
         MPI_Abort(MPI_COMM_WORLD, status);
+    std::printf("MPI: %lld questions answered by %d ranks; rank 0 handled them in %.2f s (%.3f ms each)\n",
+                evaluator.questionsAnswered(), ranks - 1, evaluator.handlingSeconds(),
+                evaluator.questionsAnswered() ? 1e3 * evaluator.handlingSeconds() / double(evaluator.questionsAnswered())
+                                              : 0.0);
     evaluator.stop();
     return status;
 }

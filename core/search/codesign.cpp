@@ -513,13 +513,13 @@ Answer CodesignProblem::solve(const Question &q, const std::atomic<bool> *cancel
     return a;
 }
 
-void CodesignProblem::remember(const Question &q, const Answer &a)
+void CodesignProblem::remember(const Question &q, const Answer &a, bool onDisk)
 {
+    if (onDisk)
+        storeOnDisk(q, a);
     if (q.accuracy) {
         if (a.accuracy.cancelled)
             return;
-        if (auto *cached = dynamic_cast<CachedEvaluator *>(accuracy_.get()))
-            cached->store(q.bits, a.accuracy);
         const std::vector<double> g = encode(q.bits);
         const std::vector<int> ikey(g.begin(), g.end());
         std::lock_guard<std::mutex> lock(memoMutex_);
@@ -529,11 +529,20 @@ void CodesignProblem::remember(const Question &q, const Answer &a)
     }
     if (a.mapping.cancelled)
         return;
-    if (cache_)
-        cache_->store(spec_.network.layers[static_cast<size_t>(q.layer)].shape, spec_.arch, q.widths,
-                      spec_.mapper, a.mapping);
     std::lock_guard<std::mutex> lock(memoMutex_);
     memo_[keyOf(q.layer, q.widths)] = LayerAnswer{a.mapping, a.mapping.seconds};
+}
+
+void CodesignProblem::storeOnDisk(const Question &q, const Answer &a)
+{
+    if (q.accuracy) {
+        if (auto *cached = dynamic_cast<CachedEvaluator *>(accuracy_.get()))
+            cached->store(q.bits, a.accuracy); // cancelled answers are not stored
+        return;
+    }
+    if (cache_ && !a.mapping.cancelled)
+        cache_->store(spec_.network.layers[static_cast<size_t>(q.layer)].shape, spec_.arch, q.widths,
+                      spec_.mapper, a.mapping);
 }
 
 CandidateCost CodesignProblem::cost(const BitConfig &bits, const std::atomic<bool> *cancel)

@@ -139,7 +139,9 @@ public:
     // question is remembered, costs() computes nothing and returns what it would have computed itself.
     std::vector<Question> openQuestions(const std::vector<BitConfig> &configs);
     Answer solve(const Question &q, const std::atomic<bool> *cancel = nullptr) const;
-    void remember(const Question &q, const Answer &a);
+    void remember(const Question &q, const Answer &a, bool onDisk = true);
+    // The on-disk part of remember() alone (thread-safe): MPI's rank 0 stores beside its hand-out loop.
+    void storeOnDisk(const Question &q, const Answer &a);
 
     // How far the batch costs() is working on has come: called when it starts, after each candidate's
     // accuracy (answers remembered from earlier count too) and after each mapper job (layer and widths not
