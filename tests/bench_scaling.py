@@ -119,6 +119,7 @@ def main():
     ap.add_argument("--limit", type=int, default=500)
     ap.add_argument("--work", default="bench-scaling")
     ap.add_argument("--model-only", nargs="*")
+    ap.add_argument("--rank0-ms", type=float, default=0.38, help="rank 0 per question, for --model-only")
     a = ap.parse_args()
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     mpirun = shutil.which("mpirun")
@@ -155,11 +156,18 @@ def main():
     else:
         runs = {os.path.basename(os.path.normpath(d)): d for d in a.model_only}
     # Rank 0 with a core of its own (N = 2 here: with N = 3 on 2 cores it waits for a time slice).
-    rank0_q = min(handling) if handling else 0.0005
+    rank0_q = min(handling) if handling else a.rank0_ms * 1e-3
     for kind, d in runs.items():
         gens = measured_questions(d, d + "-cache")
         for pop in [40, 128, 256]:
             model(f"Model from the {kind} search ({d})", gens, pop, 20, 0.02, rank0_q, 0.0001, out)
+        if kind.startswith("ptq"):  # the same search with a QAT evaluator: each accuracy question about 210 s (qat, 1 epoch)
+            acc = [x for a, _ in gens for x in a if x > 0]
+            factor = 210.0 / (sum(acc) / len(acc)) if acc else 1.0
+            slow = [([x * factor for x in a], m) for a, m in gens]
+            for pop in [40, 128]:
+                model(f"Model of a qat search (the ptq search's accuracy questions x {factor:.0f})", slow, pop, 20,
+                      0.02, rank0_q, 0.0001, out)
     print("\n".join(out))
 
 
