@@ -36,16 +36,17 @@ inline QTemporaryDir &fallbackCacheDir()
     return dir;
 }
 
-inline CliRun runCli(const QStringList &args)
+// Runs `program` with `args` in `env` (and `dir` when given) until it ends or 300 s pass.
+inline CliRun runProgram(const QString &program, const QStringList &args, const QProcessEnvironment &env,
+                         const QString &dir = {})
 {
     CliRun r;
-    r.command = "bitloop-cli " + args.join(' ');
+    r.command = program + " " + args.join(' ');
     QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
-    env.insert("BITLOOP_CACHE_DIR", fallbackCacheDir().path());
     p.setProcessEnvironment(env);
-    p.start(QStringLiteral(BITLOOP_CLI), args);
+    if (!dir.isEmpty())
+        p.setWorkingDirectory(dir);
+    p.start(program, args);
     if (!p.waitForStarted(10000))
         return r;
     if (!p.waitForFinished(300000)) {
@@ -57,6 +58,22 @@ inline CliRun runCli(const QStringList &args)
     r.status = p.exitCode();
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
+    return r;
+}
+
+// The environment every bitloop-cli run of the tests gets.
+inline QProcessEnvironment cliEnvironment()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
+    env.insert("BITLOOP_CACHE_DIR", fallbackCacheDir().path());
+    return env;
+}
+
+inline CliRun runCli(const QStringList &args)
+{
+    CliRun r = runProgram(QStringLiteral(BITLOOP_CLI), args, cliEnvironment());
+    r.command = "bitloop-cli " + args.join(' ');
     return r;
 }
 
