@@ -7,15 +7,15 @@
 // settings are clear errors.
 #include "tiny_network.h"
 
+#include "accuracy/accuracy_cache.h"
 #include "accuracy/evaluator.h"
 #include "io/arch_io.h"
 #include "io/mapping_io.h"
 #include "io/network_yaml.h"
+#include "mapper/cache.h"
 #include "mapper/network_mapper.h"
 #include "search/codesign.h"
 #include "search/codesign_run.h"
-#include "accuracy/accuracy_cache.h"
-#include "mapper/cache.h"
 #include "search/hypervolume.h"
 #include "search/question_io.h"
 #include "search/run_dir.h"
@@ -26,13 +26,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
-#include <cmath>
-#include <cstdio>
 #include <sstream>
 
 using namespace bitloop;
@@ -415,8 +415,8 @@ private Q_SLOTS:
         auto innerFormula = std::make_unique<FormulaEvaluator>();
         FormulaEvaluator *counted = innerFormula.get();
         auto accuracyCache = std::make_shared<AccuracyCache>(cacheDir.path().toStdString());
-        CodesignProblem here(tinySpec(), std::make_shared<CachedEvaluator>(std::move(innerFormula), accuracyCache),
-                             cache);
+        CodesignProblem here(
+            tinySpec(), std::make_shared<CachedEvaluator>(std::move(innerFormula), accuracyCache), cache);
         auto remoteFormula = std::make_shared<FormulaEvaluator>();
         CodesignProblem there(tinySpec(), remoteFormula, nullptr);
         Elsewhere e(here, there);
@@ -426,7 +426,8 @@ private Q_SLOTS:
         QVERIFY(!e.repeated);
         QCOMPARE(counted->calls.load(), 0); // rank 0 evaluated nothing itself
         QVERIFY(remoteFormula->calls.load() > 0);
-        QCOMPARE(readAll(b.filePath("front.csv").toStdString()), readAll(a.filePath("front.csv").toStdString()));
+        QCOMPARE(readAll(b.filePath("front.csv").toStdString()),
+                 readAll(a.filePath("front.csv").toStdString()));
         const auto x = direct.individuals(), y = distributed.individuals();
         QCOMPARE(x.size(), y.size());
         for (size_t i = 0; i < x.size(); ++i) {
@@ -437,9 +438,9 @@ private Q_SLOTS:
             QCOMPARE(x[i].cost.weightBytes, y[i].cost.weightBytes);
         }
         // Everything answered is in rank 0's on-disk caches: a new problem over them asks nothing.
-        CodesignProblem again(tinySpec(), std::make_shared<CachedEvaluator>(std::make_unique<FormulaEvaluator>(),
-                                                                             accuracyCache),
-                              cache);
+        CodesignProblem again(
+            tinySpec(),
+            std::make_shared<CachedEvaluator>(std::make_unique<FormulaEvaluator>(), accuracyCache), cache);
         std::vector<BitConfig> all;
         for (const auto &ind : y)
             all.push_back(ind.bits);

@@ -494,13 +494,34 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
         writer.setProcessEnvironment(env);
-        writer.start(QStringLiteral(BITLOOP_CLI),
-                     {"search", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--width", "0.25",
-                      "--resolution", "64", "--objectives", "energy,cycles,memory", "--allowed-bits", "2,3,4,5,6,7,8",
-                      "--population", "8", "--generations", "12", "--seed", "3", "--threads", "1", "--cache-dir",
-                      path("follow-cache"), "--out", dir});
+        writer.start(QStringLiteral(BITLOOP_CLI), {"search",
+                                                   "--arch",
+                                                   "eyeriss16",
+                                                   "--network",
+                                                   "mobilenet_v1",
+                                                   "--width",
+                                                   "0.25",
+                                                   "--resolution",
+                                                   "64",
+                                                   "--objectives",
+                                                   "energy,cycles,memory",
+                                                   "--allowed-bits",
+                                                   "2,3,4,5,6,7,8",
+                                                   "--population",
+                                                   "8",
+                                                   "--generations",
+                                                   "12",
+                                                   "--seed",
+                                                   "3",
+                                                   "--threads",
+                                                   "1",
+                                                   "--cache-dir",
+                                                   path("follow-cache"),
+                                                   "--out",
+                                                   dir});
         QVERIFY(writer.waitForStarted(10000));
-        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir + "/settings.yaml") && QFile::exists(dir + "/run.sqlite"), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir + "/settings.yaml") && QFile::exists(dir + "/run.sqlite"),
+                                 60000);
 
         MainWindow w;
         QSignalSpy generations(w.controller(), &SearchController::generationDone);

@@ -111,17 +111,59 @@ class TestMpiSearch : public QObject
     // A ptq search on the checkpoint trained in initTestCase (deterministic: fixed calibration batches).
     QStringList ptqArgs(const QString &out, int generations, const QString &cache) const
     {
-        return {"search",        "--arch",       "eyeriss16", "--network",     "mobilenet_v1", "--width",
-                "0.25",          "--checkpoint", path("ck.pt"), "--evaluator", "ptq",          "--limit",
-                "200",           "--allowed-bits", "2,4,8",   "--population",  "6",            "--generations",
-                QString::number(generations), "--seed", "5", "--threads", "1", "--torch-threads", "1",
-                "--cache-dir",   cache,          "--out",     out};
+        return {"search",
+                "--arch",
+                "eyeriss16",
+                "--network",
+                "mobilenet_v1",
+                "--width",
+                "0.25",
+                "--checkpoint",
+                path("ck.pt"),
+                "--evaluator",
+                "ptq",
+                "--limit",
+                "200",
+                "--allowed-bits",
+                "2,4,8",
+                "--population",
+                "6",
+                "--generations",
+                QString::number(generations),
+                "--seed",
+                "5",
+                "--threads",
+                "1",
+                "--torch-threads",
+                "1",
+                "--cache-dir",
+                cache,
+                "--out",
+                out};
     }
     QStringList hardwareArgs(const QString &out, const QString &cache) const
     {
-        return {"search", "--arch", "eyeriss16", "--network", net_, "--objectives", "energy,cycles,memory",
-                "--allowed-bits", "2,4,8", "--population", "8", "--generations", "6", "--seed", "5",
-                "--threads", "1", "--cache-dir", cache, "--out", out};
+        return {"search",
+                "--arch",
+                "eyeriss16",
+                "--network",
+                net_,
+                "--objectives",
+                "energy,cycles,memory",
+                "--allowed-bits",
+                "2,4,8",
+                "--population",
+                "8",
+                "--generations",
+                "6",
+                "--seed",
+                "5",
+                "--threads",
+                "1",
+                "--cache-dir",
+                cache,
+                "--out",
+                out};
     }
 
 private Q_SLOTS:
@@ -159,10 +201,12 @@ private Q_SLOTS:
         CliRun one;
         RUN_CLI(one, args(path(tag + "-one"), path(tag + "-cache-one")));
         QVERIFY2(one.status == 0, qPrintable(one.summary()));
-        const CliRun many = runMpi(ranksOf(ranks, args(path(tag + "-many"), path(tag + "-cache-many"))), path(""));
+        const CliRun many =
+            runMpi(ranksOf(ranks, args(path(tag + "-many"), path(tag + "-cache-many"))), path(""));
         QVERIFY2(many.finished && many.status == 0, qPrintable(many.summary()));
-        QVERIFY2(many.out.contains(QString("(MPI: %1 ranks, %2 answering)").arg(ranks).arg(ranks - 1).toUtf8()),
-                 many.out.constData());
+        QVERIFY2(
+            many.out.contains(QString("(MPI: %1 ranks, %2 answering)").arg(ranks).arg(ranks - 1).toUtf8()),
+            many.out.constData());
         compareRuns(path(tag + "-one"), path(tag + "-many"));
 
         // Rank 0's caches hold every answer now: a new run over them computes nothing on any rank.
@@ -213,7 +257,8 @@ private Q_SLOTS:
         QVERIFY(p.exitCode() != 0); // the job ends as MPI ends it
 
         const QStringList resume{"search", "--resume", killed, "--generations", "5"};
-        const CliRun resumed = resumeRanks == 1 ? runCli(resume) : runMpi(ranksOf(resumeRanks, resume), path(""));
+        const CliRun resumed =
+            resumeRanks == 1 ? runCli(resume) : runMpi(ranksOf(resumeRanks, resume), path(""));
         QVERIFY2(resumed.finished && resumed.status == 0, qPrintable(resumed.summary()));
         QVERIFY2(resumed.out.startsWith("Resuming"), resumed.out.constData());
         compareRuns(path("whole"), killed);
@@ -244,13 +289,15 @@ private Q_SLOTS:
         }
         QStringList args = ptqArgs("run", 2, path("cache-files"));
         args[args.indexOf("--checkpoint") + 1] = "ck.pt";
-        const QStringList launch = QStringList{"--oversubscribe", "-np", "1", "-wdir", a, BITLOOP_CLI} + args +
-                                   QStringList{":", "-np", "2", "-wdir", b, BITLOOP_CLI} + args;
+        const QStringList launch = QStringList{"--oversubscribe", "-np", "1", "-wdir", a, BITLOOP_CLI} +
+                                   args + QStringList{":", "-np", "2", "-wdir", b, BITLOOP_CLI} + args;
         const CliRun r = runMpi(launch, a);
         QVERIFY2(r.finished && r.status == 2, qPrintable(r.summary()));
         for (int rank : {1, 2}) {
-            const QByteArray line =
-                QString("bitloop-cli search: rank %1 on %2: ").arg(rank).arg(QSysInfo::machineHostName()).toUtf8();
+            const QByteArray line = QString("bitloop-cli search: rank %1 on %2: ")
+                                        .arg(rank)
+                                        .arg(QSysInfo::machineHostName())
+                                        .toUtf8();
             QVERIFY2(r.err.contains(line), r.err.constData());
         }
         QVERIFY2(r.err.contains(says.toUtf8()), r.err.constData());

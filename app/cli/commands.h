@@ -20,8 +20,9 @@ int runPresets(const std::vector<std::string> &args);
 int runMap(const std::vector<std::string> &args);
 int runMapNetwork(const std::vector<std::string> &args);
 
-// The commands that need LibTorch (train, accuracy, search, search-export) live in bitloop-cli-qat, next to bitloop-cli, so that
-// the other commands start without loading it (about half a second). bitloop-cli forwards them there.
+// The commands that need LibTorch (train, accuracy, search, search-export) live in bitloop-cli-qat, next to
+// bitloop-cli, so that the other commands start without loading it (about half a second). bitloop-cli
+// forwards them there.
 bool isQatCommand(const std::string &command);
 // Replaces this process with bitloop-cli-qat and the same arguments; returns 2 (with a message) when it
 // cannot be started (a build without LibTorch has none).

@@ -11,12 +11,12 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
+#include <deque>
+#include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -315,8 +315,9 @@ int runRankZero(const std::vector<std::string> &given, int ranks)
         MPI_Abort(MPI_COMM_WORLD, status);
     std::printf("MPI: %lld questions answered by %d ranks; rank 0 handled them in %.2f s (%.3f ms each)\n",
                 evaluator.questionsAnswered(), ranks - 1, evaluator.handlingSeconds(),
-                evaluator.questionsAnswered() ? 1e3 * evaluator.handlingSeconds() / double(evaluator.questionsAnswered())
-                                              : 0.0);
+                evaluator.questionsAnswered()
+                    ? 1e3 * evaluator.handlingSeconds() / double(evaluator.questionsAnswered())
+                    : 0.0);
     evaluator.stop();
     return status;
 }

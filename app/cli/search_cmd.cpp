@@ -3,10 +3,10 @@
 #include "commands.h"
 #include "inputs.h"
 #include "mapper_options.h"
+#include "mpi_search.h"
 #include "qat_options.h"
 #include "search_lifecycle.h"
 #include "search_setup.h"
-#include "mpi_search.h"
 
 #include "accuracy/accuracy_cache.h"
 #include "io/bits_io.h"
@@ -19,8 +19,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -53,9 +53,9 @@ std::string formatSeconds(double s)
 int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
 {
     const SearchSetup &s = *o.setup;
-    std::printf("%s %s on %s: %zu layers (hardware at %s%s), objectives", o.resuming ? "Resuming" : "Searching",
-                s.spec.network.name.c_str(), s.spec.arch.name.c_str(), s.spec.network.layers.size(),
-                s.hardwareResolution.c_str(),
+    std::printf("%s %s on %s: %zu layers (hardware at %s%s), objectives",
+                o.resuming ? "Resuming" : "Searching", s.spec.network.name.c_str(), s.spec.arch.name.c_str(),
+                s.spec.network.layers.size(), s.hardwareResolution.c_str(),
                 s.accuracyResolution.empty() ? "" : (", accuracy at " + s.accuracyResolution).c_str());
     for (Objective obj : s.spec.objectives)
         std::printf(" %s", objectiveName(obj));

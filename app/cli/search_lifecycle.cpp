@@ -19,7 +19,8 @@ bool launchedAsMpiJob()
     return false;
 }
 
-std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir, bool &resume)
+std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir,
+                                         bool &resume)
 {
     const Args peek(given, searchValued(), searchFlags());
     resume = false;
@@ -56,10 +57,10 @@ void openRunDirectory(OpenedSearch &s)
         s.run->writeSettings(settingsYaml(s.arguments, *s.setup));
 }
 
-search::RunOutcome runOpenedSearch(OpenedSearch &s, const search::CodesignRun::GenerationFn &onGeneration,
-                                   const std::function<void(const std::vector<search::EvaluatedIndividual> &)>
-                                       &onBatch,
-                                   const std::atomic<bool> *cancel, search::CandidateEvaluator *evaluator)
+search::RunOutcome
+runOpenedSearch(OpenedSearch &s, const search::CodesignRun::GenerationFn &onGeneration,
+                const std::function<void(const std::vector<search::EvaluatedIndividual> &)> &onBatch,
+                const std::atomic<bool> *cancel, search::CandidateEvaluator *evaluator)
 {
     search::CodesignRun run(*s.problem, s.setup->settings, *s.run, cancel);
     if (evaluator)

@@ -34,20 +34,22 @@ struct OpenedSearch {
 // The run's arguments and directory from what `search` was given, opening nothing; `resume` tells
 // whether --resume was asked for. UsageError without --out or --resume; InputError when --resume names a
 // directory without a run.
-std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir, bool &resume);
+std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir,
+                                         bool &resume);
 
 // Builds the setup from `given` and opens the run directory. A fresh run into a directory that already
 // holds one is a UsageError "DIR already holds a search; " + `whenTaken`. Everything is checked before
 // the directory is touched; settings.yaml of a fresh run is written last. With `open` false the directory
 // is left untouched (`run` null) until openRunDirectory: an MPI job opens it once every rank is ready.
-OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken, bool open = true);
+OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken,
+                        bool open = true);
 void openRunDirectory(OpenedSearch &s);
 
 // Runs the opened search until a limit or *cancel (each generation costed by `evaluator` when given, else
 // by the problem), then writes front.json (the archive of every evaluation, as front.csv).
-search::RunOutcome runOpenedSearch(OpenedSearch &s, const search::CodesignRun::GenerationFn &onGeneration,
-                                   const std::function<void(const std::vector<search::EvaluatedIndividual> &)>
-                                       &onBatch,
-                                   const std::atomic<bool> *cancel, search::CandidateEvaluator *evaluator = nullptr);
+search::RunOutcome
+runOpenedSearch(OpenedSearch &s, const search::CodesignRun::GenerationFn &onGeneration,
+                const std::function<void(const std::vector<search::EvaluatedIndividual> &)> &onBatch,
+                const std::atomic<bool> *cancel, search::CandidateEvaluator *evaluator = nullptr);
 
 } // namespace bitloop::cli

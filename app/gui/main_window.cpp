@@ -336,9 +336,8 @@ void MainWindow::connectController()
         }
     });
     connect(controller_, &SearchController::detailsUnavailable, this, [this](const QString &why) {
-        statusBar()->showMessage(
-            tr("Following %1: points and history only, its files are not here (%2)")
-                .arg(controller_->runDirectory(), why));
+        statusBar()->showMessage(tr("Following %1: points and history only, its files are not here (%2)")
+                                     .arg(controller_->runDirectory(), why));
     });
     connect(controller_, &SearchController::failed, this, [this](const QString &message) {
         clearOnReady_ = false; // refused: what is shown stays

@@ -205,8 +205,7 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
 {
     try {
         // The same run lifecycle as the CLI: resolve --resume, build the setup, open the run directory.
-        cli::OpenedSearch opened =
-            cli::openSearch(toStd(arguments), "open it, or choose another folder");
+        cli::OpenedSearch opened = cli::openSearch(toStd(arguments), "open it, or choose another folder");
         auto setup = opened.setup;
         auto problem = opened.problem;
         {

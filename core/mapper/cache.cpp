@@ -39,7 +39,6 @@ const char *firstPsumName(FirstPsumRule r)
     return r == FirstPsumRule::Elide ? "elide" : "fork_fill";
 }
 
-
 // What a row states, as text (doubles by their exact bits): its checksum is the SHA-256 of this.
 std::string rowText(const std::string &keyText, bool found, const std::string &mapping, double energy,
                     int64_t cycles, const MapperResult &r, const std::string &strategy)

@@ -508,8 +508,8 @@ Answer CodesignProblem::solve(const Question &q, const std::atomic<bool> *cancel
     opt.cancel = cancel;
     opt.progress = nullptr;
     opt.hints.insert(opt.hints.end(), q.hints.begin(), q.hints.end());
-    a.mapping = findBestMapping(spec_.network.layers[static_cast<size_t>(q.layer)].shape, spec_.arch,
-                                q.widths, opt);
+    a.mapping =
+        findBestMapping(spec_.network.layers[static_cast<size_t>(q.layer)].shape, spec_.arch, q.widths, opt);
     return a;
 }
 

@@ -95,7 +95,8 @@ Question decodeQuestion(const std::string &text, const CodesignSpec &spec)
             malformed("accuracy question");
         if (static_cast<int>(q.bits.size()) != layers)
             throw std::invalid_argument("an accuracy question of " + std::to_string(q.bits.size()) +
-                                        " layers for " + spec.network.name + " with " + std::to_string(layers));
+                                        " layers for " + spec.network.name + " with " +
+                                        std::to_string(layers));
         return q;
     }
     if (line.rfind("M ", 0) != 0)
@@ -162,9 +163,10 @@ Answer decodeAnswer(const std::string &text, const Question &q, const CodesignSp
     double energy = 0;
     std::string strategy;
     if (line.rfind("M ", 0) != 0 || !readInt(head, found) || !readDouble(head, energy) ||
-        !readInt(head, cycles) || !readInt(head, valid) || !readInt(head, visited) || !readInt(head, pruned) ||
-        !readDouble(head, r.seconds) || !readInt(head, optimal) || !(head >> strategy) ||
-        !strategyFromName(strategy, r.strategy) || !readDouble(head, r.spaceSize) || found < 0 || found > 1)
+        !readInt(head, cycles) || !readInt(head, valid) || !readInt(head, visited) ||
+        !readInt(head, pruned) || !readDouble(head, r.seconds) || !readInt(head, optimal) ||
+        !(head >> strategy) || !strategyFromName(strategy, r.strategy) || !readDouble(head, r.spaceSize) ||
+        found < 0 || found > 1)
         malformed("mapping answer");
     r.found = found == 1;
     r.validMappings = valid;

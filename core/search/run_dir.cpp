@@ -121,9 +121,10 @@ RunDirectory::RunDirectory(const std::string &dir, bool readOnly) : db_(std::mak
         if (!fs::exists(file("run.sqlite")))
             throw std::runtime_error(file("run.sqlite") + ": no search run here (yet)");
         db_->sql.open(file("run.sqlite"), "the run database", SqliteDb::Mode::ReadOnly);
-        db_->sql.prepare(db_->selectInd,
-                         "SELECT generation, bits, accuracy, energy_pj, cycles, weight_bytes, invalid_layers, "
-                         "violation, accuracy_seconds, mapper_seconds FROM individuals ORDER BY id");
+        db_->sql.prepare(
+            db_->selectInd,
+            "SELECT generation, bits, accuracy, energy_pj, cycles, weight_bytes, invalid_layers, "
+            "violation, accuracy_seconds, mapper_seconds FROM individuals ORDER BY id");
         db_->sql.prepare(db_->selectGen, "SELECT * FROM generations ORDER BY generation");
         db_->sql.prepare(db_->getMeta, "SELECT value FROM meta WHERE key = ?1");
         return;
