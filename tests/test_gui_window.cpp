@@ -21,8 +21,11 @@
 #include "mapping/mapping.h"
 #include "search/run_dir.h"
 
+#include <QComboBox>
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QProcess>
@@ -32,8 +35,10 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QWheelEvent>
 #include <QtTest>
 
@@ -553,6 +558,88 @@ private Q_SLOTS:
         QVERIFY2(failed.last().first().toString().contains("no search run here"),
                  qPrintable(failed.last().first().toString()));
         QVERIFY(!QFile::exists(path("nothing-here")));
+    }
+
+    // A bad field stops Start in the panel, in the field's words, with the field marked; nothing reaches
+    // the controller (which spoke of "--allowed-bits: 'x' is not an integer") and nothing is created.
+    void startRefusesBadFieldsInTheirOwnWords()
+    {
+        MainWindow w;
+        SetupPanel *s = w.setupPanel();
+        auto *bits = s->findChild<QLineEdit *>("allowedBits");
+        QVERIFY(bits);
+        s->setArguments({"--arch", "eyeriss16", "--network", net_, "--objectives", "energy,memory",
+                         "--allowed-bits", "x", "--population", "4", "--generations", "1", "--out",
+                         path("refused")});
+        QSignalSpy ready(w.controller(), &SearchController::ready);
+        w.startSearch();
+        QVERIFY(!w.controller()->busy());
+        QCOMPARE(w.statusBar()->currentMessage(), QString("Allowed bits: 'x' is not a number"));
+        QVERIFY(bits->property("invalid").toBool());
+        QCOMPARE(bits->toolTip(), QString("Allowed bits: 'x' is not a number"));
+        QTest::qWait(200);
+        QCOMPARE(ready.count(), 0);
+        QVERIFY(!QFile::exists(path("refused")));
+        // Editing the field takes the mark away.
+        bits->setText("2,4");
+        QVERIFY(!bits->property("invalid").toBool());
+        QVERIFY(s->validate().isEmpty());
+
+        // Without an accuracy objective any width the words hold will do (eyeriss16: 16-bit words) ...
+        bits->setText("9,4");
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
+        bits->setText("20,4");
+        QCOMPARE(s->validate(), QString("Allowed bits: 20 is wider than the 16-bit words of DRAM"));
+        QVERIFY(bits->property("invalid").toBool());
+        // ... with one, only what QAT can train.
+        s->setArguments({"--arch", "eyeriss16", "--network", net_, "--objectives", "error,energy",
+                         "--checkpoint", path("none.pt"), "--allowed-bits", "9,4", "--out", path("refused")});
+        QVERIFY(s->validate().startsWith("Allowed bits: 9 cannot be trained (2 to 8 bits"));
+        QVERIFY(bits->property("invalid").toBool());
+        QVERIFY(bits->toolTip().startsWith("Allowed bits: 9 cannot be trained"));
+        bits->setText("2,4,4");
+        QCOMPARE(s->validate(), QString("Allowed bits: 4 is given twice"));
+        bits->setText("2,4");
+        QVERIFY(s->validate().isEmpty());
+        auto *pins = s->findChild<QLineEdit *>("pins");
+        pins->setText("1:8");
+        QVERIFY(s->validate().startsWith("Pinned layers: '1:8' is not layer:weight bits:activation bits"));
+        QVERIFY(pins->property("invalid").toBool());
+    }
+
+    // A malformed architecture file: its message, file and line, in place of the level table, the field
+    // marked, and Start refused.
+    void malformedArchitectureShowsItsMessageAndBlocksStart()
+    {
+        const QString bad = path("bad-arch.yaml");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("architecture:\n  name: broken\n  levels:\n    - name: DRAM\n      depth: [1, 2\n");
+        f.close();
+        MainWindow w;
+        w.show();
+        SetupPanel *s = w.setupPanel();
+        s->setArguments({"--arch", bad, "--network", net_, "--objectives", "energy,memory", "--out",
+                         path("refused-arch")});
+        QLabel *message = s->architectureMessage();
+        auto *table = s->findChild<QTreeWidget *>();
+        QVERIFY(message->isVisible());
+        QVERIFY(!table->isVisible());
+        QVERIFY2(message->text().contains(bad + ":"), qPrintable(message->text()));
+        QVERIFY(message->wordWrap());
+        QVERIFY(!s->architectureError().isEmpty());
+        QVERIFY(message->text().contains(s->architectureError()));
+        QVERIFY(s->findChild<QComboBox *>("architecture")->property("invalid").toBool());
+        w.startSearch();
+        QVERIFY(!w.controller()->busy());
+        QVERIFY2(w.statusBar()->currentMessage().startsWith("Architecture: " + bad),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY(!QFile::exists(path("refused-arch")));
+        // A good one brings the table back.
+        s->setArchitecture("eyeriss16");
+        QVERIFY(table->isVisible() && !message->isVisible());
+        QVERIFY(table->topLevelItemCount() > 2);
+        QVERIFY(!s->findChild<QComboBox *>("architecture")->property("invalid").toBool());
     }
 
     void pauseAndResumeThroughTheButtons()

@@ -118,6 +118,12 @@ void MainWindow::startSearch()
 {
     if (controller_->busy())
         return;
+    // Checked here, in the fields' own words, with the field marked; the controller's messages name the
+    // command line's flags.
+    if (const QString problem = setup_->validate(); !problem.isEmpty()) {
+        statusBar()->showMessage(problem);
+        return;
+    }
     clearOnReady_ = true;
     const QStringList args = setup_->arguments();
     const qsizetype g = args.indexOf("--generations");
