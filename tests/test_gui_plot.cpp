@@ -271,6 +271,20 @@ private Q_SLOTS:
         QCOMPARE(plot.drawnColorOf(1000), plot.drawnColorOf(1180 - 60 + 3)); // one front colour
     }
 
+    // A PNG at 2x has twice the pixels of the plot on screen, in both directions.
+    void pngAtTwiceTheScale()
+    {
+        ParetoPlot plot;
+        plot.setPoints(gridPoints());
+        showPlot(plot);
+        QTemporaryDir dir;
+        const QString png = dir.filePath("front@2x.png");
+        QVERIFY(plot.exportImage(png, 0, 0, 2.0));
+        QCOMPARE(QImage(png).size(), 2 * plot.size());
+        QVERIFY(plot.exportImage(png, 400, 300, 2.0));
+        QCOMPARE(QImage(png).size(), QSize(800, 600));
+    }
+
     void exportsImages()
     {
         ParetoPlot plot;

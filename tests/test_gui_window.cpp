@@ -28,6 +28,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
@@ -293,6 +294,73 @@ private Q_SLOTS:
             w.exportPlot(p);
             QVERIFY2(QFileInfo(p).size() > 0, ext);
         }
+    }
+
+    // Exports a user names: the layer table gets `.csv` when none is typed; a configuration goes into a
+    // subfolder named after its point, and an existing one is written over only when the user agrees;
+    // the front carries no float noise.
+    void exportsNameTheirFilesAndFolders()
+    {
+        // A copy of the run whose front.csv holds an error column as 1 - 0.56 comes out of a double.
+        const QString run = path("noisy-run");
+        QVERIFY(QDir().mkpath(run));
+        for (const QString &f : QDir(run_).entryList(QDir::Files))
+            QVERIFY(QFile::copy(QDir(run_).filePath(f), QDir(run).filePath(f)));
+        MainWindow w;
+        QSignalSpy opened(&w, &MainWindow::runOpened);
+        w.openRun(run);
+        QVERIFY(waitFor(opened));
+        // Written once the run is open (opening may write the run's own front again).
+        {
+            QFile front(QDir(run).filePath("front.csv"));
+            QVERIFY(front.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            front.write(
+                "error,energy_uJ,L01_conv1_w,L01_conv1_a\n0.43999999999999995,264.81712345678901,5,5\n"
+                "0.5,12.500000000000002,8,8\n");
+        }
+        w.exportFront(path("front-out"));
+        QCOMPARE(
+            QString::fromUtf8(readFile(path("front-out.csv"))),
+            QString("error,energy_uJ,L01_conv1_w,L01_conv1_a\n0.44,264.817123456789,5,5\n0.5,12.5,8,8\n"));
+        QVERIFY(!QFile::exists(path("front-out")));
+
+        QSignalSpy shown(&w, &MainWindow::configurationShown);
+        w.selectPoint(16);
+        QVERIFY(waitFor(shown));
+        QCOMPARE(w.exportLayerTable(path("layers")), path("layers.csv"));
+        QVERIFY(!QFile::exists(path("layers")));
+        QCOMPARE(readFile(path("layers.csv")), w.layerTable()->toCsv().toUtf8());
+        QCOMPARE(w.exportLayerTable(path("layers2.txt")), path("layers2.txt")); // a suffix typed is kept
+        QVERIFY(QFile::exists(path("layers2.txt")));
+
+        const QString parent = path("exports");
+        QVERIFY(QDir().mkpath(parent));
+        QCOMPARE(w.configurationFolder(parent), parent + "/point-17");
+        QCOMPARE(w.exportSelectedInto(parent), parent + "/point-17");
+        QCOMPARE(QDir(parent).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{"point-17"});
+        QVERIFY(QFile::exists(parent + "/point-17/config.yaml"));
+        // Again: the user is asked; "No" leaves the folder as it was ...
+        QFile::remove(parent + "/point-17/config.yaml");
+        QString asked;
+        QTimer answer;
+        QMessageBox::StandardButton reply = QMessageBox::No;
+        QObject::connect(&answer, &QTimer::timeout, [&] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                asked = box->text();
+                box->button(reply)->click();
+            }
+        });
+        answer.start(50);
+        QCOMPARE(w.exportSelectedInto(parent), QString());
+        QVERIFY(asked.contains(parent + "/point-17"));
+        QVERIFY(!QFile::exists(parent + "/point-17/config.yaml"));
+        // ... "Yes" writes it.
+        asked.clear();
+        reply = QMessageBox::Yes;
+        QCOMPARE(w.exportSelectedInto(parent), parent + "/point-17");
+        answer.stop();
+        QVERIFY(!asked.isEmpty());
+        QVERIFY(QFile::exists(parent + "/point-17/config.yaml"));
     }
 
     void stoppedSearchResumesAndTheGuiStaysResponsive()

@@ -89,7 +89,8 @@ public:
     // PNG, PDF or SVG by the path's extension; width/height 0 take the widget's size. Written to
     // path + ".tmp" and renamed, so a failed export leaves neither a partial file nor the old one
     // damaged. False (and no file) on failure or an unknown extension.
-    bool exportImage(const QString &path, int width = 0, int height = 0);
+    // `scale` multiplies a PNG's pixels (2: twice the width and height, the same layout).
+    bool exportImage(const QString &path, int width = 0, int height = 0, double scale = 1.0);
 
     static constexpr double kPickRadius = 8.0;
 

@@ -73,9 +73,9 @@ QColor ParetoPlot::drawnColorOf(int id) const
     return style.shape() == QCPScatterStyle::ssDisc ? style.pen().color() : style.brush().color();
 }
 
-bool ParetoPlot::exportImage(const QString &path, int width, int height)
+bool ParetoPlot::exportImage(const QString &path, int width, int height, double scale)
 {
-    return exportPlotImage(*this, path, width, height, QStringLiteral("Pareto front"));
+    return exportPlotImage(*this, path, width, height, QStringLiteral("Pareto front"), scale);
 }
 
 void ParetoPlot::mousePressEvent(QMouseEvent *event)

@@ -85,10 +85,22 @@ public Q_SLOTS:
     void selectLayer(int layer);
     void editBits(int layer, int weightBits, int activationBits);
     void pinSelectedPoint();
+    // Writes the shown configuration into exactly `dir` (created if need be).
     void exportSelected(const QString &dir);
+    // Where File > Export selected configuration… puts it inside the folder chosen: a subfolder named
+    // after the point (point-17, point-17-edited for its what-if edit), not the ~86 files loose.
+    QString configurationFolder(const QString &parent) const;
+    // Exports into configurationFolder(parent), asking first when that subfolder exists; the folder
+    // written, or empty when the user declined or nothing is shown.
+    QString exportSelectedInto(const QString &parent);
+    // The layer table as CSV; `.csv` is added to a name without a suffix. The path written, or empty.
+    QString exportLayerTable(const QString &path);
     void exportModel(const QString &dir, std::shared_ptr<const cli::SearchSetup> setup, BitConfig bits);
+    // The run's front.csv with its numbers at 15 significant digits (1 − 0.56 is 0.43999999999999995 in
+    // the run's file, 0.44 here); `.csv` is added to a name without a suffix.
     void exportFront(const QString &path);
-    void exportPlot(const QString &path);
+    // PNG, PDF or SVG by the suffix; `scale` multiplies a PNG's pixels (2: twice the screen's size).
+    void exportPlot(const QString &path, double scale = 1.0);
     void saveSession();
     // Trains the default baseline in the background, then sets it as the checkpoint (error objective on).
     void trainDefaultBaseline();
