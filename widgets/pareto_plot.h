@@ -66,6 +66,9 @@ public:
     bool showDominated() const { return showDominated_; }
     void setShowFrontLine(bool show);
     void rescaleToPoints();
+    // Back to every drawn point after a zoom or pan (and following new data again): a double click on
+    // empty space, the context menu's Reset zoom, or the window's button.
+    void resetZoom();
 
     // -1 clears the selection; an unknown id clears it too.
     void setSelected(int id);
@@ -101,7 +104,9 @@ protected:
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
     void leaveEvent(QEvent *event) override;
 
 private:

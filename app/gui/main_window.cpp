@@ -28,6 +28,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <limits>
@@ -141,12 +142,18 @@ void MainWindow::buildWidgets()
     axes->addWidget(colorBy_);
     axes->addWidget(showDominated_);
     axes->addStretch(1);
+    auto *resetZoom = new QToolButton(plotBox);
+    resetZoom->setObjectName(QStringLiteral("resetZoom"));
+    resetZoom->setText(tr("Reset zoom"));
+    resetZoom->setToolTip(tr("Show every point again (or double-click empty space in the plot)"));
+    axes->addWidget(resetZoom);
     pin_ = new QPushButton(tr("Pin point"), plotBox);
     axes->addWidget(pin_);
     plotLayout->addLayout(axes);
     plot_ = new ParetoPlot(plotBox);
     plot_->setMinimumHeight(200); // fits 1280x720 beside the tabs and the run panel (issue 15)
     plotLayout->addWidget(plot_, 1);
+    connect(resetZoom, &QToolButton::clicked, plot_, &ParetoPlot::resetZoom);
     pointSummary_ = new QLabel(tr("Click a point to see its layers."), plotBox);
     pointSummary_->setWordWrap(true);
     plotLayout->addWidget(pointSummary_);
