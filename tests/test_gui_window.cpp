@@ -710,6 +710,64 @@ private Q_SLOTS:
         QVERIFY(!s->findChild<QComboBox *>("architecture")->property("invalid").toBool());
     }
 
+    // The validation image limit and the accuracy threads (--limit, --torch-threads) have fields: a run
+    // made with them shows them, and the arguments Start passes carry them (and the classes).
+    void limitAndAccuracyThreadsRoundTrip()
+    {
+        SetupPanel p;
+        auto *limit = p.findChild<QSpinBox *>("validationLimit");
+        auto *threads = p.findChild<QSpinBox *>("accuracyThreads");
+        QVERIFY(limit && threads);
+        const QStringList cli = {"--arch",          "eyeriss16",
+                                 "--network",       "mobilenet_v1",
+                                 "--width",         "0.25",
+                                 "--resolution",    "32",
+                                 "--classes",       "10",
+                                 "--objectives",    "error,energy",
+                                 "--checkpoint",    path("baseline.pt"),
+                                 "--evaluator",     "qat-short",
+                                 "--steps",         "50",
+                                 "--limit",         "1000",
+                                 "--torch-threads", "1",
+                                 "--allowed-bits",  "2,4,8",
+                                 "--metric",        "edp",
+                                 "--population",    "6",
+                                 "--generations",   "3",
+                                 "--seed",          "7",
+                                 "--threads",       "3",
+                                 "--out",           path("limit-run")};
+        p.setArguments(cli);
+        QCOMPARE(limit->value(), 1000);
+        QCOMPARE(threads->value(), 1);
+        const QStringList a = p.arguments();
+        auto valueOf = [&](const QString &key) {
+            return a.indexOf(key) >= 0 ? a.value(a.indexOf(key) + 1) : QString("(absent)");
+        };
+        for (const QString &key :
+             QStringList{"--limit", "--torch-threads", "--classes", "--steps", "--metric", "--threads",
+                         "--width", "--resolution", "--evaluator", "--checkpoint", "--seed"})
+            QCOMPARE(valueOf(key), cli.value(cli.indexOf(key) + 1));
+        // And back: what arguments() gives, setArguments() shows again.
+        SetupPanel q;
+        q.setArguments(a);
+        QCOMPARE(q.arguments(), a);
+        // A run without them: every image, the CLI's two threads, no --limit.
+        QStringList plain = cli;
+        plain.remove(plain.indexOf("--limit"), 2);
+        plain.remove(plain.indexOf("--torch-threads"), 2);
+        p.setArguments(plain);
+        QCOMPARE(limit->value(), 0);
+        QCOMPARE(limit->text(), QString("all"));
+        QCOMPARE(threads->value(), 2);
+        QVERIFY(!p.arguments().contains("--limit"));
+        QCOMPARE(p.arguments().value(p.arguments().indexOf("--torch-threads") + 1), QString("2"));
+        // Set in the fields, they reach the arguments Start passes.
+        limit->setValue(500);
+        threads->setValue(4);
+        QCOMPARE(p.arguments().value(p.arguments().indexOf("--limit") + 1), QString("500"));
+        QCOMPARE(p.arguments().value(p.arguments().indexOf("--torch-threads") + 1), QString("4"));
+    }
+
     void pauseAndResumeThroughTheButtons()
     {
         MainWindow w;

@@ -171,6 +171,22 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     steps_->setRange(1, 100000);
     steps_->setValue(200);
     accForm->addRow(tr("qat-short steps"), steps_);
+    // What `--limit` and `--torch-threads` say on the command line: a GUI search matches a CLI run only
+    // with the same evaluation images (and a run reopened shows what it used).
+    limit_ = new QSpinBox(acc);
+    limit_->setObjectName(QStringLiteral("validationLimit"));
+    limit_->setRange(0, 100000000);
+    limit_->setValue(0);
+    limit_->setSpecialValueText(tr("all"));
+    limit_->setToolTip(tr("How many validation images each candidate's accuracy is measured on (--limit); "
+                          "fewer is faster and noisier"));
+    accForm->addRow(tr("Validation images"), limit_);
+    torchThreads_ = new QSpinBox(acc);
+    torchThreads_->setObjectName(QStringLiteral("accuracyThreads"));
+    torchThreads_->setRange(1, 256);
+    torchThreads_->setValue(2);
+    torchThreads_->setToolTip(tr("Threads LibTorch uses to measure accuracy (--torch-threads)"));
+    accForm->addRow(tr("Accuracy threads"), torchThreads_);
     trainBaseline_ =
         new QPushButton(tr("Train the default baseline (MobileNetV1 x0.25, Fashion-MNIST)"), acc);
     trainBaseline_->setToolTip(
@@ -337,7 +353,8 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
         });
     for (QComboBox *c : {arch_, network_, evaluator_, metric_})
         connect(c, &QComboBox::currentTextChanged, this, [this] { updateCommandLine(); });
-    for (QSpinBox *s : {resolution_, classes_, population_, generations_, seed_, steps_, threads_})
+    for (QSpinBox *s :
+         {resolution_, classes_, population_, generations_, seed_, steps_, threads_, limit_, torchThreads_})
         connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateCommandLine(); });
     for (QDoubleSpinBox *s : {width_, maxError_})
         connect(s, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { updateCommandLine(); });
