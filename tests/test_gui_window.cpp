@@ -768,6 +768,81 @@ private Q_SLOTS:
         QCOMPARE(p.arguments().value(p.arguments().indexOf("--torch-threads") + 1), QString("4"));
     }
 
+    // A point's panel shows the `bitloop-cli map-network` command that gives its energy: the search's
+    // hardware network (channels, classes), its last outputs' width and the point's bits in a file. Run as
+    // shown, it gives the point's energy exactly.
+    void pointShowsTheCommandThatReproducesItsEnergy()
+    {
+        const QString run = path("mnv1-run");
+        CliRun r;
+        RUN_CLI(r, QStringList{"search",
+                               "--arch",
+                               "eyeriss16",
+                               "--network",
+                               "mobilenet_v1",
+                               "--width",
+                               "0.25",
+                               "--resolution",
+                               "32",
+                               "--classes",
+                               "10",
+                               "--last-outputs",
+                               "4",
+                               "--objectives",
+                               "energy,memory",
+                               "--allowed-bits",
+                               "2,4,8",
+                               "--population",
+                               "4",
+                               "--generations",
+                               "1",
+                               "--out",
+                               run,
+                               "--cache-dir",
+                               cache_,
+                               "--threads",
+                               "1"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        MainWindow w;
+        QSignalSpy opened(&w, &MainWindow::runOpened);
+        w.openRun(run);
+        QVERIFY(waitFor(opened));
+        QVERIFY(w.reproduceCommand().isEmpty()); // nothing shown yet
+        QSignalSpy shown(&w, &MainWindow::configurationShown);
+        const int id = int(w.points().size()) - 1;
+        w.selectPoint(id);
+        QVERIFY(waitFor(shown));
+        const QString bitsFile = run + QString("/bits/point-%1.yaml").arg(id + 1);
+        QVERIFY(QFile::exists(bitsFile));
+        QCOMPARE(
+            w.reproduceCommand(),
+            "bitloop-cli map-network --arch eyeriss16 --network mobilenet_v1 --width 0.25 --resolution 32 "
+            "--input-channels 3 --classes 10 --bits " +
+                bitsFile);
+        QVERIFY(readFile(bitsFile).contains("last_outputs: 4"));
+        QStringList args = w.reproduceArguments();
+        QCOMPARE(args.first(), QString("map-network"));
+        CliRun m;
+        RUN_CLI(m, args << "--json"
+                        << "--cache-dir" << path("reproduce-cache")); // mapped afresh
+        QVERIFY2(m.status == 0, qPrintable(m.summary()));
+        QCOMPARE(m.json()["energy_pj"].toDouble(), w.shownCost()->energyPj);
+        QCOMPARE(QString::number(m.json()["energy_pj"].toDouble() / 1e6, 'f', 3),
+                 QString::number(w.points()[size_t(id)].cost.value(search::Objective::Energy), 'f', 3));
+        QCOMPARE(m.json()["weight_memory_bytes"].toInteger(), qint64(w.shownCost()->weightBytes));
+
+        // A what-if edit gets a command of its own.
+        BitConfig edited = w.shownBits();
+        edited[0] = {edited[0].weights == 8 ? 2 : 8, edited[0].activations};
+        w.editBits(0, edited[0].weights, edited[0].activations);
+        QVERIFY(waitFor(shown, 2));
+        QVERIFY(w.reproduceCommand().endsWith(QString("/bits/point-%1-edited.yaml").arg(id + 1)));
+        CliRun e;
+        RUN_CLI(e, w.reproduceArguments() << "--json"
+                                          << "--cache-dir" << path("reproduce-cache"));
+        QCOMPARE(e.json()["energy_pj"].toDouble(), w.shownCost()->energyPj);
+    }
+
     void pauseAndResumeThroughTheButtons()
     {
         MainWindow w;

@@ -13,13 +13,16 @@
 #include "io/mapping_io.h"
 #include "io/yaml_util.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
@@ -157,6 +160,24 @@ void MainWindow::buildWidgets()
     pointSummary_ = new QLabel(tr("Click a point to see its layers."), plotBox);
     pointSummary_->setWordWrap(true);
     plotLayout->addWidget(pointSummary_);
+    // The command line that gives the point's energy outside the explorer (issue 15: the obvious one
+    // does not, the search's network has the checkpoint's channels and classes).
+    auto *reproduceRow = new QHBoxLayout;
+    reproduce_ = new QLineEdit(plotBox);
+    reproduce_->setObjectName(QStringLiteral("reproduceCommand"));
+    reproduce_->setReadOnly(true);
+    reproduce_->setPlaceholderText(tr("the bitloop-cli command that gives the shown point's energy"));
+    reproduce_->setStyleSheet(QStringLiteral("font-family: monospace;"));
+    reproduce_->setToolTip(tr("Run it in a shell for this configuration's per-layer energies and mappings"));
+    auto *copyCommand = new QPushButton(tr("Copy command"), plotBox);
+    copyCommand->setObjectName(QStringLiteral("copyCommand"));
+    reproduceRow->addWidget(reproduce_, 1);
+    reproduceRow->addWidget(copyCommand);
+    plotLayout->addLayout(reproduceRow);
+    connect(copyCommand, &QPushButton::clicked, this, [this] {
+        if (!reproduce_->text().isEmpty())
+            QApplication::clipboard()->setText(reproduce_->text());
+    });
     // The selected point: layers, the selected layer's mapping, pinned points.
     tabs_ = new QTabWidget(this);
     QTabWidget *tabs = tabs_;

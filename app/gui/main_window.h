@@ -15,6 +15,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QTabWidget;
@@ -75,6 +76,10 @@ public:
     const BitConfig &shownBits() const { return model_.shownBits(); }
     std::optional<search::CandidateCost> shownCost() const { return model_.shownCost(); }
     const NetworkMapping &shownMappings() const { return model_.shownMappings(); }
+    // The `bitloop-cli` command that gives the shown configuration's energy (its bits written to a bits
+    // file in the run's bits/ folder), as words and as the line shown above the layer table.
+    QStringList reproduceArguments() const { return reproduceArgs_; }
+    QString reproduceCommand() const;
 
 public Q_SLOTS:
     void startSearch();
@@ -137,6 +142,7 @@ private:
     std::vector<search::Objective> axesObjectives() const;
     void addPinItem(int ref, const search::CandidateCost &cost); // ref: a point, or -2 - what-if index
     void updateFrontNote(int frontSize);
+    void updateReproduceCommand(const BitConfig &bits);
 
     ExplorerModel model_;
     ExplorerJobs *jobs_;
@@ -154,6 +160,8 @@ private:
     QListWidget *pinnedList_;
     QTabWidget *tabs_;
     QLabel *pointSummary_;
+    QLineEdit *reproduce_;
+    QStringList reproduceArgs_;
     QLabel *frontNote_;
     QPushButton *measureAccuracy_;
     bool applyingView_ = false; // a session's axes are being put into the menus
