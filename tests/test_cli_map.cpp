@@ -282,6 +282,29 @@ private Q_SLOTS:
         QCOMPARE(again["weight_memory_bytes"].toInteger(), qint64(4209088));
     }
 
+    // --input-channels: the first layer of a built-in network as a search sizes it from its checkpoint
+    // (one channel for grey images), so that a search's point can be mapped again from the command line.
+    void mapNetworkInputChannels()
+    {
+        QTemporaryDir cache;
+        QVERIFY(cache.isValid());
+        const QStringList small = {"--width", "0.25", "--resolution", "32", "--classes", "10"};
+        CliRun rgb, grey, bad;
+        RUN_CLI(rgb, mapNetworkArgs(cache) + small + bits(8, 8));
+        RUN_CLI(grey, mapNetworkArgs(cache) + small + bits(8, 8) + QStringList{"--input-channels", "1"});
+        QCOMPARE(rgb.status, 0);
+        QCOMPARE(grey.status, 0);
+        // conv1 at width 0.25: 3x3 x C x 8 weights, 216 with three channels, 72 with one (one byte each).
+        QCOMPARE(rgb.json()["weight_memory_bytes"].toInteger() -
+                     grey.json()["weight_memory_bytes"].toInteger(),
+                 qint64(144));
+        QVERIFY(grey.json()["energy_pj"].toDouble() < rgb.json()["energy_pj"].toDouble());
+        RUN_CLI(bad, mapNetworkArgs(cache) + small + bits(8, 8) + QStringList{"--input-channels", "0"});
+        QCOMPARE(bad.status, 2);
+        QVERIFY2(QString::fromUtf8(bad.err).contains("--input-channels must be between 1"),
+                 qPrintable(bad.summary()));
+    }
+
     // --out DIR: every layer's best mapping in Bitloop form, and the layer as a Timeloop problem and map; a
     // depthwise layer's problem in the Grouped-CNN-Layer shape (Timeloop's stock CNN-Layer has no G) and its
     // map with G factors. Re-evaluating an export gives exactly the energy map-network reported.

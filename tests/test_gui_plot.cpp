@@ -4,15 +4,19 @@
 #include "widgets/pareto_plot.h"
 #include "widgets/run_panel.h"
 
+#include <QContextMenuEvent>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QToolTip>
+#include <QWheelEvent>
 #include <QtTest>
 
 #include <random>
@@ -269,6 +273,91 @@ private Q_SLOTS:
         plot.setColorBy(ParetoPlot::ColorBy::None);
         QVERIFY(plot.colorScale()->layout() == nullptr);
         QCOMPARE(plot.drawnColorOf(1000), plot.drawnColorOf(1180 - 60 + 3)); // one front colour
+    }
+
+    // Zoomed and panned, the plot comes back to every point: a double click on empty space, or the context
+    // menu's Reset zoom; a double click on a point selects it and leaves the view alone.
+    void doubleClickAndMenuResetTheZoom()
+    {
+        ParetoPlot plot;
+        plot.setPoints(gridPoints());
+        showPlot(plot);
+        const QCPRange x0 = plot.xAxis->range(), y0 = plot.yAxis->range();
+        auto sameAsBefore = [&] {
+            return qFuzzyCompare(plot.xAxis->range().lower, x0.lower) &&
+                   qFuzzyCompare(plot.xAxis->range().upper, x0.upper) &&
+                   qFuzzyCompare(plot.yAxis->range().lower, y0.lower) &&
+                   qFuzzyCompare(plot.yAxis->range().upper, y0.upper);
+        };
+        auto zoomAndPan = [&] {
+            const QPoint at = plot.pixelOf(1047);
+            QWheelEvent wheel(at, plot.mapToGlobal(at), QPoint(), QPoint(0, 240), Qt::NoButton,
+                              Qt::NoModifier, Qt::NoScrollPhase, false);
+            QApplication::sendEvent(&plot, &wheel);
+            const QPoint from = (plot.pixelOf(1010) + plot.pixelOf(1011)) / 2;
+            QTest::mousePress(&plot, Qt::LeftButton, Qt::NoModifier, from);
+            QMouseEvent move(QEvent::MouseMove, from + QPoint(40, 25),
+                             plot.mapToGlobal(from + QPoint(40, 25)), Qt::NoButton, Qt::LeftButton,
+                             Qt::NoModifier);
+            QApplication::sendEvent(&plot, &move);
+            QTest::mouseRelease(&plot, Qt::LeftButton, Qt::NoModifier, from + QPoint(40, 25));
+            plot.replot();
+        };
+        zoomAndPan();
+        QVERIFY(!sameAsBefore());
+        QVERIFY(plot.xAxis->range().size() < 0.9 * x0.size());
+        // On a point: selected, the view stays.
+        const QCPRange zoomed = plot.xAxis->range();
+        int onPoint = -1;
+        for (int id = 1000; id < 1200 && onPoint < 0; ++id)
+            if (plot.axisRect()->rect().contains(plot.pixelOf(id)) && plot.pointAt(plot.pixelOf(id)) == id)
+                onPoint = id;
+        QVERIFY(onPoint >= 0);
+        QTest::mouseDClick(&plot, Qt::LeftButton, Qt::NoModifier, plot.pixelOf(onPoint));
+        QCOMPARE(plot.selectedId(), onPoint);
+        QCOMPARE(plot.xAxis->range(), zoomed);
+        // On empty space: every point again.
+        QPoint empty = plot.axisRect()->rect().topLeft() + QPoint(3, 3);
+        QCOMPARE(plot.pointAt(empty), -1);
+        QTest::mouseDClick(&plot, Qt::LeftButton, Qt::NoModifier, empty);
+        QVERIFY(sameAsBefore());
+        QCOMPARE(plot.selectedId(), onPoint);
+
+        // The context menu's entry.
+        zoomAndPan();
+        QVERIFY(!sameAsBefore());
+        QString entry;
+        QTimer pick;
+        QObject::connect(&pick, &QTimer::timeout, [&] {
+            if (auto *menu = qobject_cast<QMenu *>(QApplication::activePopupWidget())) {
+                for (QAction *a : menu->actions())
+                    if (a->text() == "Reset zoom") {
+                        entry = a->text();
+                        a->trigger();
+                    }
+                menu->close();
+            }
+        });
+        pick.start(50);
+        QContextMenuEvent menuEvent(QContextMenuEvent::Mouse, empty, plot.mapToGlobal(empty));
+        QApplication::sendEvent(&plot, &menuEvent);
+        pick.stop();
+        QCOMPARE(entry, QString("Reset zoom"));
+        QVERIFY(sameAsBefore());
+    }
+
+    // A PNG at 2x has twice the pixels of the plot on screen, in both directions.
+    void pngAtTwiceTheScale()
+    {
+        ParetoPlot plot;
+        plot.setPoints(gridPoints());
+        showPlot(plot);
+        QTemporaryDir dir;
+        const QString png = dir.filePath("front@2x.png");
+        QVERIFY(plot.exportImage(png, 0, 0, 2.0));
+        QCOMPARE(QImage(png).size(), 2 * plot.size());
+        QVERIFY(plot.exportImage(png, 400, 300, 2.0));
+        QCOMPARE(QImage(png).size(), QSize(800, 600));
     }
 
     void exportsImages()

@@ -308,6 +308,24 @@ private Q_SLOTS:
         QCOMPARE(lines[1].split(',')[10], QString("864"));
     }
 
+    // The share of energy is a quotient: its CSV text has no rounding noise (100 x 0.1 / 0.7999999999999999
+    // is 12.500000000000002 as a double), while the mapper's energies read back exactly.
+    void csvSharesCarryNoFloatNoise()
+    {
+        NetworkMapping nm = nm_;
+        for (MapperResult &r : nm.layers)
+            r.evaluation.energy = 0;
+        nm.layers[0].evaluation.energy = 0.1;
+        nm.layers[1].evaluation.energy = 0.7;
+        LayerTable t;
+        t.setConfiguration(net_, arch_, bits_, nm);
+        const QStringList lines = t.toCsv().split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines[1].split(',')[7], QString("0.1"));
+        QCOMPARE(lines[1].split(',')[8], QString("12.5"));
+        QCOMPARE(lines[2].split(',')[8], QString("87.5"));
+        QCOMPARE(lines[3].split(',')[8], QString("0"));
+    }
+
     void layerWithoutValidMappingIsShownAsSuch()
     {
         NetworkMapping nm = nm_;

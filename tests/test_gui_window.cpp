@@ -21,10 +21,14 @@
 #include "mapping/mapping.h"
 #include "search/run_dir.h"
 
+#include <QComboBox>
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
@@ -32,8 +36,10 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QWheelEvent>
 #include <QtTest>
 
@@ -288,6 +294,73 @@ private Q_SLOTS:
             w.exportPlot(p);
             QVERIFY2(QFileInfo(p).size() > 0, ext);
         }
+    }
+
+    // Exports a user names: the layer table gets `.csv` when none is typed; a configuration goes into a
+    // subfolder named after its point, and an existing one is written over only when the user agrees;
+    // the front carries no float noise.
+    void exportsNameTheirFilesAndFolders()
+    {
+        // A copy of the run whose front.csv holds an error column as 1 - 0.56 comes out of a double.
+        const QString run = path("noisy-run");
+        QVERIFY(QDir().mkpath(run));
+        for (const QString &f : QDir(run_).entryList(QDir::Files))
+            QVERIFY(QFile::copy(QDir(run_).filePath(f), QDir(run).filePath(f)));
+        MainWindow w;
+        QSignalSpy opened(&w, &MainWindow::runOpened);
+        w.openRun(run);
+        QVERIFY(waitFor(opened));
+        // Written once the run is open (opening may write the run's own front again).
+        {
+            QFile front(QDir(run).filePath("front.csv"));
+            QVERIFY(front.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            front.write(
+                "error,energy_uJ,L01_conv1_w,L01_conv1_a\n0.43999999999999995,264.81712345678901,5,5\n"
+                "0.5,12.500000000000002,8,8\n");
+        }
+        w.exportFront(path("front-out"));
+        QCOMPARE(
+            QString::fromUtf8(readFile(path("front-out.csv"))),
+            QString("error,energy_uJ,L01_conv1_w,L01_conv1_a\n0.44,264.817123456789,5,5\n0.5,12.5,8,8\n"));
+        QVERIFY(!QFile::exists(path("front-out")));
+
+        QSignalSpy shown(&w, &MainWindow::configurationShown);
+        w.selectPoint(16);
+        QVERIFY(waitFor(shown));
+        QCOMPARE(w.exportLayerTable(path("layers")), path("layers.csv"));
+        QVERIFY(!QFile::exists(path("layers")));
+        QCOMPARE(readFile(path("layers.csv")), w.layerTable()->toCsv().toUtf8());
+        QCOMPARE(w.exportLayerTable(path("layers2.txt")), path("layers2.txt")); // a suffix typed is kept
+        QVERIFY(QFile::exists(path("layers2.txt")));
+
+        const QString parent = path("exports");
+        QVERIFY(QDir().mkpath(parent));
+        QCOMPARE(w.configurationFolder(parent), parent + "/point-17");
+        QCOMPARE(w.exportSelectedInto(parent), parent + "/point-17");
+        QCOMPARE(QDir(parent).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{"point-17"});
+        QVERIFY(QFile::exists(parent + "/point-17/config.yaml"));
+        // Again: the user is asked; "No" leaves the folder as it was ...
+        QFile::remove(parent + "/point-17/config.yaml");
+        QString asked;
+        QTimer answer;
+        QMessageBox::StandardButton reply = QMessageBox::No;
+        QObject::connect(&answer, &QTimer::timeout, [&] {
+            if (auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget())) {
+                asked = box->text();
+                box->button(reply)->click();
+            }
+        });
+        answer.start(50);
+        QCOMPARE(w.exportSelectedInto(parent), QString());
+        QVERIFY(asked.contains(parent + "/point-17"));
+        QVERIFY(!QFile::exists(parent + "/point-17/config.yaml"));
+        // ... "Yes" writes it.
+        asked.clear();
+        reply = QMessageBox::Yes;
+        QCOMPARE(w.exportSelectedInto(parent), parent + "/point-17");
+        answer.stop();
+        QVERIFY(!asked.isEmpty());
+        QVERIFY(QFile::exists(parent + "/point-17/config.yaml"));
     }
 
     void stoppedSearchResumesAndTheGuiStaysResponsive()
@@ -574,6 +647,221 @@ private Q_SLOTS:
         QVERIFY2(failed.last().first().toString().contains("no search run here"),
                  qPrintable(failed.last().first().toString()));
         QVERIFY(!QFile::exists(path("nothing-here")));
+    }
+
+    // A bad field stops Start in the panel, in the field's words, with the field marked; nothing reaches
+    // the controller (which spoke of "--allowed-bits: 'x' is not an integer") and nothing is created.
+    void startRefusesBadFieldsInTheirOwnWords()
+    {
+        MainWindow w;
+        SetupPanel *s = w.setupPanel();
+        auto *bits = s->findChild<QLineEdit *>("allowedBits");
+        QVERIFY(bits);
+        s->setArguments({"--arch", "eyeriss16", "--network", net_, "--objectives", "energy,memory",
+                         "--allowed-bits", "x", "--population", "4", "--generations", "1", "--out",
+                         path("refused")});
+        QSignalSpy ready(w.controller(), &SearchController::ready);
+        w.startSearch();
+        QVERIFY(!w.controller()->busy());
+        QCOMPARE(w.statusBar()->currentMessage(), QString("Allowed bits: 'x' is not a number"));
+        QVERIFY(bits->property("invalid").toBool());
+        QCOMPARE(bits->toolTip(), QString("Allowed bits: 'x' is not a number"));
+        QTest::qWait(200);
+        QCOMPARE(ready.count(), 0);
+        QVERIFY(!QFile::exists(path("refused")));
+        // Editing the field takes the mark away.
+        bits->setText("2,4");
+        QVERIFY(!bits->property("invalid").toBool());
+        QVERIFY(s->validate().isEmpty());
+
+        // Without an accuracy objective any width the words hold will do (eyeriss16: 16-bit words) ...
+        bits->setText("9,4");
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
+        bits->setText("20,4");
+        QCOMPARE(s->validate(), QString("Allowed bits: 20 is wider than the 16-bit words of DRAM"));
+        QVERIFY(bits->property("invalid").toBool());
+        // ... with one, only what QAT can train.
+        s->setArguments({"--arch", "eyeriss16", "--network", net_, "--objectives", "error,energy",
+                         "--checkpoint", path("none.pt"), "--allowed-bits", "9,4", "--out", path("refused")});
+        QVERIFY(s->validate().startsWith("Allowed bits: 9 cannot be trained (2 to 8 bits"));
+        QVERIFY(bits->property("invalid").toBool());
+        QVERIFY(bits->toolTip().startsWith("Allowed bits: 9 cannot be trained"));
+        bits->setText("2,4,4");
+        QCOMPARE(s->validate(), QString("Allowed bits: 4 is given twice"));
+        bits->setText("2,4");
+        QVERIFY(s->validate().isEmpty());
+        auto *pins = s->findChild<QLineEdit *>("pins");
+        pins->setText("1:8");
+        QVERIFY(s->validate().startsWith("Pinned layers: '1:8' is not layer:weight bits:activation bits"));
+        QVERIFY(pins->property("invalid").toBool());
+    }
+
+    // A malformed architecture file: its message, file and line, in place of the level table, the field
+    // marked, and Start refused.
+    void malformedArchitectureShowsItsMessageAndBlocksStart()
+    {
+        const QString bad = path("bad-arch.yaml");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("architecture:\n  name: broken\n  levels:\n    - name: DRAM\n      depth: [1, 2\n");
+        f.close();
+        MainWindow w;
+        w.show();
+        SetupPanel *s = w.setupPanel();
+        s->setArguments({"--arch", bad, "--network", net_, "--objectives", "energy,memory", "--out",
+                         path("refused-arch")});
+        QLabel *message = s->architectureMessage();
+        auto *table = s->findChild<QTreeWidget *>();
+        QVERIFY(message->isVisible());
+        QVERIFY(!table->isVisible());
+        QVERIFY2(message->text().contains(bad + ":"), qPrintable(message->text()));
+        QVERIFY(message->wordWrap());
+        QVERIFY(!s->architectureError().isEmpty());
+        QVERIFY(message->text().contains(s->architectureError()));
+        QVERIFY(s->findChild<QComboBox *>("architecture")->property("invalid").toBool());
+        w.startSearch();
+        QVERIFY(!w.controller()->busy());
+        QVERIFY2(w.statusBar()->currentMessage().startsWith("Architecture: " + bad),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QVERIFY(!QFile::exists(path("refused-arch")));
+        // A good one brings the table back.
+        s->setArchitecture("eyeriss16");
+        QVERIFY(table->isVisible() && !message->isVisible());
+        QVERIFY(table->topLevelItemCount() > 2);
+        QVERIFY(!s->findChild<QComboBox *>("architecture")->property("invalid").toBool());
+    }
+
+    // The validation image limit and the accuracy threads (--limit, --torch-threads) have fields: a run
+    // made with them shows them, and the arguments Start passes carry them (and the classes).
+    void limitAndAccuracyThreadsRoundTrip()
+    {
+        SetupPanel p;
+        auto *limit = p.findChild<QSpinBox *>("validationLimit");
+        auto *threads = p.findChild<QSpinBox *>("accuracyThreads");
+        QVERIFY(limit && threads);
+        const QStringList cli = {"--arch",          "eyeriss16",
+                                 "--network",       "mobilenet_v1",
+                                 "--width",         "0.25",
+                                 "--resolution",    "32",
+                                 "--classes",       "10",
+                                 "--objectives",    "error,energy",
+                                 "--checkpoint",    path("baseline.pt"),
+                                 "--evaluator",     "qat-short",
+                                 "--steps",         "50",
+                                 "--limit",         "1000",
+                                 "--torch-threads", "1",
+                                 "--allowed-bits",  "2,4,8",
+                                 "--metric",        "edp",
+                                 "--population",    "6",
+                                 "--generations",   "3",
+                                 "--seed",          "7",
+                                 "--threads",       "3",
+                                 "--out",           path("limit-run")};
+        p.setArguments(cli);
+        QCOMPARE(limit->value(), 1000);
+        QCOMPARE(threads->value(), 1);
+        const QStringList a = p.arguments();
+        auto valueOf = [&](const QString &key) {
+            return a.indexOf(key) >= 0 ? a.value(a.indexOf(key) + 1) : QString("(absent)");
+        };
+        for (const QString &key :
+             QStringList{"--limit", "--torch-threads", "--classes", "--steps", "--metric", "--threads",
+                         "--width", "--resolution", "--evaluator", "--checkpoint", "--seed"})
+            QCOMPARE(valueOf(key), cli.value(cli.indexOf(key) + 1));
+        // And back: what arguments() gives, setArguments() shows again.
+        SetupPanel q;
+        q.setArguments(a);
+        QCOMPARE(q.arguments(), a);
+        // A run without them: every image, the CLI's two threads, no --limit.
+        QStringList plain = cli;
+        plain.remove(plain.indexOf("--limit"), 2);
+        plain.remove(plain.indexOf("--torch-threads"), 2);
+        p.setArguments(plain);
+        QCOMPARE(limit->value(), 0);
+        QCOMPARE(limit->text(), QString("all"));
+        QCOMPARE(threads->value(), 2);
+        QVERIFY(!p.arguments().contains("--limit"));
+        QCOMPARE(p.arguments().value(p.arguments().indexOf("--torch-threads") + 1), QString("2"));
+        // Set in the fields, they reach the arguments Start passes.
+        limit->setValue(500);
+        threads->setValue(4);
+        QCOMPARE(p.arguments().value(p.arguments().indexOf("--limit") + 1), QString("500"));
+        QCOMPARE(p.arguments().value(p.arguments().indexOf("--torch-threads") + 1), QString("4"));
+    }
+
+    // A point's panel shows the `bitloop-cli map-network` command that gives its energy: the search's
+    // hardware network (channels, classes), its last outputs' width and the point's bits in a file. Run as
+    // shown, it gives the point's energy exactly.
+    void pointShowsTheCommandThatReproducesItsEnergy()
+    {
+        const QString run = path("mnv1-run");
+        CliRun r;
+        RUN_CLI(r, QStringList{"search",
+                               "--arch",
+                               "eyeriss16",
+                               "--network",
+                               "mobilenet_v1",
+                               "--width",
+                               "0.25",
+                               "--resolution",
+                               "32",
+                               "--classes",
+                               "10",
+                               "--last-outputs",
+                               "4",
+                               "--objectives",
+                               "energy,memory",
+                               "--allowed-bits",
+                               "2,4,8",
+                               "--population",
+                               "4",
+                               "--generations",
+                               "1",
+                               "--out",
+                               run,
+                               "--cache-dir",
+                               cache_,
+                               "--threads",
+                               "1"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        MainWindow w;
+        QSignalSpy opened(&w, &MainWindow::runOpened);
+        w.openRun(run);
+        QVERIFY(waitFor(opened));
+        QVERIFY(w.reproduceCommand().isEmpty()); // nothing shown yet
+        QSignalSpy shown(&w, &MainWindow::configurationShown);
+        const int id = int(w.points().size()) - 1;
+        w.selectPoint(id);
+        QVERIFY(waitFor(shown));
+        const QString bitsFile = run + QString("/bits/point-%1.yaml").arg(id + 1);
+        QVERIFY(QFile::exists(bitsFile));
+        QCOMPARE(
+            w.reproduceCommand(),
+            "bitloop-cli map-network --arch eyeriss16 --network mobilenet_v1 --width 0.25 --resolution 32 "
+            "--input-channels 3 --classes 10 --bits " +
+                bitsFile);
+        QVERIFY(readFile(bitsFile).contains("last_outputs: 4"));
+        QStringList args = w.reproduceArguments();
+        QCOMPARE(args.first(), QString("map-network"));
+        CliRun m;
+        RUN_CLI(m, args << "--json"
+                        << "--cache-dir" << path("reproduce-cache")); // mapped afresh
+        QVERIFY2(m.status == 0, qPrintable(m.summary()));
+        QCOMPARE(m.json()["energy_pj"].toDouble(), w.shownCost()->energyPj);
+        QCOMPARE(QString::number(m.json()["energy_pj"].toDouble() / 1e6, 'f', 3),
+                 QString::number(w.points()[size_t(id)].cost.value(search::Objective::Energy), 'f', 3));
+        QCOMPARE(m.json()["weight_memory_bytes"].toInteger(), qint64(w.shownCost()->weightBytes));
+
+        // A what-if edit gets a command of its own.
+        BitConfig edited = w.shownBits();
+        edited[0] = {edited[0].weights == 8 ? 2 : 8, edited[0].activations};
+        w.editBits(0, edited[0].weights, edited[0].activations);
+        QVERIFY(waitFor(shown, 2));
+        QVERIFY(w.reproduceCommand().endsWith(QString("/bits/point-%1-edited.yaml").arg(id + 1)));
+        CliRun e;
+        RUN_CLI(e, w.reproduceArguments() << "--json"
+                                          << "--cache-dir" << path("reproduce-cache"));
+        QCOMPARE(e.json()["energy_pj"].toDouble(), w.shownCost()->energyPj);
     }
 
     void pauseAndResumeThroughTheButtons()

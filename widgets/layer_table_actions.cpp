@@ -107,9 +107,10 @@ QString LayerTable::toCsv() const
                          QString::number(bits_[i].activations),
                          csvField(packingText(arch_, r.keep, bw[i], &perLevel))};
         if (r.mapped) {
+            // The mapper's energy as it is (it reads back exactly); the share is a quotient, whose last
+            // digits are rounding noise (12.500000000000002): 15 significant digits.
             f << QString::number(r.energyPj, 'g', QLocale::FloatingPointShortest)
-              << QString::number(total > 0 ? 100.0 * r.energyPj / total : 0, 'g',
-                                 QLocale::FloatingPointShortest)
+              << QString::number(total > 0 ? 100.0 * r.energyPj / total : 0, 'g', 15)
               << QString::number(r.cycles);
         } else {
             f << QString() << QString() << QString();

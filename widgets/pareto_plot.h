@@ -66,6 +66,9 @@ public:
     bool showDominated() const { return showDominated_; }
     void setShowFrontLine(bool show);
     void rescaleToPoints();
+    // Back to every drawn point after a zoom or pan (and following new data again): a double click on
+    // empty space, the context menu's Reset zoom, or the window's button.
+    void resetZoom();
 
     // -1 clears the selection; an unknown id clears it too.
     void setSelected(int id);
@@ -89,7 +92,8 @@ public:
     // PNG, PDF or SVG by the path's extension; width/height 0 take the widget's size. Written to
     // path + ".tmp" and renamed, so a failed export leaves neither a partial file nor the old one
     // damaged. False (and no file) on failure or an unknown extension.
-    bool exportImage(const QString &path, int width = 0, int height = 0);
+    // `scale` multiplies a PNG's pixels (2: twice the width and height, the same layout).
+    bool exportImage(const QString &path, int width = 0, int height = 0, double scale = 1.0);
 
     static constexpr double kPickRadius = 8.0;
 
@@ -100,7 +104,9 @@ protected:
     void mousePressEvent(QMouseEvent *event) override;
     void mouseMoveEvent(QMouseEvent *event) override;
     void mouseReleaseEvent(QMouseEvent *event) override;
+    void mouseDoubleClickEvent(QMouseEvent *event) override;
     void wheelEvent(QWheelEvent *event) override;
+    void contextMenuEvent(QContextMenuEvent *event) override;
     void leaveEvent(QEvent *event) override;
 
 private:

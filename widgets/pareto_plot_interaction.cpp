@@ -1,9 +1,12 @@
 // The Pareto plot's side that faces the user: finding the point under the mouse, hover tooltips, a click
 // that selects (told apart from a pan by how far the mouse moved), zoom and pan that stop the plot from
-// following new data, and the picture export.
+// following new data, a double click on empty space or the context menu to reset them, and the picture
+// export.
 #include "widgets/pareto_plot.h"
 #include "widgets/plot_export.h"
 
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QToolTip>
 
 namespace bitloop::gui
@@ -73,9 +76,9 @@ QColor ParetoPlot::drawnColorOf(int id) const
     return style.shape() == QCPScatterStyle::ssDisc ? style.pen().color() : style.brush().color();
 }
 
-bool ParetoPlot::exportImage(const QString &path, int width, int height)
+bool ParetoPlot::exportImage(const QString &path, int width, int height, double scale)
 {
-    return exportPlotImage(*this, path, width, height, QStringLiteral("Pareto front"));
+    return exportPlotImage(*this, path, width, height, QStringLiteral("Pareto front"), scale);
 }
 
 void ParetoPlot::mousePressEvent(QMouseEvent *event)
@@ -112,6 +115,39 @@ void ParetoPlot::mouseReleaseEvent(QMouseEvent *event)
         return; // a click on empty space keeps the selection
     setSelected(id);
     Q_EMIT pointClicked(id);
+}
+
+void ParetoPlot::mouseDoubleClickEvent(QMouseEvent *event)
+{
+    QCustomPlot::mouseDoubleClickEvent(event);
+    pressPos_ = event->pos(); // the release that follows is the second click's
+    if (event->button() != Qt::LeftButton || !axisRect()->rect().contains(event->pos()))
+        return;
+    // On a point it selects it (as its first click did); on empty space it resets the zoom.
+    const int id = pointAt(event->pos());
+    if (id < 0) {
+        resetZoom();
+        return;
+    }
+    if (id != selectedId_) {
+        setSelected(id);
+        Q_EMIT pointClicked(id);
+    }
+}
+
+void ParetoPlot::resetZoom()
+{
+    rescaleToPoints(); // also lets the plot follow new data again
+    replot();
+}
+
+void ParetoPlot::contextMenuEvent(QContextMenuEvent *event)
+{
+    QMenu menu(this);
+    QAction *reset = menu.addAction(tr("Reset zoom"), this, &ParetoPlot::resetZoom);
+    reset->setToolTip(tr("Show every point again (or double-click empty space)"));
+    reset->setEnabled(drawnPointCount() > 0);
+    menu.exec(event->globalPos());
 }
 
 void ParetoPlot::wheelEvent(QWheelEvent *event)

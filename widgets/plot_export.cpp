@@ -32,13 +32,14 @@ bool writeSvg(QCustomPlot &plot, const QString &path, int w, int h, const QStrin
 
 } // namespace
 
-bool exportPlotImage(QCustomPlot &plot, const QString &path, int width, int height, const QString &title)
+bool exportPlotImage(QCustomPlot &plot, const QString &path, int width, int height, const QString &title,
+                     double scale)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
     const QString tmp = path + QStringLiteral(".tmp");
     bool ok = false;
     if (ext == QLatin1String("png"))
-        ok = plot.savePng(tmp, width, height);
+        ok = plot.savePng(tmp, width, height, scale);
     else if (ext == QLatin1String("pdf"))
         ok = plot.savePdf(tmp, width, height, QCP::epAllowCosmetic, QStringLiteral("Bitloop"), title);
     else if (ext == QLatin1String("svg"))

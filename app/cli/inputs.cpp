@@ -38,6 +38,9 @@ Network resolveNetwork(const Args &args)
         opt.resolution = static_cast<int>(*r);
     if (auto c = args.integer("classes", 1, 1000000))
         opt.numClasses = static_cast<int>(*c);
+    // map-network's: a search sizes a built-in network's first layer by its checkpoint (1 for grey images).
+    if (auto c = args.integer("input-channels", 1, 100000))
+        opt.inputChannels = static_cast<int>(*c);
     return loadNetwork(args.require("network"), opt);
 }
 

@@ -25,8 +25,8 @@ Commands:
              [--threads N] [--count-valid] [--reuse-mapping-from-bits B] [--no-search-constraints]
              [--no-cache] [--cache-dir DIR] [--first-psum fork|elide] [--scale-mac-energy] [--json]
   map-network  every layer of a network under its best mapping, network totals
-             --arch ... --network NAME|FILE|ONNX [--width X --resolution N --classes N]
-             (--wbits N --abits N [--obits N] | --bits FILE)
+             --arch ... --network NAME|FILE|ONNX [--width X --resolution N --classes N
+             --input-channels N] (--wbits N --abits N [--obits N] | --bits FILE)
              [--out DIR] [--reuse-mapping-from-bits B] and the map options above
   train      a float baseline on a dataset, written to a checkpoint that records how it was made
              --network NAME|FILE|ONNX [--width X] [--dataset SPEC] [--epochs N] --out FILE

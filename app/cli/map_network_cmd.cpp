@@ -49,7 +49,8 @@ int runMapNetwork(const std::vector<std::string> &argv)
 {
     std::set<std::string> valued = kMapperValued;
     valued.insert(kArchOptions.begin(), kArchOptions.end());
-    valued.insert({"network", "width", "resolution", "classes", "bits", "out", "reuse-mapping-from-bits"});
+    valued.insert({"network", "width", "resolution", "classes", "input-channels", "bits", "out",
+                   "reuse-mapping-from-bits"});
     valued.insert(kBitOptions.begin(), kBitOptions.end());
     std::set<std::string> flags = kMapperFlags;
     flags.insert("json");

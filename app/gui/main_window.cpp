@@ -13,13 +13,16 @@
 #include "io/mapping_io.h"
 #include "io/yaml_util.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
@@ -28,6 +31,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <limits>
@@ -141,15 +145,39 @@ void MainWindow::buildWidgets()
     axes->addWidget(colorBy_);
     axes->addWidget(showDominated_);
     axes->addStretch(1);
+    auto *resetZoom = new QToolButton(plotBox);
+    resetZoom->setObjectName(QStringLiteral("resetZoom"));
+    resetZoom->setText(tr("Reset zoom"));
+    resetZoom->setToolTip(tr("Show every point again (or double-click empty space in the plot)"));
+    axes->addWidget(resetZoom);
     pin_ = new QPushButton(tr("Pin point"), plotBox);
     axes->addWidget(pin_);
     plotLayout->addLayout(axes);
     plot_ = new ParetoPlot(plotBox);
     plot_->setMinimumHeight(200); // fits 1280x720 beside the tabs and the run panel (issue 15)
     plotLayout->addWidget(plot_, 1);
+    connect(resetZoom, &QToolButton::clicked, plot_, &ParetoPlot::resetZoom);
     pointSummary_ = new QLabel(tr("Click a point to see its layers."), plotBox);
     pointSummary_->setWordWrap(true);
     plotLayout->addWidget(pointSummary_);
+    // The command line that gives the point's energy outside the explorer (issue 15: the obvious one
+    // does not, the search's network has the checkpoint's channels and classes).
+    auto *reproduceRow = new QHBoxLayout;
+    reproduce_ = new QLineEdit(plotBox);
+    reproduce_->setObjectName(QStringLiteral("reproduceCommand"));
+    reproduce_->setReadOnly(true);
+    reproduce_->setPlaceholderText(tr("the bitloop-cli command that gives the shown point's energy"));
+    reproduce_->setStyleSheet(QStringLiteral("font-family: monospace;"));
+    reproduce_->setToolTip(tr("Run it in a shell for this configuration's per-layer energies and mappings"));
+    auto *copyCommand = new QPushButton(tr("Copy command"), plotBox);
+    copyCommand->setObjectName(QStringLiteral("copyCommand"));
+    reproduceRow->addWidget(reproduce_, 1);
+    reproduceRow->addWidget(copyCommand);
+    plotLayout->addLayout(reproduceRow);
+    connect(copyCommand, &QPushButton::clicked, this, [this] {
+        if (!reproduce_->text().isEmpty())
+            QApplication::clipboard()->setText(reproduce_->text());
+    });
     // The selected point: layers, the selected layer's mapping, pinned points.
     tabs_ = new QTabWidget(this);
     QTabWidget *tabs = tabs_;

@@ -15,6 +15,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QTabWidget;
@@ -75,6 +76,10 @@ public:
     const BitConfig &shownBits() const { return model_.shownBits(); }
     std::optional<search::CandidateCost> shownCost() const { return model_.shownCost(); }
     const NetworkMapping &shownMappings() const { return model_.shownMappings(); }
+    // The `bitloop-cli` command that gives the shown configuration's energy (its bits written to a bits
+    // file in the run's bits/ folder), as words and as the line shown above the layer table.
+    QStringList reproduceArguments() const { return reproduceArgs_; }
+    QString reproduceCommand() const;
 
 public Q_SLOTS:
     void startSearch();
@@ -85,10 +90,22 @@ public Q_SLOTS:
     void selectLayer(int layer);
     void editBits(int layer, int weightBits, int activationBits);
     void pinSelectedPoint();
+    // Writes the shown configuration into exactly `dir` (created if need be).
     void exportSelected(const QString &dir);
+    // Where File > Export selected configuration… puts it inside the folder chosen: a subfolder named
+    // after the point (point-17, point-17-edited for its what-if edit), not the ~86 files loose.
+    QString configurationFolder(const QString &parent) const;
+    // Exports into configurationFolder(parent), asking first when that subfolder exists; the folder
+    // written, or empty when the user declined or nothing is shown.
+    QString exportSelectedInto(const QString &parent);
+    // The layer table as CSV; `.csv` is added to a name without a suffix. The path written, or empty.
+    QString exportLayerTable(const QString &path);
     void exportModel(const QString &dir, std::shared_ptr<const cli::SearchSetup> setup, BitConfig bits);
+    // The run's front.csv with its numbers at 15 significant digits (1 − 0.56 is 0.43999999999999995 in
+    // the run's file, 0.44 here); `.csv` is added to a name without a suffix.
     void exportFront(const QString &path);
-    void exportPlot(const QString &path);
+    // PNG, PDF or SVG by the suffix; `scale` multiplies a PNG's pixels (2: twice the screen's size).
+    void exportPlot(const QString &path, double scale = 1.0);
     void saveSession();
     // Trains the default baseline in the background, then sets it as the checkpoint (error objective on).
     void trainDefaultBaseline();
@@ -125,6 +142,7 @@ private:
     std::vector<search::Objective> axesObjectives() const;
     void addPinItem(int ref, const search::CandidateCost &cost); // ref: a point, or -2 - what-if index
     void updateFrontNote(int frontSize);
+    void updateReproduceCommand(const BitConfig &bits);
 
     ExplorerModel model_;
     ExplorerJobs *jobs_;
@@ -142,6 +160,8 @@ private:
     QListWidget *pinnedList_;
     QTabWidget *tabs_;
     QLabel *pointSummary_;
+    QLineEdit *reproduce_;
+    QStringList reproduceArgs_;
     QLabel *frontNote_;
     QPushButton *measureAccuracy_;
     bool applyingView_ = false; // a session's axes are being put into the menus

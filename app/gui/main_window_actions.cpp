@@ -16,6 +16,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -42,14 +44,15 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Save session"), this, &MainWindow::saveSession);
     file->addSeparator();
     file->addAction(tr("Export selected configuration…"), this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Export to folder"));
+        const QString d = QFileDialog::getExistingDirectory(
+            this, tr("Export to a folder (the configuration gets a subfolder of its own)"));
         if (!d.isEmpty())
-            exportSelected(d);
+            exportSelectedInto(d);
     });
     file->addAction(tr("Export layer table as CSV…"), this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Layer table"), {}, tr("CSV (*.csv)"));
         if (!f.isEmpty())
-            yamlutil::writeFileAtomically(f.toStdString(), table_->toCsv().toStdString());
+            exportLayerTable(f);
     });
     file->addAction(tr("Export front as CSV…"), this, [this] {
         const QString f = QFileDialog::getSaveFileName(this, tr("Front"), {}, tr("CSV (*.csv)"));
@@ -59,8 +62,23 @@ void MainWindow::buildMenus()
     file->addAction(tr("Export plot (PNG, PDF, SVG)…"), this, [this] {
         const QString f =
             QFileDialog::getSaveFileName(this, tr("Plot"), {}, tr("Images (*.png *.pdf *.svg)"));
-        if (!f.isEmpty())
-            exportPlot(f);
+        if (f.isEmpty())
+            return;
+        double scale = 1.0;
+        if (QFileInfo(f).suffix().toLower() == QLatin1String("png")) {
+            // A PNG has the plot's pixels: offer more for slides and papers.
+            const QStringList sizes = {
+                tr("1× (%1 × %2 px, as on screen)").arg(plot_->width()).arg(plot_->height()),
+                tr("2× (%1 × %2 px)").arg(2 * plot_->width()).arg(2 * plot_->height()),
+                tr("3× (%1 × %2 px)").arg(3 * plot_->width()).arg(3 * plot_->height())};
+            bool ok = false;
+            const QString size =
+                QInputDialog::getItem(this, tr("Plot size"), tr("Size of the PNG"), sizes, 1, false, &ok);
+            if (!ok)
+                return;
+            scale = double(sizes.indexOf(size) + 1);
+        }
+        exportPlot(f, scale);
     });
     file->addSeparator();
     file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -185,6 +203,74 @@ void MainWindow::exportModel(const QString &dir, std::shared_ptr<const cli::Sear
     jobs_->exportModel(std::move(setup), std::move(bits), dir);
 }
 
+namespace
+{
+
+QString withSuffix(const QString &path, const QString &suffix)
+{
+    return QFileInfo(path).suffix().isEmpty() ? path + '.' + suffix : path;
+}
+
+// A CSV's fractional numbers at 15 significant digits, the rest as it is: a double's 16th and 17th digits
+// are the noise of its arithmetic (1 - 0.56 = 0.43999999999999995), not a measurement.
+QString withoutFloatNoise(const QString &csv)
+{
+    QStringList lines = csv.split('\n');
+    for (qsizetype i = 1; i < lines.size(); ++i) { // the header names columns
+        if (lines[i].contains('"'))
+            continue; // a quoted field: not a row of numbers
+        QStringList fields = lines[i].split(',');
+        for (QString &f : fields) {
+            if (!f.contains('.') && !f.contains('e') && !f.contains('E'))
+                continue;
+            bool ok = false;
+            const double v = f.toDouble(&ok);
+            if (ok)
+                f = QString::number(v, 'g', 15);
+        }
+        lines[i] = fields.join(',');
+    }
+    return lines.join('\n');
+}
+
+} // namespace
+
+QString MainWindow::configurationFolder(const QString &parent) const
+{
+    const int id = model_.selected();
+    if (id < 0)
+        return {};
+    const bool edited = model_.shownBits() != model_.points()[static_cast<size_t>(id)].bits;
+    return QDir(parent).filePath(QStringLiteral("point-%1%2").arg(id + 1).arg(edited ? "-edited" : ""));
+}
+
+QString MainWindow::exportSelectedInto(const QString &parent)
+{
+    const QString dir = configurationFolder(parent);
+    if (dir.isEmpty() || model_.shownBits().empty() || !model_.shownCost())
+        return {};
+    if (QFileInfo::exists(dir) &&
+        QMessageBox::question(this, tr("Export"),
+                              tr("%1 exists. Write this configuration's files over the ones in it?").arg(dir),
+                              QMessageBox::Yes | QMessageBox::No, QMessageBox::No) != QMessageBox::Yes)
+        return {};
+    exportSelected(dir);
+    return dir;
+}
+
+QString MainWindow::exportLayerTable(const QString &path)
+{
+    const QString file = withSuffix(path, QStringLiteral("csv"));
+    try {
+        yamlutil::writeFileAtomically(file.toStdString(), table_->toCsv().toStdString());
+    } catch (const std::exception &e) {
+        QMessageBox::warning(this, tr("Export"), QString::fromUtf8(e.what()));
+        return {};
+    }
+    statusBar()->showMessage(tr("Layer table written to %1").arg(file));
+    return file;
+}
+
 void MainWindow::exportFront(const QString &path)
 {
     const QString front = QDir(controller_->runDirectory()).filePath(QStringLiteral("front.csv"));
@@ -193,12 +279,20 @@ void MainWindow::exportFront(const QString &path)
         QMessageBox::warning(this, tr("Export"), tr("%1: no front yet").arg(front));
         return;
     }
-    yamlutil::writeFileAtomically(path.toStdString(), in.readAll().toStdString());
+    const QString file = withSuffix(path, QStringLiteral("csv"));
+    try {
+        yamlutil::writeFileAtomically(file.toStdString(),
+                                      withoutFloatNoise(QString::fromUtf8(in.readAll())).toStdString());
+    } catch (const std::exception &e) {
+        QMessageBox::warning(this, tr("Export"), QString::fromUtf8(e.what()));
+        return;
+    }
+    statusBar()->showMessage(tr("Front written to %1").arg(file));
 }
 
-void MainWindow::exportPlot(const QString &path)
+void MainWindow::exportPlot(const QString &path, double scale)
 {
-    if (!plot_->exportImage(path))
+    if (!plot_->exportImage(path, 0, 0, scale))
         QMessageBox::warning(this, tr("Export"), tr("Could not write %1").arg(path));
 }
 

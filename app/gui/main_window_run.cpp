@@ -4,6 +4,7 @@
 #include "main_window.h"
 
 #include "explorer_jobs.h"
+#include "reproduce_command.h"
 #include "setup_panel.h"
 #include "widgets/compare_view.h"
 #include "widgets/layer_table.h"
@@ -13,11 +14,17 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QStatusBar>
+
+#include "io/bits_io.h"
+#include "io/yaml_util.h"
 
 #include <cmath>
 #include <set>
@@ -118,6 +125,12 @@ void MainWindow::startSearch()
 {
     if (controller_->busy())
         return;
+    // Checked here, in the fields' own words, with the field marked; the controller's messages name the
+    // command line's flags.
+    if (const QString problem = setup_->validate(); !problem.isEmpty()) {
+        statusBar()->showMessage(problem);
+        return;
+    }
     clearOnReady_ = true;
     const QStringList args = setup_->arguments();
     const qsizetype g = args.indexOf("--generations");
@@ -267,8 +280,63 @@ void MainWindow::showCosted(const BitConfig &bits, const search::CandidateCost &
     if (cost.accuracy >= 0)
         summary += tr(", top-1 %1").arg(cost.accuracy, 0, 'f', 4);
     pointSummary_->setText(summary + "   [" + QString::fromStdString(formatBitConfig(bits)) + "]");
+    updateReproduceCommand(bits);
     measureAccuracy_->setEnabled(bool(setup->accuracy));
     Q_EMIT configurationShown();
+}
+
+QString MainWindow::reproduceCommand() const
+{
+    return reproduce_->text();
+}
+
+void MainWindow::updateReproduceCommand(const BitConfig &bits)
+{
+    reproduceArgs_.clear();
+    reproduce_->clear();
+    auto setup = controller_->setup();
+    if (!setup || controller_->runDirectory().isEmpty())
+        return;
+    const int id = model_.selected();
+    QString name = id >= 0 ? QStringLiteral("point-%1").arg(id + 1) : QStringLiteral("configuration");
+    if (id >= 0 && bits != model_.points()[static_cast<size_t>(id)].bits)
+        name += QStringLiteral("-edited");
+    // Beside the run (bits/), or in the temporary folder for a followed run (another process's: nothing is
+    // written into it) and for a run folder that cannot be written.
+    const QString temp =
+        QDir(QStandardPaths::writableLocation(QStandardPaths::TempLocation)).filePath("bitloop-bits");
+    QStringList dirs = {temp};
+    if (!controller_->following())
+        dirs.prepend(QDir(controller_->runDirectory()).filePath(QStringLiteral("bits")));
+    BitsFile bf;
+    bf.layers = bits;
+    bf.lastOutputBits = setup->spec.lastOutputBits;
+    QString file, error;
+    for (const QString &dir : dirs) {
+        try {
+            QDir().mkpath(dir);
+            file = QDir(dir).filePath(name + QStringLiteral(".yaml"));
+            yamlutil::writeFileAtomically(file.toStdString(), bitsFileToYaml(bf, setup->spec.network.name));
+            error.clear();
+            break;
+        } catch (const std::exception &e) {
+            error = QString::fromUtf8(e.what());
+        }
+    }
+    if (!error.isEmpty()) {
+        reproduce_->setPlaceholderText(tr("no command: %1").arg(error));
+        return;
+    }
+    const QStringList runArgs = controller_->arguments();
+    reproduceArgs_ =
+        QStringList{QStringLiteral("map-network")} + mapNetworkArguments(runArgs, setup->spec.network, file);
+    reproduce_->setText(shellCommand(QStringLiteral("bitloop-cli"), reproduceArgs_));
+    reproduce_->setCursorPosition(0);
+    reproduce_->setToolTip(
+        runArgs.contains(QStringLiteral("--pin-mapping"))
+            ? tr("The run pins mappings (--pin-mapping): map-network searches those layers' mappings anew, "
+                 "so its energy can be lower")
+            : tr("Gives this configuration's energy, per-layer figures and mappings (bits in %1)").arg(file));
 }
 
 void MainWindow::selectLayer(int layer)

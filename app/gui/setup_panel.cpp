@@ -20,8 +20,12 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStyle>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 namespace bitloop::gui
 {
@@ -97,6 +101,16 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     hierarchy_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     hierarchy_->setMinimumHeight(120);
     hwForm->addRow(hierarchy_);
+    // In place of the level table when the architecture cannot be read: the loader's whole message.
+    archMessage_ = new QLabel(hw);
+    archMessage_->setObjectName(QStringLiteral("architectureMessage"));
+    archMessage_->setWordWrap(true);
+    archMessage_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    archMessage_->setStyleSheet(QStringLiteral("color: #b71c1c;"));
+    archMessage_->setMinimumHeight(120);
+    archMessage_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    archMessage_->hide();
+    hwForm->addRow(archMessage_);
     metric_ = new QComboBox(hw);
     metric_->addItems({"energy", "delay", "edp"});
     hwForm->addRow(tr("Mapper metric"), metric_);
@@ -157,6 +171,22 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     steps_->setRange(1, 100000);
     steps_->setValue(200);
     accForm->addRow(tr("qat-short steps"), steps_);
+    // What `--limit` and `--torch-threads` say on the command line: a GUI search matches a CLI run only
+    // with the same evaluation images (and a run reopened shows what it used).
+    limit_ = new QSpinBox(acc);
+    limit_->setObjectName(QStringLiteral("validationLimit"));
+    limit_->setRange(0, 100000000);
+    limit_->setValue(0);
+    limit_->setSpecialValueText(tr("all"));
+    limit_->setToolTip(tr("How many validation images each candidate's accuracy is measured on (--limit); "
+                          "fewer is faster and noisier"));
+    accForm->addRow(tr("Validation images"), limit_);
+    torchThreads_ = new QSpinBox(acc);
+    torchThreads_->setObjectName(QStringLiteral("accuracyThreads"));
+    torchThreads_->setRange(1, 256);
+    torchThreads_->setValue(2);
+    torchThreads_->setToolTip(tr("Threads LibTorch uses to measure accuracy (--torch-threads)"));
+    accForm->addRow(tr("Accuracy threads"), torchThreads_);
     trainBaseline_ =
         new QPushButton(tr("Train the default baseline (MobileNetV1 x0.25, Fashion-MNIST)"), acc);
     trainBaseline_->setToolTip(
@@ -228,6 +258,16 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     outRow->addWidget(outBrowse);
     runForm->addRow(tr("Run folder"), outRow);
     layout->addWidget(run);
+
+    // Fields Start checks (validate()) are marked by a dynamic property; the border says which.
+    arch_->setObjectName(QStringLiteral("architecture"));
+    allowedBits_->setObjectName(QStringLiteral("allowedBits"));
+    pins_->setObjectName(QStringLiteral("pins"));
+    maxMemory_->setObjectName(QStringLiteral("maxMemory"));
+    maxEnergy_->setObjectName(QStringLiteral("maxEnergy"));
+    outDir_->setObjectName(QStringLiteral("runFolder"));
+    setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"], QComboBox[invalid=\"true\"] "
+                                 "{ border: 2px solid #d32f2f; border-radius: 3px; }"));
 
     commandLine_ = new QLabel(this);
     commandLine_->setWordWrap(true);
@@ -307,10 +347,14 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     });
     for (QLineEdit *e :
          {checkpoint_, dataset_, outDir_, allowedBits_, pins_, mappingPins_, maxMemory_, maxEnergy_})
-        connect(e, &QLineEdit::textChanged, this, [this] { updateCommandLine(); });
+        connect(e, &QLineEdit::textChanged, this, [this, e] {
+            markField(e, {}); // edited: the old complaint no longer applies
+            updateCommandLine();
+        });
     for (QComboBox *c : {arch_, network_, evaluator_, metric_})
         connect(c, &QComboBox::currentTextChanged, this, [this] { updateCommandLine(); });
-    for (QSpinBox *s : {resolution_, classes_, population_, generations_, seed_, steps_, threads_})
+    for (QSpinBox *s :
+         {resolution_, classes_, population_, generations_, seed_, steps_, threads_, limit_, torchThreads_})
         connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateCommandLine(); });
     for (QDoubleSpinBox *s : {width_, maxError_})
         connect(s, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { updateCommandLine(); });
@@ -355,8 +399,12 @@ void SetupPanel::updateHierarchy()
 {
     hierarchy_->clear();
     archError_.clear();
+    words_.clear();
     try {
         const Architecture a = loadArchitecture(arch_->currentText().toStdString());
+        for (const StorageLevel &l : a.levels)
+            words_.push_back({QString::fromStdString(l.name), l.wordBits, l.mayKeep[idx(Tensor::Weights)],
+                              l.mayKeep[idx(Tensor::Inputs)] || l.mayKeep[idx(Tensor::Outputs)]});
         // Outermost first, as architects draw it.
         for (int i = a.numLevels() - 1; i >= 0; --i) {
             const StorageLevel &l = a.levels[static_cast<size_t>(i)];
@@ -371,9 +419,133 @@ void SetupPanel::updateHierarchy()
                                                          {}}));
     } catch (const std::exception &e) {
         archError_ = QString::fromUtf8(e.what());
-        hierarchy_->addTopLevelItem(new QTreeWidgetItem({archError_}));
     }
+    // A message in one cell of the level table was cut off at its width: it takes the table's place.
+    hierarchy_->setVisible(archError_.isEmpty());
+    archMessage_->setVisible(!archError_.isEmpty());
+    archMessage_->setText(archError_.isEmpty() ? QString()
+                                               : tr("Cannot read the architecture:\n%1").arg(archError_));
+    markField(arch_, archError_.isEmpty() ? QString() : tr("Architecture: %1").arg(archError_));
     updateCommandLine();
+}
+
+void SetupPanel::markField(QWidget *field, const QString &message)
+{
+    const bool invalid = !message.isEmpty();
+    if (field->property("invalid").toBool() == invalid && (!invalid || field->toolTip() == message))
+        return;
+    if (invalid && !field->property("invalid").toBool())
+        field->setProperty("plainToolTip", field->toolTip());
+    field->setToolTip(invalid ? message : field->property("plainToolTip").toString());
+    field->setProperty("invalid", invalid);
+    // A dynamic property is matched by the style sheet only when the widget is polished again.
+    field->style()->unpolish(field);
+    field->style()->polish(field);
+    field->update();
+}
+
+namespace
+{
+
+// The widths QAT can train (the search's own rule, search/codesign.cpp): 2..8 bits, or 16 / 32 left
+// unquantized.
+bool trainableWidth(int b)
+{
+    return (b >= 2 && b <= 8) || b == 16 || b == 32;
+}
+
+// A whole decimal integer (no sign, no spaces inside), as the CLI reads it.
+bool parseWidth(const QString &text, int &value)
+{
+    bool ok = false;
+    value = text.toInt(&ok);
+    return ok && !text.isEmpty() && !text.startsWith('+') && !text.startsWith('-');
+}
+
+} // namespace
+
+QString SetupPanel::checkAllowedBits() const
+{
+    const QString what = tr("Allowed bits");
+    const QStringList parts = allowedBits_->text().split(',');
+    if (allowedBits_->text().trimmed().isEmpty())
+        return tr("%1: give at least one width, e.g. 2,4,8").arg(what);
+    const bool accuracy = objError_->isChecked() || useMaxError_->isChecked();
+    std::vector<int> seen;
+    for (const QString &part : parts) {
+        const QString t = part.trimmed();
+        int b = 0;
+        if (t.isEmpty())
+            return tr("%1: an empty entry between commas (write widths like 2,4,8)").arg(what);
+        if (!parseWidth(t, b))
+            return tr("%1: '%2' is not a number").arg(what, t);
+        if (accuracy && !trainableWidth(b))
+            return tr("%1: %2 cannot be trained (2 to 8 bits, or 16 / 32 unquantized)").arg(what).arg(b);
+        if (b < 1 || b > 32)
+            return tr("%1: %2 is not a width (1 to 32 bits)").arg(what).arg(b);
+        // The narrowest word that holds weights or activations (the outermost of equals, as listed).
+        const Word *narrowest = nullptr;
+        for (auto w = words_.rbegin(); w != words_.rend(); ++w)
+            if ((w->weights || w->activations) && (!narrowest || w->bits < narrowest->bits))
+                narrowest = &*w;
+        if (narrowest && b > narrowest->bits)
+            return tr("%1: %2 is wider than the %3-bit words of %4")
+                .arg(what)
+                .arg(b)
+                .arg(narrowest->bits)
+                .arg(narrowest->level);
+        if (std::find(seen.begin(), seen.end(), b) != seen.end())
+            return tr("%1: %2 is given twice").arg(what).arg(b);
+        seen.push_back(b);
+    }
+    return {};
+}
+
+QString SetupPanel::checkPins() const
+{
+    const QString what = tr("Pinned layers");
+    for (const QString &pin : pins_->text().split(' ', Qt::SkipEmptyParts)) {
+        const QStringList f = pin.split(':');
+        int v[3] = {0, 0, 0};
+        if (f.size() != 3 || !parseWidth(f[0], v[0]) || !parseWidth(f[1], v[1]) || !parseWidth(f[2], v[2]))
+            return tr("%1: '%2' is not layer:weight bits:activation bits (e.g. 1:8:8)").arg(what, pin);
+        if (v[0] < 1)
+            return tr("%1: '%2' names layer %3 (layers count from 1)").arg(what, pin).arg(v[0]);
+        for (int k = 1; k < 3; ++k)
+            if (v[k] < 1 || v[k] > 32)
+                return tr("%1: '%2' has a width of %3 (1 to 32 bits)").arg(what, pin).arg(v[k]);
+    }
+    return {};
+}
+
+QString SetupPanel::validate()
+{
+    QString first;
+    auto check = [&](QWidget *field, const QString &message) {
+        markField(field, message);
+        if (first.isEmpty())
+            first = message;
+    };
+    check(arch_, archError_.isEmpty() ? QString() : tr("Architecture: %1").arg(archError_));
+    auto bound = [this](QLineEdit *e, const QString &what) -> QString {
+        const QString t = e->text().trimmed();
+        if (t.isEmpty())
+            return {};
+        bool ok = false;
+        const double v = t.toDouble(&ok);
+        if (!ok || !std::isfinite(v))
+            return tr("%1: '%2' is not a number").arg(what, t);
+        if (v <= 0)
+            return tr("%1: %2 is not above zero").arg(what, t);
+        return {};
+    };
+    check(maxMemory_, bound(maxMemory_, tr("Memory at most")));
+    check(maxEnergy_, bound(maxEnergy_, tr("Energy at most")));
+    check(allowedBits_, checkAllowedBits());
+    check(pins_, checkPins());
+    check(outDir_,
+          outDir_->text().trimmed().isEmpty() ? tr("Run folder: choose a folder for the run") : QString());
+    return first;
 }
 
 } // namespace bitloop::gui

@@ -7,6 +7,8 @@
 
 #include <QWidget>
 
+#include <vector>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -37,6 +39,13 @@ public:
     void setArchitecture(const QString &presetOrFile);
     void setNetwork(const QString &nameOrFile, double width, int resolution);
     QString architectureError() const { return archError_; }
+    // Checks the fields a search needs before Start: each field at fault is marked (red border, the
+    // message as its tooltip) and the first message, in the field's own words ("Allowed bits: 'x' is not
+    // a number"), is returned; empty when the search may start. A marked field is cleared when edited.
+    QString validate();
+    // Where the architecture's level table stands: its rows, or the loader's message (file and line)
+    // when the architecture cannot be read.
+    QLabel *architectureMessage() const { return archMessage_; }
     // While the baseline trains, its button cancels it and shows `status`.
     void setTrainingBaseline(bool training, const QString &status = {});
     // While a supernet trains, its button cancels it and shows `status`.
@@ -62,15 +71,27 @@ private:
     void updateHierarchy();
     void updateCommandLine();
     void updateSupernetChoice(); // the supernet evaluator is the default where the checkpoint has one
+    void markField(QWidget *field, const QString &message); // empty message: unmark
+    QString checkAllowedBits() const;
+    QString checkPins() const;
+
+    // Each storage level's word, from the architecture shown: no allowed width may be wider.
+    struct Word {
+        QString level;
+        int bits = 0;
+        bool weights = false, activations = false;
+    };
+    std::vector<Word> words_;
 
     QComboBox *arch_, *network_, *evaluator_, *metric_;
     QDoubleSpinBox *width_, *maxError_;
-    QSpinBox *resolution_, *classes_, *population_, *generations_, *seed_, *steps_, *threads_;
+    QSpinBox *resolution_, *classes_, *population_, *generations_, *seed_, *steps_, *threads_, *limit_,
+        *torchThreads_;
     QLineEdit *checkpoint_, *dataset_, *outDir_, *allowedBits_, *pins_, *mappingPins_, *maxMemory_,
         *maxEnergy_;
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
-    QLabel *commandLine_;
+    QLabel *commandLine_, *archMessage_;
     QPushButton *start_, *trainBaseline_, *trainSupernet_;
     QWidget *runButtons_;
     QString archError_;

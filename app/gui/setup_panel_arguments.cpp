@@ -19,6 +19,8 @@ QStringList SetupPanel::arguments() const
     QStringList a = {"--arch", arch_->currentText(), "--network", network_->currentText()};
     a << "--width" << QString::number(width_->value()) << "--resolution"
       << QString::number(resolution_->value());
+    if (classes_->value() > 0)
+        a << "--classes" << QString::number(classes_->value());
     QStringList objectives;
     if (objError_->isChecked())
         objectives << "error";
@@ -43,6 +45,9 @@ QStringList SetupPanel::arguments() const
             a << "--steps" << QString::number(steps_->value());
         if (!dataset_->text().trimmed().isEmpty())
             a << "--dataset" << dataset_->text().trimmed();
+        if (limit_->value() > 0)
+            a << "--limit" << QString::number(limit_->value());
+        a << "--torch-threads" << QString::number(torchThreads_->value());
     }
     a << "--allowed-bits" << allowedBits_->text();
     for (const QString &pin : pins_->text().split(' ', Qt::SkipEmptyParts))
@@ -76,6 +81,8 @@ void SetupPanel::setArguments(const QStringList &arguments)
     classes_->setValue(value("--classes").toInt());
     checkpoint_->setText(value("--checkpoint"));
     dataset_->setText(value("--dataset"));
+    limit_->setValue(value("--limit").toInt()); // absent: all the images
+    torchThreads_->setValue(value("--torch-threads").isEmpty() ? 2 : value("--torch-threads").toInt());
     if (!value("--evaluator").isEmpty())
         evaluator_->setCurrentText(value("--evaluator"));
     const QStringList objectives =
@@ -102,6 +109,12 @@ void SetupPanel::setArguments(const QStringList &arguments)
         seed_->setValue(value("--seed").toInt());
     if (!value("--out").isEmpty())
         outDir_->setText(value("--out"));
+    if (!value("--metric").isEmpty())
+        metric_->setCurrentText(value("--metric"));
+    if (!value("--steps").isEmpty())
+        steps_->setValue(value("--steps").toInt());
+    if (!value("--threads").isEmpty())
+        threads_->setValue(value("--threads").toInt());
     updateCommandLine();
 }
 
