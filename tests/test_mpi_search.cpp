@@ -37,6 +37,9 @@ QProcessEnvironment mpiEnvironment()
     // CI machines run the tests as root, which Open MPI refuses unless told.
     env.insert("OMPI_ALLOW_RUN_AS_ROOT", "1");
     env.insert("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    // Containers often forbid the cross-memory attach Open MPI's shared memory uses for large messages
+    // ("Read -1, expected ..."): Bitloop's messages are small, so do without it.
+    env.insert("OMPI_MCA_btl_vader_single_copy_mechanism", "none");
     return env;
 }
 
