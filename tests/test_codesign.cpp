@@ -12,6 +12,7 @@
 #include "io/arch_io.h"
 #include "io/mapping_io.h"
 #include "io/network_yaml.h"
+#include "io/yaml_util.h"
 #include "mapper/cache.h"
 #include "mapper/network_mapper.h"
 #include "search/codesign.h"
@@ -488,6 +489,30 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, decodeAnswer("A 0x1.8p+0 100 0x0p+0", acc, spec));
         QCOMPARE(decodeAnswer(encodeAnswer(acc, p.solve(acc)), acc, spec).accuracy.accuracy,
                  FormulaEvaluator::expected(acc.bits));
+    }
+
+    // The error objective as files print it: 1 - 0.56 is 0.43999999999999995 in binary; front.csv,
+    // front.json and config.yaml say 0.44 (issue 15).
+    void errorCarriesNoSubtractionNoise()
+    {
+        for (const auto &[accuracy, text] :
+             std::vector<std::pair<double, std::string>>{{0.56, "0.44"},
+                                                         {0.9139, "0.0861"},
+                                                         {0.1, "0.9"},
+                                                         {1.0, "0"},
+                                                         {0.0, "1"},
+                                                         {8779.0 / 9000, "0.024555555556"}}) {
+            CandidateCost c;
+            c.accuracy = accuracy;
+            QCOMPARE(yamlutil::formatDouble(c.value(Objective::Error)), text);
+        }
+        CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), nullptr);
+        Individual ind;
+        ind.x = encode(BitConfig(4, LayerBits{8, 8}));
+        CandidateCost c;
+        c.accuracy = 0.56;
+        p.fill(ind, c);
+        QVERIFY(frontCsv(p.spec(), {ind}).find("\n0.44,") != std::string::npos);
     }
 
     void runRecordsEverythingAndHoldsPins()
