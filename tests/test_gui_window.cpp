@@ -31,17 +31,21 @@
 #include <QMessageBox>
 #include <QProcess>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QWheelEvent>
 #include <QtTest>
+#include <qcustomplot.h>
 
 using namespace bitloop;
 using namespace bitloop::gui;
@@ -161,6 +165,53 @@ private Q_SLOTS:
         QCOMPARE(again.selectedPoint(), 7);
         QCOMPARE(again.plot()->pinnedGraph()->dataCount(), 3);
         QFile::remove(run_ + "/session.json"); // the other tests start from a plain run
+    }
+
+    // At 1920x1080 the selected layer's level table, energy table and chart show whole (issue 15: the level
+    // table showed two rows, the energy table one column, the chart's legend "Wei", "Inp", "Out").
+    void mappingDetailsShowWholeAt1920x1080()
+    {
+        MainWindow w;
+        w.resize(1920, 1080);
+        w.show();
+        QSignalSpy opened(&w, &MainWindow::runOpened);
+        w.openRun(run_);
+        QVERIFY(waitFor(opened));
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QSignalSpy shown(&w, &MainWindow::configurationShown);
+        w.selectPoint(3);
+        QVERIFY(waitFor(shown));
+        w.layerTable()->selectRow(0);
+        QTRY_VERIFY(!w.loopNestView()->loopNestText().isEmpty());
+        LoopNestView *v = w.loopNestView();
+        // Every row; and for the energy table every column too (the level table's ten columns may scroll).
+        auto whole = [](QTableWidget *t, bool columns) {
+            QCoreApplication::processEvents();
+            return t->rowCount() > 0 && t->verticalScrollBar()->maximum() == 0 &&
+                   (!columns || t->horizontalScrollBar()->maximum() == 0);
+        };
+        v->viewTabs()->setCurrentIndex(1);
+        QTRY_VERIFY2(whole(v->levelTable(), false),
+                     qPrintable(QString("levels: %1 rows, viewport %2x%3")
+                                    .arg(v->levelTable()->rowCount())
+                                    .arg(v->levelTable()->viewport()->width())
+                                    .arg(v->levelTable()->viewport()->height())));
+        v->viewTabs()->setCurrentIndex(2);
+        QTRY_VERIFY2(whole(v->energyTable(), true),
+                     qPrintable(QString("energy: viewport %1x%2")
+                                    .arg(v->energyTable()->viewport()->width())
+                                    .arg(v->energyTable()->viewport()->height())));
+        // Every legend entry of the chart is drawn at least as wide as its text.
+        v->viewTabs()->setCurrentIndex(3);
+        QCustomPlot *plot = v->energyPlot();
+        plot->replot();
+        QVERIFY(plot->legend->itemCount() >= 3);
+        for (int i = 0; i < plot->legend->itemCount(); ++i) {
+            auto *item = qobject_cast<QCPPlottableLegendItem *>(plot->legend->item(i));
+            QVERIFY(item);
+            const int text = QFontMetrics(item->font()).horizontalAdvance(item->plottable()->name());
+            QVERIFY2(item->outerRect().width() >= text, qPrintable(item->plottable()->name()));
+        }
     }
 
     void clickingAPointShowsItsLayersAndMappings()

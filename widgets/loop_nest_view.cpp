@@ -11,6 +11,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTextDocumentFragment>
 #include <QVBoxLayout>
@@ -140,21 +141,16 @@ LoopNestView::LoopNestView(QWidget *parent) : QWidget(parent)
     small.setPointSizeF(small.pointSizeF() * 0.85);
     plot_->legend->setFont(small);
 
-    auto *energyRow = new QSplitter(Qt::Horizontal);
-    energyRow->addWidget(energy_);
-    energyRow->addWidget(plot_);
-    energyRow->setStretchFactor(0, 0);
-    energyRow->setStretchFactor(1, 1);
-    auto *right = new QSplitter(Qt::Vertical);
-    right->addWidget(levels_);
-    right->addWidget(energyRow);
-    right->setStretchFactor(0, 0);
-    right->setStretchFactor(1, 1);
-    auto *main = new QSplitter(Qt::Horizontal);
-    main->addWidget(nest_);
-    main->addWidget(right);
-    main->setStretchFactor(0, 1);
-    main->setStretchFactor(1, 3);
+    // The loop nest, the level table, the energy table and its chart, each in a tab of its own: in the few
+    // hundred pixels beside the layer table, side by side and stacked, they showed one or two rows each
+    // and cut the chart's legend ("Wei", "Inp").
+    views_ = new QTabWidget;
+    views_->setDocumentMode(true);
+    views_->addTab(nest_, tr("Loop nest"));
+    views_->addTab(levels_, tr("Levels"));
+    views_->addTab(energy_, tr("Energy"));
+    views_->addTab(plot_, tr("Energy chart"));
+    QWidget *main = views_;
     content_ = main;
 
     auto *layout = new QVBoxLayout(this);

@@ -13,6 +13,7 @@ class QCustomPlot;
 class QLabel;
 class QPlainTextEdit;
 class QTableWidget;
+class QTabWidget;
 
 namespace bitloop::gui
 {
@@ -59,6 +60,7 @@ public:
     QTableWidget *levelTable() const { return levels_; }
     QTableWidget *energyTable() const { return energy_; }
     QCustomPlot *energyPlot() const { return plot_; }
+    QTabWidget *viewTabs() const { return views_; } // Loop nest, Levels, Energy
 
 private:
     void fillLevels(const Architecture &arch, const MapperResult &result);
@@ -71,6 +73,7 @@ private:
     QTableWidget *levels_;
     QTableWidget *energy_;
     QCustomPlot *plot_;
+    QTabWidget *views_;
 };
 
 } // namespace bitloop::gui

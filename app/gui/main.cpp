@@ -77,11 +77,14 @@ int main(int argc, char **argv)
     cli.process(app);
 
     bitloop::gui::MainWindow w;
-    // 1500x950 where the screen has room; on a smaller one (1280x720) the whole window, run buttons and
-    // run panel included, within what the screen offers.
+    // 1500x950, or nine tenths of a larger screen; on a smaller one (1280x720) the whole window, run
+    // buttons and run panel included, within what the screen offers.
     QSize size(1500, 950);
-    if (const QScreen *screen = QGuiApplication::primaryScreen())
-        size = size.boundedTo(screen->availableGeometry().size());
+    if (const QScreen *screen = QGuiApplication::primaryScreen()) {
+        // Nine tenths of a large screen (1728x972 of 1920x1080): the mapping's tabs get their rows.
+        const QSize available = screen->availableGeometry().size();
+        size = size.expandedTo(available * 0.9).boundedTo(available);
+    }
     w.resize(size);
     // The layout the last session left (a screenshot is of the window as built, whatever was left).
     if (!cli.isSet("screenshot"))

@@ -195,6 +195,9 @@ void MainWindow::buildWidgets()
     layers->addWidget(nest_);
     layers->setStretchFactor(0, 3);
     layers->setStretchFactor(1, 2);
+    // 3:2 from the start: the layer table's size hint (every column) would otherwise leave the mapping a
+    // sliver (325 of 1,489 pixels at 1920x1080). A remembered layout overrides it.
+    layers->setSizes({3000, 2000});
     tabs->addTab(scrollable(layers, tabs), tr("Layers"));
     auto *pinnedBox = new QSplitter(Qt::Horizontal, tabs);
     pinnedList_ = new QListWidget(pinnedBox);
@@ -208,8 +211,10 @@ void MainWindow::buildWidgets()
     auto *centre = new QSplitter(Qt::Vertical, this);
     centre->addWidget(plotBox);
     centre->addWidget(tabs);
-    centre->setStretchFactor(0, 3);
-    centre->setStretchFactor(1, 2);
+    // Half the height for the selected point's details: the plot reads well at half, a level table does not.
+    centre->setStretchFactor(0, 1);
+    centre->setStretchFactor(1, 1);
+    centre->setSizes({1000, 1000});
     runPanel_ = new RunPanel(this);
     // In the run panel, where there is room at 1280x720 (under the plot the splitter leaves none).
     frontNote_ = runPanel_->note();
