@@ -62,42 +62,40 @@ void SearchController::post(std::function<void()> f)
     QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
 }
 
+bool SearchController::launch(std::function<void()> work)
+{
+    if (busy_)
+        return false;
+    if (worker_.joinable())
+        worker_.join(); // the previous worker has ended (busy_ is false): this does not wait
+    cancel_ = false;
+    busy_ = true;
+    worker_ = std::thread(std::move(work));
+    return true;
+}
+
 void SearchController::start(const QStringList &arguments)
 {
     if (busy_)
         return;
-    if (worker_.joinable())
-        worker_.join(); // the previous worker has ended (busy_ is false): this does not wait
-    cancel_ = false;
     paused_ = false;
-    busy_ = true;
     const bool replay = replay_;
     replay_ = true;
-    worker_ = std::thread([this, arguments, replay] { runWorker(arguments, false, replay); });
+    launch([this, arguments, replay] { runWorker(arguments, false, replay); });
 }
 
 void SearchController::open(const QString &dir)
 {
-    if (busy_)
-        return;
-    if (worker_.joinable())
-        worker_.join();
-    cancel_ = false;
-    busy_ = true;
-    worker_ = std::thread([this, dir] { runWorker({"--resume", dir}, true, true); });
+    launch([this, dir] { runWorker({"--resume", dir}, true, true); });
 }
 
 void SearchController::follow(const QString &dir, int periodMs)
 {
     if (busy_)
         return;
-    if (worker_.joinable())
-        worker_.join();
-    cancel_ = false;
     paused_ = false;
-    busy_ = true;
     following_ = true;
-    worker_ = std::thread([this, dir, periodMs] { followWorker(dir, periodMs); });
+    launch([this, dir, periodMs] { followWorker(dir, periodMs); });
 }
 
 void SearchController::followWorker(QString qdir, int periodMs)

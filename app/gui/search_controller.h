@@ -69,6 +69,8 @@ private:
     void runWorker(QStringList arguments, bool openOnly, bool replay);
     void followWorker(QString dir, int periodMs);
     void post(std::function<void()> f); // runs f on the GUI thread
+    // Starts `work` on the worker thread unless one runs (false then); clears the cancel flag.
+    bool launch(std::function<void()> work);
 
     std::thread worker_;
     std::atomic<bool> cancel_{false}, busy_{false}, following_{false};
