@@ -63,7 +63,9 @@ def energy(bits, reuse=None):
 
 def test_accuracy(bits, evaluator=None, args=()):
     cmd = [cli, "accuracy", "--checkpoint", opt["--checkpoint"], "--bits", bits_file(bits), "--evaluator",
-           evaluator or opt.get("--evaluator", "ptq"), "--test", "--json", "--threads", "2"] + list(args)
+           evaluator or opt.get("--evaluator", "ptq"), "--test", "--json"] + list(args)
+    if "--threads" not in args:
+        cmd += ["--threads", "2"]
     if (evaluator or opt.get("--evaluator")) == "supernet" and "--supernet" in opt:
         cmd += ["--supernet", opt["--supernet"]]
     return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["accuracy"]
