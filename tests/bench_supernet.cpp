@@ -8,6 +8,7 @@
 //   qat|qat-short]
 //                  [--epochs 1] [--steps 200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
 //                  [--speed-only] [--limit N (supernet evaluation images, speed row)]
+//                  [--bn-batches N (8)] [--rows K (only the first K configurations)]
 #include "accuracy/accuracy_cache.h"
 #include "mapper/cache.h"
 #include "qat/session.h"
@@ -138,6 +139,8 @@ int main(int argc, char **argv)
         o.evaluationLimit = limit;
         o.trainLimit = std::stoll(get("train-limit", "-1"));
         o.supernet = get("supernet", "");
+        if (kind == EvaluatorKind::Supernet)
+            o.settings.bnBatches = std::stoi(get("bn-batches", "8"));
         return std::make_unique<CachedEvaluator>(qat::openEvaluator(checkpoint, o), cache);
     };
 
@@ -171,8 +174,10 @@ int main(int argc, char **argv)
     auto super = open(EvaluatorKind::Supernet, 1, true, -1);
     auto qat1 = open(qatKind, 1, true, -1);
     auto qat2 = open(qatKind, 2, true, -1);
-    const std::vector<BitConfig> configs =
-        stratified(n, super->numLayers(), allowed, std::stoull(get("seed", "1")));
+    std::vector<BitConfig> configs = stratified(n, super->numLayers(), allowed, std::stoull(get("seed", "1")));
+    // --rows K: only the first K configurations (the stratification still spans all n).
+    if (a.count("rows"))
+        configs.resize(std::min(configs.size(), static_cast<size_t>(std::stoul(a["rows"]))));
     std::printf("QAT: %s; everything on the test set\n", qat1->settings().describe().c_str());
     std::printf("| # | mean bits | supernet | QAT seed 1 | QAT seed 2 | |supernet - QAT| "
                 "|\n|---:|---:|---:|---:|---:|---:|\n");
