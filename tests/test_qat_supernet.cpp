@@ -196,6 +196,74 @@ private Q_SLOTS:
         }
     }
 
+    void samplingIsRecorded()
+    {
+        SupernetInfo info = readSupernetInfo(supernet_.toStdString());
+        QCOMPARE(info.options.sampling, SupernetSampling::PerLayer);
+        info.options.sampling = SupernetSampling::ByMean;
+        const std::string yaml = supernetInfoToYaml(info);
+        QCOMPARE(parseSupernetInfo(yaml, "s.pt").options.sampling, SupernetSampling::ByMean);
+        QVERIFY(info.options.describe().find(" sampling=by-mean") != std::string::npos);
+        // Files written before the choice existed drew per layer.
+        const std::string field = ", sampling: by-mean";
+        const size_t at = yaml.find(field);
+        QVERIFY(at != std::string::npos);
+        std::string old = yaml;
+        old.erase(at, field.size());
+        QCOMPARE(parseSupernetInfo(old, "s.pt").options.sampling, SupernetSampling::PerLayer);
+        std::string bad = yaml;
+        bad.replace(at, field.size(), ", sampling: stratified");
+        try {
+            parseSupernetInfo(bad, "s.pt");
+            QFAIL("an unknown sampling was accepted");
+        } catch (const std::exception &e) {
+            QVERIFY2(std::string(e.what()).find("s.pt") != std::string::npos &&
+                         std::string(e.what()).find("stratified") != std::string::npos,
+                     e.what());
+        }
+        CliRun r;
+        RUN_CLI(r, QStringList{"train-supernet", "--checkpoint", checkpoint_, "--sampling", "stratified",
+                               "--out", path("never.pt")});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("--sampling") && r.err.contains("stratified"), r.err.constData());
+        QVERIFY(!QFile::exists(path("never.pt")));
+    }
+
+    // Per-layer draws over 2..8 bits average 5 ± 0.3 across 28 layers, so the mixtures a search's
+    // low-energy points are made of (a mean of 4 bits or less) are never trained; by-mean draws cover every
+    // mean width about equally (its target mean is uniform over [2, 8]).
+    void byMeanSamplingCoversEveryMeanWidth()
+    {
+        const std::vector<int> allowed{2, 3, 4, 5, 6, 7, 8};
+        const int n = 3000;
+        for (SupernetSampling sampling : {SupernetSampling::PerLayer, SupernetSampling::ByMean}) {
+            std::mt19937_64 rng(11);
+            int bins[6] = {0, 0, 0, 0, 0, 0}; // mean width in [2,3), [3,4), ..., [7,8]
+            for (int k = 0; k < n; ++k) {
+                const auto c = drawConfiguration(rng, kLayers, allowed, sampling);
+                QCOMPARE(static_cast<int>(c.size()), kLayers);
+                double sum = 0;
+                for (const auto &[w, a] : c) {
+                    QVERIFY(w >= 2 && w <= 8 && a >= 2 && a <= 8);
+                    sum += w + a;
+                }
+                ++bins[std::min(5, static_cast<int>(sum / (2.0 * kLayers)) - 2)];
+            }
+            if (sampling == SupernetSampling::PerLayer) {
+                QVERIFY2(bins[0] + bins[1] < n / 1000, qPrintable(QString::number(bins[0] + bins[1])));
+                QVERIFY(bins[2] + bins[3] > n * 99 / 100); // nearly all between 4 and 6 bits
+            } else {
+                for (int b : bins) // about a sixth each; the end bins a little less (rounding at the ends)
+                    QVERIFY2(b > n / 10 && b < n / 4, qPrintable(QString::number(b)));
+            }
+        }
+        // Only allowed widths, also with gaps between them.
+        std::mt19937_64 rng(3);
+        for (int k = 0; k < 200; ++k)
+            for (const auto &[w, a] : drawConfiguration(rng, kLayers, {2, 4, 8}, SupernetSampling::ByMean))
+                QVERIFY((w == 2 || w == 4 || w == 8) && (a == 2 || a == 4 || a == 8));
+    }
+
     void cliAgreesWithTheEvaluator()
     {
         auto ev = openEvaluator(checkpoint_.toStdString(), supernetOptions());

@@ -17,10 +17,13 @@ namespace bitloop::cli
 
 int runTrainSupernet(const std::vector<std::string> &argv)
 {
-    const Args args(argv,
-                    {"checkpoint", "allowed-bits", "out", "epochs", "steps", "batch", "lr", "random-configs",
-                     "teacher", "temperature", "distill-weight", "calibration-batches", "seed", "threads",
-                     "train-limit", "dataset", "state-every", "weight-scale", "image-input"},
+    const Args args(argv, {"checkpoint",  "allowed-bits",   "out",
+                           "epochs",      "steps",          "batch",
+                           "lr",          "random-configs", "teacher",
+                           "temperature", "distill-weight", "calibration-batches",
+                           "seed",        "threads",        "train-limit",
+                           "dataset",     "state-every",    "weight-scale",
+                           "image-input", "sampling"},
                     {"resume", "json"});
     const std::string checkpoint = args.require("checkpoint");
     qat::SupernetOptions o;
@@ -35,6 +38,11 @@ int runTrainSupernet(const std::vector<std::string> &argv)
     if (teacher != "float" && teacher != "widest")
         throw UsageError("--teacher must be float or widest, got '" + teacher + "'");
     o.floatTeacher = teacher == "float";
+    try {
+        o.sampling = qat::parseSupernetSampling(args.get("sampling").value_or("per-layer"));
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(std::string("--") + e.what());
+    }
     o.temperature = numberOption(args, "temperature", o.temperature, 1e-3, 100.0);
     o.distillWeight = numberOption(args, "distill-weight", o.distillWeight, 0.0, 1.0);
     o.calibrationBatches =

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "accuracy/evaluator.h"
+#include "qat/supernet_sampling.h"
 #include "qat/train_options.h"
 #include "workload/layer.h"
 
@@ -99,8 +100,9 @@ struct SupernetOptions {
     int epochs = 2;
     int64_t steps = 0; // > 0: exactly this many steps instead of epochs
     int batchSize = 64;
-    double lr = 0.01;         // SGD with momentum 0.9, cosine schedule from lr
-    int randomConfigs = 2;    // per step, besides the widest and the narrowest (the sandwich rule)
+    double lr = 0.01;      // SGD with momentum 0.9, cosine schedule from lr
+    int randomConfigs = 2; // per step, besides the widest and the narrowest (the sandwich rule)
+    SupernetSampling sampling = SupernetSampling::PerLayer; // how those are drawn; older files: PerLayer
     bool floatTeacher = true; // distil every configuration from the float checkpoint; off: the narrower
                               // ones from the widest of the same step (in-place distillation)
     double temperature = 2.0, distillWeight = 0.5; // as EvaluatorSettings'

@@ -422,17 +422,12 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
         for (auto &group : optimizer.param_groups())
             group.options().set_lr(p.lr);
 
-        // The step's configurations: widest, narrowest, then random per-layer widths drawn from a
-        // generator seeded by the step, so that a resumed run draws what the uninterrupted one would.
+        // The step's configurations: widest, narrowest, then random per-layer widths (o.sampling) drawn from
+        // a generator seeded by the step, so that a resumed run draws what the uninterrupted one would.
         std::vector<Config> configs{sn.uniform(maxBits), sn.uniform(minBits)};
         std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(p.step));
-        for (int k = 0; k < o.randomConfigs; ++k) {
-            Config c;
-            for (int i = 0; i < sn.net->numLayers(); ++i)
-                c.emplace_back(o.allowedBits[drawBelow(rng, o.allowedBits.size())],
-                               o.allowedBits[drawBelow(rng, o.allowedBits.size())]);
-            configs.push_back(std::move(c));
-        }
+        for (int k = 0; k < o.randomConfigs; ++k)
+            configs.push_back(drawConfiguration(rng, sn.net->numLayers(), o.allowedBits, o.sampling));
         torch::Tensor target;
         if (o.floatTeacher) {
             torch::NoGradGuard noGrad;

@@ -63,6 +63,8 @@ std::string SupernetOptions::describe() const
         os << " weight_scale=" << weightScaleName(weightScale);
     if (quantizePixels)
         os << " image_input=pixels";
+    if (sampling != SupernetSampling::PerLayer)
+        os << " sampling=" << supernetSamplingName(sampling);
     if (!dataset.empty())
         os << " dataset=" << dataset;
     return os.str();
@@ -84,7 +86,8 @@ std::string supernetInfoToYaml(const SupernetInfo &info)
        << ", calibration_batches: " << o.calibrationBatches << ", seed: " << o.seed
        << ", train_limit: " << o.trainLimit << (o.dataset.empty() ? "" : ", dataset: " + y::scalar(o.dataset))
        << ", weight_scale: " << weightScaleName(o.weightScale)
-       << ", image_input: " << (o.quantizePixels ? "pixels" : "normalized") << "}\n"
+       << ", image_input: " << (o.quantizePixels ? "pixels" : "normalized")
+       << ", sampling: " << supernetSamplingName(o.sampling) << "}\n"
        << "steps_done: " << info.steps << "\n"
        << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n"
        << "widest_accuracy: " << y::formatDouble(info.widestAccuracy) << "\n"
@@ -126,6 +129,7 @@ SupernetInfo parseSupernetInfo(const std::string &yaml, const std::string &file)
         if (image != "pixels" && image != "normalized")
             throw std::invalid_argument("image_input: expected pixels or normalized, got " + echo(image));
         o.quantizePixels = image == "pixels";
+        o.sampling = parseSupernetSampling(y::optionalString(w, t, "sampling").value_or("per-layer"));
         o.check();
     } catch (const std::invalid_argument &e) {
         throw InputError(file, 0, std::string("supernet info: ") + e.what());

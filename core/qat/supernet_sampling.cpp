@@ -1,0 +1,48 @@
+#include "supernet_sampling.h"
+
+#include "train.h"
+
+#include <cmath>
+
+namespace bitloop::qat
+{
+
+namespace
+{
+
+// Uniform in [0, 1) from 53 random bits (the draw of our own, as every choice in training).
+double unit(std::mt19937_64 &rng)
+{
+    return static_cast<double>(drawBelow(rng, uint64_t{1} << 53)) / static_cast<double>(uint64_t{1} << 53);
+}
+
+int nearest(const std::vector<int> &allowed, double v)
+{
+    int best = allowed.front();
+    for (int b : allowed)
+        if (std::abs(b - v) < std::abs(best - v))
+            best = b;
+    return best;
+}
+
+} // namespace
+
+std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int layers,
+                                                   const std::vector<int> &allowed, SupernetSampling sampling)
+{
+    std::vector<std::pair<int, int>> c;
+    c.reserve(static_cast<size_t>(layers));
+    if (sampling == SupernetSampling::PerLayer) {
+        for (int i = 0; i < layers; ++i)
+            c.emplace_back(allowed[drawBelow(rng, allowed.size())], allowed[drawBelow(rng, allowed.size())]);
+        return c;
+    }
+    const double mean = allowed.front() + (allowed.back() - allowed.front()) * unit(rng);
+    for (int i = 0; i < layers; ++i) {
+        const int w = nearest(allowed, mean + 3.0 * unit(rng) - 1.5);
+        c.emplace_back(w, nearest(allowed, mean + 3.0 * unit(rng) - 1.5));
+    }
+    return c;
+}
+
+} // namespace bitloop::qat
