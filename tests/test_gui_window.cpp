@@ -29,6 +29,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QScrollBar>
@@ -254,6 +255,13 @@ private Q_SLOTS:
         QTRY_COMPARE(w.size(), QSize(1280, 720));
         QPushButton *start = w.setupPanel()->startButton();
         QVERIFY(QRect(QPoint(0, 0), w.size()).contains(QRect(start->mapTo(&w, QPoint(0, 0)), start->size())));
+        // ... and the selected layer's loop nest shows five lines or more beside the run panel (it showed
+        // none while the run panel stacked its figures above its hypervolume plot).
+        QPlainTextEdit *nest = w.loopNestView()->loopNestEdit();
+        // What is in view: the Layers tab scrolls when its panes' minimum sizes do not fit.
+        auto visible = [nest] { return nest->viewport()->visibleRegion().boundingRect().height(); };
+        QTRY_VERIFY2(visible() >= 5 * nest->fontMetrics().lineSpacing(),
+                     qPrintable(QString("loop nest: %1 pixels in view").arg(visible())));
     }
 
     void whatIfEditGivesTheCliEnergy()

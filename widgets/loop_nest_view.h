@@ -57,6 +57,7 @@ public:
 
     QString loopNestText() const;
     QString statusText() const; // the heading: the layer and its figures, or why it has no valid mapping
+    QPlainTextEdit *loopNestEdit() const { return nest_; }
     QTableWidget *levelTable() const { return levels_; }
     QTableWidget *energyTable() const { return energy_; }
     QCustomPlot *energyPlot() const { return plot_; }

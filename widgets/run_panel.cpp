@@ -47,25 +47,31 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     const std::pair<QString, QLabel *> cells[] = {
         {tr("Generation"), generation_}, {tr("Evaluations"), evaluations_}, {tr("Hypervolume"), hypervolume_},
         {tr("Front size"), frontSize_},  {tr("Elapsed"), elapsed_},         {tr("Time left"), timeLeft_}};
-    for (int i = 0; i < 6; ++i) {
-        figures->addWidget(new QLabel(cells[i].first + QLatin1Char(':'), this), i / 2, (i % 2) * 2);
-        figures->addWidget(cells[i].second, i / 2, (i % 2) * 2 + 1);
+    // Two rows of three beside the hypervolume history, not three rows above it: at 1280x720 every
+    // pixel of height the run panel takes is one the selected layer's mapping does not get.
+    const int order[] = {0, 1, 3,
+                         2, 4, 5}; // Generation, Evaluations, Front size; Hypervolume, Elapsed, Time left
+    for (int k = 0; k < 6; ++k) {
+        const auto &cell = cells[order[k]];
+        figures->addWidget(new QLabel(cell.first + QLatin1Char(':'), this), k / 3, (k % 3) * 2);
+        figures->addWidget(cell.second, k / 3, (k % 3) * 2 + 1);
     }
-    figures->setColumnStretch(1, 1);
-    figures->setColumnStretch(3, 1);
+    for (int c : {1, 3, 5})
+        figures->setColumnStretch(c, 1);
     batch_ = new QLabel(this);
     batch_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     batch_->setToolTip(tr("Inside the running generation: candidates whose accuracy is known, and the "
                           "layer mappings it needs that no earlier candidate answered"));
 
     hvPlot_ = new QCustomPlot(this);
-    hvPlot_->setMinimumHeight(80);
+    hvPlot_->setMinimumHeight(72);
     hvGraph_ = hvPlot_->addGraph();
     hvGraph_->setPen(QPen(QColor(31, 119, 180), 1.5));
     hvGraph_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 4));
     const QFont small(font().family(), 8);
     hvPlot_->xAxis->setLabel(tr("generation"));
-    hvPlot_->yAxis->setLabel(tr("hypervolume"));
+    hvPlot_->yAxis->setLabel(tr("HV")); // the panel is about 70 pixels high: "hypervolume" would be cut
+    hvPlot_->setToolTip(tr("Hypervolume of the front after each generation"));
     for (QCPAxis *axis : {hvPlot_->xAxis, hvPlot_->yAxis}) {
         axis->setLabelFont(small);
         axis->setTickLabelFont(small);
@@ -84,23 +90,28 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     connect(pause_, &QPushButton::clicked, this, &RunPanel::pauseRequested);
     connect(resume_, &QPushButton::clicked, this, &RunPanel::resumeRequested);
     connect(stop_, &QPushButton::clicked, this, &RunPanel::stopRequested);
-    auto *buttons = new QHBoxLayout;
-    buttons->addWidget(pause_);
-    buttons->addWidget(resume_);
-    buttons->addWidget(stop_);
-    buttons->addStretch(1);
+    // The controls beside the progress bar they act on.
+    auto *top = new QHBoxLayout;
+    top->addWidget(progress_, 1);
+    top->addWidget(pause_);
+    top->addWidget(resume_);
+    top->addWidget(stop_);
+    auto *middle = new QHBoxLayout;
+    auto *left = new QVBoxLayout;
+    left->addLayout(figures);
+    left->addWidget(batch_);
+    left->addStretch(1);
+    middle->addLayout(left, 1);
+    middle->addWidget(hvPlot_, 1);
 
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(progress_);
-    layout->addLayout(figures);
-    layout->addWidget(batch_);
+    layout->addLayout(top);
+    layout->addLayout(middle, 1);
     note_ = new QLabel(this);
     note_->setWordWrap(true);
     note_->setTextFormat(Qt::RichText);
     note_->setVisible(false);
     layout->addWidget(note_);
-    layout->addWidget(hvPlot_, 1);
-    layout->addLayout(buttons);
     updateButtons();
 }
 
