@@ -518,6 +518,23 @@ private Q_SLOTS:
         panel.setPaused(false); // a paused run stopped
         QCOMPARE(enabled(), QStringLiteral("000"));
 
+        // Elapsed counts on between reports while running (a generation can take minutes), and stands
+        // still when the run stops or is another process's.
+        panel.setProgress(1, 10, 40, 1.0, 3, 5.0, 45.0);
+        QCOMPARE(panel.elapsedText(), QStringLiteral("0:05"));
+        panel.setRunning(true);
+        QTRY_VERIFY_WITH_TIMEOUT(panel.elapsedText() != QStringLiteral("0:05"), 10000);
+        QVERIFY(panel.elapsedText() >= QStringLiteral("0:06"));
+        panel.setRunning(false);
+        const QString stopped = panel.elapsedText();
+        QTest::qWait(1500);
+        QCOMPARE(panel.elapsedText(), stopped);
+        panel.setProgress(2, 10, 80, 1.0, 3, 9.0, 40.0);
+        panel.setRunning(true, false);
+        QTest::qWait(1500);
+        QCOMPARE(panel.elapsedText(), QStringLiteral("0:09"));
+        panel.setRunning(false);
+
         QSignalSpy pause(&panel, &RunPanel::pauseRequested), resume(&panel, &RunPanel::resumeRequested),
             stop(&panel, &RunPanel::stopRequested);
         QTest::mouseClick(panel.pauseButton(), Qt::LeftButton); // disabled: nothing

@@ -7,6 +7,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -24,7 +25,8 @@ QLabel *valueLabel(QWidget *parent)
 {
     auto *l = new QLabel(kUnknown, parent);
     l->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    l->setMinimumWidth(l->fontMetrics().horizontalAdvance(QStringLiteral("0000 / 0000")));
+    // As wide as the widest value it shows ("0000 / 0000" generations, a hypervolume "6.33161e+09").
+    l->setMinimumWidth(l->fontMetrics().horizontalAdvance(QStringLiteral("0.00000e+00")));
     return l;
 }
 
@@ -101,8 +103,8 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     left->addLayout(figures);
     left->addWidget(batch_);
     left->addStretch(1);
-    middle->addLayout(left, 1);
-    middle->addWidget(hvPlot_, 1);
+    middle->addLayout(left, 3);
+    middle->addWidget(hvPlot_, 2);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
@@ -112,6 +114,13 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     note_->setTextFormat(Qt::RichText);
     note_->setVisible(false);
     layout->addWidget(note_);
+    // A generation of supernet or QAT evaluations takes minutes: Elapsed must not stand still meanwhile.
+    clock_ = new QTimer(this);
+    clock_->setInterval(1000);
+    connect(clock_, &QTimer::timeout, this, [this] {
+        if (reportedElapsed_ >= 0)
+            elapsed_->setText(formatDuration(reportedElapsed_ + sinceReport_.elapsed() / 1000.0));
+    });
     updateButtons();
 }
 
@@ -131,6 +140,8 @@ void RunPanel::setProgress(int generation, int maxGenerations, long long evaluat
     hypervolume_->setText(std::isfinite(hypervolume) ? QString::number(hypervolume, 'g', 6) : kUnknown);
     frontSize_->setText(QString::number(frontSize));
     elapsed_->setText(formatDuration(elapsedSeconds));
+    reportedElapsed_ = std::isfinite(elapsedSeconds) ? elapsedSeconds : -1;
+    sinceReport_.restart();
     timeLeft_->setText(formatDuration(secondsLeft));
 }
 
@@ -181,11 +192,17 @@ void RunPanel::clearHistory()
 
 // Three states: idle, running, paused (not running, resumable). A run that starts is not paused; one that
 // stops running keeps whatever pause state the caller sets next.
-void RunPanel::setRunning(bool running)
+void RunPanel::setRunning(bool running, bool clockTicks)
 {
     running_ = running;
     if (running)
         paused_ = false;
+    if (running && clockTicks) {
+        sinceReport_.restart(); // a pause is not counted
+        clock_->start();
+    } else {
+        clock_->stop();
+    }
     updateButtons();
 }
 

@@ -5,12 +5,14 @@
 // reached with setRunning / setPaused (a pause takes effect between generations, not at the click).
 #pragma once
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 class QCPGraph;
 class QCustomPlot;
 class QLabel;
 class QProgressBar;
+class QTimer;
 class QPushButton;
 
 namespace bitloop::gui
@@ -34,7 +36,9 @@ public:
     void addHypervolume(int generation, double hv);
     void clearHistory();
 
-    void setRunning(bool running);
+    // While running, Elapsed counts on between generation reports, unless clockTicks is false (a followed
+    // run: another process's, which may have stopped).
+    void setRunning(bool running, bool clockTicks = true);
     void setPaused(bool paused);
     bool isRunning() const { return running_; }
     bool isPaused() const { return paused_; }
@@ -75,6 +79,9 @@ private:
     QPushButton *pause_, *resume_, *stop_;
     bool running_ = false;
     bool paused_ = false;
+    QTimer *clock_;
+    QElapsedTimer sinceReport_;
+    double reportedElapsed_ = -1; // the run's elapsed seconds at its last report; < 0: none yet
 };
 
 } // namespace bitloop::gui

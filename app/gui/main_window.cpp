@@ -339,7 +339,7 @@ void MainWindow::connectController()
             model_.setMaxGenerations(args.value(args.indexOf(QStringLiteral("--generations")) + 1).toInt());
         model_.setObjectives(axesObjectives());
         refreshAxes();
-        runPanel_->setRunning(controller_->busy());
+        runPanel_->setRunning(controller_->busy(), !controller_->following());
         statusBar()->showMessage(tr("Run folder %1").arg(dir));
     });
     connect(controller_, &SearchController::batchEvaluated, this, &MainWindow::onBatch);
