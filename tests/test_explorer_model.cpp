@@ -191,6 +191,9 @@ private Q_SLOTS:
         m.pinPoint(4);
         m.select(4);
         m.setWhatIf({{2, 2}, {2, 2}});
+        NetworkMapping shownMapping;
+        shownMapping.layers.resize(2);
+        m.setShown({{2, 2}, {2, 2}}, m.points()[4].cost, shownMapping);
         m.setMaxGenerations(5);
         m.generationDone(3);
         QVERIFY(m.unfinished());
@@ -202,6 +205,7 @@ private Q_SLOTS:
                 m.whatIfPins().empty());
         QCOMPARE(m.selected(), -1);
         QVERIFY(!m.whatIf());
+        QVERIFY(m.shownBits().empty() && !m.shownCost() && m.shownMappings().layers.empty());
         QCOMPARE(m.lastGeneration(), -1);
         QVERIFY(!m.unfinished());
         QCOMPARE(m.maxGenerations(), 5); // the run's length is the controller's to say again

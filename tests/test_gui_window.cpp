@@ -142,6 +142,19 @@ private Q_SLOTS:
         QCOMPARE(rd.generations().back().frontSize, size_t(1));
         QVERIFY(!w.frontNote()->isHidden());
         QVERIFY(w.frontNote()->text().contains("Train the default baseline"));
+
+        // A point shown, then a run opened (or started): nothing of the old point stays on show.
+        QSignalSpy shown(&w, &MainWindow::configurationShown);
+        w.selectPoint(0);
+        QVERIFY(waitFor(shown));
+        QTRY_VERIFY(!w.loopNestView()->loopNestText().isEmpty());
+        QVERIFY(w.layerTable()->rowCount() > 0 && !w.reproduceCommand().isEmpty());
+        w.openRun(run_);
+        QVERIFY(waitFor(opened, 2));
+        QCOMPARE(w.layerTable()->rowCount(), 0);
+        QVERIFY(w.loopNestView()->loopNestText().isEmpty());
+        QVERIFY(w.reproduceCommand().isEmpty());
+        QVERIFY(w.shownBits().empty() && !w.shownCost());
     }
 
     void savedSessionReopensWithItsPins()

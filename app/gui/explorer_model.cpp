@@ -98,6 +98,9 @@ void ExplorerModel::clear()
     whatIfPins_.clear();
     whatIf_.reset(); // an edit of the previous run's point is no edit of this run's
     selected_ = -1;
+    shownBits_.clear(); // nor is the configuration shown from it
+    shownCost_.reset();
+    shownMappings_ = {};
     lastGeneration_ = -1;
     notify(Event::Cleared);
 }

@@ -63,6 +63,13 @@ void MainWindow::onModelEvent(const ExplorerModel::Event &e)
     case Event::Cleared:
         pinnedList_->clear();
         plot_->clearPoints();
+        // The previous run's point, its layers, mapping and command are not this run's.
+        table_->clearConfiguration();
+        nest_->clear();
+        pointSummary_->setText(tr("Click a point to see its layers."));
+        reproduce_->clear();
+        reproduceArgs_.clear();
+        measureAccuracy_->setEnabled(false);
         break;
     case Event::PointsAdded:
         refreshPlot();
