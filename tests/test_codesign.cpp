@@ -23,6 +23,7 @@
 #include "search/sorting.h"
 
 #include "util/error.h"
+#include "util/json.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -513,6 +514,26 @@ private Q_SLOTS:
         c.accuracy = 0.56;
         p.fill(ind, c);
         QVERIFY(frontCsv(p.spec(), {ind}).find("\n0.44,") != std::string::npos);
+    }
+
+    // JSON numbers (accuracy --json, front.json, exports): the shortest text that reads back as the same
+    // double, so a measured 9117 / 10000 prints as 0.9117 and not 0.91169999999999995.
+    void jsonNumbersAreShortestAndExact()
+    {
+        for (double v :
+             {0.9117, 1.0 / 3, 264.81712345678901, 1e-300, -2.5, 5e-324, 1.7976931348623157e308, 0.1 + 0.2}) {
+            const std::string t = shortestDouble(v);
+            QCOMPARE(std::strtod(t.c_str(), nullptr), v);
+        }
+        QCOMPARE(shortestDouble(0.9117), std::string("0.9117"));
+        QCOMPARE(shortestDouble(1.0 / 3), std::string("0.3333333333333333"));
+        QCOMPARE(shortestDouble(0.1 + 0.2), std::string("0.30000000000000004")); // 17 digits when it needs them
+        QCOMPARE(shortestDouble(1e21), std::string("1e+21"));
+        QCOMPARE(shortestDouble(-0.0), std::string("-0"));
+        QCOMPARE(shortestDouble(1.5e-5), std::string("1.5e-05"));
+        JsonWriter w;
+        w.beginObject().field("accuracy", 9117.0 / 10000).field("energy_pj", 355327000.0).endObject();
+        QCOMPARE(w.str(), std::string("{\"accuracy\":0.9117,\"energy_pj\":355327000}"));
     }
 
     void runRecordsEverythingAndHoldsPins()

@@ -1,5 +1,7 @@
 #include "io/yaml_util.h"
 
+#include "util/json.h"
+
 #include "util/checked.h"
 
 #include <cctype>
@@ -341,15 +343,7 @@ void checkKeys(const Where &w, const YAML::Node &map, const std::vector<std::str
 
 std::string formatDouble(double v)
 {
-    if (v == 0)
-        return "0";
-    char buf[64];
-    for (int precision = 1; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (std::strtod(buf, nullptr) == v)
-            break;
-    }
-    return buf;
+    return v == 0 ? "0" : shortestDouble(v);
 }
 
 namespace

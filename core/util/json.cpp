@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace bitloop
 {
@@ -97,6 +98,22 @@ JsonWriter &JsonWriter::value(const std::string &s)
     return *this;
 }
 
+std::string shortestDouble(double v)
+{
+    char buf[32];
+    // Whole numbers as integers (355327000 pJ, not 3.55327e+08), where a double holds every one exactly.
+    if (std::fabs(v) < 1e15 && v == std::floor(v)) {
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+        return buf;
+    }
+    for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+        if (std::strtod(buf, nullptr) == v)
+            break;
+    }
+    return buf;
+}
+
 JsonWriter &JsonWriter::value(double d)
 {
     separate();
@@ -104,9 +121,7 @@ JsonWriter &JsonWriter::value(double d)
         out_ << "null";
         return *this;
     }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", d);
-    out_ << buf;
+    out_ << shortestDouble(d);
     return *this;
 }
 

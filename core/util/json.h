@@ -10,6 +10,10 @@
 namespace bitloop
 {
 
+// The shortest decimal text (at most 17 significant digits) that reads back as exactly v: 0.9117, not
+// the 0.91169999999999995 that %.17g prints for the same double; whole numbers below 10^15 as integers.
+std::string shortestDouble(double v);
+
 class JsonWriter
 {
 public:
