@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
@@ -16,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QToolTip>
+#include <QVBoxLayout>
 #include <QWheelEvent>
 #include <QtTest>
 
@@ -549,6 +551,38 @@ private Q_SLOTS:
         QTest::mouseClick(panel.stopButton(), Qt::LeftButton);
         QCOMPARE(stop.count(), 1);
         QCOMPARE(pause.count(), 1);
+    }
+
+    // Clicking Pause disables it; Qt then hands the focus down the tab chain, which in the main window is the
+    // setup panel's Architecture field with its text selected: the next key typed replaced it.
+    void runPanelKeepsFocusOnItsButtons()
+    {
+        QWidget window;
+        auto *field = new QLineEdit(QStringLiteral("eyeriss16"), &window);
+        auto *panel = new RunPanel(&window);
+        auto *layout = new QVBoxLayout(&window);
+        layout->addWidget(field);
+        layout->addWidget(panel);
+        QWidget::setTabOrder(panel->stopButton(), field); // the chain wraps from the panel to the field
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+
+        panel->setRunning(true);
+        panel->pauseButton()->setFocus();
+        QTRY_VERIFY(panel->pauseButton()->hasFocus());
+        panel->setStopped(true); // what the main window does once the run has paused
+        QVERIFY(!field->hasFocus());
+        QVERIFY(panel->resumeButton()->hasFocus());
+        panel->setRunning(true); // resumed
+        QVERIFY(panel->pauseButton()->hasFocus());
+        panel->stopButton()->setFocus();
+        panel->setStopped(true); // Stop stays enabled while paused: the focus stays where the user put it
+        QVERIFY(panel->stopButton()->hasFocus());
+        // Focus elsewhere is never taken.
+        field->setFocus();
+        panel->setRunning(true);
+        QVERIFY(field->hasFocus());
     }
 
     void runPanelHypervolume()

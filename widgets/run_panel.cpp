@@ -206,6 +206,14 @@ void RunPanel::setRunning(bool running, bool clockTicks)
     updateButtons();
 }
 
+void RunPanel::setStopped(bool resumable)
+{
+    running_ = false;
+    paused_ = resumable;
+    clock_->stop();
+    updateButtons();
+}
+
 void RunPanel::setPaused(bool paused)
 {
     paused_ = paused;
@@ -214,9 +222,20 @@ void RunPanel::setPaused(bool paused)
 
 void RunPanel::updateButtons()
 {
+    // Disabling the focused button makes Qt pass focus on down the tab chain, into the setup panel, where the
+    // next key typed would edit a field. Keep it on the button that now acts (Pause -> Resume and back).
+    QPushButton *const buttons[] = {resume_, pause_, stop_};
+    const auto focused =
+        std::find_if(std::begin(buttons), std::end(buttons), [](QPushButton *b) { return b->hasFocus(); });
     pause_->setEnabled(running_);
     resume_->setEnabled(paused_ && !running_);
     stop_->setEnabled(running_ || paused_); // stopping a paused run ends it: Resume goes away
+    if (focused == std::end(buttons) || (*focused)->isEnabled())
+        return;
+    const auto next =
+        std::find_if(std::begin(buttons), std::end(buttons), [](QPushButton *b) { return b->isEnabled(); });
+    if (next != std::end(buttons))
+        (*next)->setFocus(Qt::OtherFocusReason);
 }
 
 QString RunPanel::formatDuration(double seconds)

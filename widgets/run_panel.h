@@ -2,7 +2,8 @@
 // is (hypervolume and its history, front size), and pause / resume / stop.
 //
 // The panel is passive: its buttons only emit requests, and the search's owner reports the state it
-// reached with setRunning / setPaused (a pause takes effect between generations, not at the click).
+// reached with setRunning / setStopped / setPaused (a pause takes effect between generations, not at the
+// click).
 #pragma once
 
 #include <QElapsedTimer>
@@ -40,6 +41,8 @@ public:
     // run: another process's, which may have stopped).
     void setRunning(bool running, bool clockTicks = true);
     void setPaused(bool paused);
+    // A run that ended, in one step so that a focused Pause hands the focus straight to Resume.
+    void setStopped(bool resumable);
     bool isRunning() const { return running_; }
     bool isPaused() const { return paused_; }
 

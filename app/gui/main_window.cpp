@@ -353,11 +353,10 @@ void MainWindow::connectController()
                 updateFrontNote(static_cast<int>(g.frontSize));
             });
     connect(controller_, &SearchController::finished, this, [this](const QString &reason) {
-        runPanel_->setRunning(false);
         runPanel_->setBatchProgress(0, 0, 0, 0);
         // A paused run, or a reopened one that stopped before its last generation, can be continued.
         const bool unfinished = reason == QLatin1String("opened") && model_.unfinished();
-        runPanel_->setPaused(reason == QLatin1String("paused") || unfinished);
+        runPanel_->setStopped(reason == QLatin1String("paused") || unfinished);
         statusBar()->showMessage(tr("Search %1: %2 points").arg(reason).arg(model_.points().size()));
         // The folder now holds this run: the next Start gets a fresh one rather than a refusal.
         if (reason != QLatin1String("paused") && !unfinished &&
@@ -384,8 +383,7 @@ void MainWindow::connectController()
     });
     connect(runPanel_, &RunPanel::pauseRequested, controller_, &SearchController::pause);
     connect(runPanel_, &RunPanel::resumeRequested, this, [this] {
-        runPanel_->setPaused(false);
-        runPanel_->setRunning(true);
+        runPanel_->setRunning(true); // no longer paused
         controller_->resume();
     });
 }
