@@ -84,7 +84,8 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     hvPlot_->xAxis->setTicker(ticker);
     // The panel is short at 1280x720 (about 40 pixels of plot): three value ticks stay legible.
-    hvPlot_->yAxis->ticker()->setTickCount(3);
+    hvTicker_ = hvPlot_->yAxis->ticker();
+    hvTicker_->setTickCount(3);
 
     pause_ = new QPushButton(tr("Pause"), this);
     resume_ = new QPushButton(tr("Resume"), this);
@@ -167,26 +168,33 @@ QString RunPanel::batchText() const
 void RunPanel::addHypervolume(int generation, double hv)
 {
     hvGraph_->addData(generation, hv);
-    hvPlot_->rescaleAxes();
+    // Ranges come from the data, not rescaleAxes: for a single distinct value that keeps the previous
+    // range's width, so a flat history went unnoticed after its first point.
+    bool found = false;
+    const QCPRange x = hvGraph_->getKeyRange(found), y = hvGraph_->getValueRange(found);
     // Off the frame: half a generation either side, a tenth of the span above and below.
-    const QCPRange x = hvPlot_->xAxis->range();
     hvPlot_->xAxis->setRange(x.lower - 0.5, x.upper + 0.5);
     // A flat history (every generation at one hypervolume, as a one-point front gives) has no span to
-    // scale: centre it in a window of 1% of its value, instead of a range so thin that every tick reads
-    // the same number.
-    const QCPRange y = hvPlot_->yAxis->range();
+    // scale: centre it in a window of 1% of its value, with that value as the only tick (three ticks 0.5%
+    // apart took three lines each to print and overlapped in the short plot).
     const double mid = y.center(), span = y.size();
-    if (span <= 1e-9 * std::max(1.0, std::abs(mid)))
-        hvPlot_->yAxis->setRange(mid - std::max(0.005 * std::abs(mid), 0.5),
-                                 mid + std::max(0.005 * std::abs(mid), 0.5));
-    else
-        hvPlot_->yAxis->scaleRange(1.1);
+    if (span <= 1e-9 * std::max(1.0, std::abs(mid))) {
+        const double half = std::max(0.005 * std::abs(mid), 0.5);
+        hvPlot_->yAxis->setRange(mid - half, mid + half);
+        auto flat = QSharedPointer<QCPAxisTickerText>::create();
+        flat->addTick(mid, QString::number(mid, 'g', 3));
+        hvPlot_->yAxis->setTicker(flat);
+    } else {
+        hvPlot_->yAxis->setRange(mid - 0.55 * span, mid + 0.55 * span);
+        hvPlot_->yAxis->setTicker(hvTicker_);
+    }
     hvPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void RunPanel::clearHistory()
 {
     hvGraph_->data()->clear();
+    hvPlot_->yAxis->setTicker(hvTicker_);
     hvPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -236,6 +244,8 @@ void RunPanel::updateButtons()
         std::find_if(std::begin(buttons), std::end(buttons), [](QPushButton *b) { return b->isEnabled(); });
     if (next != std::end(buttons))
         (*next)->setFocus(Qt::OtherFocusReason);
+    else
+        setFocus(Qt::OtherFocusReason); // the run ended: the panel keeps the focus, and keys edit nothing
 }
 
 QString RunPanel::formatDuration(double seconds)

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QSharedPointer>
 #include <QWidget>
 
+class QCPAxisTicker;
 class QCPGraph;
 class QCustomPlot;
 class QLabel;
@@ -79,6 +81,7 @@ private:
     QLabel *note_;
     QCustomPlot *hvPlot_;
     QCPGraph *hvGraph_;
+    QSharedPointer<QCPAxisTicker> hvTicker_; // the value axis's ticks, unless the history is flat
     QPushButton *pause_, *resume_, *stop_;
     bool running_ = false;
     bool paused_ = false;
