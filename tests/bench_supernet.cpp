@@ -8,7 +8,8 @@
 //   qat|qat-short]
 //                  [--epochs 1] [--steps 200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
 //                  [--speed-only] [--limit N (supernet evaluation images, speed row)]
-//                  [--bn-batches N (8)] [--rows K (only the first K configurations)]
+//                  [--bn-batches N (8; speed line and fidelity rows)] [--rows K (only the first K
+//                  configurations)] [--no-speed (fidelity rows only)]
 #include "accuracy/accuracy_cache.h"
 #include "mapper/cache.h"
 #include "qat/session.h"
@@ -85,13 +86,7 @@ std::vector<BitConfig> stratified(int n, int layers, const std::vector<int> &all
 {
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> offset(-2.0, 2.0);
-    auto nearest = [&](double v) {
-        int best = allowed.front();
-        for (int b : allowed)
-            if (std::abs(b - v) < std::abs(best - v))
-                best = b;
-        return best;
-    };
+    auto nearest = [&](double v) { return qat::nearestAllowedWidth(allowed, v); };
     std::vector<BitConfig> out;
     for (int k = 0; k < n; ++k) {
         const double mean = allowed.front() + (allowed.back() - allowed.front()) * k / std::max(1.0, n - 1.0);
@@ -113,7 +108,7 @@ double meanBits(const BitConfig &c)
 
 } // namespace
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     auto a = parseArgs(argc, argv);
     if (!a.count("checkpoint")) {
@@ -146,9 +141,10 @@ int main(int argc, char **argv)
 
     // Speed: seconds per candidate of the supernet evaluator on the validation split (uncached, fresh
     // configurations), as a search pays them.
-    {
+    if (!a.count("no-speed")) {
         qat::EvaluatorOptions o;
         o.settings.kind = EvaluatorKind::Supernet;
+        o.settings.bnBatches = std::stoi(get("bn-batches", "8"));
         o.threads = threads;
         o.supernet = get("supernet", "");
         o.evaluationLimit = std::stoll(get("limit", "-1"));
@@ -174,7 +170,8 @@ int main(int argc, char **argv)
     auto super = open(EvaluatorKind::Supernet, 1, true, -1);
     auto qat1 = open(qatKind, 1, true, -1);
     auto qat2 = open(qatKind, 2, true, -1);
-    std::vector<BitConfig> configs = stratified(n, super->numLayers(), allowed, std::stoull(get("seed", "1")));
+    std::vector<BitConfig> configs =
+        stratified(n, super->numLayers(), allowed, std::stoull(get("seed", "1")));
     // --rows K: only the first K configurations (the stratification still spans all n).
     if (a.count("rows"))
         configs.resize(std::min(configs.size(), static_cast<size_t>(std::stoul(a["rows"]))));
@@ -194,6 +191,8 @@ int main(int argc, char **argv)
                     diff.back());
         std::fflush(stdout);
     }
+    if (diff.empty())
+        return 0; // --rows 0: nothing to summarise
     std::vector<double> sorted = diff;
     std::sort(sorted.begin(), sorted.end());
     double mean = 0;
@@ -209,4 +208,14 @@ int main(int argc, char **argv)
         "QAT seeds)\n",
         tau, tauSeeds, 0.9 * tauSeeds);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception &e) { // a missing checkpoint or supernet, a bad number
+        std::fprintf(stderr, "bench_supernet: %s\n", e.what());
+        return 2;
+    }
 }

@@ -262,6 +262,13 @@ private Q_SLOTS:
         for (int k = 0; k < 200; ++k)
             for (const auto &[w, a] : drawConfiguration(rng, kLayers, {2, 4, 8}, SupernetSampling::ByMean))
                 QVERIFY((w == 2 || w == 4 || w == 8) && (a == 2 || a == 4 || a == 8));
+        // Rounding to the nearest allowed width, the narrower on a tie; beyond the ends, the end.
+        QCOMPARE(nearestAllowedWidth({2, 4, 8}, 5.9), 4);
+        QCOMPARE(nearestAllowedWidth({2, 4, 8}, 6.0), 4);
+        QCOMPARE(nearestAllowedWidth({2, 4, 8}, 6.1), 8);
+        QCOMPARE(nearestAllowedWidth({2, 4, 8}, 3.0), 2);
+        QCOMPARE(nearestAllowedWidth({2, 4, 8}, -1.0), 2);
+        QCOMPARE(nearestAllowedWidth({2, 4, 8}, 9.5), 8);
     }
 
     void cliAgreesWithTheEvaluator()

@@ -16,7 +16,9 @@ double unit(std::mt19937_64 &rng)
     return static_cast<double>(drawBelow(rng, uint64_t{1} << 53)) / static_cast<double>(uint64_t{1} << 53);
 }
 
-int nearest(const std::vector<int> &allowed, double v)
+} // namespace
+
+int nearestAllowedWidth(const std::vector<int> &allowed, double v)
 {
     int best = allowed.front();
     for (int b : allowed)
@@ -24,8 +26,6 @@ int nearest(const std::vector<int> &allowed, double v)
             best = b;
     return best;
 }
-
-} // namespace
 
 std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int layers,
                                                    const std::vector<int> &allowed, SupernetSampling sampling)
@@ -39,8 +39,8 @@ std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int lay
     }
     const double mean = allowed.front() + (allowed.back() - allowed.front()) * unit(rng);
     for (int i = 0; i < layers; ++i) {
-        const int w = nearest(allowed, mean + 3.0 * unit(rng) - 1.5);
-        c.emplace_back(w, nearest(allowed, mean + 3.0 * unit(rng) - 1.5));
+        const int w = nearestAllowedWidth(allowed, mean + 3.0 * unit(rng) - 1.5);
+        c.emplace_back(w, nearestAllowedWidth(allowed, mean + 3.0 * unit(rng) - 1.5));
     }
     return c;
 }

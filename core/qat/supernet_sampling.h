@@ -37,6 +37,9 @@ inline SupernetSampling parseSupernetSampling(const std::string &name)
     throw std::invalid_argument("sampling: expected per-layer or by-mean, got '" + name + "'");
 }
 
+// The allowed width (sorted, non-empty) nearest v; the narrower one on a tie.
+int nearestAllowedWidth(const std::vector<int> &allowed, double v);
+
 // One random configuration of `layers` (weight, activation) widths from `allowed` (sorted, non-empty).
 std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int layers,
                                                    const std::vector<int> &allowed,
