@@ -168,6 +168,7 @@ private:
     // A start or open asked for: the shown run is cleared when the controller says ready, not before,
     // so that a refused start (a folder that holds a search, a bad architecture) loses nothing.
     bool clearOnReady_ = false;
+    bool frontNoteDismissed_ = false; // Hide was clicked on the one-point-front note during this run
 };
 
 } // namespace bitloop::gui

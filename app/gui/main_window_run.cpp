@@ -445,7 +445,8 @@ void MainWindow::updateFrontNote(int frontSize)
     const QStringList args = controller_->arguments();
     const int at = args.indexOf(QStringLiteral("--objectives"));
     const bool withError = at < 0 || args.value(at + 1).split(',').contains(QStringLiteral("error"));
-    frontNote_->setVisible(!withError && frontSize == 1 && model_.points().size() > 1);
+    frontNote_->setVisible(!frontNoteDismissed_ && !withError && frontSize == 1 &&
+                           model_.points().size() > 1);
 }
 
 } // namespace bitloop::gui
