@@ -15,6 +15,7 @@
 #include "qat/session.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -45,15 +46,24 @@ std::map<std::string, std::string> parseArgs(int argc, char **argv)
     return a;
 }
 
-std::vector<int> intList(const std::string &s)
+// "2,3,4" as sorted widths from 1 to 16; anything else is an error naming --allowed-bits.
+std::vector<int> bitList(const std::string &s)
 {
     std::vector<int> v;
     size_t pos = 0;
     while (pos < s.size()) {
         const size_t comma = s.find(',', pos);
-        v.push_back(std::stoi(s.substr(pos, comma - pos)));
+        const std::string item = s.substr(pos, comma - pos);
+        char *end = nullptr;
+        const long b = std::strtol(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || b < 1 || b > 16)
+            throw std::invalid_argument("--allowed-bits: '" + item + "' is not a width from 1 to 16");
+        v.push_back(static_cast<int>(b));
         pos = comma == std::string::npos ? s.size() : comma + 1;
     }
+    if (v.empty())
+        throw std::invalid_argument("--allowed-bits: no widths given");
+    std::sort(v.begin(), v.end());
     return v;
 }
 
@@ -118,24 +128,35 @@ static int run(int argc, char **argv)
     }
     const std::string checkpoint = a["checkpoint"];
     auto get = [&](const char *k, const std::string &d) { return a.count(k) ? a[k] : d; };
-    const int n = std::stoi(get("configs", "24"));
-    const std::vector<int> allowed = intList(get("allowed-bits", "2,3,4,5,6,7,8"));
-    const int threads = std::stoi(get("threads", "1"));
+    // A whole number >= min, or an error naming the option.
+    auto num = [&](const char *k, const std::string &d, long long min = 0) {
+        const std::string v = get(k, d);
+        char *end = nullptr;
+        errno = 0;
+        const long long x = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || errno == ERANGE || x < min)
+            throw std::invalid_argument("--" + std::string(k) + ": expected a whole number of at least " +
+                                        std::to_string(min) + ", got '" + v + "'");
+        return x;
+    };
+    const int n = static_cast<int>(num("configs", "24", 1));
+    const std::vector<int> allowed = bitList(get("allowed-bits", "2,3,4,5,6,7,8"));
+    const int threads = static_cast<int>(num("threads", "1", 1));
     auto cache = std::make_shared<AccuracyCache>(get("cache-dir", defaultCacheDir()));
 
     auto open = [&](EvaluatorKind kind, uint64_t seed, bool onTest, int64_t limit) {
         qat::EvaluatorOptions o;
         o.settings.kind = kind;
         o.settings.seed = seed;
-        o.settings.epochs = std::stoi(get("epochs", "1"));
-        o.settings.steps = std::stoll(get("steps", "200"));
+        o.settings.epochs = static_cast<int>(num("epochs", "1", 1));
+        o.settings.steps = num("steps", "200", 1);
         o.onTestSet = onTest;
         o.threads = threads;
         o.evaluationLimit = limit;
-        o.trainLimit = std::stoll(get("train-limit", "-1"));
+        o.trainLimit = num("train-limit", "-1", -1);
         o.supernet = get("supernet", "");
         if (kind == EvaluatorKind::Supernet)
-            o.settings.bnBatches = std::stoi(get("bn-batches", "8"));
+            o.settings.bnBatches = static_cast<int>(num("bn-batches", "8"));
         return std::make_unique<CachedEvaluator>(qat::openEvaluator(checkpoint, o), cache);
     };
 
@@ -144,10 +165,10 @@ static int run(int argc, char **argv)
     if (!a.count("no-speed")) {
         qat::EvaluatorOptions o;
         o.settings.kind = EvaluatorKind::Supernet;
-        o.settings.bnBatches = std::stoi(get("bn-batches", "8"));
+        o.settings.bnBatches = static_cast<int>(num("bn-batches", "8"));
         o.threads = threads;
         o.supernet = get("supernet", "");
-        o.evaluationLimit = std::stoll(get("limit", "-1"));
+        o.evaluationLimit = num("limit", "-1", -1);
         auto ev = qat::openEvaluator(checkpoint, o);
         const std::vector<BitConfig> probe = stratified(5, ev->numLayers(), allowed, 99);
         double total = 0;
@@ -171,10 +192,10 @@ static int run(int argc, char **argv)
     auto qat1 = open(qatKind, 1, true, -1);
     auto qat2 = open(qatKind, 2, true, -1);
     std::vector<BitConfig> configs =
-        stratified(n, super->numLayers(), allowed, std::stoull(get("seed", "1")));
+        stratified(n, super->numLayers(), allowed, static_cast<uint64_t>(num("seed", "1")));
     // --rows K: only the first K configurations (the stratification still spans all n).
     if (a.count("rows"))
-        configs.resize(std::min(configs.size(), static_cast<size_t>(std::stoul(a["rows"]))));
+        configs.resize(std::min(configs.size(), static_cast<size_t>(num("rows", "0"))));
     std::printf("QAT: %s; everything on the test set\n", qat1->settings().describe().c_str());
     std::printf("| # | mean bits | supernet | QAT seed 1 | QAT seed 2 | |supernet - QAT| "
                 "|\n|---:|---:|---:|---:|---:|---:|\n");
