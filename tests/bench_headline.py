@@ -24,23 +24,72 @@ import subprocess
 import sys
 import tempfile
 
+
+
+def fail(message):
+    """One line naming what was wrong, exit 2: a wrong figure is worse than none."""
+    print("bench_headline: " + message, file=sys.stderr)
+    sys.exit(2)
+
+
+def option(name, convert, default):
+    if name not in extra:
+        return default
+    at = extra.index(name)
+    if at + 1 >= len(extra):
+        fail(name + ": needs a value")
+    try:
+        return convert(extra[at + 1])
+    except ValueError:
+        fail("%s: '%s' is not a number" % (name, extra[at + 1]))
+
+
+if len(sys.argv) < 3:
+    fail("usage: bench_headline.py BITLOOP_CLI RUN_DIR [options, see the source]")
 cli, run = sys.argv[1], sys.argv[2]
 extra = sys.argv[3:]
-confirm = extra[extra.index("--confirm") + 1] if "--confirm" in extra else None
-confirm_args = extra[extra.index("--confirm-args") + 1].split() if "--confirm-args" in extra else []
-tries = int(extra[extra.index("--tries") + 1]) if "--tries" in extra else 8
-slack = float(extra[extra.index("--slack") + 1]) / 100 if "--slack" in extra else 0.005
+confirm = option("--confirm", str, None)
+confirm_args = option("--confirm-args", str, "").split()
+tries = option("--tries", int, 8)
+slack = option("--slack", float, 0.5) / 100
 bisect = "--bisect" in extra
-db = sqlite3.connect(os.path.join(run, "run.sqlite"))
-rows = db.execute("SELECT bits, accuracy, energy_pj, weight_bytes, violation FROM individuals").fetchall()
-gens = db.execute("SELECT generation, evaluations, elapsed, mapper_seconds, accuracy_seconds, "
-                  "algorithm_seconds FROM generations ORDER BY generation").fetchall()
-settings = open(os.path.join(run, "settings.yaml")).read()
-args = json.loads(settings.split("arguments: ", 1)[1].split("\n", 1)[0])
+if not os.path.isfile(os.path.join(run, "run.sqlite")):
+    fail(run + ": not a run directory (no run.sqlite)")
+try:
+    # Read-only: a wrong path must not leave an empty database behind.
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.abspath(os.path.join(run, "run.sqlite")), uri=True)
+    rows = db.execute("SELECT bits, accuracy, energy_pj, weight_bytes, violation FROM individuals").fetchall()
+    gens = db.execute("SELECT generation, evaluations, elapsed, mapper_seconds, accuracy_seconds, "
+                      "algorithm_seconds FROM generations ORDER BY generation").fetchall()
+    settings = open(os.path.join(run, "settings.yaml")).read()
+    args = json.loads(settings.split("arguments: ", 1)[1].split("\n", 1)[0])
+except (sqlite3.Error, OSError, IndexError, ValueError) as e:
+    fail("%s: cannot read the run (%s)" % (run, e))
+if not rows:
+    fail(run + ": the run has no evaluated points")
 opt = {args[i]: args[i + 1] for i in range(0, len(args) - 1, 2) if args[i].startswith("--")}
+# The run records its paths as given: a relative --checkpoint is relative to where the search ran, which a
+# relative --out names (the run directory is that folder's --out). Commands run there.
+run = os.path.abspath(run)
+if os.sep in cli:
+    cli = os.path.abspath(cli)
+origin = os.getcwd()
+out = os.path.normpath(opt.get("--out", ""))
+if out and not os.path.isabs(out) and run.endswith(os.sep + out):
+    origin = run[: -len(out) - 1]
+
+
+def call(cmd, key):
+    """The command's JSON answer[key]; a failure ends the script with the command and its message."""
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=origin)
+    if done.returncode != 0:
+        fail("%s (in %s) exited %d: %s" % (" ".join(cmd), origin, done.returncode, done.stderr.strip()))
+    return json.loads(done.stdout)[key]
 layers = len(rows[0][0].split())
 uniform8 = " ".join(["8/8"] * layers)
-u = next(r for r in rows if r[0] == uniform8)
+u = next((r for r in rows if r[0] == uniform8), None)
+if u is None:
+    fail(run + ": uniform 8/8 was not evaluated (the search seeds it; was it run with --allowed-bits without 8?)")
 feasible = [r for r in rows if r[4] == 0]
 chosen = min((r for r in feasible if r[1] >= u[1] - 0.005), key=lambda r: r[2])
 
@@ -58,7 +107,7 @@ def energy(bits, reuse=None):
     cmd = [cli, "search-export", "--run", run, "--bits", bits_file(bits), "--out", out_dir, "--json"]
     if reuse:
         cmd += ["--reuse-mapping-from-bits", str(reuse)]
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["energy_pj"]
+    return call(cmd, "energy_pj")
 
 
 def test_accuracy(bits, evaluator=None, args=()):
@@ -68,7 +117,7 @@ def test_accuracy(bits, evaluator=None, args=()):
         cmd += ["--threads", "2"]
     if (evaluator or opt.get("--evaluator")) == "supernet" and "--supernet" in opt:
         cmd += ["--supernet", opt["--supernet"]]
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)["accuracy"]
+    return call(cmd, "accuracy")
 
 
 u_test = test_accuracy(u[0], confirm, confirm_args)
