@@ -10,6 +10,7 @@
 #include "search/run_dir.h"
 #include "search/sorting.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -126,6 +127,30 @@ private Q_SLOTS:
         RUN_CLI(again, searchArgs(path("run"), 3));
         QCOMPARE(again.status, 2);
         QVERIFY2(again.err.contains("--resume"), qPrintable(again.summary()));
+    }
+
+    // Relative paths are recorded absolute (a preset's name as it is), so the run resumes from any folder;
+    // before, --resume from elsewhere looked for "tiny.yaml" there and refused.
+    void relativePathsResumeFromAnywhere()
+    {
+        const QString work = path("work");
+        QVERIFY(QDir().mkpath(work));
+        QVERIFY(QFile::copy(net_, work + "/net.yaml"));
+        QStringList args = searchArgs("rel", 4);
+        args[args.indexOf("--network") + 1] = "net.yaml";
+        args[args.indexOf("--generations") + 1] = "2"; // stops at 2 of 4 below
+        CliRun first = runProgram(QStringLiteral(BITLOOP_CLI), args, cliEnvironment(), work);
+        QVERIFY2(first.finished && first.status == 0, qPrintable(first.summary()));
+        const QByteArray settings = readFile(work + "/rel/settings.yaml");
+        const QString abs = QDir(work).absoluteFilePath("net.yaml");
+        QVERIFY2(settings.contains("\"--network\", \"" + abs.toUtf8() + "\""), settings.constData());
+        QVERIFY(settings.contains("\"--arch\", \"eyeriss16\"")); // a name stays a name
+        QVERIFY(settings.contains("\"--out\", \"rel\""));        // the run is found by --resume's directory
+        CliRun resumed = runProgram(QStringLiteral(BITLOOP_CLI),
+                                    {"search", "--resume", work + "/rel", "--generations", "4"},
+                                    cliEnvironment(), path("."));
+        QVERIFY2(resumed.finished && resumed.status == 0, qPrintable(resumed.summary()));
+        QVERIFY2(resumed.out.contains("gen   4  evals     30"), resumed.out.constData());
     }
 
     void killedRunResumesToTheSameFront()

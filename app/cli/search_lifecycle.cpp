@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 namespace bitloop::cli
 {
@@ -18,6 +19,50 @@ bool launchedAsMpiJob()
             return true;
     return false;
 }
+
+namespace
+{
+
+// A relative path recorded as given ties the run to the folder it was started in: --resume, the explorer's
+// Open run and tests/bench_headline.py from anywhere else would not find its checkpoint. Files that exist
+// are recorded absolute; names (a preset, a built-in network, a dataset) are left alone, as is --out (the
+// run is found by its directory). Only the record: this process, and an MPI job's workers (each in its own
+// working directory), read the paths as given.
+std::vector<std::string> absolutePaths(std::vector<std::string> args)
+{
+    namespace fs = std::filesystem;
+    static const std::set<std::string> files = {"checkpoint", "supernet", "ert", "constraints"};
+    static const std::set<std::string> namesOrFiles = {"arch", "network", "dataset"};
+    auto absolute = [](const std::string &key, const std::string &value) {
+        const fs::path p(value);
+        const std::string ext = p.extension().string();
+        const bool path = files.count(key) || value.find('/') != std::string::npos || ext == ".yaml" ||
+                          ext == ".yml" || ext == ".onnx";
+        std::error_code ec;
+        if (!path || value.empty() || p.is_absolute() || !fs::exists(p, ec))
+            return value;
+        const fs::path abs = fs::absolute(p, ec);
+        return ec ? value : abs.lexically_normal().string();
+    };
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string &a = args[i];
+        if (a.rfind("--", 0) != 0)
+            continue;
+        const size_t eq = a.find('=');
+        const std::string key = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+        if (!files.count(key) && !namesOrFiles.count(key))
+            continue;
+        if (eq != std::string::npos)
+            args[i] = a.substr(0, eq + 1) + absolute(key, a.substr(eq + 1));
+        else if (i + 1 < args.size()) {
+            args[i + 1] = absolute(key, args[i + 1]);
+            ++i;
+        }
+    }
+    return args;
+}
+
+} // namespace
 
 std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir,
                                          bool &resume)
@@ -54,7 +99,7 @@ void openRunDirectory(OpenedSearch &s)
     s.run = std::make_unique<search::RunDirectory>(s.dir);
     s.resuming = s.run->checkpoint().has_value();
     if (!s.run->hasSettings())
-        s.run->writeSettings(settingsYaml(s.arguments, *s.setup));
+        s.run->writeSettings(settingsYaml(absolutePaths(s.arguments), *s.setup));
 }
 
 search::RunOutcome

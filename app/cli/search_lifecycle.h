@@ -39,7 +39,8 @@ std::vector<std::string> searchArguments(const std::vector<std::string> &given, 
 
 // Builds the setup from `given` and opens the run directory. A fresh run into a directory that already
 // holds one is a UsageError "DIR already holds a search; " + `whenTaken`. Everything is checked before
-// the directory is touched; settings.yaml of a fresh run is written last. With `open` false the directory
+// the directory is touched; settings.yaml of a fresh run is written last, with relative paths of files that
+// exist recorded absolute (so that it resumes from any folder). With `open` false the directory
 // is left untouched (`run` null) until openRunDirectory: an MPI job opens it once every rank is ready.
 OpenedSearch openSearch(const std::vector<std::string> &given, const std::string &whenTaken,
                         bool open = true);
