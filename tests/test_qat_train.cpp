@@ -185,6 +185,34 @@ private Q_SLOTS:
         QVERIFY(evaluateAccuracy(*net, data_, val_, first_.normalization) == first_.validationAccuracy);
     }
 
+    // Evaluators measure in batches of kEvaluationBatch, not the 256 of earlier runs: the accuracy cache
+    // holds figures of both, so a quantized net must score exactly the same whatever the batch.
+    void evaluationDoesNotDependOnTheBatch()
+    {
+        if (first_.steps == 0)
+            QSKIP("needs trainsWellAboveChance");
+        auto net = freshNet(99);
+        loadCheckpoint(*net, checkpointPath().toStdString());
+        net->setBits(std::vector<std::pair<int, int>>(static_cast<size_t>(net->numLayers()), {5, 5}));
+        net->quantize = true;
+        net->eval();
+        net->startCalibration();
+        {
+            torch::NoGradGuard noGrad;
+            BatchLoader loader(data_, train_, first_.normalization, 64);
+            loader.startEpoch();
+            Batch batch;
+            QVERIFY(loader.next(batch));
+            net->forward(batch.images);
+        }
+        net->stopCalibration();
+        const double reference = evaluateAccuracy(*net, data_, val_, first_.normalization, 256);
+        qInfo("5/5 after calibration: %.4f on %zu images", reference, val_.size());
+        QVERIFY(reference > 0.3); // not at chance: the logits carry information that rounding can flip
+        for (int batch : {1, 7, kEvaluationBatch, 1000})
+            QCOMPARE(evaluateAccuracy(*net, data_, val_, first_.normalization, batch), reference);
+    }
+
     void trainingIsDeterministic()
     {
         if (first_.steps == 0)

@@ -250,7 +250,7 @@ void measureTop1(QuantNet &net, const EvaluationData &data, AccuracyResult &resu
 {
     if (progress)
         progress({"evaluate", 0, static_cast<int64_t>(data.evalIdx.size()), 0.0});
-    result.accuracy = evaluateAccuracy(net, data.evaluationSet(), data.evalIdx, data.info.normalization, 256);
+    result.accuracy = evaluateAccuracy(net, data.evaluationSet(), data.evalIdx, data.info.normalization);
     result.images = static_cast<int64_t>(data.evalIdx.size());
     result.seconds = secondsSince(t0);
     if (progress)

@@ -174,7 +174,7 @@ double measure(Supernet &sn, const Config &bits, const EvaluationData &data,
     sn.configure(bits);
     if (!bnIdx.empty())
         reestimateBatchNorm(*sn.net, data.train, bnIdx, data.info.normalization, batchSize);
-    return evaluateAccuracy(*sn.net, data.evaluationSet(), data.evalIdx, data.info.normalization, 256);
+    return evaluateAccuracy(*sn.net, data.evaluationSet(), data.evalIdx, data.info.normalization);
 }
 
 std::vector<torch::Tensor> cloneBuffers(torch::nn::Module &m)

@@ -298,8 +298,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
     result.seconds = secondsSince(t0);
     result.samplesPerSecond = static_cast<double>(samplesSeen) / std::max(result.seconds, 1e-9);
     if (!result.cancelled && !valIdx.empty())
-        result.validationAccuracy =
-            evaluateAccuracy(net, data, valIdx, result.normalization, std::max(options.batchSize, 256));
+        result.validationAccuracy = evaluateAccuracy(net, data, valIdx, result.normalization);
     net.eval();
     return result;
 }

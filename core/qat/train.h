@@ -91,9 +91,15 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
 // The cosine schedule every training loop here uses: lr at step 0, towards 0 after the last step.
 double cosineLr(double peak, int64_t step, int64_t totalSteps);
 
+// Images per forward pass when only measuring: 64 keeps a 28x28 layer's activations (64 x 16 channels x
+// 784 floats, 3.2 MB) in cache, where 256 did not: 0.71 s instead of 0.92 s for 1,000 validation images of
+// MobileNetV1 x0.25 on one thread. Each image's logits do not depend on the batch (the fidelity table's 24
+// supernet figures came out identical on the 10,000 test images), so it is not part of any cache key.
+constexpr int kEvaluationBatch = 64;
+
 // Top-1 accuracy on `indices` in eval mode under NoGradGuard; restores the net's training mode.
 double evaluateAccuracy(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
-                        const Normalization &normalization, int batchSize = 256);
+                        const Normalization &normalization, int batchSize = kEvaluationBatch);
 
 // Every parameter and buffer of the net (LSQ steps and their calibrated bit-widths included), in
 // LibTorch's archive format, written to path + ".tmp" and renamed onto path so that a crash never leaves
