@@ -281,6 +281,30 @@ private Q_SLOTS:
         QVERIFY2(fromFile.status == 0, qPrintable(fromFile.summary()));
         QCOMPARE(fromFile.json()["accuracy"].toDouble(), api);
         QVERIFY(fromFile.json()["cached"].toBool());
+
+        // --pin over uniform widths: the first layer and the classifier at 8/8 is that configuration, and
+        // pins apply over a bits file the same way; the second answer comes from the cache.
+        BitConfig ends = uniform(28, 4, 6);
+        ends.front() = {8, 8};
+        ends.back() = {8, 8};
+        const double pinnedApi = openEvaluator(checkpoint_.toStdString(), defaults)->evaluate(ends).accuracy;
+        CliRun pinned;
+        RUN_CLI(pinned, QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "4", "--abits", "6",
+                                    "--pin", "1:8:8", "--pin", "28:8:8", "--cache-dir", cacheDir, "--json"});
+        QVERIFY2(pinned.status == 0, qPrintable(pinned.summary()));
+        QCOMPARE(pinned.json()["accuracy"].toDouble(), pinnedApi);
+        QVERIFY(!pinned.json()["cached"].toBool());
+        const QJsonArray pinnedBits = pinned.json()["bits"].toArray();
+        QCOMPARE(pinnedBits.first().toArray().first().toInt(), 8);
+        QCOMPARE(pinnedBits.at(1).toArray().first().toInt(), 4);
+        QCOMPARE(pinnedBits.last().toArray().last().toInt(), 8);
+        CliRun pinnedFile;
+        RUN_CLI(pinnedFile,
+                QStringList{"accuracy", "--checkpoint", checkpoint_, "--bits", path("bits.yaml"), "--pin",
+                            "28:8:8", "--pin", "1:8:8", "--cache-dir", cacheDir, "--json"});
+        QVERIFY2(pinnedFile.status == 0, qPrintable(pinnedFile.summary()));
+        QCOMPARE(pinnedFile.json()["accuracy"].toDouble(), pinnedApi);
+        QVERIFY(pinnedFile.json()["cached"].toBool());
     }
 
     void searchMeasuresErrorWithTheEvaluator()
@@ -356,6 +380,14 @@ private Q_SLOTS:
             {{"accuracy", "--checkpoint", checkpoint_, "--bits", path("short.yaml")}, "has 28"},
             {{"accuracy", "--checkpoint", path("missing.pt"), "--wbits", "8", "--abits", "8"}, "not found"},
             {{"accuracy", "--checkpoint", checkpoint_}, "--wbits"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "4", "--abits", "4", "--pin", "29:8:8"},
+             "no layer 29 (mobilenet_v1 has 28 layers"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "4", "--abits", "4", "--pin", "1:8"},
+             "expected LAYER:WEIGHT_BITS:ACTIVATION_BITS"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "4", "--abits", "4", "--pin", "1:x:8"},
+             "'x' is not an integer"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "4", "--abits", "4", "--pin", "28:8:1"},
+             "layer 28: a bit-width of 1"},
             {{"train", "--network", "mobilenet_v1", "--dataset", "mnist:" + missingDir, "--out",
               path("x.pt")},
              "no-such-dataset"},

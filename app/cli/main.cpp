@@ -46,7 +46,7 @@ Commands:
              [--seed N] [--threads N] [--train-limit N] [--dataset SPEC] [--state-every STEPS (200)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)] [--resume] [--json]
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
-             --checkpoint FILE (--wbits N --abits N | --bits FILE)
+             --checkpoint FILE (--wbits N --abits N | --bits FILE) [--pin LAYER:W:A ...]
              [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]

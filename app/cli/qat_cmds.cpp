@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "inputs.h"
 #include "qat_options.h"
+#include "search_setup.h"
 
 #include "accuracy/accuracy_cache.h"
 #include "io/bits_io.h"
@@ -226,7 +227,7 @@ int runImport(const std::vector<std::string> &argv)
 int runAccuracy(const std::vector<std::string> &argv)
 {
     std::set<std::string> valued = kEvaluatorValued;
-    valued.insert({"checkpoint", "wbits", "abits", "bits", "cache-dir", "threads"});
+    valued.insert({"checkpoint", "wbits", "abits", "bits", "pin", "cache-dir", "threads"});
     std::set<std::string> flags = kEvaluatorFlags;
     flags.insert({"no-cache", "json"});
     const Args args(argv, valued, flags);
@@ -255,6 +256,10 @@ int runAccuracy(const std::vector<std::string> &argv)
         u.activations = static_cast<int>(*args.integer("abits", 1, 32));
         bits.assign(layers, u);
     }
+    // Over either: e.g. the first layer and the classifier at 8 bits, as LSQ and PACT report "uniform"
+    // widths.
+    for (const auto &[layer, b] : parsePins(args, static_cast<int>(layers), info.network.name))
+        bits[static_cast<size_t>(layer)] = b;
     for (size_t i = 0; i < bits.size(); ++i)
         for (int b : {bits[i].weights, bits[i].activations})
             if (!((b >= 2 && b <= 8) || b == 16 || b == 32))

@@ -85,6 +85,23 @@ std::vector<int> parseIntList(const std::string &text, const std::string &what)
     return out;
 }
 
+std::map<int, LayerBits> parsePins(const Args &args, int layers, const std::string &network)
+{
+    std::map<int, LayerBits> pins;
+    for (const std::string &pin : args.all("pin")) {
+        std::string t = pin;
+        std::replace(t.begin(), t.end(), ':', ',');
+        const std::vector<int> v = parseIntList(t, "--pin " + pin);
+        if (v.size() != 3)
+            throw UsageError("--pin " + pin + ": expected LAYER:WEIGHT_BITS:ACTIVATION_BITS");
+        if (v[0] < 1 || v[0] > layers)
+            throw UsageError("--pin " + pin + ": no layer " + std::to_string(v[0]) + " (" + network +
+                             " has " + std::to_string(layers) + " layers, counted from 1)");
+        pins[v[0] - 1] = {v[1], v[2]};
+    }
+    return pins;
+}
+
 std::set<std::string> searchValued()
 {
     std::set<std::string> v = kEvaluatorValued;
@@ -142,20 +159,7 @@ SearchSetup buildSearch(const Args &args, bool withCaches)
         spec.network = hardwareNetwork(args, nullptr, s.hardwareResolution);
     }
     const int layers = static_cast<int>(spec.network.layers.size());
-    for (const std::string &pin : args.all("pin")) {
-        const std::vector<int> v = [&] {
-            std::string t = pin;
-            std::replace(t.begin(), t.end(), ':', ',');
-            return parseIntList(t, "--pin " + pin);
-        }();
-        if (v.size() != 3)
-            throw UsageError("--pin " + pin + ": expected LAYER:WEIGHT_BITS:ACTIVATION_BITS");
-        if (v[0] < 1 || v[0] > layers)
-            throw UsageError("--pin " + pin + ": no layer " + std::to_string(v[0]) + " (" +
-                             spec.network.name + " has " + std::to_string(layers) +
-                             " layers, counted from 1)");
-        spec.pinnedBits[v[0] - 1] = {v[1], v[2]};
-    }
+    spec.pinnedBits = parsePins(args, layers, spec.network.name);
     for (const std::string &pin : args.all("pin-mapping")) {
         const size_t colon = pin.find(':');
         int layer = 0;

@@ -7,6 +7,7 @@
 #include "search/codesign.h"
 #include "search/nsga2.h"
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,6 +18,10 @@ namespace bitloop::cli
 
 // "2,3,4" -> {2, 3, 4}; UsageError naming `what` (the option) at a token that is not an integer.
 std::vector<int> parseIntList(const std::string &text, const std::string &what);
+
+// Every --pin LAYER:WEIGHT_BITS:ACTIVATION_BITS of `args` as 0-based layer -> bits (a later pin of the
+// same layer wins); UsageError on a malformed pin or a layer outside 1..layers of `network`.
+std::map<int, LayerBits> parsePins(const Args &args, int layers, const std::string &network);
 
 std::set<std::string> searchValued(); // the options `search` takes
 std::set<std::string> searchFlags();
