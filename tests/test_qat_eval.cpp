@@ -311,36 +311,47 @@ private Q_SLOTS:
     {
         // Hardware side at 32 x 32 to keep the mapper quick; the accuracy side at the dataset's 28 x 28.
         const QString out = path("search");
-        CliRun r;
-        RUN_CLI(r, QStringList{"search",
-                               "--arch",
-                               "eyeriss16",
-                               "--network",
-                               "mobilenet_v1",
-                               "--width",
-                               "0.25",
-                               "--resolution",
-                               "32",
-                               "--checkpoint",
-                               checkpoint_,
-                               "--evaluator",
-                               "ptq",
-                               "--population",
-                               "4",
-                               "--generations",
-                               "1",
-                               "--allowed-bits",
-                               "4,8",
-                               "--threads",
-                               "1",
-                               "--torch-threads",
-                               "1",
-                               "--out",
-                               out,
-                               "--cache-dir",
-                               path("cache")});
-        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        // The dataset named by a folder relative to where the search starts (a link to the default one):
+        // settings.yaml records it absolute, so that the run resumes from anywhere.
+        QVERIFY(QFile::link(QString::fromStdString(kFashionMnistDefaultDir), path("fm")));
+        CliRun r = runProgram(QStringLiteral(BITLOOP_CLI),
+                              QStringList{"search",
+                                          "--dataset",
+                                          "fashion-mnist:fm",
+                                          "--arch",
+                                          "eyeriss16",
+                                          "--network",
+                                          "mobilenet_v1",
+                                          "--width",
+                                          "0.25",
+                                          "--resolution",
+                                          "32",
+                                          "--checkpoint",
+                                          checkpoint_,
+                                          "--evaluator",
+                                          "ptq",
+                                          "--population",
+                                          "4",
+                                          "--generations",
+                                          "1",
+                                          "--allowed-bits",
+                                          "4,8",
+                                          "--threads",
+                                          "1",
+                                          "--torch-threads",
+                                          "1",
+                                          "--out",
+                                          out,
+                                          "--cache-dir",
+                                          path("cache")},
+                              cliEnvironment(), path("."));
+        QVERIFY2(r.finished && r.status == 0, qPrintable(r.summary()));
         QVERIFY2(r.out.contains("hardware at 32x32, accuracy at 28x28"), r.out.constData());
+        QFile settings(out + "/settings.yaml");
+        QVERIFY(settings.open(QIODevice::ReadOnly));
+        const QByteArray recorded =
+            "\"--dataset\", \"fashion-mnist:" + QDir(path(".")).absoluteFilePath("fm").toUtf8();
+        QVERIFY2(settings.readAll().contains(recorded), recorded.constData());
         QFile f(out + "/front.csv");
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QList<QByteArray> rows = f.readAll().trimmed().split('\n');

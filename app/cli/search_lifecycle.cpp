@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <set>
 
 namespace bitloop::cli
@@ -44,6 +45,23 @@ std::vector<std::string> absolutePaths(std::vector<std::string> args)
         const fs::path abs = fs::absolute(p, ec);
         return ec ? value : abs.lexically_normal().string();
     };
+    // --dataset KIND:DIR[:HxW] (datasets.h): the folder is the part that is a path.
+    auto dataset = [&](const std::string &value) {
+        const size_t colon = value.find(':');
+        if (colon == std::string::npos)
+            return absolute("dataset", value);
+        std::string dir = value.substr(colon + 1), size;
+        static const std::regex sizeSuffix(":[0-9]{1,5}x[0-9]{1,5}$");
+        std::smatch m;
+        if (value.compare(0, colon, "folder") == 0 && std::regex_search(dir, m, sizeSuffix)) {
+            size = m.str(0);
+            dir.resize(static_cast<size_t>(m.position(0)));
+        }
+        return value.substr(0, colon + 1) + absolute("checkpoint", dir) + size; // a file key: always a path
+    };
+    auto recorded = [&](const std::string &key, const std::string &value) {
+        return key == "dataset" ? dataset(value) : absolute(key, value);
+    };
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string &a = args[i];
         if (a.rfind("--", 0) != 0)
@@ -53,9 +71,9 @@ std::vector<std::string> absolutePaths(std::vector<std::string> args)
         if (!files.count(key) && !namesOrFiles.count(key))
             continue;
         if (eq != std::string::npos)
-            args[i] = a.substr(0, eq + 1) + absolute(key, a.substr(eq + 1));
+            args[i] = a.substr(0, eq + 1) + recorded(key, a.substr(eq + 1));
         else if (i + 1 < args.size()) {
-            args[i + 1] = absolute(key, args[i + 1]);
+            args[i + 1] = recorded(key, args[i + 1]);
             ++i;
         }
     }
