@@ -1,13 +1,13 @@
 #include "search_lifecycle.h"
 
 #include "io/yaml_util.h"
+#include "qat/data/datasets.h"
 #include "search/configuration.h"
 #include "util/error.h"
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 #include <set>
 
 namespace bitloop::cli
@@ -34,30 +34,24 @@ std::vector<std::string> absolutePaths(std::vector<std::string> args)
     namespace fs = std::filesystem;
     static const std::set<std::string> files = {"checkpoint", "supernet", "ert", "constraints"};
     static const std::set<std::string> namesOrFiles = {"arch", "network", "dataset"};
-    auto absolute = [](const std::string &key, const std::string &value) {
+    auto existingAbsolute = [](const std::string &value) {
         const fs::path p(value);
-        const std::string ext = p.extension().string();
-        const bool path = files.count(key) || value.find('/') != std::string::npos || ext == ".yaml" ||
-                          ext == ".yml" || ext == ".onnx";
         std::error_code ec;
-        if (!path || value.empty() || p.is_absolute() || !fs::exists(p, ec))
+        if (value.empty() || p.is_absolute() || !fs::exists(p, ec))
             return value;
         const fs::path abs = fs::absolute(p, ec);
         return ec ? value : abs.lexically_normal().string();
     };
-    // --dataset KIND:DIR[:HxW] (datasets.h): the folder is the part that is a path.
+    auto absolute = [&](const std::string &key, const std::string &value) {
+        const std::string ext = fs::path(value).extension().string();
+        const bool path = files.count(key) || value.find('/') != std::string::npos || ext == ".yaml" ||
+                          ext == ".yml" || ext == ".onnx";
+        return path ? existingAbsolute(value) : value;
+    };
+    // --dataset KIND:DIR[:HxW]: the folder is the part that is a path.
     auto dataset = [&](const std::string &value) {
-        const size_t colon = value.find(':');
-        if (colon == std::string::npos)
-            return absolute("dataset", value);
-        std::string dir = value.substr(colon + 1), size;
-        static const std::regex sizeSuffix(":[0-9]{1,5}x[0-9]{1,5}$");
-        std::smatch m;
-        if (value.compare(0, colon, "folder") == 0 && std::regex_search(dir, m, sizeSuffix)) {
-            size = m.str(0);
-            dir.resize(static_cast<size_t>(m.position(0)));
-        }
-        return value.substr(0, colon + 1) + absolute("checkpoint", dir) + size; // a file key: always a path
+        const DatasetSpecParts d = splitDatasetSpec(value);
+        return d.hasDir ? d.kind + ":" + existingAbsolute(d.dir) + d.size : absolute("dataset", value);
     };
     auto recorded = [&](const std::string &key, const std::string &value) {
         return key == "dataset" ? dataset(value) : absolute(key, value);

@@ -56,6 +56,16 @@ ImageDataset readImageFolder(const std::string &dir, int height, int width, int 
 // training set and DIR/val or DIR/test for the test set when DIR has both, else DIR itself for either).
 ImageDataset loadDataset(const std::string &spec, bool train);
 
+// A dataset spec cut into its parts as loadDataset reads it: KIND, then after the first ':' the folder
+// (hasDir), from which folder: specs lose a trailing ":HxW" (kept as `size`, its text, with height and
+// width).
+struct DatasetSpecParts {
+    std::string kind, dir, size;
+    bool hasDir = false;
+    int height = 224, width = 224; // from `size`; loadDataset's 224 x 224 when there is none
+};
+DatasetSpecParts splitDatasetSpec(const std::string &spec);
+
 // A validation split carved from a training set: a Fisher-Yates shuffle of 0..count-1 driven by
 // std::mt19937_64(seed) with its own unbiased draw (so it is the same with any standard library); the
 // first round(count * validationFraction) indices of the permutation are the validation set, the rest

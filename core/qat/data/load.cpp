@@ -9,35 +9,46 @@
 namespace bitloop
 {
 
+DatasetSpecParts splitDatasetSpec(const std::string &spec)
+{
+    DatasetSpecParts p;
+    const size_t colon = spec.find(':');
+    p.kind = spec.substr(0, colon);
+    p.hasDir = colon != std::string::npos;
+    if (!p.hasDir)
+        return p;
+    p.dir = spec.substr(colon + 1);
+    // An optional ":HxW" at the end of a folder: spec; anything else after a colon belongs to DIR.
+    static const std::regex sizeSuffix(":([0-9]{1,5})x([0-9]{1,5})$");
+    std::smatch m;
+    if (p.kind == "folder" && std::regex_search(p.dir, m, sizeSuffix)) {
+        p.size = m.str(0);
+        p.height = std::stoi(m[1].str());
+        p.width = std::stoi(m[2].str());
+        p.dir.resize(static_cast<size_t>(m.position(0)));
+    }
+    return p;
+}
+
 ImageDataset loadDataset(const std::string &spec, bool train)
 {
-    const size_t colon = spec.find(':');
-    const std::string kind = spec.substr(0, colon);
-    const std::string dir = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
-    const bool hasDir = colon != std::string::npos;
-    if (hasDir && dir.empty())
+    const DatasetSpecParts parts = splitDatasetSpec(spec);
+    const std::string &kind = parts.kind, &dir = parts.dir;
+    const bool hasDir = parts.hasDir;
+    if (hasDir && dir.empty() && parts.size.empty())
         throw InputError(spec, 0, "the dataset folder after ':' is empty: expected " + kind + ":DIR");
     if (kind == "folder") {
         if (!hasDir)
             throw InputError(spec, 0, "folder needs its folder: folder:DIR[:HxW]");
-        // An optional ":HxW" at the end; anything else after a colon belongs to DIR.
+        if (dir.empty())
+            throw InputError(spec, 0, "the dataset folder is empty: expected folder:DIR[:HxW]");
         std::string root = dir;
-        int height = 224, width = 224;
-        std::smatch m;
-        static const std::regex sizeSuffix(":([0-9]{1,5})x([0-9]{1,5})$");
-        if (std::regex_search(dir, m, sizeSuffix)) {
-            root = dir.substr(0, size_t(m.position(0)));
-            height = std::stoi(m[1].str());
-            width = std::stoi(m[2].str());
-            if (root.empty())
-                throw InputError(spec, 0, "the dataset folder is empty: expected folder:DIR[:HxW]");
-        }
         std::error_code ec;
         const auto isDir = [&](const std::string &d) { return std::filesystem::is_directory(d, ec); };
         const std::string testDir = isDir(root + "/val") ? root + "/val" : root + "/test";
         if (isDir(root + "/train") && isDir(testDir))
             root = train ? root + "/train" : testDir;
-        return readImageFolder(root, height, width, 3);
+        return readImageFolder(root, parts.height, parts.width, 3);
     }
     if (kind == "fashion-mnist")
         return readFashionMnist(hasDir ? dir : std::string(kFashionMnistDefaultDir), train);
@@ -48,7 +59,8 @@ ImageDataset loadDataset(const std::string &spec, bool train)
     }
     throw InputError(spec, 0,
                      "unknown dataset kind '" + kind + "': expected fashion-mnist (in " +
-                         kFashionMnistDefaultDir + "), fashion-mnist:DIR, mnist:DIR, cifar10:DIR or folder:DIR[:HxW]");
+                         kFashionMnistDefaultDir +
+                         "), fashion-mnist:DIR, mnist:DIR, cifar10:DIR or folder:DIR[:HxW]");
 }
 
 } // namespace bitloop
