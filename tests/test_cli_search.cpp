@@ -232,6 +232,113 @@ private Q_SLOTS:
         QCOMPARE(readFile(dir + "/front.csv"), front); // nothing lost
     }
 
+    // --warm-start DIR: a new search (here with room for them all) starts from every configuration of the
+    // earlier run's front, so its first generation already holds that front; under a bound it starts from
+    // the earlier configurations that meet it. The run resumes without the earlier run.
+    void warmStartBeginsFromTheEarlierFront()
+    {
+        const QString objectives = "energy,cycles,memory";
+        CliRun earlier;
+        RUN_CLI(earlier, searchArgs(path("ws-earlier"), 3, objectives));
+        QVERIFY2(earlier.status == 0, qPrintable(earlier.summary()));
+        const auto earlierFront = readFrontCsv(path("ws-earlier/front.csv").toStdString(), 3);
+        QCOMPARE(earlierFront.size(), size_t(8)); // 2/2 and 8/8 among them: 6 for the 7 places left
+
+        auto warm = [&](const QString &out, const QStringList &extra) {
+            QStringList args = searchArgs(out, 0, objectives);
+            args[args.indexOf("--population") + 1] = "10";
+            const int generations = args.indexOf("--generations");
+            args.remove(generations, 2);
+            args << "--max-evaluations"
+                 << "10"
+                 << "--warm-start" << path("ws-earlier") << extra;
+            return args;
+        };
+        CliRun r;
+        RUN_CLI(r, warm(path("ws-warm"), {}));
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        QVERIFY2(r.out.contains("gen   0  evals     10"), r.out.constData());
+        QCOMPARE(readFile(path("ws-warm/front.csv")), readFile(path("ws-earlier/front.csv")));
+        const QByteArray settings = readFile(path("ws-warm/settings.yaml"));
+        QVERIFY2(settings.contains("\"--warm-start\", \"" + path("ws-earlier").toUtf8() + "\""),
+                 settings.constData());
+
+        // Under --max-energy 0.2 uJ three earlier configurations besides 2/2 meet the bound (0.1556, 0.1619
+        // and 0.1804 uJ); they lead the seeds, the one that dominates the other two first, and the rest of
+        // the population are the earlier ones that miss the bound least.
+        CliRun bounded;
+        RUN_CLI(bounded, warm(path("ws-bounded"), {"--max-energy", "0.2"}));
+        QVERIFY2(bounded.status == 0, qPrintable(bounded.summary()));
+        const RunDirectory rd(path("ws-bounded").toStdString());
+        const auto initial = rd.individuals();
+        QCOMPARE(initial.size(), size_t(10));
+        QCOMPARE(formatBitConfig(initial[3].bits), std::string("2/2 4/2 2/2 2/2"));
+        QCOMPARE(formatBitConfig(initial[4].bits), std::string("4/2 2/2 2/2 2/4"));
+        QCOMPARE(formatBitConfig(initial[5].bits), std::string("2/2 2/2 2/2 8/2"));
+        for (size_t i = 0; i < initial.size(); ++i)
+            QCOMPARE(initial[i].violation == 0, i == 0 || (i >= 3 && i <= 5));
+        for (size_t i = 7; i < initial.size(); ++i)
+            QVERIFY(initial[i].violation >= initial[i - 1].violation);
+
+        // A resumption needs only its own directory.
+        QVERIFY(QDir(path("ws-earlier")).removeRecursively());
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList({"search", "--resume", path("ws-warm"), "--max-evaluations", "20"}));
+        QVERIFY2(resumed.status == 0, qPrintable(resumed.summary()));
+        QVERIFY2(resumed.out.contains("gen   1  evals     20"), resumed.out.constData());
+    }
+
+    // A warm start that cannot be one: one line naming the directory and what is wrong, status 2, and no
+    // run directory is made.
+    void warmStartBadInput_data()
+    {
+        QTest::addColumn<QStringList>("extra");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("no run there") << QStringList{"--warm-start", "nowhere"}
+                                      << "--warm-start nowhere: nowhere/run.sqlite: no search run here";
+        QTest::newRow("other network") << QStringList{"--warm-start", "ws-three"}
+                                       << "ws-three: holds a search of a network with 3 layers; tiny has 4";
+        QTest::newRow("widths not allowed")
+            << QStringList{"--warm-start", "ws-source", "--allowed-bits", "3,5,8"}
+            << "ws-source: none of its configurations fits this search's --allowed-bits (the first has layer "
+               "1 at 2 bits)";
+        QTest::newRow("its own directory")
+            << QStringList{"--warm-start", "ws-bad"} << "--warm-start ws-bad is the run's own directory";
+    }
+    void warmStartBadInput()
+    {
+        QFETCH(QStringList, extra);
+        QFETCH(QString, says);
+        static bool made = false;
+        if (!made) {
+            made = true;
+            CliRun source;
+            RUN_CLI(source, searchArgs(path("ws-source"), 1));
+            QVERIFY2(source.status == 0, qPrintable(source.summary()));
+            QFile three(path("three.yaml"));
+            QVERIFY(three.open(QIODevice::WriteOnly));
+            three.write(QByteArray(kTinyNetworkYaml).replace("  - {name: dw2", "  # - {name: dw2"));
+            three.close();
+            QStringList args = searchArgs(path("ws-three"), 1);
+            args[args.indexOf("--network") + 1] = path("three.yaml");
+            CliRun other;
+            RUN_CLI(other, args);
+            QVERIFY2(other.status == 0, qPrintable(other.summary()));
+        }
+        QStringList args = searchArgs("ws-bad", 1);
+        if (const int allowed = extra.indexOf("--allowed-bits"); allowed >= 0) {
+            args[args.indexOf("--allowed-bits") + 1] = extra[allowed + 1];
+            extra.remove(allowed, 2);
+        }
+        args << extra;
+        CliRun r = runProgram(QStringLiteral(BITLOOP_CLI), args, cliEnvironment(), path("."));
+        QVERIFY(r.finished);
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains(says.toUtf8()), qPrintable(r.summary()));
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY(!QFile::exists(path("ws-bad")));
+    }
+
     // front.csv, front.json and --point K come from every configuration the run evaluated: all of the
     // non-dominated ones are there and nothing dominated is; the hypervolume printed never falls. (In this
     // run the last population's first front, which used to be reported, lacks six of the nine and holds one

@@ -63,6 +63,8 @@ Commands:
              [--max-error X] [--max-memory BYTES] [--max-energy UJ]
              [--max-evaluations N] [--max-seconds S] [--stagnation GENERATIONS] [--torch-threads N]
              [--last-outputs BITS (8: the classifier's outputs)]
+             [--warm-start RUN_DIR (start from that run's configurations, best under this run's objectives
+             and bounds first)]
              and the map options; or --resume DIR [--generations N ...] to continue a run
   search-export  a point of a run's front (or --bits FILE) as config.yaml with per-layer mappings
              (Bitloop and Timeloop files), the front, and model.onnx: the quantized model as the run's

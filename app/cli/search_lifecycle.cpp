@@ -3,6 +3,7 @@
 #include "io/yaml_util.h"
 #include "qat/data/datasets.h"
 #include "search/configuration.h"
+#include "search/warm_start.h"
 #include "util/error.h"
 
 #include <algorithm>
@@ -32,7 +33,7 @@ namespace
 std::vector<std::string> absolutePaths(std::vector<std::string> args)
 {
     namespace fs = std::filesystem;
-    static const std::set<std::string> files = {"checkpoint", "supernet", "ert", "constraints"};
+    static const std::set<std::string> files = {"checkpoint", "supernet", "ert", "constraints", "warm-start"};
     static const std::set<std::string> namesOrFiles = {"arch", "network", "dataset"};
     auto existingAbsolute = [](const std::string &value) {
         const fs::path p(value);
@@ -74,6 +75,32 @@ std::vector<std::string> absolutePaths(std::vector<std::string> args)
     return args;
 }
 
+// --warm-start DIR's seeds, read from that run (not from settings.yaml's summary: from its individuals).
+void readWarmStart(OpenedSearch &s)
+{
+    s.warmStartRead = true;
+    const Args args(s.arguments, searchValued(), searchFlags());
+    const auto source = args.get("warm-start");
+    if (!source)
+        return;
+    namespace fs = std::filesystem;
+    std::error_code e1, e2;
+    if (fs::weakly_canonical(*source, e1) == fs::weakly_canonical(s.dir, e2) && !e1 && !e2)
+        throw UsageError("--warm-start " + *source + " is the run's own directory; --resume continues a run");
+    std::unique_ptr<search::RunDirectory> earlier;
+    try {
+        earlier = search::RunDirectory::openToRead(*source);
+    } catch (const InputError &) {
+        throw;
+    } catch (const std::runtime_error &e) { // no run.sqlite there, or not a database
+        throw UsageError("--warm-start " + *source + ": " + e.what());
+    }
+    const std::vector<std::vector<double>> uniform = s.problem->uniformSeeds();
+    const size_t room = static_cast<size_t>(s.setup->settings.populationSize) -
+                        std::min(uniform.size(), static_cast<size_t>(s.setup->settings.populationSize));
+    s.warmStart = search::warmStartSeeds(*s.problem, earlier->individuals(), room, uniform, *source);
+}
+
 } // namespace
 
 std::vector<std::string> searchArguments(const std::vector<std::string> &given, std::string &dir,
@@ -101,6 +128,8 @@ OpenedSearch openSearch(const std::vector<std::string> &given, const std::string
     // A fresh run into a directory that has one would mix two searches in one database.
     if (!askedToResume && std::filesystem::exists(std::filesystem::path(s.dir) / "settings.yaml"))
         throw UsageError(s.dir + " already holds a search; " + whenTaken);
+    if (!askedToResume)
+        readWarmStart(s);
     if (open)
         openRunDirectory(s);
     return s;
@@ -110,6 +139,8 @@ void openRunDirectory(OpenedSearch &s)
 {
     s.run = std::make_unique<search::RunDirectory>(s.dir);
     s.resuming = s.run->checkpoint().has_value();
+    if (!s.resuming && !s.warmStartRead) // resumed before its first generation: it starts afresh
+        readWarmStart(s);
     if (!s.run->hasSettings())
         s.run->writeSettings(settingsYaml(absolutePaths(s.arguments), *s.setup));
 }
@@ -119,7 +150,7 @@ runOpenedSearch(OpenedSearch &s, const search::CodesignRun::GenerationFn &onGene
                 const std::function<void(const std::vector<search::EvaluatedIndividual> &)> &onBatch,
                 const std::atomic<bool> *cancel, search::CandidateEvaluator *evaluator)
 {
-    search::CodesignRun run(*s.problem, s.setup->settings, *s.run, cancel);
+    search::CodesignRun run(*s.problem, s.setup->settings, *s.run, cancel, s.warmStart);
     if (evaluator)
         run.setEvaluator(*evaluator);
     run.onBatch = onBatch;

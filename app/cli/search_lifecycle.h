@@ -29,6 +29,9 @@ struct OpenedSearch {
     std::shared_ptr<SearchSetup> setup;
     std::shared_ptr<search::CodesignProblem> problem;
     std::unique_ptr<search::RunDirectory> run;
+    // --warm-start DIR: the initial population's seeds from that run (read when the run starts afresh).
+    std::vector<std::vector<double>> warmStart;
+    bool warmStartRead = false;
 };
 
 // The run's arguments and directory from what `search` was given, opening nothing; `resume` tells

@@ -110,7 +110,7 @@ std::set<std::string> searchValued()
     v.insert({"network",    "width",        "resolution",      "checkpoint",   "population", "generations",
               "out",        "seed",         "objectives",      "allowed-bits", "pin",        "max-error",
               "max-memory", "max-energy",   "max-evaluations", "max-seconds",  "stagnation", "torch-threads",
-              "resume",     "last-outputs", "pin-mapping",     "classes"});
+              "resume",     "last-outputs", "pin-mapping",     "classes",      "warm-start"});
     return v;
 }
 std::set<std::string> searchFlags()

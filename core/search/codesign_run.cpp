@@ -161,7 +161,7 @@ namespace
 } // namespace
 
 CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
-                         const std::atomic<bool> *cancel)
+                         const std::atomic<bool> *cancel, const std::vector<std::vector<double>> &warmStart)
     : problem_(problem), evaluator_(&problem), dir_(dir)
 {
     if (auto ref = dir_.meta("reference_point")) {
@@ -212,7 +212,9 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
         // A run killed after its checkpoint but before front.csv was rewritten left the previous front.
         writeFrontCsv();
     } else {
-        engine_ = std::make_unique<Nsga2>(spec, settings, problem_.uniformSeeds());
+        std::vector<std::vector<double>> seeds = problem_.uniformSeeds();
+        seeds.insert(seeds.end(), warmStart.begin(), warmStart.end());
+        engine_ = std::make_unique<Nsga2>(spec, settings, std::move(seeds));
         dir_.truncateAfter(-1); // rows of a first generation that never completed
     }
 }

@@ -43,9 +43,12 @@ class CodesignRun
 public:
     // A fresh run when `dir` has no checkpoint, otherwise a resumption of the run it holds (the
     // settings must be the run's own; termination limits may differ). The hypervolume reference point
-    // is computed once (CodesignProblem::referencePoint) and kept in the run directory.
+    // is computed once (CodesignProblem::referencePoint) and kept in the run directory. A fresh run's
+    // initial population is the uniform seeds, then `warmStart` (search/warm_start.h), then random
+    // individuals; a resumption ignores `warmStart`.
     CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
-                const std::atomic<bool> *cancel = nullptr);
+                const std::atomic<bool> *cancel = nullptr,
+                const std::vector<std::vector<double>> &warmStart = {});
 
     bool resumed() const { return resumed_; }
     const Nsga2 &engine() const { return *engine_; }
