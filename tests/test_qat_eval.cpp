@@ -132,6 +132,29 @@ private Q_SLOTS:
         QVERIFY2(a2 < info_.validationAccuracy - 0.3, qPrintable(QString::number(a2)));
     }
 
+    // A figure at chance (1/classes, up to 1.5x) is reported, exit 0, with a warning that says what it
+    // may mean; JSON carries it as at_chance. Uniform 2/2 after calibration alone reads 0.088 on this
+    // checkpoint (measured), 8/8 about its float 0.66.
+    void chanceLevelIsFlagged()
+    {
+        auto measure = [&](const QString &bits) {
+            return runCli({"accuracy", "--checkpoint", checkpoint_, "--wbits", bits, "--abits", bits,
+                           "--evaluator", "ptq", "--threads", "1", "--no-cache", "--json"});
+        };
+        const CliRun two = measure("2");
+        QVERIFY2(two.status == 0, qPrintable(two.summary()));
+        QVERIFY2(two.json()["accuracy"].toDouble() <= 0.15, qPrintable(two.summary()));
+        QVERIFY(two.json()["at_chance"].toBool());
+        QVERIFY2(two.err.contains("warning: top-1 0.0880 is at chance for 10 classes: the network does not "
+                                  "work at these widths as measured\n"),
+                 qPrintable(two.summary()));
+        const CliRun eight = measure("8");
+        QVERIFY2(eight.status == 0, qPrintable(eight.summary()));
+        QVERIFY(eight.json()["accuracy"].toDouble() > 0.5);
+        QVERIFY(!eight.json()["at_chance"].toBool());
+        QVERIFY2(!eight.err.contains("warning"), qPrintable(eight.summary()));
+    }
+
     void everyEvaluationStartsFromTheFloatWeights()
     {
         // qat-short changes the weights it fine-tunes; the next candidate must not inherit them.

@@ -289,6 +289,18 @@ int runAccuracy(const std::vector<std::string> &argv)
     }
     const std::string res = resolutionText(info.imageHeight, info.imageWidth);
     const char *split = o.onTestSet ? "test" : "validation";
+    // A figure near 1/classes is true but easy to misread: a configuration that does not work and a
+    // fine-tuning that collapsed to one class (2-bit QAT at too high a learning rate) both read this way.
+    const int64_t classes = info.network.layers.back().outputChannels();
+    const bool atChance = classes > 1 && r.accuracy <= 1.5 / static_cast<double>(classes);
+    if (atChance)
+        std::fprintf(stderr,
+                     "bitloop-cli accuracy: warning: top-1 %.4f is at chance for %lld classes: the network "
+                     "does not work at these widths as measured%s\n",
+                     r.accuracy, static_cast<long long>(classes),
+                     s.kind == EvaluatorKind::Qat || s.kind == EvaluatorKind::QatShort
+                         ? ", or its fine-tuning collapsed (a loss that rose again above; try a lower --lr)"
+                         : "");
     // The baseline's figure is comparable only when measured on the same images.
     const bool sameImagesAsBaseline = o.dataset.empty() && o.evaluationLimit < 0;
     const double floatAccuracy = o.onTestSet ? info.testAccuracy : info.validationAccuracy;
@@ -302,7 +314,8 @@ int runAccuracy(const std::vector<std::string> &argv)
             .field("evaluator", evaluatorName(s.kind))
             .field("settings", s.describe())
             .field("seconds", r.seconds)
-            .field("cached", r.cached);
+            .field("cached", r.cached)
+            .field("at_chance", atChance);
         if (sameImagesAsBaseline)
             j.field("float_accuracy", floatAccuracy);
         j.key("bits").beginArray();
