@@ -17,6 +17,7 @@
 #include "window_layout.h"
 
 #include "io/arch_io.h"
+#include "io/bits_io.h"
 #include "mapper/search.h"
 #include "mapping/mapping.h"
 #include "search/run_dir.h"
@@ -47,6 +48,8 @@
 #include <QWheelEvent>
 #include <QtTest>
 #include <qcustomplot.h>
+
+#include <set>
 
 using namespace bitloop;
 using namespace bitloop::gui;
@@ -770,6 +773,48 @@ private Q_SLOTS:
         pins->setText("1:8");
         QVERIFY(s->validate().startsWith("Pinned layers: '1:8' is not layer:weight bits:activation bits"));
         QVERIFY(pins->property("invalid").toBool());
+    }
+
+    // "Start from run" is --warm-start: a run reopened shows it, Start passes it (the new run's first
+    // population holds the uniform seeds and then configurations of the earlier run), and a folder without
+    // a run is refused in the field's words before anything is created.
+    void startFromRunSeedsTheSearch()
+    {
+        MainWindow w;
+        SetupPanel *s = w.setupPanel();
+        auto *warm = s->findChild<QLineEdit *>("warmStart");
+        QVERIFY(warm);
+        const QStringList args = {
+            "--arch",         "eyeriss16",  "--network",    net_, "--objectives",  "energy,memory",
+            "--allowed-bits", "2,4,8",      "--population", "8",  "--generations", "1",
+            "--out",          path("warm"), "--warm-start", run_};
+        s->setArguments(args);
+        QCOMPARE(warm->text(), run_);
+        QCOMPARE(s->arguments().value(s->arguments().indexOf("--warm-start") + 1), run_);
+        warm->setText(path("no-run-here"));
+        QCOMPARE(s->validate(),
+                 "Start from run: " + path("no-run-here") + " holds no search run (no run.sqlite)");
+        QVERIFY(warm->property("invalid").toBool());
+        w.startSearch();
+        QVERIFY(!w.controller()->busy());
+        QVERIFY(!QFile::exists(path("warm")));
+        warm->setText(run_);
+        QVERIFY(!warm->property("invalid").toBool());
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.startSearch();
+        QVERIFY(waitFor(finished, 1, 120000));
+        QFile settings(path("warm/settings.yaml"));
+        QVERIFY(settings.open(QIODevice::ReadOnly));
+        QVERIFY(settings.readAll().contains(("\"--warm-start\", \"" + run_ + "\"").toUtf8()));
+        std::set<std::string> earlier;
+        for (const search::EvaluatedIndividual &e : search::RunDirectory(run_.toStdString()).individuals())
+            earlier.insert(formatBitConfig(e.bits));
+        const auto initial = search::RunDirectory(path("warm").toStdString()).individuals();
+        QVERIFY(initial.size() >= 8);
+        QCOMPARE(formatBitConfig(initial[0].bits), std::string("2/2 2/2 2/2 2/2"));
+        for (size_t i = 3; i < 8; ++i)
+            QVERIFY2(earlier.count(formatBitConfig(initial[i].bits)),
+                     formatBitConfig(initial[i].bits).c_str());
     }
 
     // A malformed architecture file: its message, file and line, in place of the level table, the field

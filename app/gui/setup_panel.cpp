@@ -257,6 +257,16 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     auto *outBrowse = browseButton(run);
     outRow->addWidget(outBrowse);
     runForm->addRow(tr("Run folder"), outRow);
+    // --warm-start: refine a region of an earlier front (a tighter bound, other objectives).
+    warmStart_ = new QLineEdit(run);
+    warmStart_->setPlaceholderText(tr("none: uniform and random configurations"));
+    warmStart_->setToolTip(tr("An earlier run whose configurations start this search, those that best meet "
+                              "its objectives and bounds first"));
+    auto *warmRow = new QHBoxLayout;
+    warmRow->addWidget(warmStart_, 1);
+    auto *warmBrowse = browseButton(run);
+    warmRow->addWidget(warmBrowse);
+    runForm->addRow(tr("Start from run"), warmRow);
     layout->addWidget(run);
 
     // Fields Start checks (validate()) are marked by a dynamic property; the border says which.
@@ -266,6 +276,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     maxMemory_->setObjectName(QStringLiteral("maxMemory"));
     maxEnergy_->setObjectName(QStringLiteral("maxEnergy"));
     outDir_->setObjectName(QStringLiteral("runFolder"));
+    warmStart_->setObjectName(QStringLiteral("warmStart"));
     setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"], QComboBox[invalid=\"true\"] "
                                  "{ border: 2px solid #d32f2f; border-radius: 3px; }"));
 
@@ -345,8 +356,13 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
         if (!d.isEmpty())
             outDir_->setText(d);
     });
-    for (QLineEdit *e :
-         {checkpoint_, dataset_, outDir_, allowedBits_, pins_, mappingPins_, maxMemory_, maxEnergy_})
+    connect(warmBrowse, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Start from run"));
+        if (!d.isEmpty())
+            warmStart_->setText(d);
+    });
+    for (QLineEdit *e : {checkpoint_, dataset_, outDir_, warmStart_, allowedBits_, pins_, mappingPins_,
+                         maxMemory_, maxEnergy_})
         connect(e, &QLineEdit::textChanged, this, [this, e] {
             markField(e, {}); // edited: the old complaint no longer applies
             updateCommandLine();
@@ -545,6 +561,10 @@ QString SetupPanel::validate()
     check(pins_, checkPins());
     check(outDir_,
           outDir_->text().trimmed().isEmpty() ? tr("Run folder: choose a folder for the run") : QString());
+    const QString warm = warmStart_->text().trimmed();
+    check(warmStart_, warm.isEmpty() || QFileInfo::exists(QDir(warm).filePath(QStringLiteral("run.sqlite")))
+                          ? QString()
+                          : tr("Start from run: %1 holds no search run (no run.sqlite)").arg(warm));
     return first;
 }
 

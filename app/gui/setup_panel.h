@@ -87,8 +87,8 @@ private:
     QDoubleSpinBox *width_, *maxError_;
     QSpinBox *resolution_, *classes_, *population_, *generations_, *seed_, *steps_, *threads_, *limit_,
         *torchThreads_;
-    QLineEdit *checkpoint_, *dataset_, *outDir_, *allowedBits_, *pins_, *mappingPins_, *maxMemory_,
-        *maxEnergy_;
+    QLineEdit *checkpoint_, *dataset_, *outDir_, *warmStart_, *allowedBits_, *pins_, *mappingPins_,
+        *maxMemory_, *maxEnergy_;
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
     QLabel *commandLine_, *archMessage_;

@@ -58,6 +58,8 @@ QStringList SetupPanel::arguments() const
       << "--generations" << QString::number(generations_->value()) << "--seed"
       << QString::number(seed_->value()) << "--threads" << QString::number(threads_->value()) << "--out"
       << outDir_->text();
+    if (!warmStart_->text().trimmed().isEmpty())
+        a << "--warm-start" << warmStart_->text().trimmed();
     return a;
 }
 
@@ -109,6 +111,7 @@ void SetupPanel::setArguments(const QStringList &arguments)
         seed_->setValue(value("--seed").toInt());
     if (!value("--out").isEmpty())
         outDir_->setText(value("--out"));
+    warmStart_->setText(value("--warm-start"));
     if (!value("--metric").isEmpty())
         metric_->setCurrentText(value("--metric"));
     if (!value("--steps").isEmpty())
