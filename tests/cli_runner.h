@@ -3,6 +3,7 @@
 // BITLOOP_CACHE_DIR, so that no test can read or write the user's cache.
 #pragma once
 
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -59,6 +60,13 @@ inline CliRun runProgram(const QString &program, const QStringList &args, const 
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+// A file's bytes; empty when it cannot be read (what a test compares runs and exports with).
+inline QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 // The environment every bitloop-cli run of the tests gets.

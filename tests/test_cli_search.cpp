@@ -25,12 +25,6 @@ using namespace bitloop::search;
 namespace
 {
 
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 // The objectives of every feasible configuration in a run's run.sqlite that no other one dominates.
 std::map<std::string, std::vector<double>> nonDominatedOfEverything(const RunDirectory &rd,
                                                                     const std::vector<Objective> &objectives)

@@ -57,12 +57,6 @@ using namespace bitloop::gui;
 namespace
 {
 
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 bool waitFor(QSignalSpy &spy, int count = 1, int ms = 60000)
 {
     QElapsedTimer t;

@@ -25,12 +25,6 @@ using namespace bitloop::search;
 namespace
 {
 
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 QProcessEnvironment mpiEnvironment()
 {
     QProcessEnvironment env = cliEnvironment();
