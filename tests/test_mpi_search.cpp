@@ -8,6 +8,7 @@
 #include "tiny_network.h"
 
 #include "accuracy/evaluator.h"
+#include "io/bits_io.h"
 #include "search/run_dir.h"
 
 #include <QDir>
@@ -17,6 +18,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace bitloop;
@@ -218,6 +220,32 @@ private Q_SLOTS:
             }
         QVERIFY(generations >= 4);
         compareRuns(path(tag + "-one"), path(tag + "-again"));
+    }
+
+    // --warm-start is read by rank 0 alone (the workers never see the earlier run): the same run as in one
+    // process, the earlier run's configurations first.
+    void warmStartIsTheSameRunUnderMpi()
+    {
+        CliRun source;
+        RUN_CLI(source, hardwareArgs(path("warm-source"), path("warm-cache")));
+        QVERIFY2(source.status == 0, qPrintable(source.summary()));
+        auto warm = [&](const QString &out) {
+            return hardwareArgs(out, path("warm-cache-" + out.section('/', -1)))
+                   << "--warm-start" << path("warm-source") << "--max-energy"
+                   << "0.2";
+        };
+        CliRun one;
+        RUN_CLI(one, warm(path("warm-one")));
+        QVERIFY2(one.status == 0, qPrintable(one.summary()));
+        const CliRun many = runMpi(ranksOf(3, warm(path("warm-many"))), path(""));
+        QVERIFY2(many.finished && many.status == 0, qPrintable(many.summary()));
+        compareRuns(path("warm-one"), path("warm-many"));
+        std::set<std::string> earlier;
+        for (const EvaluatedIndividual &e : RunDirectory(path("warm-source").toStdString()).individuals())
+            earlier.insert(formatBitConfig(e.bits));
+        const auto initial = RunDirectory(path("warm-many").toStdString()).individuals();
+        QVERIFY(earlier.count(formatBitConfig(initial[3].bits))); // after 2/2, 4/4, 8/8: the earlier run's
+        QCOMPARE(initial[3].violation, 0.0);                      // best under the bound, which it meets
     }
 
     // The run directory resumes exactly with or without MPI.
