@@ -4,7 +4,6 @@
 #include "util/error.h"
 
 #include <algorithm>
-#include <numeric>
 #include <set>
 
 namespace bitloop::search
@@ -14,9 +13,8 @@ namespace
 {
 
 // The first offending width of `bits` that this search does not allow (pinned layers excepted), if any.
-std::string misfit(const CodesignSpec &spec, const BitConfig &bits)
+std::string misfit(const CodesignSpec &spec, const std::set<int> &allowed, const BitConfig &bits)
 {
-    const std::set<int> allowed(spec.allowedBits.begin(), spec.allowedBits.end());
     for (size_t l = 0; l < bits.size(); ++l) {
         if (spec.pinnedBits.count(static_cast<int>(l)))
             continue;
@@ -36,6 +34,7 @@ std::vector<std::vector<double>> warmStartSeeds(const CodesignProblem &problem,
 {
     const CodesignSpec &spec = problem.spec();
     const size_t layers = spec.network.layers.size();
+    const std::set<int> allowed(spec.allowedBits.begin(), spec.allowedBits.end());
     std::set<std::vector<double>> seen(exclude.begin(), exclude.end());
     std::vector<Individual> pool;
     std::string firstMisfit;
@@ -47,7 +46,7 @@ std::vector<std::vector<double>> warmStartSeeds(const CodesignProblem &problem,
         BitConfig bits = e.bits;
         for (const auto &[layer, pinned] : spec.pinnedBits)
             bits[static_cast<size_t>(layer)] = pinned;
-        if (std::string why = misfit(spec, bits); !why.empty()) {
+        if (std::string why = misfit(spec, allowed, bits); !why.empty()) {
             if (firstMisfit.empty())
                 firstMisfit = why;
             continue;
@@ -60,11 +59,11 @@ std::vector<std::vector<double>> warmStartSeeds(const CodesignProblem &problem,
         ind.violation = totalViolation(ind.constraints);
         pool.push_back(std::move(ind));
     }
-    if (pool.empty() && !earlier.empty() && !firstMisfit.empty())
+    if (pool.empty() && !firstMisfit.empty())
         throw InputError(source, 0,
                          "none of its configurations fits this search's --allowed-bits (the first has " +
                              firstMisfit + ")");
-    if (pool.empty() && earlier.empty())
+    if (earlier.empty())
         throw InputError(source, 0, "holds no evaluated configuration to start from");
 
     // NSGA-II's own survival: whole fronts while they fit, the last one by crowding distance.
