@@ -16,6 +16,7 @@
 // Step figures use one fixed random batch (the data loader is not what is measured); the evaluator
 // figures use the real dataset through openEvaluator, exactly as `bitloop-cli accuracy` does.
 #include "accuracy/evaluator.h"
+#include "op_profile.h"
 #include "qat/data/datasets.h"
 #include "qat/quant_net.h"
 #include "qat/session.h"
@@ -24,7 +25,6 @@
 #include "workload/mobilenet.h"
 
 #include <ATen/Context.h>
-#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/nn/functional/loss.h>
 #include <torch/optim/sgd.h>
 #include <torch/utils.h>
@@ -448,11 +448,9 @@ void kernelFigures(const Options &o)
     std::printf("\n");
 }
 
-// Self time per operator (time inside an op minus the time of the ops it called), from the legacy
-// profiler's push/pop events, over `o.profileSteps` steps.
+// Self time per operator over `o.profileSteps` steps (tests/op_profile.h).
 void profileSteps(const Options &o)
 {
-    namespace prof = torch::autograd::profiler;
     const int threads = o.threads.front();
     const int batch = o.batches.front();
     setThreads(threads);
@@ -466,59 +464,10 @@ void profileSteps(const Options &o)
             auto sgd = makeSgd(*net);
             for (int i = 0; i < std::max(o.warmup, 1); ++i)
                 step(*net, *sgd, images, labels);
-            prof::enableProfilerLegacy(
-                torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
-            const auto t0 = Clock::now();
-            for (int i = 0; i < o.profileSteps; ++i)
-                step(*net, *sgd, images, labels);
-            const double wall = secondsSince(t0);
-            const prof::thread_event_lists lists = prof::disableProfilerLegacy();
-            struct Agg {
-                double self = 0.0, total = 0.0;
-                int64_t calls = 0;
-            };
-            std::map<std::string, Agg> agg;
-            for (const auto &events : lists) {
-                struct Open {
-                    const prof::LegacyEvent *push;
-                    double children;
-                };
-                std::vector<Open> stack;
-                for (const auto &e : events) {
-                    if (e.kind() == prof::EventKind::PushRange) {
-                        stack.push_back({&e, 0.0});
-                    } else if (e.kind() == prof::EventKind::PopRange && !stack.empty()) {
-                        const Open open = stack.back();
-                        stack.pop_back();
-                        const double us = open.push->cpuElapsedUs(e);
-                        Agg &a = agg[open.push->name()];
-                        a.total += us;
-                        a.self += us - open.children;
-                        ++a.calls;
-                        if (!stack.empty())
-                            stack.back().children += us;
-                    }
-                }
-            }
-            std::vector<std::pair<std::string, Agg>> rows(agg.begin(), agg.end());
-            std::sort(rows.begin(), rows.end(),
-                      [](const auto &a, const auto &b) { return a.second.self > b.second.self; });
-            double selfSum = 0.0;
-            for (const auto &r : rows)
-                selfSum += r.second.self;
-            std::printf(
-                "### Profile: %s, %s step, batch %d, %d thread(s): %.1f ms per step under the profiler, "
-                "%.1f ms of it in recorded operators (a custom autograd function's forward is not one)\n\n",
-                label(name, o).c_str(), qat ? "QAT 8/8" : "float", batch, threads,
-                wall * 1e3 / o.profileSteps, selfSum / 1e3 / o.profileSteps);
-            std::printf("| op | calls/step | self ms/step | total ms/step |\n|---|---:|---:|---:|\n");
-            for (size_t i = 0; i < rows.size() && i < 25; ++i)
-                std::printf("| %s | %.0f | %.2f | %.2f |\n", rows[i].first.c_str(),
-                            static_cast<double>(rows[i].second.calls) / o.profileSteps,
-                            rows[i].second.self / 1e3 / o.profileSteps,
-                            rows[i].second.total / 1e3 / o.profileSteps);
-            std::printf("\n");
-            std::fflush(stdout);
+            char title[160];
+            std::snprintf(title, sizeof title, "%s, %s step, batch %d, %d thread(s)", label(name, o).c_str(),
+                          qat ? "QAT 8/8" : "float", batch, threads);
+            bench::printOpProfile(title, "step", o.profileSteps, [&] { step(*net, *sgd, images, labels); });
         }
     }
 }

@@ -7,11 +7,14 @@
 //   bench_supernet --checkpoint F [--supernet S] [--configs 24] [--allowed-bits 2,...,8] [--qat
 //   qat|qat-short]
 //                  [--epochs 1] [--steps 200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
-//                  [--speed-only] [--limit N (supernet evaluation images, speed row)]
+//                  [--speed-only] [--limit N (supernet evaluation images, speed row)] [--candidates N
+//                  (5: configurations the speed row times)]
 //                  [--bn-batches N (8; speed line and fidelity rows)] [--rows K (only the first K
-//                  configurations)] [--no-speed (fidelity rows only)]
+//                  configurations)] [--no-speed (fidelity rows only)] [--profile (the speed row's
+//                  candidates again under LibTorch's profiler: self time per operator)]
 #include "accuracy/accuracy_cache.h"
 #include "mapper/cache.h"
+#include "op_profile.h"
 #include "qat/session.h"
 
 #include <algorithm>
@@ -170,19 +173,33 @@ static int run(int argc, char **argv)
         o.supernet = get("supernet", "");
         o.evaluationLimit = num("limit", "-1", -1);
         auto ev = qat::openEvaluator(checkpoint, o);
-        const std::vector<BitConfig> probe = stratified(5, ev->numLayers(), allowed, 99);
-        double total = 0;
+        const std::vector<BitConfig> probe =
+            stratified(static_cast<int>(num("candidates", "5", 1)), ev->numLayers(), allowed, 99);
+        std::vector<double> seconds;
         int64_t images = 0;
         for (const BitConfig &c : probe) {
             const auto t0 = std::chrono::steady_clock::now();
             const AccuracyResult r = ev->evaluate(c);
-            total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
             images = r.images;
         }
-        std::printf("supernet evaluator: %.2f s per candidate (%d thread(s), %lld validation images, %s)\n",
-                    total / static_cast<double>(probe.size()), threads, static_cast<long long>(images),
-                    ev->settings().describe().c_str());
+        double total = 0;
+        for (double t : seconds)
+            total += t;
+        std::sort(seconds.begin(), seconds.end());
+        std::printf(
+            "supernet evaluator: %.2f s per candidate (median %.2f, fastest %.2f, slowest %.2f of %zu; "
+            "%d thread(s), %lld validation images, %s)\n",
+            total / static_cast<double>(seconds.size()), seconds[seconds.size() / 2], seconds.front(),
+            seconds.back(), seconds.size(), threads, static_cast<long long>(images),
+            ev->settings().describe().c_str());
         std::fflush(stdout);
+        if (a.count("profile")) {
+            const std::vector<BitConfig> again = stratified(5, ev->numLayers(), allowed, 98);
+            size_t k = 0;
+            bench::printOpProfile("supernet evaluator, fresh configurations", "candidate",
+                                  static_cast<int>(again.size()), [&] { ev->evaluate(again[k++]); });
+        }
         if (a.count("speed-only"))
             return 0;
     }

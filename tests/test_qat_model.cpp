@@ -12,6 +12,7 @@
 
 #include <QtTest>
 
+#include <limits>
 #include <stdexcept>
 
 using namespace bitloop;
@@ -319,6 +320,79 @@ private Q_SLOTS:
         trained.foldBn = true;
         QVERIFY2(maxAbsDiff(trained.forward(x), batchReference) < 1e-4,
                  QByteArray::number(maxAbsDiff(trained.forward(x), batchReference)));
+    }
+
+    // The quantizer of a ReLU6's output, given the activation's input, reads exactly as the activation then
+    // the quantizer: below 0, at 0, a tie between codes, at and over the cap, in the vector body and the
+    // tail.
+    void rectifiedQuantizerByHand()
+    {
+        ActQuantizer aq(/*isUnsigned=*/true, 3); // codes 0..7
+        aq.setStep(0.5);
+        const torch::Tensor x = torch::tensor({-2.0f, -0.1f, 0.0f, 0.25f, 0.75f, 1.3f, 3.4f, 6.0f, 9.0f});
+        const torch::Tensor expected = torch::tensor({0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 1.5f, 3.5f, 3.5f, 3.5f});
+        QVERIFY(!aq.canRectify(x)); // gradients on: the activation's gradient is not the quantizer's
+        torch::NoGradGuard noGrad;
+        QVERIFY(aq.canRectify(x));
+        QVERIFY(torch::equal(aq.forward(torch::hardtanh(x, 0.0, 6.0)), expected));
+        QVERIFY(torch::equal(aq.forwardRectified(x, 6.0), expected));
+        aq.setBits(8);              // codes 0..255 at step 0.5: the cap of 6 binds
+        QVERIFY(!aq.canRectify(x)); // 8 bits were never calibrated
+        aq.setStep(0.5);
+        QVERIFY(torch::equal(aq.forwardRectified(x, 6.0),
+                             torch::tensor({0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 1.5f, 3.5f, 6.0f, 6.0f})));
+        QVERIFY(torch::equal(aq.forwardRectified(x, std::numeric_limits<double>::infinity()),
+                             torch::tensor({0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 1.5f, 3.5f, 6.0f, 9.0f})));
+        ActQuantizer sign(/*isUnsigned=*/false, 3);
+        sign.setStep(0.5);
+        QVERIFY(!sign.canRectify(x));
+        QVERIFY_EXCEPTION_THROWN(sign.forwardRectified(x, 6.0), std::logic_error);
+    }
+
+    // Without gradients the net leaves each ReLU / ReLU6 to the next layer's quantizer; its outputs must be
+    // those of the activation-then-quantizer path (taken with gradients on), bit for bit, at mixed widths,
+    // with BatchNorm folded (eval) and on batch statistics (train, as the supernet re-estimates it).
+    void foldedActivationsAreExact_data()
+    {
+        QTest::addColumn<int>("version");
+        QTest::addColumn<bool>("training");
+        QTest::newRow("v1 eval") << 1 << false;
+        QTest::newRow("v1 train") << 1 << true;
+        QTest::newRow("v2 eval") << 2 << false;
+        QTest::newRow("v2 train") << 2 << true;
+    }
+    void foldedActivationsAreExact()
+    {
+        QFETCH(int, version);
+        QFETCH(bool, training);
+        torch::manual_seed(11);
+        QuantNet net(version == 1 ? mobileNetV1(smallOptions(0.25)) : mobileNetV2(smallOptions(0.25)));
+        randomizeNet(net);
+        std::vector<std::pair<int, int>> bits;
+        for (int i = 0; i < net.numLayers(); ++i)
+            bits.emplace_back(2 + (i * 3) % 7, 2 + (i * 5) % 7);
+        net.setBits(bits);
+        const torch::Tensor x = torch::rand({8, 1, 28, 28});
+        net.eval();
+        {
+            torch::NoGradGuard noGrad;
+            net.startCalibration(Calibration::LsqMean);
+            net.forward(x);
+            net.stopCalibration();
+        }
+        net.train(training);
+        std::vector<torch::Tensor> before;
+        for (const auto &b : net.buffers())
+            before.push_back(b.clone());
+        const torch::Tensor reference = net.forward(x).detach();
+        {
+            torch::NoGradGuard noGrad;
+            size_t k = 0;
+            for (auto &b : net.buffers())
+                b.copy_(before[k++]);
+            QVERIFY(torch::equal(net.forward(x), reference));
+        }
+        QVERIFY(reference.abs().max().item<double>() > 0.1);
     }
 
     // Layer i of the model is layer i of the cost model's list: same count, the weights' shapes and the

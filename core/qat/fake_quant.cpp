@@ -360,6 +360,37 @@ torch::Tensor lsqFakeQuantize(const torch::Tensor &x, const torch::Tensor &step,
                                gradScale);
 }
 
+namespace
+{
+
+// For inference: clamp(round(min(x, cap) / s), 0, qp) * s in one pass, which is lsqFakeQuantize's forward
+// of relu(x) (cap infinite) or hardtanh(x, 0, cap) element for element: a negative x / s clamps to the code
+// 0 that the activation would have made it, and a capped one to the code of the cap.
+torch::Tensor rectifiedFakeQuantize(const torch::Tensor &x, float step, float qp, float cap)
+{
+    const float s = std::max(step, static_cast<float>(kMinStep));
+    const torch::Tensor src = x.contiguous();
+    torch::Tensor out = torch::empty_like(src);
+    const float *in = src.data_ptr<float>();
+    float *dst = out.data_ptr<float>();
+    at::parallel_for(0, src.numel(), kChunk, [&](int64_t begin, int64_t end) {
+        const Vec4 s4 = splat(s), lo4 = splat(0.0f), hi4 = splat(qp), cap4 = splat(cap);
+        int64_t i = begin;
+        for (; i + 4 <= end; i += 4) {
+            Vec4 v = load4(in + i);
+            v = v > cap4 ? cap4 : v; // NaN stays NaN, as through the activation
+            store4(dst + i, roundHalfEven(clampKeepNan(v / s4, lo4, hi4)) * s4);
+        }
+        for (; i < end; ++i) {
+            const float v = in[i] > cap ? cap : in[i];
+            dst[i] = roundHalfEven(clampKeepNan(v / s, 0.0f, qp)) * s;
+        }
+    });
+    return out;
+}
+
+} // namespace
+
 ActQuantizer::ActQuantizer(bool isUnsigned, int bits) : unsigned_(isUnsigned), bits_(bits)
 {
     checkBits(bits, "activation bits");
@@ -462,6 +493,20 @@ torch::Tensor ActQuantizer::forward(const torch::Tensor &x)
     // gradient, summed over every pixel of the batch, drove it negative within 20 steps at 2 bits.
     const torch::Tensor &s = fixedMax_ > 0 ? activeStep().detach() : activeStep();
     return lsqFakeQuantize(x, s, r, lsqGradScale(x.numel(), r.qp));
+}
+
+bool ActQuantizer::canRectify(const torch::Tensor &x) const
+{
+    return unsigned_ && fixedMax_ == 0 && isQuantizingBits(bits_) && !calibrating_ && calibrated() &&
+           !torch::GradMode::is_enabled() && fastPath(x) && fastPath(activeStep());
+}
+
+torch::Tensor ActQuantizer::forwardRectified(const torch::Tensor &x, double cap)
+{
+    if (!canRectify(x))
+        throw std::logic_error("ActQuantizer::forwardRectified: this quantizer cannot absorb the activation");
+    return rectifiedFakeQuantize(x, activeStep().item<float>(), static_cast<float>(range().qp),
+                                 static_cast<float>(cap));
 }
 
 } // namespace bitloop::qat

@@ -70,6 +70,14 @@ public:
 
     torch::Tensor forward(const torch::Tensor &x);
 
+    // For inference (no gradient), the quantizer of a ReLU's (cap infinite) or ReLU6's (cap 6) output can
+    // be given the activation's input instead: its lowest code, 0, is the rectification, so the pass over
+    // the tensor that the activation costs is saved. forwardRectified(x, cap) equals
+    // forward(hardtanh(x, 0, cap)) element for element; canRectify says whether it may be called (unsigned,
+    // quantizing, calibrated, not calibrating, not a fixed range, no gradient, float on the CPU).
+    bool canRectify(const torch::Tensor &x) const;
+    torch::Tensor forwardRectified(const torch::Tensor &x, double cap);
+
     void setBits(int bits); // throws std::invalid_argument unless valid
     int bits() const { return bits_; }
     bool isUnsigned() const { return unsigned_; }

@@ -3,6 +3,7 @@
 #include <torch/nn/init.h>
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -203,6 +204,7 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
                                     std::to_string(x.dim() > 1 ? x.size(1) : 0) + " channels");
     std::vector<torch::Tensor> residualInputs(layers_.size()), outputs(layers_.size());
     torch::Tensor h = x;
+    double pendingCap = 0; // > 0: h still needs the previous layer's activation, up to this cap
     for (size_t i = 0; i < layers_.size(); ++i) {
         QuantLayer &layer = *layers_[i];
         const Layer &spec = network_.layers[i];
@@ -215,6 +217,9 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
             shape[1] = h.size(1);
             const torch::Tensor mean = imageMean_.view(shape), std = imageStd_.view(shape);
             h = (layer.quantizeInput(h * std + mean, true) - mean) / std;
+        } else if (pendingCap > 0) {
+            h = layer.inputQuant->forwardRectified(h, pendingCap);
+            pendingCap = 0;
         } else {
             h = layer.quantizeInput(h, quantize);
         }
@@ -225,6 +230,11 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
             h = h + residualInputs[static_cast<size_t>(layer.residualFrom())];
         if (spec.addOutputOf >= 0)
             h = h + outputs[static_cast<size_t>(spec.addOutputOf)];
+        if (quantize && activationFolds(i, h)) {
+            pendingCap =
+                layer.activation() == Activation::ReLU6 ? 6.0 : std::numeric_limits<double>::infinity();
+            continue;
+        }
         switch (layer.activation()) {
         case Activation::None:
             break;
@@ -244,6 +254,19 @@ torch::Tensor QuantNet::forward(const torch::Tensor &x)
             outputs[i] = h;
     }
     return h;
+}
+
+// The activation of layer i can be left to layer i + 1's quantizer (ActQuantizer::forwardRectified) when
+// that quantizer is the only reader of its output: nothing pools it, keeps it for a later layer or averages
+// it first (a classifier's global pooling of a ReLU's output is not the ReLU of the pooled one).
+bool QuantNet::activationFolds(size_t i, const torch::Tensor &h) const
+{
+    if (i + 1 >= layers_.size() || layers_[i]->activation() == Activation::None || outputKept_[i] ||
+        network_.layers[i].pool.kind != Pooling::Kind::None)
+        return false;
+    const QuantLayer &next = *layers_[i + 1];
+    return network_.layers[i + 1].inputFrom < 0 && !(next.isFullyConnected() && h.dim() == 4) &&
+           next.inputQuant->canRectify(h);
 }
 
 void QuantNet::setBits(const std::vector<std::pair<int, int>> &bits)

@@ -123,11 +123,13 @@ public:
     WeightScale weightScale = WeightScale::Max;
 
 private:
+    bool activationFolds(size_t i, const torch::Tensor &h) const;
+
     Network network_;
     torch::nn::ModuleList list_;
     std::vector<std::shared_ptr<QuantLayer>> layers_;
     std::vector<bool> residualSource_;
-    std::vector<bool> outputKept_; // read later by a layer other than the next, or added into one
+    std::vector<bool> outputKept_;       // read later by a layer other than the next, or added into one
     torch::Tensor imageMean_, imageStd_; // [C], when quantizing pixels
 };
 
