@@ -118,30 +118,41 @@ def energy(bits, reuse=None):
     return call(cmd, "energy_pj")
 
 
-def test_accuracy(bits, evaluator=None, args=()):
+# What an accuracy figure means (the data, how the model quantizes) and where answers are cached: passed to
+# every evaluator. The run's own evaluator also gets its budget and settings, so that its figures here are
+# the ones the search measured; another evaluator (--confirm) gets --confirm-args instead.
+MEANING = ("--dataset", "--image-input", "--weight-scale", "--cache-dir")
+OWN_SETTINGS = ("--supernet", "--bn-batches", "--calibration-batches", "--batch", "--steps", "--epochs", "--lr",
+                "--evaluator-seed", "--train-limit", "--temperature", "--distill-weight", "--max-grad-norm")
+
+
+def accuracy(bits, evaluator=None, extra_args=(), test=False, images=0):
+    """The configuration's accuracy by `evaluator` (default: the run's own, with the run's settings) on the
+    test set or on `images` validation images (0: all)."""
+    own = evaluator is None or evaluator == opt.get("--evaluator", "ptq") and not extra_args
     cmd = [cli, "accuracy", "--checkpoint", opt["--checkpoint"], "--bits", bits_file(bits), "--evaluator",
-           evaluator or opt.get("--evaluator", "ptq"), "--test", "--json"] + list(args)
-    if "--threads" not in args:
-        cmd += ["--threads", "2"]
-    if (evaluator or opt.get("--evaluator")) == "supernet" and "--supernet" in opt:
-        cmd += ["--supernet", opt["--supernet"]]
+           evaluator or opt.get("--evaluator", "ptq"), "--json"] + list(extra_args)
+    if "--threads" not in extra_args:
+        cmd += ["--threads", opt.get("--torch-threads", "2") if own else "2"]
+    for key in MEANING + (OWN_SETTINGS if own else ()):
+        if key in opt and key not in extra_args:
+            cmd += [key, opt[key]]
+    if own and "--no-distill" in args:
+        cmd += ["--no-distill"]
+    if test:
+        cmd += ["--test"]
+    elif images:
+        cmd += ["--limit", str(images)]
     return call(cmd, "accuracy")
+
+
+def test_accuracy(bits, evaluator=None, extra_args=()):
+    return accuracy(bits, evaluator, extra_args, test=True)
 
 
 def validation_accuracy(bits, images):
     """The configuration's validation accuracy by the run's own evaluator on `images` images (0: all)."""
-    cmd = [cli, "accuracy", "--checkpoint", opt["--checkpoint"], "--bits", bits_file(bits), "--evaluator",
-           opt.get("--evaluator", "ptq"), "--json", "--threads", opt.get("--torch-threads", "2")]
-    for key in ("--supernet", "--dataset", "--bn-batches", "--calibration-batches", "--batch", "--steps",
-                "--epochs", "--lr", "--evaluator-seed", "--train-limit", "--image-input", "--weight-scale",
-                "--temperature", "--distill-weight", "--max-grad-norm", "--cache-dir"):
-        if key in opt:
-            cmd += [key, opt[key]]
-    if "--no-distill" in args:
-        cmd += ["--no-distill"]
-    if images:
-        cmd += ["--limit", str(images)]
-    return call(cmd, "accuracy")
+    return accuracy(bits, images=images)
 
 
 def pick(rows, reference):

@@ -394,6 +394,66 @@ private Q_SLOTS:
         }
     }
 
+    // tests/bench_headline.py rebuilds the headline table from a run directory. Its test figures must be
+    // those of the run's evaluator as the run set it up (here ptq from one calibration batch of 8 images,
+    // not the default four of 64).
+    void headlineScriptMeasuresAsTheRunDid()
+    {
+        const QString run = path("headline-run");
+        const QStringList evaluator = {"--evaluator", "ptq", "--calibration-batches", "1", "--batch", "8"};
+        CliRun search;
+        RUN_CLI(search, QStringList{"search",
+                                    "--arch",
+                                    "eyeriss16",
+                                    "--network",
+                                    "mobilenet_v1",
+                                    "--width",
+                                    "0.25",
+                                    "--resolution",
+                                    "32",
+                                    "--checkpoint",
+                                    checkpoint_,
+                                    "--population",
+                                    "4",
+                                    "--generations",
+                                    "1",
+                                    "--allowed-bits",
+                                    "4,8",
+                                    "--threads",
+                                    "1",
+                                    "--torch-threads",
+                                    "1",
+                                    "--out",
+                                    run,
+                                    "--cache-dir",
+                                    path("hcache")} +
+                            evaluator);
+        QVERIFY2(search.status == 0, qPrintable(search.summary()));
+        const QStringList test8 = {
+            "accuracy", "--checkpoint", checkpoint_, "--wbits", "8",          "--abits",
+            "8",        "--test",       "--threads", "1",       "--no-cache", "--json"};
+        CliRun asRun, atDefaults;
+        RUN_CLI(asRun, test8 + evaluator);
+        RUN_CLI(atDefaults, test8 + QStringList{"--evaluator", "ptq"});
+        const double expected = asRun.json()["accuracy"].toDouble();
+        // Otherwise this test could not tell the run's settings from the defaults.
+        QVERIFY2(expected != atDefaults.json()["accuracy"].toDouble(), qPrintable(asRun.summary()));
+
+        const CliRun r = runProgram(QStringLiteral(BITLOOP_PYTHON),
+                                    {QStringLiteral(BITLOOP_HEADLINE), QStringLiteral(BITLOOP_CLI), run},
+                                    cliEnvironment());
+        QVERIFY2(r.finished && r.status == 0, qPrintable(r.summary()));
+        const QByteArray line = "test accuracy by ptq: 8/8 " + QByteArray::number(expected, 'f', 4) + ",";
+        QVERIFY2(r.out.contains(line), qPrintable(QString::fromUtf8(line) + "\n" + r.summary()));
+        // Bad input: one line, exit 2.
+        const CliRun missing =
+            runProgram(QStringLiteral(BITLOOP_PYTHON),
+                       {QStringLiteral(BITLOOP_HEADLINE), QStringLiteral(BITLOOP_CLI), path("no-such-run")},
+                       cliEnvironment());
+        QCOMPARE(missing.status, 2);
+        QVERIFY2(missing.err.contains("not a run directory"), missing.err.constData());
+    }
+
     void cliBadInput()
     {
         struct Case {
