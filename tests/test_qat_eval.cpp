@@ -56,6 +56,16 @@ class TestQatEval : public QObject
     CheckpointInfo info_;
 
     QString path(const char *name) const { return tmp_.filePath(QString::fromUtf8(name)); }
+    // A small search on the checkpoint: the hardware side at 32 x 32 to keep the mapper quick (the accuracy
+    // side stays at the dataset's 28 x 28), 4 individuals for one generation over widths 4 and 8.
+    QStringList smallSearch(const QString &out, const QString &cache) const
+    {
+        return QStringLiteral(
+                   "search --arch eyeriss16 --network mobilenet_v1 --width 0.25 --resolution 32 "
+                   "--population 4 --generations 1 --allowed-bits 4,8 --threads 1 --torch-threads 1")
+                   .split(' ') +
+               QStringList{"--checkpoint", checkpoint_, "--out", out, "--cache-dir", cache};
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -332,41 +342,13 @@ private Q_SLOTS:
 
     void searchMeasuresErrorWithTheEvaluator()
     {
-        // Hardware side at 32 x 32 to keep the mapper quick; the accuracy side at the dataset's 28 x 28.
         const QString out = path("search");
         // The dataset named by a folder relative to where the search starts (a link to the default one):
         // settings.yaml records it absolute, so that the run resumes from anywhere.
         QVERIFY(QFile::link(QString::fromStdString(kFashionMnistDefaultDir), path("fm")));
         CliRun r = runProgram(QStringLiteral(BITLOOP_CLI),
-                              QStringList{"search",
-                                          "--dataset",
-                                          "fashion-mnist:fm",
-                                          "--arch",
-                                          "eyeriss16",
-                                          "--network",
-                                          "mobilenet_v1",
-                                          "--width",
-                                          "0.25",
-                                          "--resolution",
-                                          "32",
-                                          "--checkpoint",
-                                          checkpoint_,
-                                          "--evaluator",
-                                          "ptq",
-                                          "--population",
-                                          "4",
-                                          "--generations",
-                                          "1",
-                                          "--allowed-bits",
-                                          "4,8",
-                                          "--threads",
-                                          "1",
-                                          "--torch-threads",
-                                          "1",
-                                          "--out",
-                                          out,
-                                          "--cache-dir",
-                                          path("cache")},
+                              smallSearch(out, path("cache")) +
+                                  QStringList{"--dataset", "fashion-mnist:fm", "--evaluator", "ptq"},
                               cliEnvironment(), path("."));
         QVERIFY2(r.finished && r.status == 0, qPrintable(r.summary()));
         QVERIFY2(r.out.contains("hardware at 32x32, accuracy at 28x28"), r.out.constData());
@@ -402,32 +384,7 @@ private Q_SLOTS:
         const QString run = path("headline-run");
         const QStringList evaluator = {"--evaluator", "ptq", "--calibration-batches", "1", "--batch", "8"};
         CliRun search;
-        RUN_CLI(search, QStringList{"search",
-                                    "--arch",
-                                    "eyeriss16",
-                                    "--network",
-                                    "mobilenet_v1",
-                                    "--width",
-                                    "0.25",
-                                    "--resolution",
-                                    "32",
-                                    "--checkpoint",
-                                    checkpoint_,
-                                    "--population",
-                                    "4",
-                                    "--generations",
-                                    "1",
-                                    "--allowed-bits",
-                                    "4,8",
-                                    "--threads",
-                                    "1",
-                                    "--torch-threads",
-                                    "1",
-                                    "--out",
-                                    run,
-                                    "--cache-dir",
-                                    path("hcache")} +
-                            evaluator);
+        RUN_CLI(search, smallSearch(run, path("hcache")) + evaluator);
         QVERIFY2(search.status == 0, qPrintable(search.summary()));
         const QStringList test8 = {
             "accuracy", "--checkpoint", checkpoint_, "--wbits", "8",          "--abits",
