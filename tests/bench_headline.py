@@ -4,7 +4,9 @@
 2. the lowest-energy point whose validation accuracy is within 0.5 points of uniform 8/8, and its saving;
 3. that point (and 8/8) with every layer's mapping reused from 16 bits instead of searched for its widths;
 4. the run's wall time and how it splits between mapper, accuracy and the algorithm.
-Test-set accuracies of the chosen points are measured with the run's evaluator (`accuracy --test`).
+Test-set accuracies of the chosen points are measured with the run's evaluator and the run's settings for it
+(`accuracy --test`; before 2026-12-02 only its --supernet was passed, so a run searched with, say,
+--bn-batches 4 had its test figures measured at the defaults).
 With --confirm EVALUATOR (for example qat, with --confirm-args "--epochs 1 --train-limit 20000"), the
 point is instead chosen on the test set as the study does: the run's front points within 0.5 validation
 points of 8/8 are re-measured with that evaluator on the test set, lowest energy first, and the first
