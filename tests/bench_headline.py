@@ -131,7 +131,7 @@ OWN_SETTINGS = ("--supernet", "--bn-batches", "--calibration-batches", "--batch"
 def accuracy(bits, evaluator=None, extra_args=(), test=False, images=0):
     """The configuration's accuracy by `evaluator` (default: the run's own, with the run's settings) on the
     test set or on `images` validation images (0: all)."""
-    own = evaluator is None or evaluator == opt.get("--evaluator", "ptq") and not extra_args
+    own = evaluator is None or (evaluator == opt.get("--evaluator", "ptq") and not extra_args)
     cmd = [cli, "accuracy", "--checkpoint", opt["--checkpoint"], "--bits", bits_file(bits), "--evaluator",
            evaluator or opt.get("--evaluator", "ptq"), "--json"] + list(extra_args)
     if "--threads" not in extra_args:

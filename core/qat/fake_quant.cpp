@@ -235,6 +235,34 @@ struct WeightFakeQuant : torch::autograd::Function<WeightFakeQuant> {
 // added in order, so it does not depend on the thread count.
 constexpr int64_t kChunk = 16384;
 
+// x.div(s).round_().clamp_(lo, hi).mul_(s) of a float CPU tensor in one pass, x first capped at `cap`
+// (min(x, cap); NaN stays NaN, as through an activation). Clamping before rounding gives the same codes
+// since the bounds are integers. With lo = 0 it is the forward of relu(x) (cap infinite) or
+// hardtanh(x, 0, cap) then the quantizer, element for element: a negative x / s clamps to the code 0 that
+// the activation would have made it, and a capped one to the code of the cap.
+torch::Tensor quantizeCodes(const torch::Tensor &x, float step, float lo, float hi, float cap)
+{
+    const float s = std::max(step, static_cast<float>(kMinStep));
+    const torch::Tensor src = x.contiguous();
+    torch::Tensor out = torch::empty_like(src);
+    const float *in = src.data_ptr<float>();
+    float *dst = out.data_ptr<float>();
+    at::parallel_for(0, src.numel(), kChunk, [&](int64_t begin, int64_t end) {
+        const Vec4 s4 = splat(s), lo4 = splat(lo), hi4 = splat(hi), cap4 = splat(cap);
+        int64_t i = begin;
+        for (; i + 4 <= end; i += 4) {
+            Vec4 v = load4(in + i);
+            v = v > cap4 ? cap4 : v;
+            store4(dst + i, roundHalfEven(clampKeepNan(v / s4, lo4, hi4)) * s4);
+        }
+        for (; i < end; ++i) {
+            const float v = in[i] > cap ? cap : in[i];
+            dst[i] = roundHalfEven(clampKeepNan(v / s, lo, hi)) * s;
+        }
+    });
+    return out;
+}
+
 struct LsqFakeQuant : torch::autograd::Function<LsqFakeQuant> {
     static torch::Tensor forward(AutogradContext *ctx, const torch::Tensor &x, const torch::Tensor &step,
                                  double qn, double qp, double gradScale)
@@ -247,23 +275,8 @@ struct LsqFakeQuant : torch::autograd::Function<LsqFakeQuant> {
             const torch::Tensor s = step.clamp_min(kMinStep);
             return x.div(s).round_().clamp_(-qn, qp).mul_(s);
         }
-        // x.div(s).round_().clamp_(-qn, qp).mul_(s) in one pass; clamping before rounding gives the same
-        // codes since the bounds are integers.
-        const float s = std::max(step.item<float>(), static_cast<float>(kMinStep));
-        const float lo = static_cast<float>(-qn), hi = static_cast<float>(qp);
-        const torch::Tensor src = x.contiguous();
-        torch::Tensor out = torch::empty_like(src);
-        const float *in = src.data_ptr<float>();
-        float *dst = out.data_ptr<float>();
-        at::parallel_for(0, src.numel(), kChunk, [&](int64_t begin, int64_t end) {
-            const Vec4 s4 = splat(s), lo4 = splat(lo), hi4 = splat(hi);
-            int64_t i = begin;
-            for (; i + 4 <= end; i += 4)
-                store4(dst + i, roundHalfEven(clampKeepNan(load4(in + i) / s4, lo4, hi4)) * s4);
-            for (; i < end; ++i)
-                dst[i] = roundHalfEven(clampKeepNan(in[i] / s, lo, hi)) * s;
-        });
-        return out;
+        return quantizeCodes(x, step.item<float>(), static_cast<float>(-qn), static_cast<float>(qp),
+                             std::numeric_limits<float>::infinity());
     }
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
@@ -359,37 +372,6 @@ torch::Tensor lsqFakeQuantize(const torch::Tensor &x, const torch::Tensor &step,
     return LsqFakeQuant::apply(x, step, static_cast<double>(range.qn), static_cast<double>(range.qp),
                                gradScale);
 }
-
-namespace
-{
-
-// For inference: clamp(round(min(x, cap) / s), 0, qp) * s in one pass, which is lsqFakeQuantize's forward
-// of relu(x) (cap infinite) or hardtanh(x, 0, cap) element for element: a negative x / s clamps to the code
-// 0 that the activation would have made it, and a capped one to the code of the cap.
-torch::Tensor rectifiedFakeQuantize(const torch::Tensor &x, float step, float qp, float cap)
-{
-    const float s = std::max(step, static_cast<float>(kMinStep));
-    const torch::Tensor src = x.contiguous();
-    torch::Tensor out = torch::empty_like(src);
-    const float *in = src.data_ptr<float>();
-    float *dst = out.data_ptr<float>();
-    at::parallel_for(0, src.numel(), kChunk, [&](int64_t begin, int64_t end) {
-        const Vec4 s4 = splat(s), lo4 = splat(0.0f), hi4 = splat(qp), cap4 = splat(cap);
-        int64_t i = begin;
-        for (; i + 4 <= end; i += 4) {
-            Vec4 v = load4(in + i);
-            v = v > cap4 ? cap4 : v; // NaN stays NaN, as through the activation
-            store4(dst + i, roundHalfEven(clampKeepNan(v / s4, lo4, hi4)) * s4);
-        }
-        for (; i < end; ++i) {
-            const float v = in[i] > cap ? cap : in[i];
-            dst[i] = roundHalfEven(clampKeepNan(v / s, 0.0f, qp)) * s;
-        }
-    });
-    return out;
-}
-
-} // namespace
 
 ActQuantizer::ActQuantizer(bool isUnsigned, int bits) : unsigned_(isUnsigned), bits_(bits)
 {
@@ -505,8 +487,8 @@ torch::Tensor ActQuantizer::forwardRectified(const torch::Tensor &x, double cap)
 {
     if (!canRectify(x))
         throw std::logic_error("ActQuantizer::forwardRectified: this quantizer cannot absorb the activation");
-    return rectifiedFakeQuantize(x, activeStep().item<float>(), static_cast<float>(range().qp),
-                                 static_cast<float>(cap));
+    return quantizeCodes(x, activeStep().item<float>(), 0.0f, static_cast<float>(range().qp),
+                         static_cast<float>(cap));
 }
 
 } // namespace bitloop::qat
