@@ -231,16 +231,34 @@ static int run(int argc, char **argv)
     }
     if (diff.empty())
         return 0; // --rows 0: nothing to summarise
-    std::vector<double> sorted = diff;
-    std::sort(sorted.begin(), sorted.end());
-    double mean = 0;
-    for (double d : diff)
-        mean += d;
-    mean /= static_cast<double>(diff.size());
-    const double p90 = sorted[static_cast<size_t>(std::ceil(0.9 * static_cast<double>(sorted.size()))) - 1];
+    // Mean and 90th percentile of |a - b| in points.
+    const auto spread = [](const std::vector<double> &a, const std::vector<double> &b) {
+        std::vector<double> d;
+        for (size_t k = 0; k < a.size(); ++k)
+            d.push_back(std::abs(a[k] - b[k]) * 100);
+        std::sort(d.begin(), d.end());
+        double mean = 0;
+        for (double x : d)
+            mean += x;
+        return std::make_pair(mean / static_cast<double>(d.size()),
+                              d[static_cast<size_t>(std::ceil(0.9 * static_cast<double>(d.size()))) - 1]);
+    };
+    std::vector<double> qMean;
+    for (size_t k = 0; k < q1.size(); ++k)
+        qMean.push_back((q1[k] + q2[k]) / 2);
+    const auto [mean, p90] = spread(s, q1);
+    const auto [meanSeeds, p90Seeds] = spread(q1, q2);
+    const auto [meanVsMean, p90VsMean] = spread(s, qMean);
     const double tau = kendallTau(s, q1), tauSeeds = kendallTau(q1, q2);
     std::printf("\nmean |difference| %.2f points (target <= 0.5), 90th percentile %.2f (<= 1.0)\n", mean,
                 p90);
+    // The reference's own noise: a second QAT seed stands this far from the first, so no evaluator can be
+    // expected to come closer to one seed than that.
+    std::printf("QAT seed 2 against seed 1: mean |difference| %.2f points, 90th percentile %.2f\n", meanSeeds,
+                p90Seeds);
+    std::printf("supernet against the mean of the two QAT seeds: mean |difference| %.2f points, 90th "
+                "percentile %.2f\n",
+                meanVsMean, p90VsMean);
     std::printf(
         "Kendall tau supernet vs QAT %.3f (target >= 0.7 and >= 0.9 x %.3f = %.3f, the tau between two "
         "QAT seeds)\n",
