@@ -216,7 +216,7 @@ static int run(int argc, char **argv)
     std::printf("QAT: %s; everything on the test set\n", qat1->settings().describe().c_str());
     std::printf("| # | mean bits | supernet | QAT seed 1 | QAT seed 2 | |supernet - QAT| "
                 "|\n|---:|---:|---:|---:|---:|---:|\n");
-    std::vector<double> s, q1, q2, diff;
+    std::vector<double> s, q1, q2;
     for (size_t k = 0; k < configs.size(); ++k) {
         const double vs = super->evaluate(configs[k]).accuracy;
         const double v1 = qat1->evaluate(configs[k]).accuracy;
@@ -224,12 +224,11 @@ static int run(int argc, char **argv)
         s.push_back(vs);
         q1.push_back(v1);
         q2.push_back(v2);
-        diff.push_back(std::abs(vs - v1) * 100);
         std::printf("| %zu | %.2f | %.4f | %.4f | %.4f | %.2f |\n", k + 1, meanBits(configs[k]), vs, v1, v2,
-                    diff.back());
+                    std::abs(vs - v1) * 100);
         std::fflush(stdout);
     }
-    if (diff.empty())
+    if (s.empty())
         return 0; // --rows 0: nothing to summarise
     // Mean and 90th percentile of |a - b| in points.
     const auto spread = [](const std::vector<double> &a, const std::vector<double> &b) {
