@@ -1,12 +1,14 @@
 // The supernet evaluator's fidelity and speed (docs/benchmarks.md §9): per-layer configurations
 // stratified by mean bit-width, each measured by the supernet and fine-tuned on its own with a QAT
-// evaluator under two seeds, all on the test set; mean and 90th-percentile |difference| of top-1, Kendall's
-// tau between the supernet and QAT, and between the two QAT seeds (the noise floor a ranking can reach).
+// evaluator under two seeds or more (--qat-seeds), all on the test set; mean and 90th-percentile
+// |difference| of top-1, Kendall's tau between the supernet and QAT, and between the first two QAT seeds
+// (the noise floor a ranking can reach); with three seeds or more, each seed against the mean of the others.
 // Every answer goes through the accuracy cache (--cache-dir), so an interrupted run continues where it was.
 //
 //   bench_supernet --checkpoint F [--supernet S] [--configs 24] [--allowed-bits 2,...,8] [--qat
 //   qat|qat-short]
-//                  [--epochs 1] [--steps 200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
+//                  [--qat-seeds 1,2 (QAT seeds, the first is the reference)] [--epochs 1] [--steps
+//                  200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
 //                  [--speed-only] [--limit N (supernet evaluation images, speed row)] [--candidates N
 //                  (5: configurations the speed row times)]
 //                  [--bn-batches N (8; speed line and fidelity rows)] [--rows K (only the first K
@@ -67,6 +69,28 @@ std::vector<int> bitList(const std::string &s)
     if (v.empty())
         throw std::invalid_argument("--allowed-bits: no widths given");
     std::sort(v.begin(), v.end());
+    return v;
+}
+
+// "1,2,3" as distinct whole numbers in the order given; anything else is an error naming --qat-seeds.
+std::vector<uint64_t> seedList(const std::string &s)
+{
+    std::vector<uint64_t> v;
+    size_t pos = 0;
+    while (pos <= s.size()) {
+        const size_t comma = s.find(',', pos);
+        const std::string item = s.substr(pos, comma - pos);
+        char *end = nullptr;
+        errno = 0;
+        const unsigned long long x = std::strtoull(item.c_str(), &end, 10);
+        if (item.empty() || item[0] == '-' || *end != '\0' || errno == ERANGE ||
+            std::find(v.begin(), v.end(), x) != v.end())
+            throw std::invalid_argument("--qat-seeds: '" + item + "' is not a new whole number");
+        v.push_back(x);
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
     return v;
 }
 
@@ -205,27 +229,34 @@ static int run(int argc, char **argv)
     }
 
     const EvaluatorKind qatKind = parseEvaluatorKind(get("qat", "qat"));
+    const std::vector<uint64_t> seeds = seedList(get("qat-seeds", "1,2"));
     auto super = open(EvaluatorKind::Supernet, 1, true, -1);
-    auto qat1 = open(qatKind, 1, true, -1);
-    auto qat2 = open(qatKind, 2, true, -1);
+    std::vector<std::unique_ptr<CachedEvaluator>> qats;
+    for (uint64_t seed : seeds)
+        qats.push_back(open(qatKind, seed, true, -1));
     std::vector<BitConfig> configs =
         stratified(n, super->numLayers(), allowed, static_cast<uint64_t>(num("seed", "1")));
     // --rows K: only the first K configurations (the stratification still spans all n).
     if (a.count("rows"))
         configs.resize(std::min(configs.size(), static_cast<size_t>(num("rows", "0"))));
-    std::printf("QAT: %s; everything on the test set\n", qat1->settings().describe().c_str());
-    std::printf("| # | mean bits | supernet | QAT seed 1 | QAT seed 2 | |supernet - QAT| "
-                "|\n|---:|---:|---:|---:|---:|---:|\n");
-    std::vector<double> s, q1, q2;
+    std::printf("QAT: %s; everything on the test set\n", qats[0]->settings().describe().c_str());
+    std::printf("| # | mean bits | supernet |");
+    for (uint64_t seed : seeds)
+        std::printf(" QAT seed %llu |", static_cast<unsigned long long>(seed));
+    std::printf(" |supernet - QAT seed %llu| |\n|---:|---:|---:|", static_cast<unsigned long long>(seeds[0]));
+    for (size_t j = 0; j <= seeds.size(); ++j)
+        std::printf("---:|");
+    std::printf("\n");
+    std::vector<double> s;
+    std::vector<std::vector<double>> q(seeds.size()); // q[seed][row]
     for (size_t k = 0; k < configs.size(); ++k) {
-        const double vs = super->evaluate(configs[k]).accuracy;
-        const double v1 = qat1->evaluate(configs[k]).accuracy;
-        const double v2 = qat2->evaluate(configs[k]).accuracy;
-        s.push_back(vs);
-        q1.push_back(v1);
-        q2.push_back(v2);
-        std::printf("| %zu | %.2f | %.4f | %.4f | %.4f | %.2f |\n", k + 1, meanBits(configs[k]), vs, v1, v2,
-                    std::abs(vs - v1) * 100);
+        s.push_back(super->evaluate(configs[k]).accuracy);
+        std::printf("| %zu | %.2f | %.4f |", k + 1, meanBits(configs[k]), s.back());
+        for (size_t j = 0; j < seeds.size(); ++j) {
+            q[j].push_back(qats[j]->evaluate(configs[k]).accuracy);
+            std::printf(" %.4f |", q[j].back());
+        }
+        std::printf(" %.2f |\n", std::abs(s.back() - q[0].back()) * 100);
         std::fflush(stdout);
     }
     if (s.empty())
@@ -242,22 +273,51 @@ static int run(int argc, char **argv)
         return std::make_pair(mean / static_cast<double>(d.size()),
                               d[static_cast<size_t>(std::ceil(0.9 * static_cast<double>(d.size()))) - 1]);
     };
-    std::vector<double> qMean;
-    for (size_t k = 0; k < q1.size(); ++k)
-        qMean.push_back((q1[k] + q2[k]) / 2);
-    const auto [mean, p90] = spread(s, q1);
-    const auto [meanSeeds, p90Seeds] = spread(q1, q2);
-    const auto [meanVsMean, p90VsMean] = spread(s, qMean);
-    const double tau = kendallTau(s, q1), tauSeeds = kendallTau(q1, q2);
+    // Row by row, the mean of the seeds in `which`.
+    const auto meanOf = [&](const std::vector<size_t> &which) {
+        std::vector<double> m(s.size(), 0.0);
+        for (size_t k = 0; k < s.size(); ++k) {
+            for (size_t j : which)
+                m[k] += q[j][k];
+            m[k] /= static_cast<double>(which.size());
+        }
+        return m;
+    };
+    std::vector<size_t> all(seeds.size());
+    for (size_t j = 0; j < all.size(); ++j)
+        all[j] = j;
+    const std::vector<double> qMean = meanOf(all);
+    const auto [mean, p90] = spread(s, q[0]);
     std::printf("\nmean |difference| %.2f points (target <= 0.5), 90th percentile %.2f (<= 1.0)\n", mean,
                 p90);
+    if (seeds.size() < 2) {
+        std::printf("Kendall tau supernet vs QAT %.3f (target >= 0.7)\n", kendallTau(s, q[0]));
+        return 0;
+    }
     // The reference's own noise: a second QAT seed stands this far from the first, so no evaluator can be
-    // expected to come closer to one seed than that.
-    std::printf("QAT seed 2 against seed 1: mean |difference| %.2f points, 90th percentile %.2f\n", meanSeeds,
-                p90Seeds);
-    std::printf("supernet against the mean of the two QAT seeds: mean |difference| %.2f points, 90th "
+    // expected to come closer to one seed than that. With more seeds, each against the mean of the others
+    // says how far one seed stands from a steadier reference.
+    const auto [meanSeeds, p90Seeds] = spread(q[0], q[1]);
+    std::printf("QAT seed %llu against seed %llu: mean |difference| %.2f points, 90th percentile %.2f\n",
+                static_cast<unsigned long long>(seeds[1]), static_cast<unsigned long long>(seeds[0]),
+                meanSeeds, p90Seeds);
+    if (seeds.size() >= 3)
+        for (size_t j = 0; j < seeds.size(); ++j) {
+            std::vector<size_t> others;
+            for (size_t o : all)
+                if (o != j)
+                    others.push_back(o);
+            const auto [m, p] = spread(q[j], meanOf(others));
+            std::printf(
+                "QAT seed %llu against the mean of the other %zu: mean |difference| %.2f points, 90th "
                 "percentile %.2f\n",
-                meanVsMean, p90VsMean);
+                static_cast<unsigned long long>(seeds[j]), others.size(), m, p);
+        }
+    const auto [meanVsMean, p90VsMean] = spread(s, qMean);
+    std::printf("supernet against the mean of the %zu QAT seeds: mean |difference| %.2f points, 90th "
+                "percentile %.2f, Kendall tau %.3f\n",
+                seeds.size(), meanVsMean, p90VsMean, kendallTau(s, qMean));
+    const double tau = kendallTau(s, q[0]), tauSeeds = kendallTau(q[0], q[1]);
     std::printf(
         "Kendall tau supernet vs QAT %.3f (target >= 0.7 and >= 0.9 x %.3f = %.3f, the tau between two "
         "QAT seeds)\n",

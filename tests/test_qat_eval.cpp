@@ -402,6 +402,36 @@ private Q_SLOTS:
         QVERIFY2(r.finished && r.status == 0, qPrintable(r.summary()));
         const QByteArray line = "test accuracy by ptq: 8/8 " + QByteArray::number(expected, 'f', 4) + ",";
         QVERIFY2(r.out.contains(line), qPrintable(QString::fromUtf8(line) + "\n" + r.summary()));
+
+        // --confirm-seeds: 8/8's re-measured figure is the mean over the seeds, each seed's figure shown.
+        const QStringList confirmed = {"--calibration-batches", "1", "--batch", "8"};
+        double seed[2] = {};
+        for (int s = 0; s < 2; ++s) {
+            CliRun one;
+            RUN_CLI(one, test8 +
+                             QStringList{"--evaluator", "ptq", "--evaluator-seed", QString::number(s + 1)} +
+                             confirmed);
+            seed[s] = one.json()["accuracy"].toDouble();
+        }
+        QVERIFY2(seed[0] != seed[1], "the two seeds must differ, or the mean could not be told from either");
+        const CliRun seeds = runProgram(QStringLiteral(BITLOOP_PYTHON),
+                                        {QStringLiteral(BITLOOP_HEADLINE), QStringLiteral(BITLOOP_CLI), run,
+                                         "--confirm", "ptq", "--confirm-args", confirmed.join(' '),
+                                         "--confirm-seeds", "1,2", "--tries", "0"},
+                                        cliEnvironment());
+        QVERIFY2(seeds.finished && seeds.status == 0, qPrintable(seeds.summary()));
+        const QByteArray meanLine = "8/8: ptq test " + QByteArray::number((seed[0] + seed[1]) / 2, 'f', 4) +
+                                    " (seeds 1: " + QByteArray::number(seed[0], 'f', 4) +
+                                    ", 2: " + QByteArray::number(seed[1], 'f', 4) + ")\n";
+        QVERIFY2(seeds.out.contains(meanLine),
+                 qPrintable(QString::fromUtf8(meanLine) + "\n" + seeds.summary()));
+        const CliRun noConfirm = runProgram(
+            QStringLiteral(BITLOOP_PYTHON),
+            {QStringLiteral(BITLOOP_HEADLINE), QStringLiteral(BITLOOP_CLI), run, "--confirm-seeds", "1,2"},
+            cliEnvironment());
+        QCOMPARE(noConfirm.status, 2);
+        QVERIFY2(noConfirm.err.contains("--confirm-seeds: only with --confirm"), noConfirm.err.constData());
+
         // Bad input: one line, exit 2.
         const CliRun missing =
             runProgram(QStringLiteral(BITLOOP_PYTHON),
