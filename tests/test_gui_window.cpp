@@ -66,6 +66,19 @@ bool waitFor(QSignalSpy &spy, int count = 1, int ms = 60000)
     return spy.count() >= count;
 }
 
+// Nanoseconds the calling thread has spent ready to run but waiting for a core (the second field of Linux's
+// /proc/thread-self/schedstat); -1 where the kernel does not say.
+qint64 runDelayNs()
+{
+    QFile f("/proc/thread-self/schedstat");
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = f.readAll().simplified().split(' ');
+    bool ok = false;
+    const qint64 ns = fields.size() >= 2 ? fields[1].toLongLong(&ok) : -1;
+    return ok ? ns : -1;
+}
+
 } // namespace
 
 class TestGuiWindow : public QObject
@@ -449,15 +462,21 @@ private Q_SLOTS:
         QSignalSpy generations(w.controller(), &SearchController::generationDone);
         QSignalSpy finished(w.controller(), &SearchController::finished);
         QSignalSpy batches(w.controller(), &SearchController::batchProgress);
-        // The GUI thread's longest gap between two 10 ms timer ticks, while the search runs.
+        // The GUI thread's longest gap between two 10 ms timer ticks, while the search runs, less the time
+        // the thread was ready to run but waited for a core (the kernel's run delay): on a machine busy
+        // with other work that wait is the scheduler's, not Bitloop's, while a GUI thread that computes or
+        // waits on a lock is not waiting for a core and is still counted.
         QElapsedTimer clock;
-        qint64 last = 0, worst = 0;
+        qint64 last = 0, worst = 0, worstRaw = 0, lastDelayNs = runDelayNs();
         QTimer tick;
         tick.setInterval(10);
         connect(&tick, &QTimer::timeout, this, [&] {
-            const qint64 now = clock.elapsed();
-            worst = std::max(worst, now - last);
+            const qint64 now = clock.elapsed(), delayNs = runDelayNs();
+            const qint64 waited = delayNs >= 0 && lastDelayNs >= 0 ? (delayNs - lastDelayNs) / 1000000 : 0;
+            worst = std::max(worst, now - last - waited);
+            worstRaw = std::max(worstRaw, now - last);
             last = now;
+            lastDelayNs = delayNs;
         });
         clock.start();
         tick.start();
@@ -481,7 +500,8 @@ private Q_SLOTS:
         QVERIFY(waitFor(finished, 1, 120000));
         QCOMPARE(w.runPanel()->batchText(), QString());
         tick.stop();
-        qInfo("longest GUI-thread gap while searching: %lld ms", static_cast<long long>(worst));
+        qInfo("longest GUI-thread gap while searching: %lld ms, %lld ms with the waits for a core",
+              static_cast<long long>(worst), static_cast<long long>(worstRaw));
         QVERIFY2(worst <= 100, qPrintable(QString("the GUI thread was blocked for %1 ms").arg(worst)));
         QCOMPARE(finished.first().first().toString(), QString("cancelled"));
         QVERIFY(QFile::exists(path("live/checkpoint.txt")));
