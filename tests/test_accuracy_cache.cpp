@@ -95,6 +95,19 @@ private Q_SLOTS:
         QCOMPARE(s.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
                              "distill=T2,w0.5 clip=25 image=pixels seed=1"));
+        // A step learning-rate multiple other than 1 is a different question; 1 keeps the old text.
+        EvaluatorSettings stepLr = s;
+        stepLr.stepLrScale = 10;
+        QCOMPARE(stepLr.describe(),
+                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
+                             "distill=T2,w0.5 clip=25 step_lr=10 image=pixels seed=1"));
+        stepLr.kind = EvaluatorKind::Ptq; // ptq does not fine-tune: no step learning rate
+        QCOMPARE(stepLr.describe(),
+                 std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels seed=1"));
+        // Activation steps of least squared error: another question for every evaluator that calibrates.
+        stepLr.activationMse = true;
+        QCOMPARE(stepLr.describe(), std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels "
+                                                "activations=mse seed=1"));
         s.kind = EvaluatorKind::Qat;
         s.epochs = 3;
         // Undistilled, unclipped, with the image quantized as normalized values: the text (and so the cache
@@ -123,6 +136,16 @@ private Q_SLOTS:
         s.kind = EvaluatorKind::Qat;
         s.epochs = 0;
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.check());
+        s = {};
+        s.kind = EvaluatorKind::Qat;
+        s.stepLrScale = 0;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.check());
+        s = {};
+        s.kind = EvaluatorKind::Supernet; // its steps are trained, not calibrated
+        s.activationMse = true;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.check());
+        s.kind = EvaluatorKind::Qat;
+        s.check();
         s = {};
         s.kind = EvaluatorKind::Qat;
         s.lr = 0;

@@ -280,6 +280,37 @@ private Q_SLOTS:
         QVERIFY(std::abs(aq.stepValue() - 2.0 * 2.0 / std::sqrt(63.0)) < 1e-6);
     }
 
+    // Calibration::Mse by hand, 2-bit unsigned (codes 0..3), the steps tried r * max / 3, r = k / 100:
+    // - 0, 1, 2, 3: k = 100 gives step 1 and no error at all; every other step errs.
+    // - a hundred 1s and one 12: error(s) = 100 (s - 1)^2 + (12 - 3 s)^2 while 1 rounds to code 1 and 12
+    //   clips, least at s = 272 / 218 = 1.248; of the steps tried, 1.24 (k = 31: 5.76 + 68.56 = 74.32) beats
+    //   1.28 (k = 32: 74.43), and max / 3 = 4 (k = 100, nothing clips) errs 100 (every 1 rounds to 0).
+    void mseActivationStepByHand()
+    {
+        ActQuantizer exact(true, 2);
+        exact.startCalibration(Calibration::Mse);
+        exact.forward(torch::tensor({0.0f, 1.0f, 2.0f, 3.0f}).view({1, 4}));
+        exact.stopCalibration();
+        QCOMPARE(exact.stepValue(), 1.0);
+
+        std::vector<float> ones(100, 1.0f);
+        ones.push_back(12.0f);
+        const torch::Tensor x = torch::tensor(ones).view({1, -1});
+        ActQuantizer clips(true, 2);
+        clips.startCalibration(Calibration::Mse);
+        clips.forward(x);
+        clips.stopCalibration();
+        QVERIFY2(std::abs(clips.stepValue() - 1.24) < 1e-6, QByteArray::number(clips.stepValue()));
+        QVERIFY(std::abs(mseStep(ones.data(), 101, 12.0, activationRange(2, true)) - 1.24) < 1e-6);
+        // The samples of every calibration batch count: with a second batch of 12s only, the larger
+        // steps win back (max / 3 = 4 codes 12 exactly and rounds the 1s to 0).
+        clips.startCalibration(Calibration::Mse);
+        clips.forward(x);
+        clips.forward(torch::full({1, 101}, 12.0f));
+        clips.stopCalibration();
+        QVERIFY2(std::abs(clips.stepValue() - 4.0) < 1e-6, QByteArray::number(clips.stepValue()));
+    }
+
     // Eval mode, float: conv -> BN equals the conv with folded weights and bias, both on the fly and after
     // foldBatchNorm(); training mode (batch statistics) agrees too.
     void bnFoldingKeepsFloatOutputs_data()

@@ -20,6 +20,7 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <tuple>
 
 using namespace bitloop;
 using namespace bitloop::qat;
@@ -324,6 +325,66 @@ private Q_SLOTS:
         QVERIFY2(unclipped > lr * 0.1, QByteArray::number(unclipped));
         const double clipped = firstStepNorm(0.05);
         QVERIFY2(std::abs(clipped - lr * 0.05) < 1e-4 * lr, QByteArray::number(clipped / lr));
+    }
+
+    // stepLrScale: on the first SGD step (momentum has nothing to carry yet) every parameter moves by
+    // lr x its gradient, the LSQ activation steps by lr x stepLrScale x theirs; both runs start from the
+    // same weights and calibrated steps and see the same batch, so the weights move alike and the steps
+    // exactly stepLrScale times as far.
+    void activationStepsLearnAtTheirOwnRate()
+    {
+        const auto firstStep = [&](double stepLrScale) {
+            auto net = freshNet(5);
+            net->quantize = true;
+            net->setBits(std::vector<std::pair<int, int>>(static_cast<size_t>(net->numLayers()), {4, 4}));
+            torch::manual_seed(11);
+            net->startCalibration();
+            {
+                // In training mode, as the steps are then used: calibrated on eval-mode activations, the
+                // classifier's input step sat below every training-mode value and let no gradient through.
+                torch::NoGradGuard noGrad;
+                net->train();
+                net->forward(torch::rand({16, 1, 28, 28}));
+            }
+            net->stopCalibration();
+            std::vector<std::pair<std::string, torch::Tensor>> before;
+            for (const auto &p : net->named_parameters())
+                before.emplace_back(p.key(), p.value().detach().clone());
+            TrainOptions o = fastOptions();
+            o.steps = 1;
+            o.weightDecay = 0;
+            o.stepLrScale = stepLrScale;
+            trainFloat(*net, data_, train_, {}, o);
+            // (name, how far it moved, the largest value it held: float rounding of the update scales with
+            // it)
+            std::vector<std::tuple<std::string, torch::Tensor, double>> moved;
+            size_t i = 0;
+            for (const auto &p : net->named_parameters()) {
+                const torch::Tensor &old = before[i++].second;
+                moved.emplace_back(p.key(), p.value().detach() - old, old.abs().max().item<double>());
+            }
+            return moved;
+        };
+        const auto plain = firstStep(1), scaled = firstStep(7);
+        QCOMPARE(plain.size(), scaled.size());
+        int steps = 0;
+        double stepMove = 0;
+        for (size_t i = 0; i < plain.size(); ++i) {
+            const auto &[name, move, magnitude] = plain[i];
+            const bool isStep = name.size() > 5 && name.compare(name.size() - 5, 5, ".step") == 0;
+            const torch::Tensor expected = isStep ? move * 7 : move;
+            const double err = (std::get<1>(scaled[i]) - expected).abs().max().item<double>();
+            const double size = expected.abs().max().item<double>();
+            QVERIFY2(err <= 1e-5 * size + 1e-6 * magnitude,
+                     (name + ": off by " + std::to_string(err) + " of " + std::to_string(size)).c_str());
+            if (isStep) {
+                ++steps;
+                stepMove += size / magnitude;
+            }
+        }
+        QCOMPARE(steps, freshNet(5)->numLayers()); // one activation quantizer per layer
+        // Else the check above proves nothing: the steps moved by far more than the tolerance.
+        QVERIFY2(stepMove / steps > 2e-5, std::to_string(stepMove / steps).c_str());
     }
 
     void badCheckpointsNameTheFile()

@@ -51,7 +51,8 @@ Commands:
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
-             [--max-grad-norm X (25; 0: off)] [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
+             [--max-grad-norm X (25; 0: off)] [--activation-scale auto|mse (auto)] [--step-lr-scale X (1)]
+             [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
              [--dataset SPEC] [--threads N] [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory

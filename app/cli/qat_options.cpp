@@ -8,10 +8,13 @@
 namespace bitloop::cli
 {
 
-const std::set<std::string> kEvaluatorValued = {
-    "evaluator",      "steps",          "epochs",       "calibration-batches", "batch",        "lr",
-    "evaluator-seed", "dataset",        "limit",        "train-limit",         "supernet",     "bn-batches",
-    "temperature",    "distill-weight", "weight-scale", "image-input",         "max-grad-norm"};
+const std::set<std::string> kEvaluatorValued = {"evaluator",           "steps",          "epochs",
+                                                "calibration-batches", "batch",          "lr",
+                                                "evaluator-seed",      "dataset",        "limit",
+                                                "train-limit",         "supernet",       "bn-batches",
+                                                "temperature",         "distill-weight", "weight-scale",
+                                                "image-input",         "max-grad-norm",  "step-lr-scale",
+                                                "activation-scale"};
 
 const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
@@ -61,6 +64,11 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     s.weightScale = weightScaleOption(args);
     s.quantizePixels = imageInputOption(args);
     s.maxGradNorm = numberOption(args, "max-grad-norm", s.maxGradNorm, 0.0, 1e12);
+    s.stepLrScale = numberOption(args, "step-lr-scale", s.stepLrScale, 1e-6, 1e6);
+    const std::string activationScale = args.get("activation-scale").value_or("auto");
+    if (activationScale != "auto" && activationScale != "mse")
+        throw UsageError("--activation-scale must be auto or mse, got '" + activationScale + "'");
+    s.activationMse = activationScale == "mse";
     s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));
     o.supernet = args.get("supernet").value_or("");
     if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)

@@ -62,13 +62,17 @@ void EvaluatorSettings::check() const
         need(lr > 0, "the fine-tuning learning rate must be positive");
         need(maxGradNorm >= 0 && std::isfinite(maxGradNorm),
              "the gradient norm bound must be finite and at least 0 (0: not clipped)");
+        need(stepLrScale > 0 && stepLrScale <= 1e6, "the step learning-rate multiple must lie in (0, 1e6]");
         if (distill) {
             need(temperature > 0 && temperature <= 100, "the distillation temperature must lie in (0, 100]");
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    if (kind == EvaluatorKind::Supernet)
+    if (kind == EvaluatorKind::Supernet) {
         need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
+        need(!activationMse, "the supernet's activation steps are trained: MSE calibration is for ptq, "
+                             "qat-short and qat");
+    }
 }
 
 bool EvaluatorSettings::fineTunes() const
@@ -99,11 +103,16 @@ std::string EvaluatorSettings::describe() const
            << yamlutil::formatDouble(distillWeight);
     if (fineTunes() && maxGradNorm > 0)
         os << " clip=" << yamlutil::formatDouble(maxGradNorm);
+    // 1 was the only value before the setting existed: those rows keep answering.
+    if (fineTunes() && stepLrScale != 1)
+        os << " step_lr=" << yamlutil::formatDouble(stepLrScale);
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.
     if (weightScale != qat::WeightScale::Max)
         os << " weights=" << qat::weightScaleName(weightScale);
+    if (activationMse)
+        os << " activations=mse";
     os << " seed=" << seed;
     return os.str();
 }

@@ -57,6 +57,12 @@ struct EvaluatorSettings {
     // Fine-tuning: the gradient's global norm is clipped to this (0: not clipped). 1-2 at 4 bits and up,
     // so it bounds only the 2-3 bit runs, which diverged to NaN without it (docs/benchmarks.md §7).
     double maxGradNorm = 25;
+    // Activation steps calibrated for the least squared quantization error (qat::Calibration::Mse) instead
+    // of the default (ptq: max, nothing clips; qat-short and qat: LSQ's 2 * mean|x| / sqrt(qp)). Not for
+    // supernet, whose steps are trained.
+    bool activationMse = false;
+    // Fine-tuning: the LSQ activation steps' learning rate as a multiple of lr (qat::TrainOptions).
+    double stepLrScale = 1;
     // supernet: training batches (of batchSize) over which BatchNorm's statistics are re-estimated for
     // the candidate before it is evaluated (0: keep the statistics the supernet was trained with).
     int bnBatches = 8;

@@ -112,6 +112,7 @@ protected:
             t.normalization = data_.info.normalization;
             t.weightDecay = data_.info.training.weightDecay;
             t.maxGradNorm = settings_.maxGradNorm;
+            t.stepLrScale = settings_.stepLrScale;
             Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
             TrainResult tr;
             try {
@@ -154,13 +155,14 @@ private:
 
     // Activation steps from a few training batches seen by the net in eval mode (BatchNorm folded with
     // its running statistics, as deployed): PTQ clips nothing (max), fine-tuning starts from LSQ's
-    // initialisation, which the training then moves.
+    // initialisation, which the training then moves; or, by choice, the steps of least squared error.
     void calibrate(const AccuracyProgressFn &progress)
     {
         torch::NoGradGuard noGrad;
         net_->eval();
-        net_->startCalibration(settings_.kind == EvaluatorKind::Ptq ? Calibration::Max
-                                                                    : Calibration::LsqMean);
+        net_->startCalibration(settings_.activationMse                ? Calibration::Mse
+                               : settings_.kind == EvaluatorKind::Ptq ? Calibration::Max
+                                                                      : Calibration::LsqMean);
         BatchLoader loader(data_.train, data_.trainIdx, data_.info.normalization, settings_.batchSize, true,
                            settings_.seed);
         loader.startEpoch();

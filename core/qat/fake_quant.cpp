@@ -373,6 +373,38 @@ torch::Tensor lsqFakeQuantize(const torch::Tensor &x, const torch::Tensor &step,
                                gradScale);
 }
 
+double mseStep(const float *x, int64_t n, double maxAbs, const ActRange &range)
+{
+    const double qp = static_cast<double>(range.qp);
+    if (!(maxAbs > 0) || !std::isfinite(maxAbs) || n <= 0)
+        return std::max(maxAbs / qp, kMinStep);
+    const float lo = static_cast<float>(-range.qn), hi = static_cast<float>(range.qp);
+    double bestStep = maxAbs / qp, bestErr = std::numeric_limits<double>::infinity();
+    for (int k = 100; k >= 1; --k) { // from the largest, so that a tie keeps the larger
+        const float s = static_cast<float>(maxAbs * k / 100.0 / qp);
+        const Vec4 s4 = splat(s), lo4 = splat(lo), hi4 = splat(hi);
+        Vec4 acc = splat(0.0f);
+        int64_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            const Vec4 v = load4(x + j);
+            const Vec4 d = roundHalfEven(clampKeepNan(v / s4, lo4, hi4)) * s4 - v;
+            acc += d * d;
+        }
+        double err = 0.0;
+        for (int l = 0; l < 4; ++l)
+            err += static_cast<double>(acc[l]);
+        for (; j < n; ++j) {
+            const float d = roundHalfEven(clampKeepNan(x[j] / s, lo, hi)) * s - x[j];
+            err += static_cast<double>(d * d);
+        }
+        if (err < bestErr) {
+            bestErr = err;
+            bestStep = s;
+        }
+    }
+    return std::max(bestStep, kMinStep);
+}
+
 ActQuantizer::ActQuantizer(bool isUnsigned, int bits) : unsigned_(isUnsigned), bits_(bits)
 {
     checkBits(bits, "activation bits");
@@ -415,11 +447,14 @@ void ActQuantizer::startCalibration(Calibration method)
     sumAbsMean_ = 0.0;
     batches_ = 0;
     max_ = 0.0;
+    sample_.clear();
 }
 
 void ActQuantizer::stopCalibration()
 {
     calibrating_ = false;
+    sample_.clear();
+    sample_.shrink_to_fit();
 }
 
 void ActQuantizer::setStep(double value)
@@ -451,9 +486,20 @@ void ActQuantizer::observe(const torch::Tensor &x)
         sumAbsMean_ += a.mean().item<double>();
         ++batches_;
         setStep(2.0 * (sumAbsMean_ / static_cast<double>(batches_)) / std::sqrt(static_cast<double>(r.qp)));
-    } else {
+    } else if (method_ == Calibration::Max) {
         max_ = std::max(max_, a.max().item<double>());
         setStep(max_ / static_cast<double>(r.qp));
+    } else {
+        // Up to kSamplePerBatch values of each batch, evenly strided (deterministic), the search over all
+        // kept so far: a few batches' worth keeps the search to a fraction of a second per quantizer.
+        constexpr int64_t kSamplePerBatch = 16384;
+        max_ = std::max(max_, a.max().item<double>());
+        const torch::Tensor flat = x.detach().to(torch::kFloat).contiguous().view({-1});
+        const int64_t n = flat.numel(), stride = std::max<int64_t>(1, n / kSamplePerBatch);
+        const float *v = flat.data_ptr<float>();
+        for (int64_t i = 0; i < n; i += stride)
+            sample_.push_back(v[i]);
+        setStep(mseStep(sample_.data(), static_cast<int64_t>(sample_.size()), max_, r));
     }
 }
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bitloop::qat
 {
@@ -57,7 +58,16 @@ torch::Tensor lsqFakeQuantize(const torch::Tensor &x, const torch::Tensor &step,
 enum class Calibration {
     LsqMean, // LSQ's suggestion: 2 * mean|x| / sqrt(qp), averaged over the calibration batches
     Max,     // max|x| / qp over the calibration batches: nothing clips
+    // The step of least squared quantization error (rounding plus clipping) on a sample of the
+    // calibration batches' values, among the clipping points r * max|x|, r = 1/100 .. 100/100 (ties: the
+    // larger). Nagel et al. 2021 (white paper, §3.2) call it MSE range setting. Over a short fine-tuning
+    // LSQ's steps barely leave their initialisation (docs/benchmarks.md §7), so this is the step QAT uses.
+    Mse,
 };
+// The Mse search on given values: the step of least sum (clamp(round(x / s), -range.qn, range.qp) * s - x)^2
+// among s = r * maxAbs / range.qp, r = k / 100, k = 1..100 (ties: the larger); maxAbs / range.qp when
+// maxAbs is 0 or not finite.
+double mseStep(const float *x, int64_t n, double maxAbs, const ActRange &range);
 
 // One activation quantizer (one learned step per tensor). Its step is calibrated from data before use:
 // explicitly between startCalibration() and stopCalibration() (statistics over every batch seen), or,
@@ -112,7 +122,8 @@ private:
     double sumAbsMean_ = 0.0; // over calibration batches
     int64_t batches_ = 0;
     double max_ = 0.0;
-    double fixedMax_ = 0.0; // > 0: setFixedRange
+    std::vector<float> sample_; // Mse: values kept from the calibration batches
+    double fixedMax_ = 0.0;     // > 0: setFixedRange
 };
 
 } // namespace bitloop::qat

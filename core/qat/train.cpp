@@ -189,33 +189,39 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
 
     // Weight decay on conv / fc weights only: decaying BatchNorm's affine parameters, biases or LSQ
     // steps pulls them towards values that mean nothing (a step of zero, a gamma of zero).
-    std::vector<torch::Tensor> decayed, undecayed;
-    for (const auto &p : net.parameters())
-        (p.dim() > 1 ? decayed : undecayed).push_back(p);
+    std::vector<torch::Tensor> decayed, undecayed, steps;
+    for (const auto &p : net.named_parameters()) {
+        const std::string &name = p.key();
+        const bool isStep =
+            options.stepLrScale != 1.0 && name.size() >= 4 && name.compare(name.size() - 4, 4, "step") == 0;
+        (isStep ? steps : p.value().dim() > 1 ? decayed : undecayed).push_back(p.value());
+    }
+    // Each group's lr as a multiple of the schedule's, in the order the groups are added.
+    std::vector<double> lrScale;
     std::unique_ptr<torch::optim::Optimizer> optimizer;
     if (options.adam) {
         std::vector<torch::optim::OptimizerParamGroup> groups;
-        if (!decayed.empty())
-            groups.emplace_back(decayed,
-                                std::make_unique<torch::optim::AdamOptions>(
-                                    torch::optim::AdamOptions(options.lr).weight_decay(options.weightDecay)));
-        if (!undecayed.empty())
-            groups.emplace_back(undecayed, std::make_unique<torch::optim::AdamOptions>(
-                                               torch::optim::AdamOptions(options.lr).weight_decay(0.0)));
+        for (auto *g : {&decayed, &undecayed, &steps}) {
+            if (g->empty())
+                continue;
+            groups.emplace_back(*g, std::make_unique<torch::optim::AdamOptions>(
+                                        torch::optim::AdamOptions(options.lr)
+                                            .weight_decay(g == &decayed ? options.weightDecay : 0.0)));
+            lrScale.push_back(g == &steps ? options.stepLrScale : 1.0);
+        }
         optimizer =
             std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(options.lr));
     } else {
         std::vector<torch::optim::OptimizerParamGroup> groups;
-        if (!decayed.empty())
-            groups.emplace_back(
-                decayed, std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(options.lr)
-                                                                        .momentum(options.momentum)
-                                                                        .weight_decay(options.weightDecay)));
-        if (!undecayed.empty())
-            groups.emplace_back(
-                undecayed,
-                std::make_unique<torch::optim::SGDOptions>(
-                    torch::optim::SGDOptions(options.lr).momentum(options.momentum).weight_decay(0.0)));
+        for (auto *g : {&decayed, &undecayed, &steps}) {
+            if (g->empty())
+                continue;
+            groups.emplace_back(*g, std::make_unique<torch::optim::SGDOptions>(
+                                        torch::optim::SGDOptions(options.lr)
+                                            .momentum(options.momentum)
+                                            .weight_decay(g == &decayed ? options.weightDecay : 0.0)));
+            lrScale.push_back(g == &steps ? options.stepLrScale : 1.0);
+        }
         optimizer = std::make_unique<torch::optim::SGD>(
             std::move(groups), torch::optim::SGDOptions(options.lr).momentum(options.momentum));
     }
@@ -242,8 +248,8 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
                 break;
             // Cosine annealing from lr (first step) towards 0 (after the last step).
             const double lr = cosineLr(options.lr, p.step, p.totalSteps);
-            for (auto &group : optimizer->param_groups())
-                group.options().set_lr(lr);
+            for (size_t g = 0; g < optimizer->param_groups().size(); ++g)
+                optimizer->param_groups()[g].options().set_lr(lr * lrScale[g]);
 
             optimizer->zero_grad();
             const torch::Tensor logits = net.forward(batch.images);

@@ -40,6 +40,11 @@ struct TrainOptions {
     // > 0: the gradient's global L2 norm is clipped to this before each step. QAT at 2 bits sees norms
     // near 100 (1-2 at 4 bits and up) and diverged to NaN without it (docs/benchmarks.md §7).
     double maxGradNorm = 0;
+    // The learning rate of the LSQ activation steps (parameters named "step") as a multiple of lr. LSQ's
+    // gradient scale keeps a step's gradient near 1/sqrt(numel * qp) of a weight's, so over a short
+    // fine-tuning the steps barely leave their calibration (within 2% over 200 steps at 2 bits,
+    // docs/benchmarks.md §7); a larger multiple lets them learn in the budget.
+    double stepLrScale = 1.0;
     bool adam = false; // Adam (betas 0.9, 0.999) instead of SGD with momentum
     uint64_t seed = 1; // torch::manual_seed and the loader's shuffling / augmentation
     int threads = 1;
