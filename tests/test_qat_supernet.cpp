@@ -139,9 +139,9 @@ private Q_SLOTS:
         off.distill = false;
         // Undistilled settings leave distillation out of the text.
         QCOMPARE(off.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                                             "lr=0.005 clip=25 image=pixels seed=1"));
+                                             "lr=0.005 clip=25 image=pixels activations=mse seed=1"));
         QCOMPARE(on.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                                            "lr=0.005 distill=T2,w0.5 clip=25 image=pixels seed=1"));
+                                            "lr=0.005 distill=T2,w0.5 clip=25 image=pixels activations=mse seed=1"));
         EvaluatorSettings hotter = on;
         hotter.temperature = 4;
         const BitConfig bits = uniform(4, 4);
@@ -374,6 +374,13 @@ private Q_SLOTS:
              checkpoint_, "not a supernet"},
             {base + QStringList{"--checkpoint", other, "--wbits", "8", "--abits", "8"},
              path("other.supernet.pt"), "supernet file not found"},
+            // Its activation steps are trained with it: a calibration rule is a question for the others.
+            {base + QStringList{"--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8", "--activation-scale",
+                                "mse"},
+             QString(), "--activation-scale is for ptq, qat-short and qat"},
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
+                         "--activation-scale", "max"},
+             QString(), "--activation-scale must be mse or auto, got 'max'"},
             {QStringList{"train-supernet", "--checkpoint", checkpoint_, "--allowed-bits", "2,9", "--out",
                          path("never.pt")},
              QString(), "allowed bit-width 9"},

@@ -51,7 +51,7 @@ Commands:
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)] [--bn-batches N (8)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
-             [--max-grad-norm X (25; 0: off)] [--activation-scale auto|mse (auto)] [--step-lr-scale X (1)]
+             [--max-grad-norm X (25; 0: off)] [--activation-scale mse|auto (mse)] [--step-lr-scale X (1)]
              [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
              [--dataset SPEC] [--threads N] [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best

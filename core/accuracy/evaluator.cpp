@@ -70,8 +70,6 @@ void EvaluatorSettings::check() const
     }
     if (kind == EvaluatorKind::Supernet) {
         need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
-        need(!activationMse, "the supernet's activation steps are trained: MSE calibration is for ptq, "
-                             "qat-short and qat");
     }
 }
 
@@ -111,6 +109,7 @@ std::string EvaluatorSettings::describe() const
     // Max scaling was the only kind before the choice existed: its rows keep answering.
     if (weightScale != qat::WeightScale::Max)
         os << " weights=" << qat::weightScaleName(weightScale);
+    // The earlier rule (auto) was the only one before the choice existed: its rows keep answering.
     if (activationMse)
         os << " activations=mse";
     os << " seed=" << seed;

@@ -57,10 +57,12 @@ struct EvaluatorSettings {
     // Fine-tuning: the gradient's global norm is clipped to this (0: not clipped). 1-2 at 4 bits and up,
     // so it bounds only the 2-3 bit runs, which diverged to NaN without it (docs/benchmarks.md §7).
     double maxGradNorm = 25;
-    // Activation steps calibrated for the least squared quantization error (qat::Calibration::Mse) instead
-    // of the default (ptq: max, nothing clips; qat-short and qat: LSQ's 2 * mean|x| / sqrt(qp)). Not for
-    // supernet, whose steps are trained.
-    bool activationMse = false;
+    // Activation steps calibrated for the least squared quantization error (qat::Calibration::Mse), the
+    // default since 2026-12-03: after the same qat it measured 2-4 points above the earlier rule at 2-4 bits
+    // and level at 8 (docs/benchmarks.md §7). Off ("auto"): ptq max (nothing clips), qat-short and qat
+    // LSQ's 2 * mean|x| / sqrt(qp), which the fine-tuning barely moves. A supernet ignores it: its steps
+    // are trained with it.
+    bool activationMse = true;
     // Fine-tuning: the LSQ activation steps' learning rate as a multiple of lr (qat::TrainOptions).
     double stepLrScale = 1;
     // supernet: training batches (of batchSize) over which BatchNorm's statistics are re-estimated for
