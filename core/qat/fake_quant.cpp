@@ -107,11 +107,11 @@ float channelScale(float maxAbs, float r, float qp)
     return scale < std::numeric_limits<float>::min() ? std::numeric_limits<float>::min() : scale;
 }
 
-// sum_j (clamp(round(w_j / scale), -qp, qp) * scale - w_j)^2; four lanes summed separately, then in
+// sum_j (clamp(round(w_j / scale), lo, hi) * scale - w_j)^2; four lanes summed separately, then in
 // order, so the sum is the same on any machine and thread count.
-double quantizationError(const float *w, int64_t n, float scale, float qp)
+double quantizationError(const float *w, int64_t n, float scale, float lo, float hi)
 {
-    const Vec4 s4 = splat(scale), lo4 = splat(-qp), hi4 = splat(qp);
+    const Vec4 s4 = splat(scale), lo4 = splat(lo), hi4 = splat(hi);
     Vec4 acc = splat(0.0f);
     int64_t j = 0;
     for (; j + 4 <= n; j += 4) {
@@ -123,7 +123,7 @@ double quantizationError(const float *w, int64_t n, float scale, float qp)
     for (int l = 0; l < 4; ++l)
         sum += static_cast<double>(acc[l]);
     for (; j < n; ++j) {
-        const float d = roundHalfEven(clampKeepNan(w[j] / scale, -qp, qp)) * scale - w[j];
+        const float d = roundHalfEven(clampKeepNan(w[j] / scale, lo, hi)) * scale - w[j];
         sum += static_cast<double>(d * d);
     }
     return sum;
@@ -157,10 +157,10 @@ void quantizeChannel(const float *w, float *q, int64_t n, float qp, WeightScale 
         m = std::numeric_limits<float>::quiet_NaN();
     float scale = channelScale(m, 1.0f, qp);
     if (mode == WeightScale::Mse && !nan) {
-        double best = quantizationError(w, n, scale, qp);
+        double best = quantizationError(w, n, scale, -qp, qp);
         for (int k = 1; k < kClipSteps; ++k) {
             const float candidate = channelScale(m, clipRatio(k), qp);
-            const double err = quantizationError(w, n, candidate, qp);
+            const double err = quantizationError(w, n, candidate, -qp, qp);
             if (err < best) {
                 best = err;
                 scale = candidate;
@@ -382,21 +382,7 @@ double mseStep(const float *x, int64_t n, double maxAbs, const ActRange &range)
     double bestStep = maxAbs / qp, bestErr = std::numeric_limits<double>::infinity();
     for (int k = 100; k >= 1; --k) { // from the largest, so that a tie keeps the larger
         const float s = static_cast<float>(maxAbs * k / 100.0 / qp);
-        const Vec4 s4 = splat(s), lo4 = splat(lo), hi4 = splat(hi);
-        Vec4 acc = splat(0.0f);
-        int64_t j = 0;
-        for (; j + 4 <= n; j += 4) {
-            const Vec4 v = load4(x + j);
-            const Vec4 d = roundHalfEven(clampKeepNan(v / s4, lo4, hi4)) * s4 - v;
-            acc += d * d;
-        }
-        double err = 0.0;
-        for (int l = 0; l < 4; ++l)
-            err += static_cast<double>(acc[l]);
-        for (; j < n; ++j) {
-            const float d = roundHalfEven(clampKeepNan(x[j] / s, lo, hi)) * s - x[j];
-            err += static_cast<double>(d * d);
-        }
+        const double err = quantizationError(x, n, s, lo, hi);
         if (err < bestErr) {
             bestErr = err;
             bestStep = s;
