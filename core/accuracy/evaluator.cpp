@@ -68,9 +68,8 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    if (kind == EvaluatorKind::Supernet) {
+    if (kind == EvaluatorKind::Supernet)
         need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
-    }
 }
 
 bool EvaluatorSettings::fineTunes() const

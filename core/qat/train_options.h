@@ -42,8 +42,9 @@ struct TrainOptions {
     double maxGradNorm = 0;
     // The learning rate of the LSQ activation steps (parameters named "step") as a multiple of lr. LSQ's
     // gradient scale keeps a step's gradient near 1/sqrt(numel * qp) of a weight's, so over a short
-    // fine-tuning the steps barely leave their calibration (within 2% over 200 steps at 2 bits,
-    // docs/benchmarks.md §7); a larger multiple lets them learn in the budget.
+    // fine-tuning the steps barely leave their calibration (within 2% over a 2-epoch qat at 2 bits,
+    // docs/benchmarks.md §7). A larger multiple was meant to let them learn in the budget; x10 measured
+    // worse and x100 diverged, so 1 stays the default.
     double stepLrScale = 1.0;
     bool adam = false; // Adam (betas 0.9, 0.999) instead of SGD with momentum
     uint64_t seed = 1; // torch::manual_seed and the loader's shuffling / augmentation
