@@ -6,6 +6,8 @@
 #include "cli_runner.h"
 
 #include "accuracy/accuracy_cache.h"
+#include "qat/evaluation_data.h"
+#include "qat/quant_net.h"
 #include "qat/session.h"
 #include "qat/train.h"
 #include "util/error.h"
@@ -140,8 +142,9 @@ private Q_SLOTS:
         // Undistilled settings leave distillation out of the text.
         QCOMPARE(off.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
                                              "lr=0.005 clip=25 image=pixels activations=mse seed=1"));
-        QCOMPARE(on.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                                            "lr=0.005 distill=T2,w0.5 clip=25 image=pixels activations=mse seed=1"));
+        QCOMPARE(on.describe(),
+                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
+                             "lr=0.005 distill=T2,w0.5 clip=25 image=pixels activations=mse seed=1"));
         EvaluatorSettings hotter = on;
         hotter.temperature = 4;
         const BitConfig bits = uniform(4, 4);
@@ -226,6 +229,85 @@ private Q_SLOTS:
                                "--out", path("never.pt")});
         QCOMPARE(r.status, 2);
         QVERIFY2(r.err.contains("--sampling") && r.err.contains("stratified"), r.err.constData());
+        QVERIFY(!QFile::exists(path("never.pt")));
+    }
+
+    // Each width's activation steps start where a single-width QAT of that rule starts: the LSQ rule by
+    // default and in older files, the step of least squared error with activation_scale: mse. Checked
+    // against a QuantNet calibrated by hand on the same batches (a 1-step training at lr 1e-9 leaves the
+    // steps where they started).
+    void activationScaleIsRecordedAndStartsTheSteps()
+    {
+        for (const bool mse : {false, true}) {
+            SupernetOptions o = smallOptions();
+            o.allowedBits = {2, 8};
+            o.steps = 1;
+            o.lr = 1e-9;
+            o.activationMse = mse;
+            const std::string out = path(mse ? "init_mse.pt" : "init_auto.pt").toStdString();
+            QVERIFY(!trainSupernet(checkpoint_.toStdString(), out, o, false).cancelled);
+            const SupernetInfo info = readSupernetInfo(out);
+            QCOMPARE(info.options.activationMse, mse);
+            QCOMPARE(info.options.describe().find(" activations=mse") != std::string::npos, mse);
+
+            const EvaluationData data = loadEvaluationData(checkpoint_.toStdString(), EvaluatorOptions{});
+            QuantNet net(data.info.network);
+            net.setImageNormalization(data.info.normalization.mean, data.info.normalization.std);
+            loadCheckpoint(net, checkpoint_.toStdString());
+            torch::NoGradGuard noGrad;
+            net.eval();
+            net.quantize = true;
+            const torch::Tensor steps = actSteps(out);
+            for (int64_t j = 0; j < 2; ++j) {
+                const int bits = o.allowedBits[static_cast<size_t>(j)];
+                net.setBits(std::vector<std::pair<int, int>>(kLayers, {bits, bits}));
+                net.startCalibration(mse ? Calibration::Mse : Calibration::LsqMean);
+                BatchLoader loader(data.train, data.trainIdx, data.info.normalization, o.batchSize, true,
+                                   o.seed);
+                loader.startEpoch();
+                Batch batch;
+                for (int b = 0; b < o.calibrationBatches && loader.next(batch); ++b)
+                    net.forward(batch.images);
+                net.stopCalibration();
+                for (int i = 0; i < kLayers; ++i) {
+                    const double want = net.layer(i).inputQuant->stepValue();
+                    const double got = steps[i][j].item<double>();
+                    QVERIFY2(std::abs(got - want) <= 1e-5 * want,
+                             qPrintable(QString("layer %1 at %2 bits: %3 in the file, %4 by hand")
+                                            .arg(i + 1)
+                                            .arg(bits)
+                                            .arg(got)
+                                            .arg(want)));
+                }
+            }
+        }
+        // The two rules differ where it matters: the 2-bit steps of least squared error are not LSQ's.
+        QVERIFY(!torch::allclose(actSteps(path("init_mse.pt").toStdString()).select(1, 0),
+                                 actSteps(path("init_auto.pt").toStdString()).select(1, 0)));
+
+        // Older files have no field and started with LSQ's rule; an unknown rule names the file and itself.
+        const std::string yaml = supernetInfoToYaml(readSupernetInfo(path("init_mse.pt").toStdString()));
+        const std::string field = ", activation_scale: mse";
+        const size_t at = yaml.find(field);
+        QVERIFY(at != std::string::npos);
+        std::string old = yaml;
+        old.erase(at, field.size());
+        QCOMPARE(parseSupernetInfo(old, "s.pt").options.activationMse, false);
+        std::string bad = yaml;
+        bad.replace(at, field.size(), ", activation_scale: percentile");
+        try {
+            parseSupernetInfo(bad, "s.pt");
+            QFAIL("an unknown activation scale was accepted");
+        } catch (const std::exception &e) {
+            QVERIFY2(std::string(e.what()).find("s.pt") != std::string::npos &&
+                         std::string(e.what()).find("percentile") != std::string::npos,
+                     e.what());
+        }
+        CliRun r;
+        RUN_CLI(r, QStringList{"train-supernet", "--checkpoint", checkpoint_, "--activation-scale", "max",
+                               "--out", path("never.pt")});
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.err.contains("--activation-scale") && r.err.contains("'max'"), r.err.constData());
         QVERIFY(!QFile::exists(path("never.pt")));
     }
 
@@ -375,8 +457,8 @@ private Q_SLOTS:
             {base + QStringList{"--checkpoint", other, "--wbits", "8", "--abits", "8"},
              path("other.supernet.pt"), "supernet file not found"},
             // Its activation steps are trained with it: a calibration rule is a question for the others.
-            {base + QStringList{"--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8", "--activation-scale",
-                                "mse"},
+            {base + QStringList{"--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
+                                "--activation-scale", "mse"},
              QString(), "--activation-scale is for ptq, qat-short and qat"},
             {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
                          "--activation-scale", "max"},

@@ -65,18 +65,23 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     s.quantizePixels = imageInputOption(args);
     s.maxGradNorm = numberOption(args, "max-grad-norm", s.maxGradNorm, 0.0, 1e12);
     s.stepLrScale = numberOption(args, "step-lr-scale", s.stepLrScale, 1e-6, 1e6);
-    const std::string activationScale = args.get("activation-scale").value_or("mse");
-    if (activationScale != "auto" && activationScale != "mse")
-        throw UsageError("--activation-scale must be mse or auto, got '" + activationScale + "'");
+    s.activationMse = activationMseOption(args, "mse");
     if (args.get("activation-scale") && s.kind == EvaluatorKind::Supernet)
         throw UsageError("--activation-scale is for ptq, qat-short and qat: a supernet's activation steps "
-                         "are trained with it");
-    s.activationMse = activationScale == "mse";
+                         "are trained with it (train-supernet --activation-scale sets where they start)");
     s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));
     o.supernet = args.get("supernet").value_or("");
     if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)
         throw UsageError("--supernet FILE is for --evaluator supernet");
     return o;
+}
+
+bool activationMseOption(const Args &args, const std::string &fallback)
+{
+    const std::string v = args.get("activation-scale").value_or(fallback);
+    if (v != "auto" && v != "mse")
+        throw UsageError("--activation-scale must be mse or auto, got '" + v + "'");
+    return v == "mse";
 }
 
 std::atomic<bool> gInterrupted{false};

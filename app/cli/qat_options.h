@@ -22,6 +22,8 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
 bool imageInputOption(const Args &args);
 // --weight-scale max|mse (default max); UsageError otherwise.
 qat::WeightScale weightScaleOption(const Args &args);
+// --activation-scale mse|auto (default `fallback`): true for mse; UsageError otherwise.
+bool activationMseOption(const Args &args, const std::string &fallback);
 // A number option within [lo, hi], or the fallback when absent.
 double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi);
 

@@ -23,7 +23,7 @@ int runTrainSupernet(const std::vector<std::string> &argv)
                            "temperature", "distill-weight", "calibration-batches",
                            "seed",        "threads",        "train-limit",
                            "dataset",     "state-every",    "weight-scale",
-                           "image-input", "sampling"},
+                           "image-input", "sampling",       "activation-scale"},
                     {"resume", "json"});
     const std::string checkpoint = args.require("checkpoint");
     qat::SupernetOptions o;
@@ -43,6 +43,8 @@ int runTrainSupernet(const std::vector<std::string> &argv)
     } catch (const std::invalid_argument &e) {
         throw UsageError(std::string("--") + e.what());
     }
+    // Where each width's activation steps start (they are trained from there): auto is LSQ's rule.
+    o.activationMse = activationMseOption(args, "auto");
     o.temperature = numberOption(args, "temperature", o.temperature, 1e-3, 100.0);
     o.distillWeight = numberOption(args, "distill-weight", o.distillWeight, 0.0, 1.0);
     o.calibrationBatches =

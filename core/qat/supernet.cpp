@@ -105,8 +105,9 @@ private:
     std::vector<int> allowed_;
 };
 
-// Each width's activation steps start where LSQ starts a single-width network: 2 mean|x| / sqrt(qp),
-// measured with every layer at that width, as deployed (eval mode, BatchNorm folded).
+// Each width's activation steps start where a single-width network's QAT starts: LSQ's 2 mean|x| / sqrt(qp),
+// or the step of least squared error (activationMse), measured with every layer at that width, as deployed
+// (eval mode, BatchNorm folded).
 // False when cancelled (between widths).
 bool initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const EvaluationData &data,
                      const SupernetOptions &o, const std::atomic<bool> *cancel)
@@ -121,7 +122,7 @@ bool initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const Evalua
         for (int i = 0; i < net.numLayers(); ++i)
             net.layer(i).inputQuant->bindStep({});
         net.setBits(sn.uniform(allowed[j]));
-        net.startCalibration(Calibration::LsqMean);
+        net.startCalibration(o.activationMse ? Calibration::Mse : Calibration::LsqMean);
         BatchLoader loader(data.train, data.trainIdx, data.info.normalization, o.batchSize, true, o.seed);
         loader.startEpoch();
         Batch batch;

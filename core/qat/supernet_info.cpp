@@ -65,6 +65,8 @@ std::string SupernetOptions::describe() const
         os << " image_input=pixels";
     if (sampling != SupernetSampling::PerLayer)
         os << " sampling=" << supernetSamplingName(sampling);
+    if (activationMse)
+        os << " activations=mse";
     if (!dataset.empty())
         os << " dataset=" << dataset;
     return os.str();
@@ -87,7 +89,8 @@ std::string supernetInfoToYaml(const SupernetInfo &info)
        << ", train_limit: " << o.trainLimit << (o.dataset.empty() ? "" : ", dataset: " + y::scalar(o.dataset))
        << ", weight_scale: " << weightScaleName(o.weightScale)
        << ", image_input: " << (o.quantizePixels ? "pixels" : "normalized")
-       << ", sampling: " << supernetSamplingName(o.sampling) << "}\n"
+       << ", sampling: " << supernetSamplingName(o.sampling)
+       << ", activation_scale: " << (o.activationMse ? "mse" : "auto") << "}\n"
        << "steps_done: " << info.steps << "\n"
        << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n"
        << "widest_accuracy: " << y::formatDouble(info.widestAccuracy) << "\n"
@@ -130,6 +133,10 @@ SupernetInfo parseSupernetInfo(const std::string &yaml, const std::string &file)
             throw std::invalid_argument("image_input: expected pixels or normalized, got " + echo(image));
         o.quantizePixels = image == "pixels";
         o.sampling = parseSupernetSampling(y::optionalString(w, t, "sampling").value_or("per-layer"));
+        const std::string steps = y::optionalString(w, t, "activation_scale").value_or("auto");
+        if (steps != "mse" && steps != "auto")
+            throw std::invalid_argument("activation_scale: expected mse or auto, got " + echo(steps));
+        o.activationMse = steps == "mse";
         o.check();
     } catch (const std::invalid_argument &e) {
         throw InputError(file, 0, std::string("supernet info: ") + e.what());
