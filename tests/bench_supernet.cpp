@@ -11,9 +11,10 @@
 //                  200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
 //                  [--speed-only] [--limit N (supernet evaluation images, speed row)] [--candidates N
 //                  (5: configurations the speed row times)]
-//                  [--bn-batches N (8; speed line and fidelity rows)] [--rows K (only the first K
-//                  configurations)] [--no-speed (fidelity rows only)] [--profile (the speed row's
-//                  candidates again under LibTorch's profiler: self time per operator)]
+//                  [--bn-batches N (8; speed line and fidelity rows)] [--qat-bn-batches N (8: QAT's
+//                  BatchNorm re-estimation after fine-tuning; 0: the running averages, as before 2026-12-03)]
+//                  [--rows K (only the first K configurations)] [--no-speed (fidelity rows only)] [--profile
+//                  (the speed row's candidates again under LibTorch's profiler: self time per operator)]
 #include "accuracy/accuracy_cache.h"
 #include "mapper/cache.h"
 #include "op_profile.h"
@@ -182,8 +183,8 @@ static int run(int argc, char **argv)
         o.evaluationLimit = limit;
         o.trainLimit = num("train-limit", "-1", -1);
         o.supernet = get("supernet", "");
-        if (kind == EvaluatorKind::Supernet)
-            o.settings.bnBatches = static_cast<int>(num("bn-batches", "8"));
+        o.settings.bnBatches = static_cast<int>(kind == EvaluatorKind::Supernet ? num("bn-batches", "8")
+                                                                                : num("qat-bn-batches", "8"));
         return std::make_unique<CachedEvaluator>(qat::openEvaluator(checkpoint, o), cache);
     };
 

@@ -2,9 +2,11 @@
 // straight-through and LSQ gradients, BatchNorm folding that leaves a float model unchanged, MobileNets
 // built from the cost model's layer lists (shapes and exact weight counts), 16/32 bits as identity, and
 // bad bit-widths. Built with QT_NO_KEYWORDS: torch's headers use `slots` as an identifier.
+#include "qat/evaluation_data.h"
 #include "qat/fake_quant.h"
 #include "qat/quant_net.h"
 #include "qat/threads.h"
+#include "qat/train.h"
 #include "workload/mobilenet.h"
 
 #include <torch/types.h>
@@ -211,6 +213,66 @@ private Q_SLOTS:
         QVERIFY(torch::equal(x.grad(), torch::tensor({0.0f, 1.0f, 1.0f, 0.0f})));
         QVERIFY2(std::abs(step.grad().item<double>() - (-0.45)) < 1e-6,
                  QByteArray::number(step.grad().item<double>()));
+    }
+
+    // BatchNorm re-estimated over a set of images ends at the average of each batch's statistics (the same
+    // in any order), not at LibTorch's exponential average, and leaves the net in eval mode with the
+    // momentum back. Two equal batches, each also re-estimated alone; folding off, so that one batch's
+    // statistics do not depend on the statistics before it.
+    void batchNormReestimatedOverTheImages()
+    {
+        torch::manual_seed(5);
+        Network network = mobileNetV1(smallOptions(0.25));
+        network.layers.resize(4);
+        QuantNet net(network);
+        randomizeNet(net);
+        net.foldBn = false;
+        net.setBits(std::vector<std::pair<int, int>>(4, {4, 4}));
+        ImageDataset data;
+        data.source = "random images";
+        data.count = 128;
+        data.channels = 1;
+        data.height = data.width = 28;
+        data.numClasses = 10;
+        const torch::Tensor pixels = torch::randint(0, 256, {128 * 28 * 28}, torch::kInt64);
+        for (int64_t i = 0; i < pixels.numel(); ++i)
+            data.pixels.push_back(static_cast<uint8_t>(pixels[i].item<int64_t>()));
+        data.labels.assign(128, 0);
+        const Normalization norm{{0.286}, {0.353}};
+        std::vector<int64_t> first, second, both;
+        for (int64_t i = 0; i < 128; ++i) {
+            (i < 64 ? first : second).push_back(i);
+            both.push_back(i);
+        }
+        {
+            torch::NoGradGuard noGrad;
+            net.eval();
+            net.startCalibration(Calibration::Max);
+            BatchLoader loader(data, both, norm, 64);
+            loader.startEpoch();
+            Batch batch;
+            while (loader.next(batch))
+                net.forward(batch.images);
+            net.stopCalibration();
+        }
+        const auto statistics = [&](const std::vector<int64_t> &images) {
+            reestimateBatchNorm(net, data, images, norm, 64);
+            std::vector<torch::Tensor> out;
+            for (int i = 0; i < net.numLayers(); ++i) {
+                out.push_back(net.layer(i).bn->running_mean.clone());
+                out.push_back(net.layer(i).bn->running_var.clone());
+            }
+            return out;
+        };
+        const auto a = statistics(first), b = statistics(second), ab = statistics(both);
+        QVERIFY(!torch::allclose(a[0], b[0], 1e-3, 1e-4)); // the two batches differ
+        for (size_t k = 0; k < ab.size(); ++k)
+            QVERIFY2(torch::allclose(ab[k], (a[k] + b[k]) / 2, 1e-4, 1e-5),
+                     qPrintable(QString("statistic %1: %2 off the average")
+                                    .arg(k)
+                                    .arg(maxAbsDiff(ab[k], (a[k] + b[k]) / 2))));
+        QVERIFY(!net.is_training());
+        QCOMPARE(*net.layer(0).bn->options.momentum(), 0.1);
     }
 
     // The image quantized as pixels: with every other layer float, the network at b image bits computes

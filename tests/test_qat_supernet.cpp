@@ -140,11 +140,13 @@ private Q_SLOTS:
         EvaluatorSettings off = on;
         off.distill = false;
         // Undistilled settings leave distillation out of the text.
-        QCOMPARE(off.describe(), std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                                             "lr=0.005 clip=25 image=pixels activations=mse seed=1"));
-        QCOMPARE(on.describe(),
+        QCOMPARE(off.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
-                             "lr=0.005 distill=T2,w0.5 clip=25 image=pixels activations=mse seed=1"));
+                             "lr=0.005 clip=25 bn_batches=8 image=pixels activations=mse seed=1"));
+        QCOMPARE(
+            on.describe(),
+            std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 "
+                        "lr=0.005 distill=T2,w0.5 clip=25 bn_batches=8 image=pixels activations=mse seed=1"));
         EvaluatorSettings hotter = on;
         hotter.temperature = 4;
         const BitConfig bits = uniform(4, 4);
@@ -463,6 +465,10 @@ private Q_SLOTS:
             {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
                          "--activation-scale", "max"},
              QString(), "--activation-scale must be mse or auto, got 'max'"},
+            // ptq does not re-estimate BatchNorm: the option would change nothing, so it is refused.
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
+                         "--bn-batches", "4"},
+             QString(), "--bn-batches is for qat-short, qat and supernet"},
             {QStringList{"train-supernet", "--checkpoint", checkpoint_, "--allowed-bits", "2,9", "--out",
                          path("never.pt")},
              QString(), "allowed bit-width 9"},

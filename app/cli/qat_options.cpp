@@ -70,6 +70,9 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
         throw UsageError("--activation-scale is for ptq, qat-short and qat: a supernet's activation steps "
                          "are trained with it (train-supernet --activation-scale sets where they start)");
     s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));
+    if (args.get("bn-batches") && s.kind == EvaluatorKind::Ptq)
+        throw UsageError("--bn-batches is for qat-short, qat and supernet: ptq keeps the checkpoint's "
+                         "BatchNorm statistics");
     o.supernet = args.get("supernet").value_or("");
     if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)
         throw UsageError("--supernet FILE is for --evaluator supernet");

@@ -68,7 +68,7 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    if (kind == EvaluatorKind::Supernet)
+    if (kind != EvaluatorKind::Ptq)
         need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
 }
 
@@ -103,6 +103,9 @@ std::string EvaluatorSettings::describe() const
     // 1 was the only value before the setting existed: those rows keep answering.
     if (fineTunes() && stepLrScale != 1)
         os << " step_lr=" << yamlutil::formatDouble(stepLrScale);
+    // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
+    if (fineTunes() && bnBatches > 0)
+        os << " bn_batches=" << bnBatches;
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.

@@ -65,8 +65,11 @@ struct EvaluatorSettings {
     bool activationMse = true;
     // Fine-tuning: the LSQ activation steps' learning rate as a multiple of lr (qat::TrainOptions).
     double stepLrScale = 1;
-    // supernet: training batches (of batchSize) over which BatchNorm's statistics are re-estimated for
-    // the candidate before it is evaluated (0: keep the statistics the supernet was trained with).
+    // Training batches (of batchSize) over which BatchNorm's statistics are re-estimated before measuring:
+    // supernet, for each candidate (0: the statistics the supernet was trained with); qat-short and qat,
+    // after fine-tuning (0: the running averages as trained, the only way before 2026-12-03): 2-bit
+    // weights oscillate across rounding thresholds to the end and leave those averages stale
+    // (docs/benchmarks.md §7). ptq ignores it.
     int bnBatches = 8;
 
     // Throws std::invalid_argument naming the setting that is out of range.

@@ -72,6 +72,9 @@ public:
             floatState_.push_back(p.value().detach().clone());
         for (const auto &b : net_->named_buffers())
             floatState_.push_back(b.value().detach().clone());
+        if (settings_.fineTunes() && settings_.bnBatches > 0)
+            bnIdx_ =
+                bnImages(data_.trainIdx, int64_t{settings_.bnBatches} * settings_.batchSize, settings_.seed);
         if (settings_.fineTunes() && settings_.distill) {
             teacher_ = std::make_shared<QuantNet>(data_.info.network);
             loadCheckpoint(*teacher_, checkpoint);
@@ -138,6 +141,8 @@ protected:
             result.cancelled = true;
             return result;
         }
+        if (!bnIdx_.empty())
+            reestimateBatchNorm(*net_, data_.train, bnIdx_, data_.info.normalization, settings_.batchSize);
         measureTop1(*net_, data_, result, t0, progress);
         return result;
     }
@@ -181,6 +186,7 @@ private:
     std::shared_ptr<QuantNet> net_;
     std::shared_ptr<QuantNet> teacher_; // the float checkpoint, when distilling
     std::vector<torch::Tensor> floatState_;
+    std::vector<int64_t> bnIdx_; // the images BatchNorm is re-estimated on after fine-tuning
 };
 
 } // namespace

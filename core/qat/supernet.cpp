@@ -43,7 +43,6 @@ namespace
 
 constexpr const char *kSupernetKey = "bitloop_supernet";
 constexpr const char *kStateKey = "bitloop_supernet_state";
-constexpr double kBnMomentum = 0.1; // LibTorch's default, restored after re-estimation
 
 using Clock = std::chrono::steady_clock;
 using Config = std::vector<std::pair<int, int>>;
@@ -133,40 +132,6 @@ bool initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const Evalua
             sn.actSteps[i][static_cast<int64_t>(j)].fill_(net.layer(i).inputQuant->stepValue());
     }
     return true;
-}
-
-// BatchNorm's running statistics recomputed for the configuration the net is set to: a cumulative average
-// over `indices` in training mode (each batch's statistics, weights folded and quantized as in training).
-void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
-                         const Normalization &norm, int batchSize)
-{
-    torch::NoGradGuard noGrad;
-    for (int i = 0; i < net.numLayers(); ++i)
-        if (auto &bn = net.layer(i).bn) {
-            bn->options.momentum(c10::nullopt);
-            bn->num_batches_tracked.zero_();
-        }
-    net.train();
-    BatchLoader loader(data, indices, norm, batchSize);
-    loader.startEpoch();
-    Batch batch;
-    while (loader.next(batch))
-        net.forward(batch.images);
-    for (int i = 0; i < net.numLayers(); ++i)
-        if (auto &bn = net.layer(i).bn)
-            bn->options.momentum(kBnMomentum);
-    net.eval();
-}
-
-// The fixed images BatchNorm is re-estimated on: the first n of a seeded permutation of the training part.
-std::vector<int64_t> bnImages(const std::vector<int64_t> &trainIdx, int64_t n, uint64_t seed)
-{
-    std::vector<int64_t> v = trainIdx;
-    std::mt19937_64 rng(seed);
-    for (size_t i = v.size(); i > 1; --i)
-        std::swap(v[i - 1], v[drawBelow(rng, i)]);
-    v.resize(static_cast<size_t>(std::min<int64_t>(n, static_cast<int64_t>(v.size()))));
-    return v;
 }
 
 double measure(Supernet &sn, const Config &bits, const EvaluationData &data,
