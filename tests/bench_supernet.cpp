@@ -11,8 +11,8 @@
 //                  200] [--train-limit N] [--threads 1] [--cache-dir DIR] [--seed 1]
 //                  [--speed-only] [--limit N (supernet evaluation images, speed row)] [--candidates N
 //                  (5: configurations the speed row times)]
-//                  [--bn-batches N (8; speed line and fidelity rows)] [--qat-bn-batches N (8: QAT's
-//                  BatchNorm re-estimation after fine-tuning; 0: the running averages, as before 2026-12-03)]
+//                  [--bn-batches N (8; speed line and fidelity rows)] [--qat-bn-batches N (0: QAT's BatchNorm
+//                  as trained; N: re-estimated on N batches after fine-tuning)]
 //                  [--rows K (only the first K configurations)] [--no-speed (fidelity rows only)] [--profile
 //                  (the speed row's candidates again under LibTorch's profiler: self time per operator)]
 #include "accuracy/accuracy_cache.h"
@@ -183,8 +183,10 @@ static int run(int argc, char **argv)
         o.evaluationLimit = limit;
         o.trainLimit = num("train-limit", "-1", -1);
         o.supernet = get("supernet", "");
-        o.settings.bnBatches = static_cast<int>(kind == EvaluatorKind::Supernet ? num("bn-batches", "8")
-                                                                                : num("qat-bn-batches", "8"));
+        if (kind == EvaluatorKind::Supernet)
+            o.settings.bnBatches = static_cast<int>(num("bn-batches", "8"));
+        else
+            o.settings.qatBnBatches = static_cast<int>(num("qat-bn-batches", "0"));
         return std::make_unique<CachedEvaluator>(qat::openEvaluator(checkpoint, o), cache);
     };
 

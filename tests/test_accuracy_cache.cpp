@@ -101,32 +101,33 @@ private Q_SLOTS:
         QCOMPARE(t.describe(), s.describe());
         // ptq keeps the checkpoint's BatchNorm statistics: re-estimation batches do not change its question.
         t.bnBatches = 0;
+        t.qatBnBatches = 4;
         QCOMPARE(t.describe(), s.describe());
         s.kind = EvaluatorKind::QatShort;
+        // Fine-tuning without re-estimating BatchNorm afterwards (the default, and the only way before the
+        // setting existed) keeps the earlier text, so those rows answer; re-estimating is named.
         QCOMPARE(s.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
-                             "distill=T2,w0.5 clip=25 bn_batches=8 image=pixels seed=1"));
-        // Fine-tuning without re-estimating BatchNorm afterwards (the only way before the setting existed)
-        // keeps the earlier text, so those rows answer for --bn-batches 0 and for no other value.
-        EvaluatorSettings asTrained = s;
-        asTrained.bnBatches = 0;
-        QCOMPARE(asTrained.describe(),
-                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
                              "distill=T2,w0.5 clip=25 image=pixels seed=1"));
-        QVERIFY(accuracyKey("c", s, {{2, 2}}).digest != accuracyKey("c", asTrained, {{2, 2}}).digest);
-        asTrained.bnBatches = -1;
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, asTrained.check());
+        EvaluatorSettings reestimated = s;
+        reestimated.qatBnBatches = 8;
+        reestimated.bnBatches = 3; // the supernet's setting: not a fine-tuning question
+        QCOMPARE(reestimated.describe(),
+                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
+                             "distill=T2,w0.5 clip=25 bn_batches=8 image=pixels seed=1"));
+        QVERIFY(accuracyKey("c", s, {{2, 2}}).digest != accuracyKey("c", reestimated, {{2, 2}}).digest);
+        reestimated.qatBnBatches = -1;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, reestimated.check());
         // A step learning-rate multiple other than 1 is a different question; 1 keeps the old text.
         EvaluatorSettings stepLr = s;
         stepLr.stepLrScale = 10;
         QCOMPARE(stepLr.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
-                             "distill=T2,w0.5 clip=25 step_lr=10 bn_batches=8 image=pixels seed=1"));
+                             "distill=T2,w0.5 clip=25 step_lr=10 image=pixels seed=1"));
         stepLr.activationMse = true;
         QCOMPARE(stepLr.describe(),
-                 std::string(
-                     "evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
-                     "distill=T2,w0.5 clip=25 step_lr=10 bn_batches=8 image=pixels activations=mse seed=1"));
+                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
+                             "distill=T2,w0.5 clip=25 step_lr=10 image=pixels activations=mse seed=1"));
         stepLr.kind = EvaluatorKind::Ptq; // ptq does not fine-tune: no step learning rate
         QCOMPARE(stepLr.describe(), std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels "
                                                 "activations=mse seed=1"));
@@ -137,10 +138,8 @@ private Q_SLOTS:
         s.distill = false;
         s.quantizePixels = false;
         s.maxGradNorm = 0;
-        s.bnBatches = 0;
         QCOMPARE(s.describe(),
                  std::string("evaluator=qat calibration_batches=4 batch=64 epochs=3 lr=0.005 seed=1"));
-        s.bnBatches = 8;
         // The supernet's file fixes its training, its activation steps included; only re-estimation and
         // evaluation settings remain.
         s.kind = EvaluatorKind::Supernet;

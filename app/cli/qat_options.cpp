@@ -69,7 +69,9 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     if (args.get("activation-scale") && s.kind == EvaluatorKind::Supernet)
         throw UsageError("--activation-scale is for ptq, qat-short and qat: a supernet's activation steps "
                          "are trained with it (train-supernet --activation-scale sets where they start)");
-    s.bnBatches = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(s.bnBatches));
+    // One option, the setting of the evaluator asked for: per candidate (supernet), after fine-tuning (qat).
+    int &bn = s.kind == EvaluatorKind::Supernet ? s.bnBatches : s.qatBnBatches;
+    bn = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(bn));
     if (args.get("bn-batches") && s.kind == EvaluatorKind::Ptq)
         throw UsageError("--bn-batches is for qat-short, qat and supernet: ptq keeps the checkpoint's "
                          "BatchNorm statistics");

@@ -68,8 +68,10 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    if (kind != EvaluatorKind::Ptq)
+    if (kind == EvaluatorKind::Supernet)
         need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
+    if (fineTunes())
+        need(qatBnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
 }
 
 bool EvaluatorSettings::fineTunes() const
@@ -104,8 +106,8 @@ std::string EvaluatorSettings::describe() const
     if (fineTunes() && stepLrScale != 1)
         os << " step_lr=" << yamlutil::formatDouble(stepLrScale);
     // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
-    if (fineTunes() && bnBatches > 0)
-        os << " bn_batches=" << bnBatches;
+    if (fineTunes() && qatBnBatches > 0)
+        os << " bn_batches=" << qatBnBatches;
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.

@@ -32,8 +32,9 @@ EvaluationData loadEvaluationData(const std::string &checkpoint, const Evaluator
 void checkFits(const Network &network, const ImageDataset &data);
 // BatchNorm's running statistics recomputed for the net as it is set (bits, weights): a cumulative average
 // of each batch's statistics over `indices` in training mode (weights folded and quantized as in training),
-// then eval mode. The supernet does it per candidate; after fine-tuning, qat does it because weights that
-// oscillate across a rounding threshold leave the running averages stale (Nagel et al., ICML 2022, §3.2).
+// then eval mode. The supernet does it per candidate; qat after fine-tuning when asked (qatBnBatches):
+// weights that oscillate across a rounding threshold can leave the running averages stale (Nagel et al.,
+// ICML 2022, §3.2).
 void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
                          const Normalization &norm, int batchSize);
 // The fixed images BatchNorm is re-estimated on: the first n of a seeded permutation of the training part.

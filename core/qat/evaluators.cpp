@@ -72,9 +72,9 @@ public:
             floatState_.push_back(p.value().detach().clone());
         for (const auto &b : net_->named_buffers())
             floatState_.push_back(b.value().detach().clone());
-        if (settings_.fineTunes() && settings_.bnBatches > 0)
-            bnIdx_ =
-                bnImages(data_.trainIdx, int64_t{settings_.bnBatches} * settings_.batchSize, settings_.seed);
+        if (settings_.fineTunes() && settings_.qatBnBatches > 0)
+            bnIdx_ = bnImages(data_.trainIdx, int64_t{settings_.qatBnBatches} * settings_.batchSize,
+                              settings_.seed);
         if (settings_.fineTunes() && settings_.distill) {
             teacher_ = std::make_shared<QuantNet>(data_.info.network);
             loadCheckpoint(*teacher_, checkpoint);
