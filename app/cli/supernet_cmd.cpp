@@ -44,7 +44,7 @@ int runTrainSupernet(const std::vector<std::string> &argv)
         throw UsageError(std::string("--") + e.what());
     }
     // Where each width's activation steps start (they are trained from there): auto is LSQ's rule.
-    o.activationMse = activationMseOption(args, "auto");
+    o.activationMse = activationMseOption(args, "mse");
     o.temperature = numberOption(args, "temperature", o.temperature, 1e-3, 100.0);
     o.distillWeight = numberOption(args, "distill-weight", o.distillWeight, 0.0, 1.0);
     o.calibrationBatches =
