@@ -168,6 +168,11 @@ private Q_SLOTS:
         QCOMPARE(parseWeightScale("max"), WeightScale::Max);
         QCOMPARE(std::string(weightScaleName(parseWeightScale("mse"))), std::string("mse"));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseWeightScale("minmax"));
+        // The activation rule's names, one spelling for the CLI and the supernet file.
+        QCOMPARE(parseActivationScale("mse"), true);
+        QCOMPARE(parseActivationScale("auto"), false);
+        QCOMPARE(std::string(activationScaleName(parseActivationScale("auto"))), std::string("auto"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, parseActivationScale("MSE"));
     }
 
     // The input's gradient is the upstream gradient inside the range and exactly 0 outside; the weights'

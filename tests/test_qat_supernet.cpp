@@ -66,6 +66,27 @@ torch::Tensor actSteps(const std::string &path)
     return t;
 }
 
+// One recorded option of a supernet file's settings as older and damaged files have it: files written
+// before the option existed lack `field` (", name: value"; `older` receives such a text for the caller to
+// read), and an unknown value in its place is refused with an error naming the file and the value.
+void checkRecordedOption(const std::string &yaml, const std::string &field, const std::string &unknown,
+                         std::string &older)
+{
+    const size_t at = yaml.find(field);
+    QVERIFY2(at != std::string::npos, field.c_str());
+    older = yaml;
+    older.erase(at, field.size());
+    std::string bad = yaml;
+    bad.replace(at, field.size(), field.substr(0, field.find(':') + 1) + " " + unknown);
+    try {
+        parseSupernetInfo(bad, "s.pt");
+        QFAIL(qPrintable(QString::fromStdString("an unknown value was accepted: " + bad)));
+    } catch (const std::exception &e) {
+        const std::string what = e.what();
+        QVERIFY2(what.find("s.pt") != std::string::npos && what.find(unknown) != std::string::npos, e.what());
+    }
+}
+
 } // namespace
 
 class TestQatSupernet : public QObject
@@ -181,22 +202,11 @@ private Q_SLOTS:
         info.options.weightScale = WeightScale::Mse;
         const std::string yaml = supernetInfoToYaml(info);
         QCOMPARE(parseSupernetInfo(yaml, "s.pt").options.weightScale, WeightScale::Mse);
-        const std::string field = ", weight_scale: mse";
-        const size_t at = yaml.find(field);
-        QVERIFY(at != std::string::npos);
-        std::string old = yaml;
-        old.erase(at, field.size());
+        std::string old;
+        checkRecordedOption(yaml, ", weight_scale: mse", "minmax", old);
+        if (QTest::currentTestFailed())
+            return;
         QCOMPARE(parseSupernetInfo(old, "s.pt").options.weightScale, WeightScale::Max);
-        std::string bad = yaml;
-        bad.replace(at, field.size(), ", weight_scale: minmax");
-        try {
-            parseSupernetInfo(bad, "s.pt");
-            QFAIL("an unknown weight scale was accepted");
-        } catch (const std::exception &e) {
-            QVERIFY2(std::string(e.what()).find("s.pt") != std::string::npos &&
-                         std::string(e.what()).find("minmax") != std::string::npos,
-                     e.what());
-        }
     }
 
     void samplingIsRecorded()
@@ -208,22 +218,11 @@ private Q_SLOTS:
         QCOMPARE(parseSupernetInfo(yaml, "s.pt").options.sampling, SupernetSampling::ByMean);
         QVERIFY(info.options.describe().find(" sampling=by-mean") != std::string::npos);
         // Files written before the choice existed drew per layer.
-        const std::string field = ", sampling: by-mean";
-        const size_t at = yaml.find(field);
-        QVERIFY(at != std::string::npos);
-        std::string old = yaml;
-        old.erase(at, field.size());
+        std::string old;
+        checkRecordedOption(yaml, ", sampling: by-mean", "stratified", old);
+        if (QTest::currentTestFailed())
+            return;
         QCOMPARE(parseSupernetInfo(old, "s.pt").options.sampling, SupernetSampling::PerLayer);
-        std::string bad = yaml;
-        bad.replace(at, field.size(), ", sampling: stratified");
-        try {
-            parseSupernetInfo(bad, "s.pt");
-            QFAIL("an unknown sampling was accepted");
-        } catch (const std::exception &e) {
-            QVERIFY2(std::string(e.what()).find("s.pt") != std::string::npos &&
-                         std::string(e.what()).find("stratified") != std::string::npos,
-                     e.what());
-        }
         CliRun r;
         RUN_CLI(r, QStringList{"train-supernet", "--checkpoint", checkpoint_, "--sampling", "stratified",
                                "--out", path("never.pt")});
@@ -287,22 +286,11 @@ private Q_SLOTS:
 
         // Older files have no field and started with LSQ's rule; an unknown rule names the file and itself.
         const std::string yaml = supernetInfoToYaml(readSupernetInfo(path("init_mse.pt").toStdString()));
-        const std::string field = ", activation_scale: mse";
-        const size_t at = yaml.find(field);
-        QVERIFY(at != std::string::npos);
-        std::string old = yaml;
-        old.erase(at, field.size());
+        std::string old;
+        checkRecordedOption(yaml, ", activation_scale: mse", "percentile", old);
+        if (QTest::currentTestFailed())
+            return;
         QCOMPARE(parseSupernetInfo(old, "s.pt").options.activationMse, false);
-        std::string bad = yaml;
-        bad.replace(at, field.size(), ", activation_scale: percentile");
-        try {
-            parseSupernetInfo(bad, "s.pt");
-            QFAIL("an unknown activation scale was accepted");
-        } catch (const std::exception &e) {
-            QVERIFY2(std::string(e.what()).find("s.pt") != std::string::npos &&
-                         std::string(e.what()).find("percentile") != std::string::npos,
-                     e.what());
-        }
         CliRun r;
         RUN_CLI(r, QStringList{"train-supernet", "--checkpoint", checkpoint_, "--activation-scale", "max",
                                "--out", path("never.pt")});

@@ -84,9 +84,11 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
 bool activationMseOption(const Args &args, const std::string &fallback)
 {
     const std::string v = args.get("activation-scale").value_or(fallback);
-    if (v != "auto" && v != "mse")
+    try {
+        return qat::parseActivationScale(v); // the one list of names
+    } catch (const std::invalid_argument &) {
         throw UsageError("--activation-scale must be mse or auto, got '" + v + "'");
-    return v == "mse";
+    }
 }
 
 std::atomic<bool> gInterrupted{false};

@@ -90,7 +90,7 @@ std::string supernetInfoToYaml(const SupernetInfo &info)
        << ", weight_scale: " << weightScaleName(o.weightScale)
        << ", image_input: " << (o.quantizePixels ? "pixels" : "normalized")
        << ", sampling: " << supernetSamplingName(o.sampling)
-       << ", activation_scale: " << (o.activationMse ? "mse" : "auto") << "}\n"
+       << ", activation_scale: " << activationScaleName(o.activationMse) << "}\n"
        << "steps_done: " << info.steps << "\n"
        << "train_seconds: " << y::formatDouble(info.trainSeconds) << "\n"
        << "widest_accuracy: " << y::formatDouble(info.widestAccuracy) << "\n"
@@ -133,10 +133,7 @@ SupernetInfo parseSupernetInfo(const std::string &yaml, const std::string &file)
             throw std::invalid_argument("image_input: expected pixels or normalized, got " + echo(image));
         o.quantizePixels = image == "pixels";
         o.sampling = parseSupernetSampling(y::optionalString(w, t, "sampling").value_or("per-layer"));
-        const std::string steps = y::optionalString(w, t, "activation_scale").value_or("auto");
-        if (steps != "mse" && steps != "auto")
-            throw std::invalid_argument("activation_scale: expected mse or auto, got " + echo(steps));
-        o.activationMse = steps == "mse";
+        o.activationMse = parseActivationScale(y::optionalString(w, t, "activation_scale").value_or("auto"));
         o.check();
     } catch (const std::invalid_argument &e) {
         throw InputError(file, 0, std::string("supernet info: ") + e.what());

@@ -1,5 +1,5 @@
-// How weight fake quantization picks each output channel's scale. Torch-free, so that evaluator settings
-// (core/accuracy) can name it.
+// How fake quantization picks weight scales and where activation steps start, by name. Torch-free, so that
+// evaluator settings (core/accuracy) can name them.
 #pragma once
 
 #include <stdexcept>
@@ -31,6 +31,24 @@ inline WeightScale parseWeightScale(const std::string &name)
     if (name == "mse")
         return WeightScale::Mse;
     throw std::invalid_argument("weight scale: expected max or mse, got '" + name + "'");
+}
+
+// Where activation steps start: "mse" (the step of least squared error over calibration batches) or "auto"
+// (LSQ's rule for qat and the supernet, the observed maximum for ptq). Held as a bool (true: mse) in the
+// settings; this pair is the one spelling of the names for the CLI and the supernet file.
+inline const char *activationScaleName(bool mse)
+{
+    return mse ? "mse" : "auto";
+}
+
+// Throws std::invalid_argument unless name is "mse" or "auto"; true for "mse".
+inline bool parseActivationScale(const std::string &name)
+{
+    if (name == "mse")
+        return true;
+    if (name == "auto")
+        return false;
+    throw std::invalid_argument("activation scale: expected mse or auto, got '" + name + "'");
 }
 
 } // namespace bitloop::qat
