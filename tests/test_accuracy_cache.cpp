@@ -114,9 +114,15 @@ private Q_SLOTS:
         reestimated.bnBatches = 3; // the supernet's setting: not a fine-tuning question
         QCOMPARE(reestimated.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
-                             "distill=T2,w0.5 clip=25 bn_batches=8 image=pixels seed=1"));
+                             "distill=T2,w0.5 clip=25 bn_images=512 image=pixels seed=1"));
         QVERIFY(accuracyKey("c", s, {{2, 2}}).digest != accuracyKey("c", reestimated, {{2, 2}}).digest);
+        reestimated.check();
         reestimated.qatBnBatches = -1;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, reestimated.check());
+        // The images go through the network in one batch: at most 8192 of them.
+        reestimated.qatBnBatches = 128; // x 64 = 8192
+        reestimated.check();
+        reestimated.qatBnBatches = 129;
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, reestimated.check());
         // A step learning-rate multiple other than 1 is a different question; 1 keeps the old text.
         EvaluatorSettings stepLr = s;
@@ -144,10 +150,17 @@ private Q_SLOTS:
         // evaluation settings remain.
         s.kind = EvaluatorKind::Supernet;
         s.quantizePixels = true;
-        QCOMPARE(s.describe(), std::string("evaluator=supernet bn_batches=8 batch=64 seed=1"));
+        // Re-estimated in one pass, named by the number of images (the batch-by-batch rows said bn_batches
+        // and batch, and no longer answer); the evaluation batch does not change an answer.
+        QCOMPARE(s.describe(), std::string("evaluator=supernet bn_images=512 seed=1"));
         s.activationMse = true;
-        QCOMPARE(s.describe(), std::string("evaluator=supernet bn_batches=8 batch=64 seed=1"));
+        QCOMPARE(s.describe(), std::string("evaluator=supernet bn_images=512 seed=1"));
         s.check();
+        s.bnBatches = 4;
+        s.batchSize = 128;
+        QCOMPARE(s.describe(), std::string("evaluator=supernet bn_images=512 seed=1"));
+        s.bnBatches = 65; // 8320 images in one batch
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.check());
     }
 
     void settingsChecked()

@@ -50,7 +50,8 @@ Commands:
              [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)]
-             [--bn-batches N (BatchNorm re-estimated: supernet per candidate, 8; qat after fine-tuning, 0: off)]
+             [--bn-batches N (BatchNorm re-estimated on N x batch images in one pass: supernet per candidate, 8;
+                              qat after fine-tuning, 0: off)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
              [--max-grad-norm X (25; 0: off)] [--activation-scale mse|auto (mse)] [--step-lr-scale X (1)]
              [--evaluator-seed N] [--test] [--limit N] [--train-limit N]

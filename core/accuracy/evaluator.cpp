@@ -46,6 +46,13 @@ EvaluatorKind parseEvaluatorKind(const std::string &name)
                                 "' (expected ptq, qat-short, qat or supernet)");
 }
 
+namespace
+{
+// BatchNorm re-estimation passes all its images (batches x batch) through the network at once
+// (qat/batchnorm.cpp): bounded so that its memory is too.
+constexpr int64_t kMaxBnImages = 8192;
+} // namespace
+
 void EvaluatorSettings::check() const
 {
     auto need = [](bool ok, const std::string &what) {
@@ -68,10 +75,15 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
+    const auto bnFits = [&](int batches) {
+        return batches >= 0 && int64_t{batches} * batchSize <= kMaxBnImages;
+    };
+    const std::string bnRange = "BatchNorm re-estimation batches must be at least 0, and at most " +
+                                std::to_string(kMaxBnImages) + " images with the batch (batches x batch)";
     if (kind == EvaluatorKind::Supernet)
-        need(bnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
+        need(bnFits(bnBatches), bnRange);
     if (fineTunes())
-        need(qatBnBatches >= 0, "BatchNorm re-estimation batches must be at least 0");
+        need(bnFits(qatBnBatches), bnRange);
 }
 
 bool EvaluatorSettings::fineTunes() const
@@ -84,8 +96,10 @@ std::string EvaluatorSettings::describe() const
     std::ostringstream os;
     os << "evaluator=" << evaluatorName(kind);
     if (kind == EvaluatorKind::Supernet) {
-        // The supernet's own file (its digest is in the context) fixes the rest.
-        os << " bn_batches=" << bnBatches << " batch=" << batchSize << " seed=" << seed;
+        // The supernet's own file (its digest is in the context) fixes the rest. BatchNorm is re-estimated
+        // in one pass over the images (named by their number: rows of the batch-by-batch re-estimation
+        // before 2026-12-03 said bn_batches and batch, and no longer answer).
+        os << " bn_images=" << int64_t{bnBatches} * batchSize << " seed=" << seed;
         return os.str();
     }
     os << " calibration_batches=" << calibrationBatches << " batch=" << batchSize;
@@ -107,7 +121,7 @@ std::string EvaluatorSettings::describe() const
         os << " step_lr=" << yamlutil::formatDouble(stepLrScale);
     // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
     if (fineTunes() && qatBnBatches > 0)
-        os << " bn_batches=" << qatBnBatches;
+        os << " bn_images=" << int64_t{qatBnBatches} * batchSize;
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.

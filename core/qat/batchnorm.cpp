@@ -15,17 +15,26 @@ constexpr double kBnMomentum = 0.1; // LibTorch's default, restored after re-est
 }
 
 void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
-                         const Normalization &norm, int batchSize)
+                         const Normalization &norm)
 {
+    if (indices.empty())
+        return;
     torch::NoGradGuard noGrad;
-    // No momentum and no batches tracked: LibTorch then averages each batch's statistics cumulatively.
+    // No momentum and no batches tracked: LibTorch then takes the one batch's statistics as they are.
     for (int i = 0; i < net.numLayers(); ++i)
         if (auto &bn = net.layer(i).bn) {
             bn->options.momentum(c10::nullopt);
             bn->num_batches_tracked.zero_();
         }
     net.train();
-    BatchLoader loader(data, indices, norm, batchSize);
+    // Every image in one batch: training mode then normalizes each layer by exactly the statistics it
+    // records, so each layer's statistics are measured on the inputs it will see in eval mode. Batch by
+    // batch (averaged, until 2026-12-03) a layer's statistics were measured on inputs normalized by the
+    // layers above with each small batch's own statistics, which at 2-3 bit activations fall across other
+    // rounding thresholds than eval mode's: one configuration read 0.64 to 0.79 by which 512 images were
+    // drawn, 0.787 to 0.795 in one batch (docs/benchmarks.md §9, seventeenth session). Memory: the
+    // largest activation for all the images at once (512 at 28x28: a few tens of MB).
+    BatchLoader loader(data, indices, norm, static_cast<int>(indices.size()));
     loader.startEpoch();
     Batch batch;
     while (loader.next(batch))

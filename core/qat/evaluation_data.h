@@ -30,13 +30,13 @@ struct EvaluationData {
 EvaluationData loadEvaluationData(const std::string &checkpoint, const EvaluatorOptions &options);
 // The images' channels and classes against the network's; InputError naming the dataset.
 void checkFits(const Network &network, const ImageDataset &data);
-// BatchNorm's running statistics recomputed for the net as it is set (bits, weights): a cumulative average
-// of each batch's statistics over `indices` in training mode (weights folded and quantized as in training),
-// then eval mode. The supernet does it per candidate; qat after fine-tuning when asked (qatBnBatches):
+// BatchNorm's running statistics recomputed for the net as it is set (bits, weights): the statistics of
+// one training-mode pass over all of `indices` at once (weights folded and quantized as in training), each
+// layer's measured on its inputs as eval mode computes them; then eval mode. Nothing for no indices. The supernet does it per candidate; qat after fine-tuning when asked (qatBnBatches):
 // weights that oscillate across a rounding threshold can leave the running averages stale (Nagel et al.,
 // ICML 2022, §3.2).
 void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
-                         const Normalization &norm, int batchSize);
+                         const Normalization &norm);
 // The fixed images BatchNorm is re-estimated on: the first n of a seeded permutation of the training part.
 std::vector<int64_t> bnImages(const std::vector<int64_t> &trainIdx, int64_t n, uint64_t seed);
 // The `supernet` evaluator (qat/supernet.cpp): options.supernet, or defaultSupernetPath(checkpoint).

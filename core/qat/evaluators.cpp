@@ -142,7 +142,7 @@ protected:
             return result;
         }
         if (!bnIdx_.empty())
-            reestimateBatchNorm(*net_, data_.train, bnIdx_, data_.info.normalization, settings_.batchSize);
+            reestimateBatchNorm(*net_, data_.train, bnIdx_, data_.info.normalization);
         measureTop1(*net_, data_, result, t0, progress);
         return result;
     }

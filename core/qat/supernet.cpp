@@ -135,11 +135,11 @@ bool initialiseSteps(Supernet &sn, const std::vector<int> &allowed, const Evalua
 }
 
 double measure(Supernet &sn, const Config &bits, const EvaluationData &data,
-               const std::vector<int64_t> &bnIdx, int batchSize)
+               const std::vector<int64_t> &bnIdx)
 {
     sn.configure(bits);
     if (!bnIdx.empty())
-        reestimateBatchNorm(*sn.net, data.train, bnIdx, data.info.normalization, batchSize);
+        reestimateBatchNorm(*sn.net, data.train, bnIdx, data.info.normalization);
     return evaluateAccuracy(*sn.net, data.evaluationSet(), data.evalIdx, data.info.normalization);
 }
 
@@ -249,8 +249,7 @@ protected:
             progress({"calibrate", 0, settings_.bnBatches, 0.0});
         sn_->configure(config);
         if (!bnIdx_.empty())
-            reestimateBatchNorm(*sn_->net, data_.train, bnIdx_, data_.info.normalization,
-                                settings_.batchSize);
+            reestimateBatchNorm(*sn_->net, data_.train, bnIdx_, data_.info.normalization);
         if (cancel && cancel->load()) {
             result.cancelled = true;
             result.seconds = secondsSince(t0);
@@ -481,9 +480,9 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
     const EvaluatorSettings defaults;
     const std::vector<int64_t> bnIdx =
         bnImages(data.trainIdx, int64_t{defaults.bnBatches} * defaults.batchSize, defaults.seed);
-    info.widestAccuracy = measure(sn, sn.uniform(maxBits), data, bnIdx, defaults.batchSize);
+    info.widestAccuracy = measure(sn, sn.uniform(maxBits), data, bnIdx);
     restoreBuffers(sn, trained);
-    info.narrowestAccuracy = measure(sn, sn.uniform(minBits), data, bnIdx, defaults.batchSize);
+    info.narrowestAccuracy = measure(sn, sn.uniform(minBits), data, bnIdx);
     restoreBuffers(sn, trained);
     if (cancel && cancel->load()) {
         result.cancelled = true;
