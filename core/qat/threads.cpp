@@ -2,6 +2,10 @@
 
 #include <ATen/Parallel.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -22,7 +26,20 @@ void setThreads(int n)
             // Inter-op work already ran (or another component set it): the pool keeps its size; the
             // intra-op count set above is the one that matters for the convolutions.
         }
+        keepFreedMemory();
     });
+}
+
+void keepFreedMemory()
+{
+#if defined(__GLIBC__)
+    // Blocks up to 32 MiB (glibc's largest mmap threshold) from the heap rather than from fresh mappings,
+    // the heap grown 512 MiB at a time and trimmed only above 1 GiB free. Measured together; each alone
+    // left most of the page faults (docs/benchmarks.md §9, seventeenth session).
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 512 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#endif
 }
 
 } // namespace bitloop::qat
