@@ -65,13 +65,14 @@ struct EvaluatorSettings {
     bool activationMse = true;
     // Fine-tuning: the LSQ activation steps' learning rate as a multiple of lr (qat::TrainOptions).
     double stepLrScale = 1;
-    // supernet: training batches (of batchSize) over which BatchNorm's statistics are re-estimated for
-    // the candidate before it is evaluated (0: keep the statistics the supernet was trained with).
+    // supernet: BatchNorm's statistics are re-estimated for the candidate before it is evaluated, in one
+    // pass over bnBatches x batchSize training images (0: keep the statistics the supernet was trained with).
     int bnBatches = 8;
     // qat-short, qat: the same after fine-tuning (0: the running averages as trained). Off by default:
     // worth +9.7 points at uniform 2/2 after one epoch at lr 0.005, where 2-bit weights leave the averages
     // stale, but 0.6 points lower on average over mixed configurations under 3.6 mean bits, and -0.1 to
-    // -0.3 after 2 epochs at lr 0.02 (docs/benchmarks.md §7, sixteenth session).
+    // -0.3 after 2 epochs at lr 0.02 (docs/benchmarks.md §7, sixteenth session; measured while re-estimation
+    // still averaged batch by batch).
     int qatBnBatches = 0;
 
     // Throws std::invalid_argument naming the setting that is out of range.
