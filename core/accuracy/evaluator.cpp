@@ -75,15 +75,18 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    const auto bnFits = [&](int batches) {
-        return batches >= 0 && int64_t{batches} * batchSize <= kMaxBnImages;
+    const auto needBnFits = [&](int batches) {
+        need(batches >= 0, "BatchNorm re-estimation batches must be at least 0");
+        const int64_t images = int64_t{batches} * batchSize;
+        need(images <= kMaxBnImages, "BatchNorm re-estimation: " + std::to_string(batches) + " batches of " +
+                                         std::to_string(batchSize) + " = " + std::to_string(images) +
+                                         " images, at most " + std::to_string(kMaxBnImages) +
+                                         " (they go through the network in one batch)");
     };
-    const std::string bnRange = "BatchNorm re-estimation batches must be at least 0, and at most " +
-                                std::to_string(kMaxBnImages) + " images with the batch (batches x batch)";
     if (kind == EvaluatorKind::Supernet)
-        need(bnFits(bnBatches), bnRange);
+        needBnFits(bnBatches);
     if (fineTunes())
-        need(bnFits(qatBnBatches), bnRange);
+        needBnFits(qatBnBatches);
 }
 
 bool EvaluatorSettings::fineTunes() const
