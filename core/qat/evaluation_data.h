@@ -32,9 +32,9 @@ EvaluationData loadEvaluationData(const std::string &checkpoint, const Evaluator
 void checkFits(const Network &network, const ImageDataset &data);
 // BatchNorm's running statistics recomputed for the net as it is set (bits, weights): the statistics of
 // one training-mode pass over all of `indices` at once (weights folded and quantized as in training), each
-// layer's measured on its inputs as eval mode computes them; then eval mode. Nothing for no indices. The supernet does it per candidate; qat after fine-tuning when asked (qatBnBatches):
-// weights that oscillate across a rounding threshold can leave the running averages stale (Nagel et al.,
-// ICML 2022, §3.2).
+// layer's measured on its inputs as eval mode computes them; then eval mode. Nothing for no indices. The
+// supernet does it per candidate; qat after fine-tuning when asked (qatBnBatches): weights that oscillate
+// across a rounding threshold can leave the running averages stale (Nagel et al., ICML 2022, §3.2).
 void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &indices,
                          const Normalization &norm);
 // The fixed images BatchNorm is re-estimated on: the first n of a seeded permutation of the training part.
