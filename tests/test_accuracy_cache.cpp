@@ -103,6 +103,7 @@ private Q_SLOTS:
         t.bnBatches = 0;
         t.qatBnBatches = 4;
         QCOMPARE(t.describe(), s.describe());
+        QCOMPARE(t.bnImages(), int64_t{0});
         s.kind = EvaluatorKind::QatShort;
         // Fine-tuning without re-estimating BatchNorm afterwards (the default, and the only way before the
         // setting existed) keeps the earlier text, so those rows answer; re-estimating is named.
@@ -116,6 +117,7 @@ private Q_SLOTS:
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
                              "distill=T2,w0.5 clip=25 bn_images=512 image=pixels seed=1"));
         QVERIFY(accuracyKey("c", s, {{2, 2}}).digest != accuracyKey("c", reestimated, {{2, 2}}).digest);
+        QCOMPARE(reestimated.bnImages(), int64_t{512}); // qatBnBatches x batch; bnBatches is not qat's
         reestimated.check();
         reestimated.qatBnBatches = -1;
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, reestimated.check());
@@ -131,6 +133,17 @@ private Q_SLOTS:
                          std::string::npos,
                      e.what());
         }
+        // Two-stage fine-tuning is a different question, and needs a step for each stage.
+        EvaluatorSettings staged = s;
+        staged.twoStage = true;
+        QCOMPARE(staged.describe(),
+                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
+                             "distill=T2,w0.5 clip=25 two_stage image=pixels seed=1"));
+        staged.steps = 1;
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, staged.check());
+        staged.kind = EvaluatorKind::Ptq; // nothing to stage
+        QCOMPARE(staged.describe(),
+                 std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels seed=1"));
         // A step learning-rate multiple other than 1 is a different question; 1 keeps the old text.
         EvaluatorSettings stepLr = s;
         stepLr.stepLrScale = 10;
@@ -166,6 +179,7 @@ private Q_SLOTS:
         s.bnBatches = 4;
         s.batchSize = 128;
         QCOMPARE(s.describe(), std::string("evaluator=supernet bn_images=512 seed=1"));
+        QCOMPARE(s.bnImages(), int64_t{512});
         s.bnBatches = 65; // 8320 images in one batch
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, s.check());
     }

@@ -62,7 +62,9 @@ void EvaluatorSettings::check() const
     need(calibrationBatches >= 1, "calibration batches must be at least 1");
     need(batchSize >= 1, "the batch size must be at least 1");
     if (kind == EvaluatorKind::QatShort)
-        need(steps >= 1, "qat-short needs at least 1 fine-tuning step");
+        need(steps >= (twoStage ? 2 : 1), twoStage
+                                              ? "qat-short in two stages needs at least 2 fine-tuning steps"
+                                              : "qat-short needs at least 1 fine-tuning step");
     if (kind == EvaluatorKind::Qat)
         need(epochs >= 1, "qat needs at least 1 epoch");
     if (fineTunes()) {
@@ -75,23 +77,24 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    const auto needBnFits = [&](int batches) {
-        need(batches >= 0, "BatchNorm re-estimation batches must be at least 0");
-        const int64_t images = int64_t{batches} * batchSize;
-        need(images <= kMaxBnImages, "BatchNorm re-estimation: " + std::to_string(batches) + " batches of " +
-                                         std::to_string(batchSize) + " = " + std::to_string(images) +
-                                         " images, at most " + std::to_string(kMaxBnImages) +
-                                         " (they go through the network in one batch)");
-    };
-    if (kind == EvaluatorKind::Supernet)
-        needBnFits(bnBatches);
-    if (fineTunes())
-        needBnFits(qatBnBatches);
+    const int bnBatchesUsed = kind == EvaluatorKind::Supernet ? bnBatches : fineTunes() ? qatBnBatches : 0;
+    need(bnBatchesUsed >= 0, "BatchNorm re-estimation batches must be at least 0");
+    need(bnImages() <= kMaxBnImages,
+         "BatchNorm re-estimation: " + std::to_string(bnBatchesUsed) + " batches of " +
+             std::to_string(batchSize) + " = " + std::to_string(bnImages()) + " images, at most " +
+             std::to_string(kMaxBnImages) + " (they go through the network in one batch)");
 }
 
 bool EvaluatorSettings::fineTunes() const
 {
     return kind == EvaluatorKind::QatShort || kind == EvaluatorKind::Qat;
+}
+
+int64_t EvaluatorSettings::bnImages() const
+{
+    if (kind == EvaluatorKind::Supernet)
+        return int64_t{bnBatches} * batchSize;
+    return fineTunes() ? int64_t{qatBnBatches} * batchSize : 0;
 }
 
 std::string EvaluatorSettings::describe() const
@@ -102,7 +105,7 @@ std::string EvaluatorSettings::describe() const
         // The supernet's own file (its digest is in the context) fixes the rest. BatchNorm is re-estimated
         // in one pass over the images (named by their number: rows of the batch-by-batch re-estimation
         // before 2026-12-03 said bn_batches and batch, and no longer answer).
-        os << " bn_images=" << int64_t{bnBatches} * batchSize << " seed=" << seed;
+        os << " bn_images=" << bnImages() << " seed=" << seed;
         return os.str();
     }
     os << " calibration_batches=" << calibrationBatches << " batch=" << batchSize;
@@ -123,8 +126,10 @@ std::string EvaluatorSettings::describe() const
     if (fineTunes() && stepLrScale != 1)
         os << " step_lr=" << yamlutil::formatDouble(stepLrScale);
     // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
-    if (fineTunes() && qatBnBatches > 0)
-        os << " bn_images=" << int64_t{qatBnBatches} * batchSize;
+    if (fineTunes() && bnImages() > 0)
+        os << " bn_images=" << bnImages();
+    if (fineTunes() && twoStage)
+        os << " two_stage";
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.

@@ -74,10 +74,19 @@ struct EvaluatorSettings {
     // -0.3 after 2 epochs at lr 0.02 (docs/benchmarks.md §7, sixteenth session; measured while re-estimation
     // still averaged batch by batch).
     int qatBnBatches = 0;
+    // qat-short, qat: fine-tuning in two stages (Zhuang et al., CVPR 2018, "Towards effective low-bitwidth
+    // convolutional neural networks", two-stage optimization): the first half of the steps with every
+    // activation at 8 bits and the weights at their widths, then the activation steps calibrated afresh at
+    // their widths on the fine-tuned network, and the second half. Where no activation is narrower than 8
+    // bits, one stage as without it. Off by default.
+    bool twoStage = false;
 
     // Throws std::invalid_argument naming the setting that is out of range.
     void check() const;
     bool fineTunes() const; // qat-short, qat
+    // The training images BatchNorm is re-estimated on for this kind: supernet bnBatches x batchSize,
+    // qat-short and qat qatBnBatches x batchSize, otherwise 0.
+    int64_t bnImages() const;
     // The settings that matter to this kind, one canonical line (part of the cache key).
     std::string describe() const;
 };

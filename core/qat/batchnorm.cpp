@@ -37,7 +37,7 @@ void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vec
     BatchLoader loader(data, indices, norm, static_cast<int>(indices.size()));
     loader.startEpoch();
     Batch batch;
-    while (loader.next(batch))
+    if (loader.next(batch))
         net.forward(batch.images);
     for (int i = 0; i < net.numLayers(); ++i)
         if (auto &bn = net.layer(i).bn)

@@ -210,8 +210,7 @@ public:
         sn_ = std::make_shared<Supernet>(info_.network, info_.options, data_.info.normalization);
         loadModuleFile(*sn_, path_);
         trained_ = cloneBuffers(*sn_);
-        bnIdx_ = bnImages(data_.trainIdx, static_cast<int64_t>(settings_.bnBatches) * settings_.batchSize,
-                          settings_.seed);
+        bnIdx_ = bnImages(data_.trainIdx, settings_.bnImages(), settings_.seed);
         context_ = data_.context + "supernet sha256: " + fileDigest(path_) + "\n";
     }
 
@@ -477,9 +476,9 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
         progress(p);
     }
     const std::vector<torch::Tensor> trained = cloneBuffers(sn);
-    const EvaluatorSettings defaults;
-    const std::vector<int64_t> bnIdx =
-        bnImages(data.trainIdx, int64_t{defaults.bnBatches} * defaults.batchSize, defaults.seed);
+    EvaluatorSettings defaults;
+    defaults.kind = EvaluatorKind::Supernet;
+    const std::vector<int64_t> bnIdx = bnImages(data.trainIdx, defaults.bnImages(), defaults.seed);
     info.widestAccuracy = measure(sn, sn.uniform(maxBits), data, bnIdx);
     restoreBuffers(sn, trained);
     info.narrowestAccuracy = measure(sn, sn.uniform(minBits), data, bnIdx);

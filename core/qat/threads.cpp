@@ -13,6 +13,28 @@
 namespace bitloop::qat
 {
 
+namespace
+{
+
+// Keeps memory that tensors free for the next tensors instead of returning it to the system (glibc's
+// malloc; elsewhere nothing). LibTorch's CPU allocator does not cache, and a tensor of a few MB freed to
+// the system is faulted back in page by page when the next one is allocated: on a virtual machine that made
+// BatchNorm re-estimation over 512 images in one batch 3 times slower than the rest of an evaluation
+// (docs/benchmarks.md §9, seventeenth session). Costs up to about 1 GB of resident memory held for reuse.
+void keepFreedMemory()
+{
+#if defined(__GLIBC__)
+    // Blocks up to 32 MiB (glibc's largest mmap threshold) from the heap rather than from fresh mappings,
+    // the heap grown 512 MiB at a time and trimmed only above 1 GiB free. Measured together; each alone
+    // left most of the page faults (docs/benchmarks.md §9, seventeenth session).
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 512 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#endif
+}
+
+} // namespace
+
 void setThreads(int n)
 {
     if (n < 1)
@@ -28,18 +50,6 @@ void setThreads(int n)
         }
         keepFreedMemory();
     });
-}
-
-void keepFreedMemory()
-{
-#if defined(__GLIBC__)
-    // Blocks up to 32 MiB (glibc's largest mmap threshold) from the heap rather than from fresh mappings,
-    // the heap grown 512 MiB at a time and trimmed only above 1 GiB free. Measured together; each alone
-    // left most of the page faults (docs/benchmarks.md §9, seventeenth session).
-    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    mallopt(M_TOP_PAD, 512 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
-#endif
 }
 
 } // namespace bitloop::qat
