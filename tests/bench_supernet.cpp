@@ -12,8 +12,7 @@
 //                  [--speed-only] [--limit N (supernet evaluation images, speed row)] [--candidates N
 //                  (5: configurations the speed row times)]
 //                  [--bn-batches N (8; speed line and fidelity rows)] [--qat-bn-batches N (0: QAT's BatchNorm
-//                  as trained; N: re-estimated on N batches after fine-tuning)] [--qat-two-stage (QAT in two
-//                  stages: EvaluatorSettings::twoStage)]
+//                  as trained; N: re-estimated on N batches after fine-tuning)]
 //                  [--rows K (only the first K configurations)] [--no-speed (fidelity rows only)] [--profile
 //                  (the speed row's candidates again under LibTorch's profiler: self time per operator)]
 #include "accuracy/accuracy_cache.h"
@@ -186,10 +185,8 @@ static int run(int argc, char **argv)
         o.supernet = get("supernet", "");
         if (kind == EvaluatorKind::Supernet)
             o.settings.bnBatches = static_cast<int>(num("bn-batches", "8"));
-        else {
+        else
             o.settings.qatBnBatches = static_cast<int>(num("qat-bn-batches", "0"));
-            o.settings.twoStage = a.count("qat-two-stage") > 0;
-        }
         return std::make_unique<CachedEvaluator>(qat::openEvaluator(checkpoint, o), cache);
     };
 

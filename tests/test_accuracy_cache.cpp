@@ -133,17 +133,6 @@ private Q_SLOTS:
                          std::string::npos,
                      e.what());
         }
-        // Two-stage fine-tuning is a different question, and needs a step for each stage.
-        EvaluatorSettings staged = s;
-        staged.twoStage = true;
-        QCOMPARE(staged.describe(),
-                 std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
-                             "distill=T2,w0.5 clip=25 two_stage image=pixels seed=1"));
-        staged.steps = 1;
-        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, staged.check());
-        staged.kind = EvaluatorKind::Ptq; // nothing to stage
-        QCOMPARE(staged.describe(),
-                 std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels seed=1"));
         // A step learning-rate multiple other than 1 is a different question; 1 keeps the old text.
         EvaluatorSettings stepLr = s;
         stepLr.stepLrScale = 10;

@@ -216,42 +216,6 @@ private Q_SLOTS:
         QCOMPARE(seen.back().done, int64_t(500));
     }
 
-    void twoStageFineTuning()
-    {
-        EvaluatorOptions staged = optionsFor(EvaluatorKind::QatShort);
-        staged.settings.twoStage = true;
-        auto one = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::QatShort));
-        auto two = openEvaluator(checkpoint_.toStdString(), staged);
-        // No activation under 8 bits: nothing to stage, the same fine-tuning to the last bit.
-        BitConfig wide = uniform(28, 4, 8);
-        QCOMPARE(two->evaluate(wide).accuracy, one->evaluate(wide).accuracy);
-        // 2-bit activations: 30 steps at 8-bit activations, the steps calibrated again, 30 more; the
-        // progress counts over all 60.
-        std::vector<AccuracyProgress> seen;
-        const BitConfig low = uniform(28, 4, 2);
-        const AccuracyResult r = two->evaluate(low, [&](const AccuracyProgress &p) { seen.push_back(p); });
-        std::vector<std::string> phases;
-        int64_t last = 0;
-        for (const AccuracyProgress &p : seen) {
-            if (phases.empty() || phases.back() != p.phase)
-                phases.push_back(p.phase);
-            if (p.phase == "fine-tune") {
-                QCOMPARE(p.total, int64_t(60));
-                QCOMPARE(p.done, last + 1);
-                last = p.done;
-                if (p.done == 30)
-                    phases.push_back("(stage 1 done)");
-            }
-        }
-        QCOMPARE(last, int64_t(60));
-        const std::vector<std::string> expected = {"calibrate", "fine-tune", "(stage 1 done)",
-                                                   "calibrate", "fine-tune", "evaluate"};
-        QCOMPARE(phases, expected);
-        QVERIFY(r.accuracy != one->evaluate(low).accuracy);
-        // Deterministic, from the float weights each time.
-        QCOMPARE(two->evaluate(low).accuracy, r.accuracy);
-    }
-
     void cancellationStopsFineTuning()
     {
         auto ev = openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::QatShort));

@@ -455,12 +455,6 @@ private Q_SLOTS:
             {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
                          "--bn-batches", "4"},
              QString(), "--bn-batches is for qat-short, qat and supernet"},
-            // Two-stage fine-tuning splits a fine-tuning: ptq and the supernet have none.
-            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "2",
-                         "--two-stage"},
-             QString(), "--two-stage is for qat-short and qat"},
-            {base + QStringList{"--checkpoint", checkpoint_, "--wbits", "8", "--abits", "2", "--two-stage"},
-             QString(), "--two-stage is for qat-short and qat"},
             {QStringList{"train-supernet", "--checkpoint", checkpoint_, "--allowed-bits", "2,9", "--out",
                          path("never.pt")},
              QString(), "allowed bit-width 9"},

@@ -54,7 +54,6 @@ Commands:
                               qat after fine-tuning, 0: off)]
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
              [--max-grad-norm X (25; 0: off)] [--activation-scale mse|auto (mse)] [--step-lr-scale X (1)]
-             [--two-stage (qat: weights first with 8-bit activations, then activations; off)]
              [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
              [--dataset SPEC] [--threads N] [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best

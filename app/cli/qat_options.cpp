@@ -16,7 +16,7 @@ const std::set<std::string> kEvaluatorValued = {"evaluator",           "steps", 
                                                 "image-input",         "max-grad-norm",  "step-lr-scale",
                                                 "activation-scale"};
 
-const std::set<std::string> kEvaluatorFlags = {"test", "no-distill", "two-stage"};
+const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
 double numberOption(const Args &args, const std::string &key, double fallback, double lo, double hi)
 {
@@ -75,9 +75,6 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     if (args.get("bn-batches") && s.kind == EvaluatorKind::Ptq)
         throw UsageError("--bn-batches is for qat-short, qat and supernet: ptq keeps the checkpoint's "
                          "BatchNorm statistics");
-    s.twoStage = args.flag("two-stage");
-    if (s.twoStage && !s.fineTunes())
-        throw UsageError("--two-stage is for qat-short and qat: it splits the fine-tuning");
     o.supernet = args.get("supernet").value_or("");
     if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)
         throw UsageError("--supernet FILE is for --evaluator supernet");

@@ -62,9 +62,7 @@ void EvaluatorSettings::check() const
     need(calibrationBatches >= 1, "calibration batches must be at least 1");
     need(batchSize >= 1, "the batch size must be at least 1");
     if (kind == EvaluatorKind::QatShort)
-        need(steps >= (twoStage ? 2 : 1), twoStage
-                                              ? "qat-short in two stages needs at least 2 fine-tuning steps"
-                                              : "qat-short needs at least 1 fine-tuning step");
+        need(steps >= 1, "qat-short needs at least 1 fine-tuning step");
     if (kind == EvaluatorKind::Qat)
         need(epochs >= 1, "qat needs at least 1 epoch");
     if (fineTunes()) {
@@ -128,8 +126,6 @@ std::string EvaluatorSettings::describe() const
     // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
     if (fineTunes() && bnImages() > 0)
         os << " bn_images=" << bnImages();
-    if (fineTunes() && twoStage)
-        os << " two_stage";
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.

@@ -68,18 +68,11 @@ struct EvaluatorSettings {
     // supernet: BatchNorm's statistics are re-estimated for the candidate before it is evaluated, in one
     // pass over bnBatches x batchSize training images (0: keep the statistics the supernet was trained with).
     int bnBatches = 8;
-    // qat-short, qat: the same after fine-tuning (0: the running averages as trained). Off by default:
-    // worth +9.7 points at uniform 2/2 after one epoch at lr 0.005, where 2-bit weights leave the averages
-    // stale, but 0.6 points lower on average over mixed configurations under 3.6 mean bits, and -0.1 to
-    // -0.3 after 2 epochs at lr 0.02 (docs/benchmarks.md §7, sixteenth session; measured while re-estimation
-    // still averaged batch by batch).
+    // qat-short, qat: the same after fine-tuning (0: the running averages as trained). Off by default: in one
+    // pass it is worth +3.6 points at uniform 2/2 after 2 epochs at lr 0.02, where 2-bit weights leave the
+    // averages stale, and -0.03 to -0.1 at 3-8 bits (docs/benchmarks.md §7, eighteenth session); the
+    // fidelity reference and the cached answers were measured without it.
     int qatBnBatches = 0;
-    // qat-short, qat: fine-tuning in two stages (Zhuang et al., CVPR 2018, "Towards effective low-bitwidth
-    // convolutional neural networks", two-stage optimization): the first half of the steps with every
-    // activation at 8 bits and the weights at their widths, then the activation steps calibrated afresh at
-    // their widths on the fine-tuned network, and the second half. Where no activation is narrower than 8
-    // bits, one stage as without it. Off by default.
-    bool twoStage = false;
 
     // Throws std::invalid_argument naming the setting that is out of range.
     void check() const;

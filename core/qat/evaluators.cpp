@@ -102,35 +102,35 @@ protected:
         net_->quantize = true;
         AccuracyResult result;
 
-        // Two stages where some activation is narrower than 8 bits (EvaluatorSettings::twoStage): the
-        // weights first, with activations at 8 bits, then the activations too, their steps calibrated on
-        // the weights the first stage left.
-        std::vector<std::pair<int, int>> firstStage = pairs;
-        bool staged = false;
-        if (settings_.fineTunes() && settings_.twoStage)
-            for (auto &wa : firstStage)
-                if (wa.second < 8) {
-                    wa.second = 8;
-                    staged = true;
-                }
-        if (!staged) {
-            calibrate(progress);
-            if (settings_.fineTunes() && !fineTune(bits, 0, totalSteps(), progress, cancel)) {
-                result.cancelled = true;
-                result.seconds = secondsSince(t0);
-                return result;
+        calibrate(progress);
+        if (settings_.fineTunes()) {
+            TrainOptions t;
+            t.epochs = settings_.epochs;
+            t.steps = settings_.kind == EvaluatorKind::QatShort ? settings_.steps : 0;
+            t.batchSize = settings_.batchSize;
+            t.lr = settings_.lr;
+            t.seed = settings_.seed;
+            t.threads = threads_;
+            t.normalization = data_.info.normalization;
+            t.weightDecay = data_.info.training.weightDecay;
+            t.maxGradNorm = settings_.maxGradNorm;
+            t.stepLrScale = settings_.stepLrScale;
+            Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
+            TrainResult tr;
+            try {
+                tr = trainFloat(
+                    *net_, data_.train, data_.trainIdx, {}, t,
+                    [&](const TrainProgress &p) {
+                        if (progress)
+                            progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
+                    },
+                    cancel, teacher_ ? &distill : nullptr);
+            } catch (const TrainingDiverged &e) {
+                throw std::runtime_error(std::string(evaluatorName(settings_.kind)) + " of " +
+                                         formatBitConfig(bits) + ": " + e.what() +
+                                         " (a smaller --lr or --max-grad-norm may keep it finite)");
             }
-        } else {
-            const int64_t total = totalSteps(), first = total / 2;
-            net_->setBits(firstStage);
-            calibrate(progress);
-            bool done = fineTune(bits, 0, first, progress, cancel);
-            if (done) {
-                net_->setBits(pairs);
-                calibrate(progress);
-                done = fineTune(bits, first, total, progress, cancel);
-            }
-            if (!done) {
+            if (tr.cancelled) {
                 result.cancelled = true;
                 result.seconds = secondsSince(t0);
                 return result;
@@ -147,52 +147,6 @@ protected:
     }
 
 private:
-    // The fine-tuning's optimizer steps in all: qat-short's steps, qat's epochs over the training images.
-    int64_t totalSteps() const
-    {
-        if (settings_.kind == EvaluatorKind::QatShort)
-            return settings_.steps;
-        const auto n = static_cast<int64_t>(data_.trainIdx.size());
-        return (n + settings_.batchSize - 1) / settings_.batchSize * settings_.epochs;
-    }
-
-    // Steps [from, to) of the fine-tuning: one cosine schedule over them, the loader shuffled by the seed
-    // (the seed + 1 for a second stage, so that it does not see the first stage's images again in the
-    // same order). False when cancelled.
-    bool fineTune(const BitConfig &bits, int64_t from, int64_t to, const AccuracyProgressFn &progress,
-                  const std::atomic<bool> *cancel)
-    {
-        if (to <= from)
-            return true; // an empty stage (a run of one step in two stages)
-        TrainOptions t;
-        t.epochs = settings_.epochs;
-        t.steps = to - from;
-        t.batchSize = settings_.batchSize;
-        t.lr = settings_.lr;
-        t.seed = settings_.seed + (from > 0 ? 1 : 0);
-        t.threads = threads_;
-        t.normalization = data_.info.normalization;
-        t.weightDecay = data_.info.training.weightDecay;
-        t.maxGradNorm = settings_.maxGradNorm;
-        t.stepLrScale = settings_.stepLrScale;
-        Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
-        const int64_t all = totalSteps();
-        try {
-            const TrainResult tr = trainFloat(
-                *net_, data_.train, data_.trainIdx, {}, t,
-                [&](const TrainProgress &p) {
-                    if (progress)
-                        progress({"fine-tune", from + p.step, all, p.runningLoss});
-                },
-                cancel, teacher_ ? &distill : nullptr);
-            return !tr.cancelled;
-        } catch (const TrainingDiverged &e) {
-            throw std::runtime_error(std::string(evaluatorName(settings_.kind)) + " of " +
-                                     formatBitConfig(bits) + ": " + e.what() +
-                                     " (a smaller --lr or --max-grad-norm may keep it finite)");
-        }
-    }
-
     void restoreFloat()
     {
         torch::NoGradGuard noGrad;
