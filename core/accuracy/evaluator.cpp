@@ -51,6 +51,14 @@ namespace
 // BatchNorm re-estimation passes all its images (batches x batch) through the network at once
 // (qat/batchnorm.cpp): bounded so that its memory is too.
 constexpr int64_t kMaxBnImages = 8192;
+
+// The re-estimation batches the kind uses: the supernet's per candidate, qat's after fine-tuning, else none.
+int bnBatchesOf(const EvaluatorSettings &s)
+{
+    if (s.kind == EvaluatorKind::Supernet)
+        return s.bnBatches;
+    return s.fineTunes() ? s.qatBnBatches : 0;
+}
 } // namespace
 
 void EvaluatorSettings::check() const
@@ -75,12 +83,12 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
-    const int bnBatchesUsed = kind == EvaluatorKind::Supernet ? bnBatches : fineTunes() ? qatBnBatches : 0;
-    need(bnBatchesUsed >= 0, "BatchNorm re-estimation batches must be at least 0");
-    need(bnImages() <= kMaxBnImages,
-         "BatchNorm re-estimation: " + std::to_string(bnBatchesUsed) + " batches of " +
-             std::to_string(batchSize) + " = " + std::to_string(bnImages()) + " images, at most " +
-             std::to_string(kMaxBnImages) + " (they go through the network in one batch)");
+    const int batches = bnBatchesOf(*this);
+    need(batches >= 0, "BatchNorm re-estimation batches must be at least 0");
+    need(bnImages() <= kMaxBnImages, "BatchNorm re-estimation: " + std::to_string(batches) + " batches of " +
+                                         std::to_string(batchSize) + " = " + std::to_string(bnImages()) +
+                                         " images, at most " + std::to_string(kMaxBnImages) +
+                                         " (they go through the network in one batch)");
 }
 
 bool EvaluatorSettings::fineTunes() const
@@ -90,9 +98,7 @@ bool EvaluatorSettings::fineTunes() const
 
 int64_t EvaluatorSettings::bnImages() const
 {
-    if (kind == EvaluatorKind::Supernet)
-        return int64_t{bnBatches} * batchSize;
-    return fineTunes() ? int64_t{qatBnBatches} * batchSize : 0;
+    return int64_t{bnBatchesOf(*this)} * batchSize;
 }
 
 std::string EvaluatorSettings::describe() const
