@@ -1,14 +1,16 @@
 // The supernet and distillation, on a slice of the real Fashion-MNIST: the distillation loss on a
 // hand-worked example; a supernet trained through the CLI answers for any per-layer configuration, and its
 // accuracy responds to the bits; the evaluator, the CLI and the file's own figures agree; a cancelled
-// training writes nothing and a resumed one ends where the uninterrupted one does; a supernet of another
-// checkpoint, bits it was not trained for and damaged files are one line naming the file, status 2.
+// training writes nothing and a resumed one ends where the uninterrupted one does; fine-tuning starts from
+// the supernet where asked; a supernet of another checkpoint, bits it was not trained for and damaged files
+// are one line naming the file, status 2.
 #include "cli_runner.h"
 
 #include "accuracy/accuracy_cache.h"
 #include "qat/evaluation_data.h"
 #include "qat/quant_net.h"
 #include "qat/session.h"
+#include "qat/supernet_start.h"
 #include "qat/train.h"
 #include "util/error.h"
 
@@ -362,6 +364,66 @@ private Q_SLOTS:
         QCOMPARE(r.json()["images"].toInt(), 500);
     }
 
+    // Fine-tuning from the supernet starts where the supernet evaluator measures: the start of a uniform and
+    // of a mixed configuration, BatchNorm re-estimated on the evaluator's images, answers exactly what the
+    // supernet does; the CLI's --start supernet is that evaluator, and its cache key names the start and the
+    // supernet's digest.
+    void fineTuningStartsFromTheSupernet()
+    {
+        auto sn = openEvaluator(checkpoint_.toStdString(), supernetOptions());
+        EvaluatorOptions o = supernetOptions();
+        o.settings.kind = EvaluatorKind::QatShort;
+        o.settings.startFromSupernet = true;
+        const EvaluationData data = loadEvaluationData(checkpoint_.toStdString(), o);
+        const SupernetStart start =
+            loadSupernetStart(checkpoint_.toStdString(), o.supernet, data, o.settings);
+        QuantNet net(data.info.network);
+        net.setImageNormalization(data.info.normalization.mean, data.info.normalization.std);
+        net.quantize = true;
+        const std::vector<int64_t> bn = bnImages(data.trainIdx, sn->settings().bnImages(), 1);
+        for (const BitConfig &bits : {uniform(2, 2), mixed()}) {
+            start.apply(net, bits);
+            reestimateBatchNorm(net, data.train, bn, data.info.normalization);
+            QCOMPARE(evaluateAccuracy(net, data.evaluationSet(), data.evalIdx, data.info.normalization),
+                     sn->evaluate(bits).accuracy);
+        }
+
+        o.settings.steps = 2;
+        o.settings.qatBnBatches = 8;
+        auto ft = openEvaluator(checkpoint_.toStdString(), o);
+        QVERIFY(ft->settings().describe().find(" start=supernet") != std::string::npos);
+        QVERIFY(ft->context().find("start: supernet sha256: ") != std::string::npos);
+        // The CLI's --start supernet is the same evaluator.
+        CliRun r;
+        RUN_CLI(r, QStringList{"accuracy",
+                               "--checkpoint",
+                               checkpoint_,
+                               "--evaluator",
+                               "qat-short",
+                               "--steps",
+                               "2",
+                               "--start",
+                               "supernet",
+                               "--bn-batches",
+                               "8",
+                               "--wbits",
+                               "4",
+                               "--abits",
+                               "4",
+                               "--threads",
+                               "1",
+                               "--cache-dir",
+                               path("cache-start"),
+                               "--json"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        QCOMPARE(r.json()["accuracy"].toDouble(), ft->evaluate(uniform(4, 4)).accuracy);
+        o.settings.startFromSupernet = false;
+        auto fromFloat = openEvaluator(checkpoint_.toStdString(), o);
+        QVERIFY(fromFloat->context().find("supernet") == std::string::npos);
+        QVERIFY(accuracyKey(ft->context(), ft->settings(), mixed()).digest !=
+                accuracyKey(fromFloat->context(), fromFloat->settings(), mixed()).digest);
+    }
+
     void cancelledTrainingWritesNothing()
     {
         const std::string out = path("cancelled.pt").toStdString();
@@ -455,6 +517,28 @@ private Q_SLOTS:
             {QStringList{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8",
                          "--bn-batches", "4"},
              QString(), "--bn-batches is for qat-short, qat and supernet"},
+            // Fine-tuning from a supernet: its widths, its weight scaling, and only where something
+            // fine-tunes.
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--evaluator", "qat-short", "--steps", "1",
+                         "--start", "supernet", "--wbits", "3", "--abits", "8", "--no-cache", "--threads",
+                         "1"},
+             supernet_, "weight bits 3 is not a width this supernet was trained for"},
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--evaluator", "qat-short", "--steps", "1",
+                         "--start", "supernet", "--weight-scale", "mse", "--wbits", "4", "--abits", "4",
+                         "--no-cache", "--threads", "1"},
+             supernet_, "trained with --weight-scale max"},
+            {QStringList{"accuracy", "--checkpoint", other, "--evaluator", "qat", "--start", "supernet",
+                         "--wbits", "4", "--abits", "4", "--no-cache", "--threads", "1"},
+             path("other.supernet.pt"), "supernet file not found"},
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--start", "supernet", "--wbits", "4",
+                         "--abits", "4"},
+             QString(), "--start is for qat-short and qat"},
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--evaluator", "qat", "--start", "widest",
+                         "--wbits", "4", "--abits", "4"},
+             QString(), "--start must be float or supernet, got 'widest'"},
+            {QStringList{"accuracy", "--checkpoint", checkpoint_, "--evaluator", "qat", "--supernet",
+                         supernet_, "--wbits", "4", "--abits", "4"},
+             QString(), "--supernet FILE is for --evaluator supernet and --start supernet"},
             {QStringList{"train-supernet", "--checkpoint", checkpoint_, "--allowed-bits", "2,9", "--out",
                          path("never.pt")},
              QString(), "allowed bit-width 9"},

@@ -48,6 +48,8 @@ Commands:
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
              --checkpoint FILE (--wbits N --abits N | --bits FILE) [--pin LAYER:W:A ...]
              [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
+             [--start float|supernet (qat-short, qat: fine-tune from the float weights, or from the
+                                      supernet's weights and learned steps; float)]
              [--steps N] [--epochs N] [--calibration-batches N] [--batch N] [--lr X]
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)]
              [--bn-batches N (BatchNorm re-estimated on N x batch images in one pass: supernet per candidate, 8;

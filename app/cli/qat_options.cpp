@@ -14,7 +14,7 @@ const std::set<std::string> kEvaluatorValued = {"evaluator",           "steps", 
                                                 "train-limit",         "supernet",       "bn-batches",
                                                 "temperature",         "distill-weight", "weight-scale",
                                                 "image-input",         "max-grad-norm",  "step-lr-scale",
-                                                "activation-scale"};
+                                                "activation-scale",    "start"};
 
 const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
@@ -75,9 +75,15 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     if (args.get("bn-batches") && s.kind == EvaluatorKind::Ptq)
         throw UsageError("--bn-batches is for qat-short, qat and supernet: ptq keeps the checkpoint's "
                          "BatchNorm statistics");
+    const std::string start = args.get("start").value_or("float");
+    if (start != "float" && start != "supernet")
+        throw UsageError("--start must be float or supernet, got '" + start + "'");
+    s.startFromSupernet = start == "supernet";
+    if (args.get("start") && !s.fineTunes())
+        throw UsageError("--start is for qat-short and qat: where their fine-tuning starts");
     o.supernet = args.get("supernet").value_or("");
-    if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet)
-        throw UsageError("--supernet FILE is for --evaluator supernet");
+    if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet && !s.startFromSupernet)
+        throw UsageError("--supernet FILE is for --evaluator supernet and --start supernet");
     return o;
 }
 

@@ -13,7 +13,7 @@ namespace bitloop::cli
 {
 
 // evaluator, steps, epochs, calibration-batches, batch, lr, evaluator-seed, dataset, limit, train-limit,
-// supernet, bn-batches, temperature, distill-weight; flags: kEvaluatorFlags
+// supernet, bn-batches, temperature, distill-weight, start; flags: kEvaluatorFlags
 extern const std::set<std::string> kEvaluatorFlags; // test, no-distill
 extern const std::set<std::string> kEvaluatorValued;
 // `threadsKey` names the option that sets LibTorch's threads ("threads"; "torch-threads" in search).

@@ -83,6 +83,8 @@ void EvaluatorSettings::check() const
             need(distillWeight >= 0 && distillWeight <= 1, "the distillation weight must lie in [0, 1]");
         }
     }
+    need(!startFromSupernet || fineTunes(),
+         "starting from a supernet is for qat-short and qat (they fine-tune)");
     const int batches = bnBatchesOf(*this);
     need(batches >= 0, "BatchNorm re-estimation batches must be at least 0");
     need(bnImages() <= kMaxBnImages, "BatchNorm re-estimation: " + std::to_string(batches) + " batches of " +
@@ -132,6 +134,9 @@ std::string EvaluatorSettings::describe() const
     // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
     if (fineTunes() && bnImages() > 0)
         os << " bn_images=" << bnImages();
+    // Which supernet is in the context (its digest); the calibration settings then go unused.
+    if (fineTunes() && startFromSupernet)
+        os << " start=supernet";
     if (quantizePixels)
         os << " image=pixels";
     // Max scaling was the only kind before the choice existed: its rows keep answering.

@@ -73,6 +73,11 @@ struct EvaluatorSettings {
     // averages stale, and -0.03 to -0.1 at 3-8 bits (docs/benchmarks.md §7, eighteenth session); the
     // fidelity reference and the cached answers were measured without it.
     int qatBnBatches = 0;
+    // qat-short, qat: fine-tuning starts from a supernet trained from the checkpoint (its shared weights,
+    // BatchNorm statistics and the activation step it learned per layer and width;
+    // EvaluatorOptions::supernet) instead of the float weights and a calibration. Off by default: the figures
+    // of docs/benchmarks.md §7 and the supernet's fidelity reference start from the float weights.
+    bool startFromSupernet = false;
 
     // Throws std::invalid_argument naming the setting that is out of range.
     void check() const;

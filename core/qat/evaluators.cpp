@@ -5,6 +5,7 @@
 #include "qat/onnx_export.h"
 #include "qat/onnx_weights.h"
 #include "qat/session.h"
+#include "qat/supernet_start.h"
 #include "qat/threads.h"
 #include "qat/train.h"
 #include "util/error.h"
@@ -67,6 +68,13 @@ public:
         if (settings_.quantizePixels)
             net_->setImageNormalization(data_.info.normalization.mean, data_.info.normalization.std);
         loadCheckpoint(*net_, checkpoint);
+        context_ = data_.context;
+        if (settings_.startFromSupernet) {
+            start_ = std::make_unique<SupernetStart>(loadSupernetStart(
+                checkpoint, options.supernet.empty() ? defaultSupernetPath(checkpoint) : options.supernet,
+                data_, settings_));
+            context_ += "start: supernet sha256: " + start_->digest + "\n";
+        }
         torch::NoGradGuard noGrad;
         for (const auto &p : net_->named_parameters())
             floatState_.push_back(p.value().detach().clone());
@@ -84,7 +92,7 @@ public:
 
     int numLayers() const override { return net_->numLayers(); }
     const EvaluatorSettings &settings() const override { return settings_; }
-    std::string context() const override { return data_.context; }
+    std::string context() const override { return context_; }
 
 protected:
     QuantNet &model() override { return *net_; }
@@ -94,15 +102,18 @@ protected:
     {
         const auto t0 = Clock::now();
         setThreads(threads_);
-        restoreFloat();
-        std::vector<std::pair<int, int>> pairs;
-        for (const LayerBits &b : bits)
-            pairs.emplace_back(b.weights, b.activations);
-        net_->setBits(pairs); // validates count and widths
         net_->quantize = true;
+        if (start_) {
+            start_->apply(*net_, bits); // the supernet's weights, statistics and steps for these widths
+        } else {
+            restoreFloat();
+            std::vector<std::pair<int, int>> pairs;
+            for (const LayerBits &b : bits)
+                pairs.emplace_back(b.weights, b.activations);
+            net_->setBits(pairs); // validates count and widths
+            calibrate(progress);
+        }
         AccuracyResult result;
-
-        calibrate(progress);
         if (settings_.fineTunes()) {
             TrainOptions t;
             t.epochs = settings_.epochs;
@@ -185,6 +196,8 @@ private:
     std::shared_ptr<QuantNet> net_;
     std::shared_ptr<QuantNet> teacher_; // the float checkpoint, when distilling
     std::vector<torch::Tensor> floatState_;
+    std::unique_ptr<SupernetStart> start_; // where fine-tuning starts instead (startFromSupernet)
+    std::string context_;
     std::vector<int64_t> bnIdx_; // the images BatchNorm is re-estimated on after fine-tuning
 };
 

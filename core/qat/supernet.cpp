@@ -18,6 +18,7 @@
 #include "qat/evaluation_data.h"
 #include "qat/onnx_export.h"
 #include "qat/session.h"
+#include "qat/supernet_start.h"
 #include "qat/threads.h"
 #include "qat/train.h"
 #include "util/error.h"
@@ -188,24 +189,8 @@ public:
         : settings_((options.settings.check(), options.settings)), threads_(options.threads),
           path_(options.supernet.empty() ? defaultSupernetPath(checkpoint) : options.supernet)
     {
-        if (!std::filesystem::is_regular_file(path_))
-            throw InputError(
-                path_, 0,
-                "supernet file not found (make it with bitloop-cli train-supernet --checkpoint " +
-                    checkpoint + ")");
-        info_ = readSupernetInfo(path_);
         data_ = loadEvaluationData(checkpoint, options);
-        const std::string parent = fileDigest(checkpoint);
-        if (info_.parentSha256 != parent)
-            throw InputError(path_, 0,
-                             "this supernet was trained from another float checkpoint (sha256 " +
-                                 info_.parentSha256.substr(0, 12) + "..., " + info_.parentFile + "), not " +
-                                 checkpoint + " (sha256 " + parent.substr(0, 12) + "...)");
-        if (networkToYaml(info_.network) != networkToYaml(data_.info.network))
-            throw InputError(path_, 0,
-                             "this supernet is of network '" + info_.network.name + "' (" +
-                                 std::to_string(info_.network.layers.size()) +
-                                 " layers), not the checkpoint's '" + data_.info.network.name + "'");
+        info_ = openSupernetFor(checkpoint, path_, data_);
         setThreads(threads_);
         sn_ = std::make_shared<Supernet>(info_.network, info_.options, data_.info.normalization);
         loadModuleFile(*sn_, path_);
@@ -225,21 +210,7 @@ protected:
                                      const std::atomic<bool> *cancel) override
     {
         const auto t0 = Clock::now();
-        if (static_cast<int>(bits.size()) != numLayers())
-            throw std::invalid_argument("a bit configuration of " + std::to_string(bits.size()) +
-                                        " layers for a network of " + std::to_string(numLayers()));
-        Config config;
-        for (size_t i = 0; i < bits.size(); ++i) {
-            for (auto [what, b] : {std::pair<const char *, int>{"weight", bits[i].weights},
-                                   std::pair<const char *, int>{"activation", bits[i].activations}})
-                if (sn_->widthIndex(b) < 0)
-                    throw InputError(path_, 0,
-                                     layerLabel(info_.network, i) + ": " + what + " bits " +
-                                         std::to_string(b) +
-                                         " is not a width this supernet was trained for (" +
-                                         bitsText(info_.options.allowedBits) + ")");
-            config.emplace_back(bits[i].weights, bits[i].activations);
-        }
+        const Config config = supernetWidths(info_, path_, bits);
         setThreads(threads_);
         restoreBuffers(*sn_, trained_);
         sn_->net->quantize = true;
@@ -271,6 +242,97 @@ private:
 };
 
 } // namespace
+
+SupernetInfo openSupernetFor(const std::string &checkpoint, const std::string &path,
+                             const EvaluationData &data)
+{
+    if (!std::filesystem::is_regular_file(path))
+        throw InputError(path, 0,
+                         "supernet file not found (make it with bitloop-cli train-supernet --checkpoint " +
+                             checkpoint + ")");
+    SupernetInfo info = readSupernetInfo(path);
+    const std::string parent = fileDigest(checkpoint);
+    if (info.parentSha256 != parent)
+        throw InputError(path, 0,
+                         "this supernet was trained from another float checkpoint (sha256 " +
+                             info.parentSha256.substr(0, 12) + "..., " + info.parentFile + "), not " +
+                             checkpoint + " (sha256 " + parent.substr(0, 12) + "...)");
+    if (networkToYaml(info.network) != networkToYaml(data.info.network))
+        throw InputError(path, 0,
+                         "this supernet is of network '" + info.network.name + "' (" +
+                             std::to_string(info.network.layers.size()) + " layers), not the checkpoint's '" +
+                             data.info.network.name + "'");
+    return info;
+}
+
+Config supernetWidths(const SupernetInfo &info, const std::string &path, const BitConfig &bits)
+{
+    if (bits.size() != info.network.layers.size())
+        throw std::invalid_argument("a bit configuration of " + std::to_string(bits.size()) +
+                                    " layers for a network of " + std::to_string(info.network.layers.size()));
+    const std::vector<int> &allowed = info.options.allowedBits;
+    Config config;
+    for (size_t i = 0; i < bits.size(); ++i) {
+        for (auto [what, b] : {std::pair<const char *, int>{"weight", bits[i].weights},
+                               std::pair<const char *, int>{"activation", bits[i].activations}})
+            if (std::find(allowed.begin(), allowed.end(), b) == allowed.end())
+                throw InputError(path, 0,
+                                 layerLabel(info.network, i) + ": " + what + " bits " + std::to_string(b) +
+                                     " is not a width this supernet was trained for (" + bitsText(allowed) +
+                                     ")");
+        config.emplace_back(bits[i].weights, bits[i].activations);
+    }
+    return config;
+}
+
+SupernetStart loadSupernetStart(const std::string &checkpoint, const std::string &path,
+                                const EvaluationData &data, const EvaluatorSettings &settings)
+{
+    SupernetStart start;
+    start.path = path;
+    start.info = openSupernetFor(checkpoint, path, data);
+    const SupernetOptions &o = start.info.options;
+    // The weights were trained for the supernet's quantization; fine-tuning them under another would start
+    // from weights fitted to a grid it does not use, and the cache key would name the wrong one.
+    if (o.weightScale != settings.weightScale)
+        throw InputError(path, 0,
+                         std::string("this supernet was trained with --weight-scale ") +
+                             weightScaleName(o.weightScale) + "; fine-tuning from it needs the same, not " +
+                             weightScaleName(settings.weightScale));
+    if (o.quantizePixels != settings.quantizePixels)
+        throw InputError(path, 0,
+                         std::string("this supernet was trained with --image-input ") +
+                             (o.quantizePixels ? "pixels" : "normalized") +
+                             "; fine-tuning from it needs the same");
+    Supernet sn(start.info.network, o, data.info.normalization);
+    loadModuleFile(sn, path);
+    torch::NoGradGuard noGrad;
+    for (const auto &p : sn.net->named_parameters())
+        start.state.push_back(p.value().detach().clone());
+    for (const auto &b : sn.net->named_buffers())
+        start.state.push_back(b.value().detach().clone());
+    start.actSteps = sn.actSteps.detach().clone();
+    start.digest = fileDigest(path);
+    return start;
+}
+
+void SupernetStart::apply(QuantNet &net, const BitConfig &bits) const
+{
+    const Config config = supernetWidths(info, path, bits);
+    torch::NoGradGuard noGrad;
+    size_t k = 0;
+    for (auto &p : net.named_parameters())
+        p.value().copy_(state.at(k++));
+    for (auto &b : net.named_buffers())
+        b.value().copy_(state.at(k++));
+    net.setBits(config);
+    const std::vector<int> &allowed = info.options.allowedBits;
+    for (int i = 0; i < net.numLayers(); ++i) {
+        const auto w = std::find(allowed.begin(), allowed.end(), config[static_cast<size_t>(i)].second);
+        net.layer(i).inputQuant->bindStep({});
+        net.layer(i).inputQuant->setStep(actSteps[i][w - allowed.begin()].item<double>());
+    }
+}
 
 SupernetInfo readSupernetInfo(const std::string &path)
 {
