@@ -39,7 +39,9 @@ void reestimateBatchNorm(QuantNet &net, const ImageDataset &data, const std::vec
                          const Normalization &norm);
 // The fixed images BatchNorm is re-estimated on: the first n of a seeded permutation of the training part.
 std::vector<int64_t> bnImages(const std::vector<int64_t> &trainIdx, int64_t n, uint64_t seed);
-// The `supernet` evaluator (qat/supernet.cpp): options.supernet, or defaultSupernetPath(checkpoint).
+// The supernet file the options name: options.supernet, or defaultSupernetPath(checkpoint).
+std::string supernetPath(const std::string &checkpoint, const EvaluatorOptions &options);
+// The `supernet` evaluator (qat/supernet.cpp) on supernetPath(checkpoint, options).
 std::unique_ptr<AccuracyEvaluator> openSupernetEvaluator(const std::string &checkpoint,
                                                          const EvaluatorOptions &options);
 // The last phase of every evaluator: top-1 of `net` (as it is set) on the evaluation images into `result`,

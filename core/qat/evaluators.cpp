@@ -70,16 +70,16 @@ public:
         loadCheckpoint(*net_, checkpoint);
         context_ = data_.context;
         if (settings_.startFromSupernet) {
-            start_ = std::make_unique<SupernetStart>(loadSupernetStart(
-                checkpoint, options.supernet.empty() ? defaultSupernetPath(checkpoint) : options.supernet,
-                data_, settings_));
+            start_ = std::make_unique<SupernetStart>(
+                loadSupernetStart(checkpoint, supernetPath(checkpoint, options), data_, settings_));
             context_ += "start: supernet sha256: " + start_->digest + "\n";
+        } else { // the state each evaluation starts from; a supernet start holds its own
+            torch::NoGradGuard noGrad;
+            for (const auto &p : net_->named_parameters())
+                floatState_.push_back(p.value().detach().clone());
+            for (const auto &b : net_->named_buffers())
+                floatState_.push_back(b.value().detach().clone());
         }
-        torch::NoGradGuard noGrad;
-        for (const auto &p : net_->named_parameters())
-            floatState_.push_back(p.value().detach().clone());
-        for (const auto &b : net_->named_buffers())
-            floatState_.push_back(b.value().detach().clone());
         if (settings_.bnImages() > 0)
             bnIdx_ = bnImages(data_.trainIdx, settings_.bnImages(), settings_.seed);
         if (settings_.fineTunes() && settings_.distill) {

@@ -187,7 +187,7 @@ class SupernetEvaluator : public ModelEvaluator
 public:
     SupernetEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
         : settings_((options.settings.check(), options.settings)), threads_(options.threads),
-          path_(options.supernet.empty() ? defaultSupernetPath(checkpoint) : options.supernet)
+          path_(supernetPath(checkpoint, options))
     {
         data_ = loadEvaluationData(checkpoint, options);
         info_ = openSupernetFor(checkpoint, path_, data_);
@@ -242,6 +242,11 @@ private:
 };
 
 } // namespace
+
+std::string supernetPath(const std::string &checkpoint, const EvaluatorOptions &options)
+{
+    return options.supernet.empty() ? defaultSupernetPath(checkpoint) : options.supernet;
+}
 
 SupernetInfo openSupernetFor(const std::string &checkpoint, const std::string &path,
                              const EvaluationData &data)
