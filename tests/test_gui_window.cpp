@@ -130,6 +130,60 @@ private Q_SLOTS:
         QCOMPARE(panel.evaluator(), QString("ptq"));
     }
 
+    // qat-short and qat may fine-tune from the checkpoint's supernet (`--start supernet`) and re-estimate
+    // BatchNorm (`--bn-batches`): the panel passes both only to the evaluators that read them, shows them
+    // again for a reopened run, and refuses the supernet start where no supernet exists.
+    void fineTuneStartAndBatchNormReachTheArguments()
+    {
+        SetupPanel panel;
+        auto *start = panel.findChild<QComboBox *>("fineTuneStart");
+        auto *bn = panel.findChild<QSpinBox *>("bnBatches");
+        QVERIFY(start && bn);
+        const QString ck = path("baseline.pt"), other = path("other.pt");
+        for (const QString &f : {ck, path("baseline.supernet.pt"), other}) {
+            QFile file(f);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+        }
+        panel.setCheckpoint(ck); // the supernet evaluator: no fine-tuning, so no start
+        QVERIFY(!start->isEnabled());
+        QVERIFY(bn->isEnabled());
+        start->setCurrentIndex(start->findData("supernet"));
+        QVERIFY(!panel.arguments().contains("--start"));
+        QVERIFY(!panel.arguments().contains("--bn-batches")); // the evaluator's own default
+        bn->setValue(16);
+        QCOMPARE(panel.arguments().value(panel.arguments().indexOf("--bn-batches") + 1), QString("16"));
+
+        auto *evaluator = panel.findChild<QComboBox *>("evaluator");
+        QVERIFY(evaluator);
+        evaluator->setCurrentText("qat");
+        QVERIFY(start->isEnabled());
+        QStringList a = panel.arguments();
+        QCOMPARE(a.value(a.indexOf("--start") + 1), QString("supernet"));
+        QCOMPARE(a.value(a.indexOf("--bn-batches") + 1), QString("16"));
+        QCOMPARE(a.value(a.indexOf("--evaluator") + 1), QString("qat"));
+        QVERIFY(panel.validate().isEmpty());
+        // Reopened, the fields show the same command.
+        SetupPanel q;
+        q.setArguments(a);
+        QCOMPARE(q.findChild<QComboBox *>("fineTuneStart")->currentData().toString(), QString("supernet"));
+        QCOMPARE(q.findChild<QSpinBox *>("bnBatches")->value(), 16);
+        QCOMPARE(q.arguments(), a);
+        // ptq reads neither.
+        evaluator->setCurrentText("ptq");
+        QVERIFY(!start->isEnabled() && !bn->isEnabled());
+        QVERIFY(!panel.arguments().contains("--start") && !panel.arguments().contains("--bn-batches"));
+        // A checkpoint without a supernet: the supernet start is refused, naming the checkpoint.
+        panel.setCheckpoint(other);
+        evaluator->setCurrentText("qat-short");
+        const QString message = panel.validate();
+        QVERIFY2(message.startsWith("Fine-tune from: ") && message.contains(other), qPrintable(message));
+        QVERIFY(start->property("invalid").toBool());
+        start->setCurrentIndex(start->findData("float"));
+        QVERIFY(!start->property("invalid").toBool());
+        QVERIFY(panel.validate().isEmpty());
+        QVERIFY(!panel.arguments().contains("--start"));
+    }
+
     void reopenedRunDrawsEveryPoint()
     {
         MainWindow w;

@@ -157,6 +157,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     dataset_->setPlaceholderText(tr("the checkpoint's (e.g. fashion-mnist, cifar10:DIR, folder:DIR)"));
     accForm->addRow(tr("Dataset"), dataset_);
     evaluator_ = new QComboBox(acc);
+    evaluator_->setObjectName(QStringLiteral("evaluator"));
     evaluator_->addItems({"ptq", "qat-short", "qat", "supernet"});
     evaluator_->setToolTip(tr("ptq: about 6 s per candidate, blind below 5 bits; qat-short: about a minute, "
                               "close to QAT; qat: minutes; supernet: about a second, once a supernet has "
@@ -171,6 +172,25 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     steps_->setRange(1, 100000);
     steps_->setValue(200);
     accForm->addRow(tr("qat-short steps"), steps_);
+    // qat-short and qat fine-tune from the float weights or from the supernet's shared weights (`--start`):
+    // at 2 bits the supernet start is the better one (docs/benchmarks.md §7).
+    fineTuneStart_ = new QComboBox(acc);
+    fineTuneStart_->setObjectName(QStringLiteral("fineTuneStart"));
+    fineTuneStart_->addItem(tr("the float weights"), QStringLiteral("float"));
+    fineTuneStart_->addItem(tr("the checkpoint's supernet"), QStringLiteral("supernet"));
+    fineTuneStart_->setToolTip(
+        tr("Where qat-short and qat start fine-tuning (--start): the float weights "
+           "with calibrated activation steps, or the supernet's weights, BatchNorm and "
+           "learned steps for each layer's width (needs the supernet trained above)"));
+    accForm->addRow(tr("Fine-tune from"), fineTuneStart_);
+    bnBatches_ = new QSpinBox(acc);
+    bnBatches_->setObjectName(QStringLiteral("bnBatches"));
+    bnBatches_->setRange(-1, 100000);
+    bnBatches_->setValue(-1);
+    bnBatches_->setSpecialValueText(tr("the evaluator's (supernet 8, qat none)"));
+    bnBatches_->setToolTip(tr("BatchNorm statistics re-estimated on this many training batches in one pass "
+                              "before each candidate is measured (--bn-batches); 0: none"));
+    accForm->addRow(tr("BatchNorm batches"), bnBatches_);
     // What `--limit` and `--torch-threads` say on the command line: a GUI search matches a CLI run only
     // with the same evaluation images (and a run reopened shows what it used).
     limit_ = new QSpinBox(acc);
@@ -367,10 +387,12 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
             markField(e, {}); // edited: the old complaint no longer applies
             updateCommandLine();
         });
-    for (QComboBox *c : {arch_, network_, evaluator_, metric_})
+    for (QComboBox *c : {arch_, network_, evaluator_, metric_, fineTuneStart_})
         connect(c, &QComboBox::currentTextChanged, this, [this] { updateCommandLine(); });
-    for (QSpinBox *s :
-         {resolution_, classes_, population_, generations_, seed_, steps_, threads_, limit_, torchThreads_})
+    connect(evaluator_, &QComboBox::currentTextChanged, this, [this] { updateEvaluatorFields(); });
+    connect(fineTuneStart_, &QComboBox::currentTextChanged, this, [this] { markField(fineTuneStart_, {}); });
+    for (QSpinBox *s : {resolution_, classes_, population_, generations_, seed_, steps_, threads_, limit_,
+                        torchThreads_, bnBatches_})
         connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateCommandLine(); });
     for (QDoubleSpinBox *s : {width_, maxError_})
         connect(s, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { updateCommandLine(); });
@@ -380,6 +402,20 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     setOutputDirectory(QDir::home().filePath(QStringLiteral("bitloop-runs/run-1")));
     updateHierarchy();
     updateSupernetChoice();
+    updateEvaluatorFields();
+}
+
+bool SetupPanel::fineTunes() const
+{
+    const QString e = evaluator_->currentText();
+    return e == QLatin1String("qat-short") || e == QLatin1String("qat");
+}
+
+void SetupPanel::updateEvaluatorFields()
+{
+    steps_->setEnabled(evaluator_->currentText() == QLatin1String("qat-short"));
+    fineTuneStart_->setEnabled(fineTunes());
+    bnBatches_->setEnabled(evaluator_->currentText() != QLatin1String("ptq"));
 }
 
 void SetupPanel::updateSupernetChoice()
@@ -559,6 +595,15 @@ QString SetupPanel::validate()
     check(maxEnergy_, bound(maxEnergy_, tr("Energy at most")));
     check(allowedBits_, checkAllowedBits());
     check(pins_, checkPins());
+    const QString ck = checkpoint();
+    check(fineTuneStart_,
+          fineTunes() && fineTuneStart_->currentData().toString() == QLatin1String("supernet") &&
+                  !ck.isEmpty() &&
+                  !QFileInfo::exists(QString::fromStdString(qat::defaultSupernetPath(ck.toStdString())))
+              ? tr("Fine-tune from: %1 has no supernet beside it (train one first, or start from the float "
+                   "weights)")
+                    .arg(ck)
+              : QString());
     check(outDir_,
           outDir_->text().trimmed().isEmpty() ? tr("Run folder: choose a folder for the run") : QString());
     const QString warm = warmStart_->text().trimmed();

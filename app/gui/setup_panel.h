@@ -70,7 +70,9 @@ Q_SIGNALS:
 private:
     void updateHierarchy();
     void updateCommandLine();
-    void updateSupernetChoice(); // the supernet evaluator is the default where the checkpoint has one
+    void updateSupernetChoice();  // the supernet evaluator is the default where the checkpoint has one
+    void updateEvaluatorFields(); // fields that only some evaluators read are enabled with them
+    bool fineTunes() const;       // qat-short or qat
     void markField(QWidget *field, const QString &message); // empty message: unmark
     QString checkAllowedBits() const;
     QString checkPins() const;
@@ -83,10 +85,10 @@ private:
     };
     std::vector<Word> words_;
 
-    QComboBox *arch_, *network_, *evaluator_, *metric_;
+    QComboBox *arch_, *network_, *evaluator_, *metric_, *fineTuneStart_;
     QDoubleSpinBox *width_, *maxError_;
     QSpinBox *resolution_, *classes_, *population_, *generations_, *seed_, *steps_, *threads_, *limit_,
-        *torchThreads_;
+        *torchThreads_, *bnBatches_;
     QLineEdit *checkpoint_, *dataset_, *outDir_, *warmStart_, *allowedBits_, *pins_, *mappingPins_,
         *maxMemory_, *maxEnergy_;
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;

@@ -11,6 +11,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 
+#include <algorithm>
+
 namespace bitloop::gui
 {
 
@@ -43,6 +45,11 @@ QStringList SetupPanel::arguments() const
         a << "--checkpoint" << checkpoint_->text() << "--evaluator" << evaluator_->currentText();
         if (evaluator_->currentText() == "qat-short")
             a << "--steps" << QString::number(steps_->value());
+        if (fineTunes() && fineTuneStart_->currentData().toString() == "supernet")
+            a << "--start"
+              << "supernet";
+        if (evaluator_->currentText() != "ptq" && bnBatches_->value() >= 0)
+            a << "--bn-batches" << QString::number(bnBatches_->value());
         if (!dataset_->text().trimmed().isEmpty())
             a << "--dataset" << dataset_->text().trimmed();
         if (limit_->value() > 0)
@@ -87,6 +94,8 @@ void SetupPanel::setArguments(const QStringList &arguments)
     torchThreads_->setValue(value("--torch-threads").isEmpty() ? 2 : value("--torch-threads").toInt());
     if (!value("--evaluator").isEmpty())
         evaluator_->setCurrentText(value("--evaluator"));
+    fineTuneStart_->setCurrentIndex(std::max(0, fineTuneStart_->findData(value("--start"))));
+    bnBatches_->setValue(value("--bn-batches").isEmpty() ? -1 : value("--bn-batches").toInt());
     const QStringList objectives =
         (value("--objectives").isEmpty() ? QString("error,energy,memory") : value("--objectives")).split(',');
     objError_->setChecked(objectives.contains("error"));
