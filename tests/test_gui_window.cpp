@@ -130,6 +130,37 @@ private Q_SLOTS:
         QCOMPARE(panel.evaluator(), QString("ptq"));
     }
 
+    // A checkpoint names the network the hardware side must be: choosing one trained as MobileNetV2 x0.35
+    // sets the network and width (a search would otherwise refuse the layers), not the resolution; a file
+    // that is not a checkpoint leaves them as they were (Start reports it).
+    void checkpointChoosesItsNetworkAndWidth()
+    {
+        const QString ck = path("v2-035.pt");
+        CliRun r;
+        RUN_CLI(r, QStringList{"train", "--network", "mobilenet_v2", "--width", "0.35", "--epochs", "1",
+                               "--train-limit", "64", "--validation-limit", "64", "--test-limit", "64",
+                               "--threads", "1", "--out", ck});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        SetupPanel panel;
+        panel.setNetwork("mobilenet_v1", 1.0, 160);
+        panel.setCheckpoint(ck);
+        QStringList a = panel.arguments();
+        QCOMPARE(a.value(a.indexOf("--network") + 1), QString("mobilenet_v2"));
+        QCOMPARE(a.value(a.indexOf("--width") + 1), QString("0.35"));
+        QCOMPARE(a.value(a.indexOf("--resolution") + 1), QString("160"));
+        QCOMPARE(a.value(a.indexOf("--checkpoint") + 1), ck);
+        const QString junk = path("not-a-checkpoint.pt");
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("junk");
+        f.close();
+        panel.setNetwork("mobilenet_v1", 0.5, 224);
+        panel.setCheckpoint(junk);
+        a = panel.arguments();
+        QCOMPARE(a.value(a.indexOf("--network") + 1), QString("mobilenet_v1"));
+        QCOMPARE(a.value(a.indexOf("--width") + 1), QString("0.5"));
+    }
+
     // qat-short and qat may fine-tune from the checkpoint's supernet (`--start supernet`) and re-estimate
     // BatchNorm (`--bn-batches`): the panel passes both only to the evaluators that read them, shows them
     // again for a reopened run, and refuses the supernet start where no supernet exists.

@@ -2,6 +2,7 @@
 // hand below) and the YAML network format (round trip, a hand-written file, every kind of bad input).
 #include "io/network_yaml.h"
 #include "util/error.h"
+#include "workload/builtin_match.h"
 #include "workload/layer.h"
 #include "workload/mobilenet.h"
 #include "workload/problem.h"
@@ -113,6 +114,7 @@ private Q_SLOTS:
     void scaledVariants();
     void smallInput();
     void builtinNames();
+    void builtinMatch();
 
     void yamlRoundTrip_data();
     void yamlRoundTrip();
@@ -582,6 +584,37 @@ void TestWorkload::builtinNames()
     }
     for (const char *name : {"resnet18", "mobilenet", "v3", ""})
         QVERIFY2(!builtinNetwork(name, {}, net), name);
+}
+
+// A checkpoint's network (28x28 grey images, 10 classes, small-input strides) names the built-in network and
+// width the hardware side needs; a layer changed or an odd width matches nothing.
+void TestWorkload::builtinMatch()
+{
+    MobileNetOptions opt;
+    opt.resolution = 28;
+    opt.smallInput = true;
+    opt.inputChannels = 1;
+    opt.numClasses = 10;
+    for (auto [name, width] : {std::pair<const char *, double>{"mobilenet_v1", 0.25},
+                               {"mobilenet_v2", 0.35},
+                               {"mobilenet_v1", 1.0},
+                               {"mobilenet_v2", 0.75},
+                               {"mobilenet_v1", 1.65}}) {
+        opt.widthMultiplier = width;
+        Network net;
+        QVERIFY(builtinNetwork(name, opt, net));
+        const std::optional<BuiltinMatch> m = matchBuiltinNetwork(net);
+        QVERIFY2(m, name);
+        QCOMPARE(m->network, std::string(name));
+        QCOMPARE(m->widthMultiplier, width);
+    }
+    opt.widthMultiplier = 0.25;
+    Network changed = mobileNetV1(opt);
+    changed.layers[3].shape.bound(Dim::M) += 1;
+    QVERIFY(!matchBuiltinNetwork(changed));
+    opt.widthMultiplier = 0.123; // 4 channels in conv1: no multiplier on the grid gives these layers
+    QVERIFY(!matchBuiltinNetwork(mobileNetV1(opt)));
+    QVERIFY(!matchBuiltinNetwork(Network{}));
 }
 
 void TestWorkload::yamlRoundTrip_data()

@@ -34,6 +34,7 @@ public:
     void setArguments(const QStringList &arguments);
     void setOutputDirectory(const QString &dir);
     QString outputDirectory() const;
+    // Also chooses the built-in network and width the checkpoint was trained as, when it is one.
     void setCheckpoint(const QString &path);
     void setSearchSize(int population, int generations);
     void setArchitecture(const QString &presetOrFile);

@@ -3,6 +3,9 @@
 // so that what the panel shows is always a command that repeats the run.
 #include "setup_panel.h"
 
+#include "qat/session.h"
+#include "workload/builtin_match.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -184,8 +187,19 @@ QString SetupPanel::outputDirectory() const
 void SetupPanel::setCheckpoint(const QString &path)
 {
     checkpoint_->setText(path);
-    if (!path.isEmpty())
-        objError_->setChecked(true);
+    if (path.isEmpty())
+        return;
+    objError_->setChecked(true);
+    // The hardware side must have the checkpoint's layers: a built-in network it was trained as is chosen
+    // with its width (the resolution stays the deployment one). A checkpoint that cannot be read is left
+    // for Start to report, naming the file.
+    try {
+        if (const auto m = matchBuiltinNetwork(qat::readCheckpointInfo(path.toStdString()).network)) {
+            network_->setCurrentText(QString::fromStdString(m->network));
+            width_->setValue(m->widthMultiplier);
+        }
+    } catch (const std::exception &) {
+    }
 }
 
 void SetupPanel::setSearchSize(int population, int generations)
