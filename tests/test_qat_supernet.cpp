@@ -547,7 +547,14 @@ private Q_SLOTS:
              path("never.pt.state"), "no training state"},
             {QStringList{"train-supernet", "--checkpoint", path("missing.pt"), "--out", path("never.pt")},
              path("missing.pt"), "not found"},
+            // A folder (or a device) is there but is no file: said so, not "not found".
+            {base + QStringList{"--checkpoint", checkpoint_, "--supernet", path("folder"), "--wbits", "8",
+                                "--abits", "8"},
+             path("folder"), "not a regular file: a supernet is the file train-supernet writes"},
+            {QStringList{"accuracy", "--checkpoint", path("folder"), "--wbits", "8", "--abits", "8"},
+             path("folder"), "not a regular file: a checkpoint is the file bitloop-cli train writes"},
         };
+        QVERIFY(QDir().mkpath(path("folder")));
         for (const Case &c : cases) {
             RUN_CLI(r, c.args);
             QVERIFY2(r.status == 2, qPrintable(r.summary()));

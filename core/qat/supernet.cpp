@@ -251,10 +251,13 @@ std::string supernetPath(const std::string &checkpoint, const EvaluatorOptions &
 SupernetInfo openSupernetFor(const std::string &checkpoint, const std::string &path,
                              const EvaluationData &data)
 {
-    if (!std::filesystem::is_regular_file(path))
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
         throw InputError(path, 0,
-                         "supernet file not found (make it with bitloop-cli train-supernet --checkpoint " +
-                             checkpoint + ")");
+                         std::string(std::filesystem::exists(path, ec) ? "not a regular file: a supernet is "
+                                                                         "the file train-supernet writes"
+                                                                       : "supernet file not found") +
+                             " (make it with bitloop-cli train-supernet --checkpoint " + checkpoint + ")");
     SupernetInfo info = readSupernetInfo(path);
     const std::string parent = fileDigest(checkpoint);
     if (info.parentSha256 != parent)

@@ -393,7 +393,10 @@ void openArchive(torch::serialize::InputArchive &archive, const std::string &pat
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
-        throw InputError(path, 0, "checkpoint file not found");
+        throw InputError(path, 0,
+                         std::filesystem::exists(path, ec)
+                             ? "not a regular file: a checkpoint is the file bitloop-cli train writes"
+                             : "checkpoint file not found");
     try {
         archive.load_from(path);
     } catch (const c10::Error &e) {
