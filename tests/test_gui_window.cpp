@@ -159,6 +159,31 @@ private Q_SLOTS:
         a = panel.arguments();
         QCOMPARE(a.value(a.indexOf("--network") + 1), QString("mobilenet_v1"));
         QCOMPARE(a.value(a.indexOf("--width") + 1), QString("0.5"));
+
+        // With its supernet (trained for 2, 4 and 8 bits) beside it, the supernet evaluator and the
+        // supernet start refuse other widths before Start, naming the supernet; the float start does not.
+        RUN_CLI(r, QStringList{"train-supernet", "--checkpoint", ck, "--allowed-bits", "2,4,8", "--steps",
+                               "1", "--train-limit", "64", "--threads", "1"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        panel.setCheckpoint(ck);
+        QCOMPARE(panel.evaluator(), QString("supernet"));
+        auto *bits = panel.findChild<QLineEdit *>("allowedBits");
+        QVERIFY(bits);
+        bits->setText("2,3,4");
+        const QString message = panel.validate();
+        QVERIFY2(message == QString("Allowed bits: 3 is not a width the supernet %1 was trained for (2,4,8)")
+                                .arg(path("v2-035.supernet.pt")),
+                 qPrintable(message));
+        auto *evaluator = panel.findChild<QComboBox *>("evaluator");
+        auto *start = panel.findChild<QComboBox *>("fineTuneStart");
+        evaluator->setCurrentText("qat");
+        start->setCurrentIndex(start->findData("supernet"));
+        QCOMPARE(panel.validate(), message);
+        start->setCurrentIndex(start->findData("float"));
+        QVERIFY2(panel.validate().isEmpty(), qPrintable(panel.validate()));
+        evaluator->setCurrentText("supernet");
+        bits->setText("2,4");
+        QVERIFY2(panel.validate().isEmpty(), qPrintable(panel.validate()));
     }
 
     // qat-short and qat may fine-tune from the checkpoint's supernet (`--start supernet`) and re-estimate

@@ -244,6 +244,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     maxEnergy_->setPlaceholderText(tr("no bound"));
     objForm->addRow(tr("Energy at most (µJ)"), maxEnergy_);
     allowedBits_ = new QLineEdit(QStringLiteral("2,3,4,5,6,7,8"), obj);
+    allowedBits_->setObjectName(QStringLiteral("allowedBits"));
     objForm->addRow(tr("Allowed bits"), allowedBits_);
     pins_ = new QLineEdit(obj);
     pins_->setPlaceholderText(tr("e.g. 1:8:8 28:8:8 (layer:weight:activation)"));
@@ -523,6 +524,19 @@ QString SetupPanel::checkAllowedBits() const
     if (allowedBits_->text().trimmed().isEmpty())
         return tr("%1: give at least one width, e.g. 2,4,8").arg(what);
     const bool accuracy = objError_->isChecked() || useMaxError_->isChecked();
+    // The supernet answers (or starts fine-tuning) only at the widths it was trained for. An unreadable
+    // supernet is left for Start to report.
+    std::vector<int> supernetBits;
+    QString supernet;
+    if (accuracy && !checkpoint().isEmpty() &&
+        (evaluator_->currentText() == QLatin1String("supernet") ||
+         (fineTunes() && fineTuneStart_->currentData().toString() == QLatin1String("supernet")))) {
+        supernet = QString::fromStdString(qat::defaultSupernetPath(checkpoint().toStdString()));
+        try {
+            supernetBits = qat::readSupernetInfo(supernet.toStdString()).options.allowedBits;
+        } catch (const std::exception &) {
+        }
+    }
     std::vector<int> seen;
     for (const QString &part : parts) {
         const QString t = part.trimmed();
@@ -546,6 +560,16 @@ QString SetupPanel::checkAllowedBits() const
                 .arg(b)
                 .arg(narrowest->bits)
                 .arg(narrowest->level);
+        if (!supernetBits.empty() &&
+            std::find(supernetBits.begin(), supernetBits.end(), b) == supernetBits.end()) {
+            QStringList trained;
+            for (int t : supernetBits)
+                trained << QString::number(t);
+            return tr("%1: %2 is not a width the supernet %3 was trained for (%4)")
+                .arg(what)
+                .arg(b)
+                .arg(supernet, trained.join(','));
+        }
         if (std::find(seen.begin(), seen.end(), b) != seen.end())
             return tr("%1: %2 is given twice").arg(what).arg(b);
         seen.push_back(b);
