@@ -612,6 +612,16 @@ void TestWorkload::builtinMatch()
     Network changed = mobileNetV1(opt);
     changed.layers[3].shape.bound(Dim::M) += 1;
     QVERIFY(!matchBuiltinNetwork(changed));
+    // The search's check of the two sides names the first difference: layer 4's M here.
+    const Network v1 = mobileNetV1(opt);
+    QVERIFY(!firstShapeDifference(v1, v1));
+    const std::optional<ShapeDifference> diff = firstShapeDifference(v1, changed);
+    QVERIFY(diff && diff->dim);
+    QCOMPARE(diff->layer, size_t(3));
+    QCOMPARE(int(*diff->dim), int(Dim::M));
+    const std::optional<ShapeDifference> count = firstShapeDifference(v1, mobileNetV2(opt));
+    QVERIFY(count && !count->dim);
+    QCOMPARE(count->layer, v1.layers.size());
     opt.widthMultiplier = 0.123; // 4 channels in conv1: no multiplier on the grid gives these layers
     QVERIFY(!matchBuiltinNetwork(mobileNetV1(opt)));
     QVERIFY(!matchBuiltinNetwork(Network{}));

@@ -10,6 +10,7 @@
 #include "io/yaml_util.h"
 #include "search/run_dir.h"
 #include "util/error.h"
+#include "workload/builtin_match.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -50,20 +51,21 @@ Network hardwareNetwork(const Args &args, const Network *accuracySide, std::stri
 // (the spatial size may differ: one is at the dataset's resolution, the other at the deployment one).
 void checkSameLayers(const Network &hw, const Network &acc, const std::string &checkpoint)
 {
-    if (hw.layers.size() != acc.layers.size())
+    const std::optional<ShapeDifference> diff = firstShapeDifference(hw, acc);
+    if (!diff)
+        return;
+    if (!diff->dim)
         throw InputError(checkpoint, 0,
                          "its network has " + std::to_string(acc.layers.size()) + " layers, " + hw.name +
                              " has " + std::to_string(hw.layers.size()) +
                              " (--network and --width must match it)");
-    for (size_t i = 0; i < hw.layers.size(); ++i)
-        for (Dim d : {Dim::G, Dim::C, Dim::M, Dim::R, Dim::S})
-            if (hw.layers[i].shape.bound(d) != acc.layers[i].shape.bound(d))
-                throw InputError(
-                    checkpoint, 0,
-                    "layer " + std::to_string(i + 1) + " '" + acc.layers[i].name + "' has " +
-                        std::string(1, dimLetter(d)) + " = " + std::to_string(acc.layers[i].shape.bound(d)) +
-                        " in the checkpoint's network but " + std::to_string(hw.layers[i].shape.bound(d)) +
-                        " in " + hw.name + " (--network and --width must match it)");
+    const size_t i = diff->layer;
+    const Dim d = *diff->dim;
+    throw InputError(checkpoint, 0,
+                     "layer " + std::to_string(i + 1) + " '" + acc.layers[i].name + "' has " +
+                         std::string(1, dimLetter(d)) + " = " + std::to_string(acc.layers[i].shape.bound(d)) +
+                         " in the checkpoint's network but " + std::to_string(hw.layers[i].shape.bound(d)) +
+                         " in " + hw.name + " (--network and --width must match it)");
 }
 
 } // namespace

@@ -412,6 +412,16 @@ bool SetupPanel::fineTunes() const
     return e == QLatin1String("qat-short") || e == QLatin1String("qat");
 }
 
+bool SetupPanel::startsFromSupernet() const
+{
+    return fineTunes() && fineTuneStart_->currentData().toString() == QLatin1String("supernet");
+}
+
+QString SetupPanel::supernetFile() const
+{
+    return QString::fromStdString(qat::defaultSupernetPath(checkpoint().toStdString()));
+}
+
 void SetupPanel::updateEvaluatorFields()
 {
     steps_->setEnabled(evaluator_->currentText() == QLatin1String("qat-short"));
@@ -423,8 +433,7 @@ void SetupPanel::updateSupernetChoice()
 {
     const QString ck = checkpoint_->text().trimmed();
     trainSupernet_->setEnabled(supernetTraining_ || !ck.isEmpty());
-    if (!ck.isEmpty() &&
-        QFileInfo::exists(QString::fromStdString(qat::defaultSupernetPath(ck.toStdString()))))
+    if (!ck.isEmpty() && QFileInfo::exists(supernetFile()))
         evaluator_->setCurrentText(QStringLiteral("supernet"));
     else if (evaluator_->currentText() == QLatin1String("supernet"))
         evaluator_->setCurrentText(QStringLiteral("ptq"));
@@ -529,9 +538,8 @@ QString SetupPanel::checkAllowedBits() const
     std::vector<int> supernetBits;
     QString supernet;
     if (accuracy && !checkpoint().isEmpty() &&
-        (evaluator_->currentText() == QLatin1String("supernet") ||
-         (fineTunes() && fineTuneStart_->currentData().toString() == QLatin1String("supernet")))) {
-        supernet = QString::fromStdString(qat::defaultSupernetPath(checkpoint().toStdString()));
+        (evaluator_->currentText() == QLatin1String("supernet") || startsFromSupernet())) {
+        supernet = supernetFile();
         try {
             supernetBits = qat::readSupernetInfo(supernet.toStdString()).options.allowedBits;
         } catch (const std::exception &) {
@@ -619,14 +627,11 @@ QString SetupPanel::validate()
     check(maxEnergy_, bound(maxEnergy_, tr("Energy at most")));
     check(allowedBits_, checkAllowedBits());
     check(pins_, checkPins());
-    const QString ck = checkpoint();
     check(fineTuneStart_,
-          fineTunes() && fineTuneStart_->currentData().toString() == QLatin1String("supernet") &&
-                  !ck.isEmpty() &&
-                  !QFileInfo::exists(QString::fromStdString(qat::defaultSupernetPath(ck.toStdString())))
+          startsFromSupernet() && !checkpoint().isEmpty() && !QFileInfo::exists(supernetFile())
               ? tr("Fine-tune from: %1 has no supernet beside it (train one first, or start from the float "
                    "weights)")
-                    .arg(ck)
+                    .arg(checkpoint())
               : QString());
     check(outDir_,
           outDir_->text().trimmed().isEmpty() ? tr("Run folder: choose a folder for the run") : QString());

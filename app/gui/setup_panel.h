@@ -71,9 +71,11 @@ Q_SIGNALS:
 private:
     void updateHierarchy();
     void updateCommandLine();
-    void updateSupernetChoice();  // the supernet evaluator is the default where the checkpoint has one
-    void updateEvaluatorFields(); // fields that only some evaluators read are enabled with them
-    bool fineTunes() const;       // qat-short or qat
+    void updateSupernetChoice();     // the supernet evaluator is the default where the checkpoint has one
+    void updateEvaluatorFields();    // fields that only some evaluators read are enabled with them
+    bool fineTunes() const;          // qat-short or qat
+    bool startsFromSupernet() const; // fine-tunes, from the checkpoint's supernet (--start supernet)
+    QString supernetFile() const;    // where the supernet evaluator and start look: beside the checkpoint
     void markField(QWidget *field, const QString &message); // empty message: unmark
     QString checkAllowedBits() const;
     QString checkPins() const;

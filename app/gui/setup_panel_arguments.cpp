@@ -48,7 +48,7 @@ QStringList SetupPanel::arguments() const
         a << "--checkpoint" << checkpoint_->text() << "--evaluator" << evaluator_->currentText();
         if (evaluator_->currentText() == "qat-short")
             a << "--steps" << QString::number(steps_->value());
-        if (fineTunes() && fineTuneStart_->currentData().toString() == "supernet")
+        if (startsFromSupernet())
             a << "--start"
               << "supernet";
         if (evaluator_->currentText() != "ptq" && bnBatches_->value() >= 0)

@@ -2,27 +2,23 @@
 
 #include "workload/mobilenet.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 namespace bitloop
 {
 
-namespace
-{
-
-bool sameLayerShapes(const Network &a, const Network &b)
+std::optional<ShapeDifference> firstShapeDifference(const Network &a, const Network &b)
 {
     if (a.layers.size() != b.layers.size())
-        return false;
+        return ShapeDifference{std::min(a.layers.size(), b.layers.size()), std::nullopt};
     for (size_t i = 0; i < a.layers.size(); ++i)
         for (Dim d : {Dim::G, Dim::C, Dim::M, Dim::R, Dim::S})
             if (a.layers[i].shape.bound(d) != b.layers[i].shape.bound(d))
-                return false;
-    return true;
+                return ShapeDifference{i, d};
+    return std::nullopt;
 }
-
-} // namespace
 
 std::optional<BuiltinMatch> matchBuiltinNetwork(const Network &net)
 {
@@ -42,7 +38,7 @@ std::optional<BuiltinMatch> matchBuiltinNetwork(const Network &net)
             opt.widthMultiplier = std::round(w * 100.0) / 100.0;
             Network candidate;
             builtinNetwork(name, opt, candidate);
-            if (sameLayerShapes(candidate, net))
+            if (!firstShapeDifference(candidate, net))
                 return BuiltinMatch{name, opt.widthMultiplier};
         }
     return std::nullopt;

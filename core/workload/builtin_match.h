@@ -1,6 +1,7 @@
 // Which built-in MobileNet a trained network is: a checkpoint records its layers (at the dataset's
 // resolution), not the name and width multiplier the hardware side needs, so the explorer finds them by
-// comparing channels, groups and kernels, as the search's own check of the two sides does.
+// comparing channels, groups and kernels, with the search's own check of the two sides
+// (firstShapeDifference).
 #pragma once
 
 #include "workload/layer.h"
@@ -10,6 +11,14 @@
 
 namespace bitloop
 {
+
+// Where two layer lists first differ in the dimensions a resolution leaves alone (G, C, M, R, S): nullopt
+// when they agree; `dim` empty when the numbers of layers differ.
+struct ShapeDifference {
+    size_t layer = 0;
+    std::optional<Dim> dim;
+};
+std::optional<ShapeDifference> firstShapeDifference(const Network &a, const Network &b);
 
 struct BuiltinMatch {
     std::string network; // "mobilenet_v1" or "mobilenet_v2"
