@@ -240,6 +240,74 @@ private Q_SLOTS:
         QVERIFY(!panel.arguments().contains("--start"));
     }
 
+    // A run started from the command line with options the panel has no field for (a supernet elsewhere,
+    // a stop rule, the fine-tuning's epochs): reopened, they stay in Other options and Start passes them
+    // again, so the panel's command repeats the run; the supernet they name is the one the panel checks.
+    void otherOptionsOfAReopenedRunAreKept()
+    {
+        const QString supernet = path("my supernets/v1 x0.25.pt"); // spaces: quoted in the field
+        QVERIFY(QDir().mkpath(path("my supernets")));
+        {
+            QFile f(supernet);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        const QString ck = path("lonely.pt"); // no supernet beside it
+        const QStringList cli = {"--arch",
+                                 "eyeriss16",
+                                 "--network",
+                                 "mobilenet_v1",
+                                 "--objectives",
+                                 "error,energy",
+                                 "--checkpoint",
+                                 ck,
+                                 "--evaluator",
+                                 "qat",
+                                 "--start",
+                                 "supernet",
+                                 "--supernet",
+                                 supernet,
+                                 "--max-evaluations",
+                                 "1000",
+                                 "--no-distill",
+                                 "--epochs",
+                                 "2",
+                                 "--out",
+                                 path("other-run")};
+        SetupPanel p;
+        p.setArguments(cli);
+        auto *other = p.findChild<QLineEdit *>("otherOptions");
+        QVERIFY(other);
+        QCOMPARE(other->text(),
+                 "--supernet \"" + supernet + "\" --max-evaluations 1000 --no-distill --epochs 2");
+        const QStringList a = p.arguments();
+        QCOMPARE(a.mid(a.size() - 7), (QStringList{"--supernet", supernet, "--max-evaluations", "1000",
+                                                   "--no-distill", "--epochs", "2"}));
+        for (const QString &key : QStringList{"--evaluator", "--start", "--checkpoint", "--out"})
+            QCOMPARE(a.value(a.indexOf(key) + 1), cli.value(cli.indexOf(key) + 1));
+        QVERIFY2(p.validate().isEmpty(), qPrintable(p.validate())); // the named supernet exists
+        SetupPanel q;
+        q.setArguments(a);
+        QCOMPARE(q.arguments(), a);
+
+        // The supernet named there is the one Start checks, not the file beside the checkpoint.
+        other->setText("--supernet " + path("missing.pt") + " --epochs 2");
+        QCOMPARE(p.validate(),
+                 "Fine-tune from: the supernet " + path("missing.pt") + " (Other options) does not exist");
+        // Options with a field of their own, --resume and loose words are refused, naming the field.
+        other->setText("--epochs 2 --seed 3");
+        QCOMPARE(p.validate(), QString("Other options: --seed has its own field above"));
+        QVERIFY(other->property("invalid").toBool());
+        other->setText("epochs 2");
+        QCOMPARE(p.validate(), QString("Other options: 'epochs' is not an option (options start with --)"));
+        other->setText("--resume " + path("other-run"));
+        QVERIFY(p.validate().startsWith("Other options: --resume"));
+        other->clear();
+        QVERIFY(!other->property("invalid").toBool());
+        QCOMPARE(p.validate(),
+                 "Fine-tune from: " + ck +
+                     " has no supernet beside it (train one first, or start from the float weights)");
+    }
+
     void reopenedRunDrawsEveryPoint()
     {
         MainWindow w;

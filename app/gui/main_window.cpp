@@ -368,7 +368,15 @@ void MainWindow::connectController()
         // A paused run, or a reopened one that stopped before its last generation, can be continued.
         const bool unfinished = reason == QLatin1String("opened") && model_.unfinished();
         runPanel_->setStopped(reason == QLatin1String("paused") || unfinished);
-        statusBar()->showMessage(tr("Search %1: %2 points").arg(reason).arg(model_.points().size()));
+        const auto n = model_.points().size();
+        if (reason == QLatin1String("opened"))
+            statusBar()->showMessage(tr("Run opened: %1 points").arg(n));
+        else if (reason == QLatin1String("paused"))
+            statusBar()->showMessage(tr("Search paused: %1 points").arg(n));
+        else if (reason == QLatin1String("stopped following"))
+            statusBar()->showMessage(tr("Stopped following the run: %1 points").arg(n));
+        else // the stop rule that ended it: maximum generations, maximum evaluations, wall time, ...
+            statusBar()->showMessage(tr("Search stopped (%1): %2 points").arg(reason).arg(n));
         // The folder now holds this run: the next Start gets a fresh one rather than a refusal.
         if (reason != QLatin1String("paused") && !unfinished &&
             setup_->outputDirectory() == controller_->runDirectory())

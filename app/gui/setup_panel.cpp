@@ -288,6 +288,12 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     auto *warmBrowse = browseButton(run);
     warmRow->addWidget(warmBrowse);
     runForm->addRow(tr("Start from run"), warmRow);
+    // The search's options that have no field here: a reopened run keeps them, a user may add them.
+    otherOptions_ = new QLineEdit(run);
+    otherOptions_->setPlaceholderText(tr("none, e.g. --max-evaluations 1000 --supernet FILE --epochs 2"));
+    otherOptions_->setToolTip(tr("Options of bitloop-cli search and its accuracy options that have no field "
+                                 "above, passed as written (double quotes around a value with spaces)"));
+    runForm->addRow(tr("Other options"), otherOptions_);
     layout->addWidget(run);
 
     // Fields Start checks (validate()) are marked by a dynamic property; the border says which.
@@ -298,6 +304,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     maxEnergy_->setObjectName(QStringLiteral("maxEnergy"));
     outDir_->setObjectName(QStringLiteral("runFolder"));
     warmStart_->setObjectName(QStringLiteral("warmStart"));
+    otherOptions_->setObjectName(QStringLiteral("otherOptions"));
     setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"], QComboBox[invalid=\"true\"] "
                                  "{ border: 2px solid #d32f2f; border-radius: 3px; }"));
 
@@ -383,7 +390,7 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
             warmStart_->setText(d);
     });
     for (QLineEdit *e : {checkpoint_, dataset_, outDir_, warmStart_, allowedBits_, pins_, mappingPins_,
-                         maxMemory_, maxEnergy_})
+                         maxMemory_, maxEnergy_, otherOptions_})
         connect(e, &QLineEdit::textChanged, this, [this, e] {
             markField(e, {}); // edited: the old complaint no longer applies
             updateCommandLine();
@@ -419,6 +426,9 @@ bool SetupPanel::startsFromSupernet() const
 
 QString SetupPanel::supernetFile() const
 {
+    const QStringList o = otherOptions();
+    if (const qsizetype i = o.indexOf(QLatin1String("--supernet")); i >= 0 && i + 1 < o.size())
+        return o[i + 1];
     return QString::fromStdString(qat::defaultSupernetPath(checkpoint().toStdString()));
 }
 
@@ -627,12 +637,15 @@ QString SetupPanel::validate()
     check(maxEnergy_, bound(maxEnergy_, tr("Energy at most")));
     check(allowedBits_, checkAllowedBits());
     check(pins_, checkPins());
+    check(otherOptions_, checkOtherOptions());
+    const bool ownSupernet = otherOptions().contains(QLatin1String("--supernet"));
     check(fineTuneStart_,
-          startsFromSupernet() && !checkpoint().isEmpty() && !QFileInfo::exists(supernetFile())
-              ? tr("Fine-tune from: %1 has no supernet beside it (train one first, or start from the float "
-                   "weights)")
-                    .arg(checkpoint())
-              : QString());
+          !startsFromSupernet() || checkpoint().isEmpty() || QFileInfo::exists(supernetFile()) ? QString()
+          : ownSupernet
+              ? tr("Fine-tune from: the supernet %1 (Other options) does not exist").arg(supernetFile())
+              : tr("Fine-tune from: %1 has no supernet beside it (train one first, or start from the "
+                   "float weights)")
+                    .arg(checkpoint()));
     check(outDir_,
           outDir_->text().trimmed().isEmpty() ? tr("Run folder: choose a folder for the run") : QString());
     const QString warm = warmStart_->text().trimmed();

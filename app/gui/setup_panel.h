@@ -30,7 +30,9 @@ public:
 
     // The arguments of `bitloop-cli search` for the current settings (without the command name).
     QStringList arguments() const;
-    // Shows a run's settings (the arguments it was started with); unknown options are ignored.
+    // Shows a run's settings (the arguments it was started with); options without a field of their own
+    // (--supernet FILE, --epochs N, --max-evaluations N, ...) are kept in Other options, so that Start
+    // repeats the run.
     void setArguments(const QStringList &arguments);
     void setOutputDirectory(const QString &dir);
     QString outputDirectory() const;
@@ -75,10 +77,12 @@ private:
     void updateEvaluatorFields();    // fields that only some evaluators read are enabled with them
     bool fineTunes() const;          // qat-short or qat
     bool startsFromSupernet() const; // fine-tunes, from the checkpoint's supernet (--start supernet)
-    QString supernetFile() const;    // where the supernet evaluator and start look: beside the checkpoint
+    QString supernetFile() const;    // --supernet FILE in Other options, else beside the checkpoint
     void markField(QWidget *field, const QString &message); // empty message: unmark
     QString checkAllowedBits() const;
     QString checkPins() const;
+    QString checkOtherOptions() const;
+    QStringList otherOptions() const; // Other options, split as a shell would (double quotes)
 
     // Each storage level's word, from the architecture shown: no allowed width may be wider.
     struct Word {
@@ -93,7 +97,7 @@ private:
     QSpinBox *resolution_, *classes_, *population_, *generations_, *seed_, *steps_, *threads_, *limit_,
         *torchThreads_, *bnBatches_;
     QLineEdit *checkpoint_, *dataset_, *outDir_, *warmStart_, *allowedBits_, *pins_, *mappingPins_,
-        *maxMemory_, *maxEnergy_;
+        *maxMemory_, *maxEnergy_, *otherOptions_;
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
     QLabel *commandLine_, *archMessage_;

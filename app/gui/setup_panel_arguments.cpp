@@ -11,6 +11,7 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSpinBox>
 
@@ -18,6 +19,54 @@
 
 namespace bitloop::gui
 {
+
+namespace
+{
+// The options the panel has fields for (each takes a value); any other option is an Other option.
+bool hasField(const QString &option)
+{
+    static const QStringList fields = {
+        "--arch",      "--network",     "--width",      "--resolution", "--classes",       "--objectives",
+        "--max-error", "--max-memory",  "--max-energy", "--checkpoint", "--evaluator",     "--steps",
+        "--start",     "--bn-batches",  "--dataset",    "--limit",      "--torch-threads", "--allowed-bits",
+        "--pin",       "--pin-mapping", "--metric",     "--population", "--generations",   "--seed",
+        "--threads",   "--out",         "--warm-start"};
+    return fields.contains(option);
+}
+
+bool isOption(const QString &token)
+{
+    return token.startsWith(QLatin1String("--"));
+}
+
+// As QProcess::splitCommand reads it back: double quotes around a token with spaces, a literal quote tripled.
+QString quoted(QString token)
+{
+    if (!token.isEmpty() && !token.contains(' ') && !token.contains('"'))
+        return token;
+    return '"' + token.replace('"', QLatin1String("\"\"\"")) + '"';
+}
+} // namespace
+
+QStringList SetupPanel::otherOptions() const
+{
+    return QProcess::splitCommand(otherOptions_->text());
+}
+
+QString SetupPanel::checkOtherOptions() const
+{
+    const QString what = tr("Other options");
+    const QStringList o = otherOptions();
+    if (!o.isEmpty() && !isOption(o.first()))
+        return tr("%1: '%2' is not an option (options start with --)").arg(what, o.first());
+    for (const QString &t : o) {
+        if (t == QLatin1String("--resume"))
+            return tr("%1: --resume: open the run (Open run…) and press Resume instead").arg(what);
+        if (hasField(t))
+            return tr("%1: %2 has its own field above").arg(what, t);
+    }
+    return {};
+}
 
 QStringList SetupPanel::arguments() const
 {
@@ -70,7 +119,7 @@ QStringList SetupPanel::arguments() const
       << outDir_->text();
     if (!warmStart_->text().trimmed().isEmpty())
         a << "--warm-start" << warmStart_->text().trimmed();
-    return a;
+    return a + otherOptions();
 }
 
 void SetupPanel::setArguments(const QStringList &arguments)
@@ -86,6 +135,16 @@ void SetupPanel::setArguments(const QStringList &arguments)
                 v << arguments[i + 1];
         return v.join(' ');
     };
+    // Options without a field, with their values (a token that is no option follows its option).
+    QStringList other;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        if (hasField(arguments[i])) {
+            ++i; // and its value
+            continue;
+        }
+        other << quoted(arguments[i]);
+    }
+    otherOptions_->setText(other.join(' ')); // first: the supernet it may name decides the evaluator below
     arch_->setCurrentText(value("--arch"));
     network_->setCurrentText(value("--network"));
     width_->setValue(value("--width").isEmpty() ? 1.0 : value("--width").toDouble());
