@@ -436,6 +436,35 @@ private Q_SLOTS:
         }
     }
 
+    // bitloop-cli copied somewhere without bitloop-cli-qat: a LibTorch command names the missing program and
+    // says why it is missing (left behind, or a build without LibTorch), exit 2; the other commands work.
+    void copiedWithoutItsLibTorchHalf()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString copy = dir.filePath("bitloop-cli");
+        QVERIFY(QFile::copy(QStringLiteral(BITLOOP_CLI), copy));
+        CliRun r = runProgram(
+            copy, {"accuracy", "--checkpoint", dir.filePath("none.pt"), "--wbits", "8", "--abits", "8"},
+            cliEnvironment());
+        QVERIFY2(r.finished, qPrintable(r.summary()));
+        QCOMPARE(r.status, 2);
+        QVERIFY2(r.out.isEmpty(), r.out.constData());
+#ifdef BITLOOP_TEST_WITH_TORCH
+        const QString why =
+            "(bitloop-cli-qat runs the LibTorch commands; it is built beside bitloop-cli and must "
+            "be copied or installed with it)";
+#else
+        const QString why = "(this build has no LibTorch: BITLOOP_WITH_TORCH=OFF)";
+#endif
+        QCOMPARE(QString::fromUtf8(r.err), "bitloop-cli accuracy: cannot start " +
+                                               dir.filePath("bitloop-cli-qat") +
+                                               ": No such file or directory " + why + "\n");
+        CliRun presets = runProgram(copy, {"presets"}, cliEnvironment());
+        QCOMPARE(presets.status, 0);
+        QVERIFY2(presets.out.contains("eyeriss16"), qPrintable(presets.summary()));
+    }
+
     // A mapping whose factors do not multiply to the layer's bounds is invalid (status 1), not bad input.
     void factorsNotMultiplyingToBound()
     {

@@ -25,8 +25,8 @@ int runMapNetwork(const std::vector<std::string> &args);
 // forwards them there.
 bool isQatCommand(const std::string &command);
 // Replaces this process with bitloop-cli-qat and the same arguments; returns 2 (with a message) when it
-// cannot be started (a build without LibTorch has none).
-int forwardToQat(char **argv);
+// cannot be started: a build without LibTorch has none, and a copied bitloop-cli may have left it behind.
+int forwardToQat(char **argv, bool builtWithTorch);
 int runTrain(const std::vector<std::string> &args);
 int runImport(const std::vector<std::string> &args);
 int runTrainSupernet(const std::vector<std::string> &args);

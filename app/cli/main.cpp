@@ -11,6 +11,12 @@
 namespace
 {
 
+#ifdef BITLOOP_CLI_HAS_QAT
+constexpr bool kBuiltWithTorch = true;
+#else
+constexpr bool kBuiltWithTorch = false;
+#endif
+
 const char *kUsage = R"(usage: bitloop-cli COMMAND [OPTIONS]
 
 Commands:
@@ -144,7 +150,7 @@ int main(int argc, char **argv)
         if (command == "map-network")
             return bitloop::cli::runMapNetwork(args);
         if (bitloop::cli::isQatCommand(command))
-            return bitloop::cli::forwardToQat(argv);
+            return bitloop::cli::forwardToQat(argv, kBuiltWithTorch);
         if (command == "layers")
             return bitloop::cli::runLayers(args);
         if (command == "presets")

@@ -55,11 +55,11 @@ int runGuarded(const std::string &command, const std::function<int()> &run)
 
 bool isQatCommand(const std::string &command)
 {
-    return command == "train" || command == "import" || command == "train-supernet" || command == "accuracy" ||
-           command == "search" || command == "search-export";
+    return command == "train" || command == "import" || command == "train-supernet" ||
+           command == "accuracy" || command == "search" || command == "search-export";
 }
 
-int forwardToQat(char **argv)
+int forwardToQat(char **argv, bool builtWithTorch)
 {
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -67,9 +67,14 @@ int forwardToQat(char **argv)
         (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "bitloop-cli-qat";
     std::cout.flush();
     execv(qat.c_str(), argv);
-    std::cerr << "bitloop-cli " << argv[1] << ": cannot start " << qat.string() << ": "
-              << std::strerror(errno)
-              << (errno == ENOENT ? " (this build has no LibTorch: BITLOOP_WITH_TORCH=OFF)" : "") << "\n";
+    std::cerr
+        << "bitloop-cli " << argv[1] << ": cannot start " << qat.string() << ": " << std::strerror(errno)
+        << (errno != ENOENT ? ""
+            : builtWithTorch
+                ? " (bitloop-cli-qat runs the LibTorch commands; it is built beside bitloop-cli and must be "
+                  "copied or installed with it)"
+                : " (this build has no LibTorch: BITLOOP_WITH_TORCH=OFF)")
+        << "\n";
     return 2;
 }
 
