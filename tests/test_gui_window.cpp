@@ -1264,6 +1264,45 @@ private Q_SLOTS:
         QCOMPARE(opened.last().first().toString(), QString("maximum generations"));
         QCOMPARE(search::RunDirectory(path("stopped").toStdString()).generations().back().generation, 5);
     }
+
+    // A run that its --max-evaluations ended before its last generation is not offered Resume (which
+    // would stop again at once by the same rule); the status bar says how to continue it.
+    void runEndedByItsEvaluationLimitIsNotResumable()
+    {
+        CliRun r;
+        RUN_CLI(r,
+                QStringList{"search", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--width", "0.25",
+                            "--resolution", "64", "--objectives", "energy,memory", "--population", "8",
+                            "--generations", "5", "--max-evaluations", "16", "--out", path("capped")});
+        QCOMPARE(r.status, 0);
+        const auto stored = search::RunDirectory(path("capped").toStdString()).generations();
+        QVERIFY(!stored.empty());
+        QVERIFY2(stored.back().generation < 5 && stored.back().evaluations >= 16,
+                 qPrintable(QString("generation %1, %2 evaluations")
+                                .arg(stored.back().generation)
+                                .arg(stored.back().evaluations)));
+        MainWindow w;
+        QSignalSpy opened(w.controller(), &SearchController::finished);
+        w.openRun(path("capped"));
+        QVERIFY(waitFor(opened, 1, 60000));
+        QCOMPARE(opened.last().first().toString(), QString("opened"));
+        QVERIFY(!w.runPanel()->resumeButton()->isEnabled());
+        QCOMPARE(w.statusBar()->currentMessage(),
+                 QString("Run opened: %1 points; it ended at its limit of 16 evaluations (bitloop-cli search "
+                         "--resume %2 --max-evaluations N continues it)")
+                     .arg(w.points().size())
+                     .arg(path("capped")));
+        // Raised on the command line, as the message says, the run goes on to its last generation.
+        RUN_CLI(r, QStringList{"search", "--resume", path("capped"), "--max-evaluations", "0"});
+        QCOMPARE(r.status, 0);
+        QCOMPARE(search::RunDirectory(path("capped").toStdString()).generations().back().generation, 5);
+        MainWindow again;
+        QSignalSpy reopened(again.controller(), &SearchController::finished);
+        again.openRun(path("capped"));
+        QVERIFY(waitFor(reopened, 1, 60000));
+        QCOMPARE(again.statusBar()->currentMessage(),
+                 QString("Run opened: %1 points").arg(again.points().size()));
+    }
 };
 
 QTEST_MAIN(TestGuiWindow)
