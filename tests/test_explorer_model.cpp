@@ -195,7 +195,7 @@ private Q_SLOTS:
         shownMapping.layers.resize(2);
         m.setShown({{2, 2}, {2, 2}}, m.points()[4].cost, shownMapping);
         m.setMaxGenerations(5);
-        m.generationDone(3);
+        m.generationDone(3, 32);
         QVERIFY(m.unfinished());
         int cleared = 0;
         m.observe([&](const ExplorerModel::Event &e) { cleared += e.kind == ExplorerModel::Event::Cleared; });
@@ -209,8 +209,16 @@ private Q_SLOTS:
         QCOMPARE(m.lastGeneration(), -1);
         QVERIFY(!m.unfinished());
         QCOMPARE(m.maxGenerations(), 5); // the run's length is the controller's to say again
-        m.generationDone(5);
+        m.generationDone(5, 48);
         QVERIFY(!m.unfinished()); // the last generation reached
+        // Stopped at generation 3 by --max-evaluations 32: not to be continued as it is.
+        m.setMaxEvaluations(32);
+        m.generationDone(3, 32);
+        QVERIFY(m.endedAtEvaluationLimit() && !m.unfinished());
+        m.setMaxEvaluations(40); // a higher limit than it reached
+        QVERIFY(!m.endedAtEvaluationLimit() && m.unfinished());
+        m.generationDone(5, 48);
+        QVERIFY(!m.endedAtEvaluationLimit()); // it reached its last generation: not the limit that ended it
     }
 
     void sessionRoundTrip()

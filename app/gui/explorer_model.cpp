@@ -102,6 +102,7 @@ void ExplorerModel::clear()
     shownCost_.reset();
     shownMappings_ = {};
     lastGeneration_ = -1;
+    evaluations_ = 0;
     notify(Event::Cleared);
 }
 

@@ -102,13 +102,27 @@ public:
     void setView(const PlotView &v) { view_ = v; }
     const PlotView &view() const { return view_; }
 
-    // Generations: the run's last (from its arguments) and the last one reported (-1: none yet).
+    // Generations and evaluations: the run's limits (from its arguments; 0: none) and the last generation
+    // reported (-1: none yet) with the evaluations done by then.
     void setMaxGenerations(int n) { maxGenerations_ = n; }
     int maxGenerations() const { return maxGenerations_; }
-    void generationDone(int generation) { lastGeneration_ = generation; }
+    void setMaxEvaluations(long long n) { maxEvaluations_ = n; }
+    long long maxEvaluations() const { return maxEvaluations_; }
+    void generationDone(int generation, long long evaluations)
+    {
+        lastGeneration_ = generation;
+        evaluations_ = evaluations;
+    }
     int lastGeneration() const { return lastGeneration_; }
-    // A reopened run that stopped before its last generation can be continued.
-    bool unfinished() const { return lastGeneration_ >= 0 && lastGeneration_ < maxGenerations_; }
+    // Stopped before its last generation because its evaluation limit was reached: continuing it needs a
+    // higher limit, since the same rule stops it again at once.
+    bool endedAtEvaluationLimit() const
+    {
+        return beforeLastGeneration() && maxEvaluations_ > 0 && evaluations_ >= maxEvaluations_;
+    }
+    // A reopened run that stopped before its last generation (and not by its evaluation limit) can be
+    // continued.
+    bool unfinished() const { return beforeLastGeneration() && !endedAtEvaluationLimit(); }
 
     // session.json in the run folder: the pins, pinned what-ifs, selection and axes. saveSession throws
     // on a folder it cannot write. loadSession takes what is valid for the points held (pins of existing
@@ -121,6 +135,7 @@ public:
 
 private:
     void notify(Event::Kind kind, int index = -1);
+    bool beforeLastGeneration() const { return lastGeneration_ >= 0 && lastGeneration_ < maxGenerations_; }
     std::vector<double> objectiveValues(const search::EvaluatedIndividual &e) const;
 
     std::vector<Observer> observers_;
@@ -138,6 +153,8 @@ private:
     PlotView view_;
     int maxGenerations_ = 0;
     int lastGeneration_ = -1;
+    long long maxEvaluations_ = 0;
+    long long evaluations_ = 0;
 };
 
 } // namespace bitloop::gui

@@ -336,7 +336,6 @@ void MainWindow::connectController()
         if (clearOnReady_) {
             clearOnReady_ = false;
             clearRun();
-            evaluationsDone_ = 0;
             // Nothing of the previous run stays on show: generation 0 of this one, nothing evaluated.
             runPanel_->setProgress(0, model_.maxGenerations(), 0, std::numeric_limits<double>::quiet_NaN(), 0,
                                    0, -1);
@@ -349,6 +348,8 @@ void MainWindow::connectController()
         const QStringList args = controller_->arguments();
         if (args.contains(QStringLiteral("--generations")))
             model_.setMaxGenerations(args.value(args.indexOf(QStringLiteral("--generations")) + 1).toInt());
+        const qsizetype e = args.indexOf(QStringLiteral("--max-evaluations"));
+        model_.setMaxEvaluations(e >= 0 ? args.value(e + 1).toLongLong() : 0);
         model_.setObjectives(axesObjectives());
         refreshAxes();
         runPanel_->setRunning(controller_->busy(), !controller_->following());
@@ -361,27 +362,21 @@ void MainWindow::connectController()
                 runPanel_->setProgress(g.generation, model_.maxGenerations(), g.evaluations, g.hypervolume,
                                        static_cast<int>(g.frontSize), p.elapsedSeconds, p.secondsLeft);
                 runPanel_->addHypervolume(g.generation, g.hypervolume);
-                model_.generationDone(g.generation);
-                evaluationsDone_ = static_cast<long long>(g.evaluations);
+                model_.generationDone(g.generation, static_cast<long long>(g.evaluations));
                 updateFrontNote(static_cast<int>(g.frontSize));
             });
     connect(controller_, &SearchController::finished, this, [this](const QString &reason) {
         runPanel_->setBatchProgress(0, 0, 0, 0);
-        // A paused run, or a reopened one that stopped before its last generation, can be continued;
-        // not one that its own evaluation limit ended, which Resume would stop again at once.
-        const QStringList args = controller_->arguments();
-        const int limitAt = args.indexOf(QStringLiteral("--max-evaluations"));
-        const long long evaluationLimit = limitAt >= 0 ? args.value(limitAt + 1).toLongLong() : 0;
-        const bool atEvaluationLimit = evaluationLimit > 0 && evaluationsDone_ >= evaluationLimit;
-        const bool unfinished =
-            reason == QLatin1String("opened") && model_.unfinished() && !atEvaluationLimit;
+        // A paused run, or a reopened one that stopped before its last generation, can be continued
+        // (not one that its evaluation limit ended: Resume would stop it again at once).
+        const bool unfinished = reason == QLatin1String("opened") && model_.unfinished();
         runPanel_->setStopped(reason == QLatin1String("paused") || unfinished);
         const auto n = model_.points().size();
-        if (reason == QLatin1String("opened") && model_.unfinished() && atEvaluationLimit)
+        if (reason == QLatin1String("opened") && model_.endedAtEvaluationLimit())
             statusBar()->showMessage(tr("Run opened: %1 points; it ended at its limit of %2 evaluations "
                                         "(bitloop-cli search --resume %3 --max-evaluations N continues it)")
                                          .arg(n)
-                                         .arg(evaluationLimit)
+                                         .arg(model_.maxEvaluations())
                                          .arg(controller_->runDirectory()));
         else if (reason == QLatin1String("opened"))
             statusBar()->showMessage(tr("Run opened: %1 points").arg(n));

@@ -168,7 +168,6 @@ private:
     // A start or open asked for: the shown run is cleared when the controller says ready, not before,
     // so that a refused start (a folder that holds a search, a bad architecture) loses nothing.
     bool clearOnReady_ = false;
-    long long evaluationsDone_ = 0;   // by the run on show, after its last generation
     bool frontNoteDismissed_ = false; // Hide was clicked on the one-point-front note during this run
 };
 
