@@ -123,6 +123,20 @@ private Q_SLOTS:
         QVERIFY2(again.err.contains("--resume"), qPrintable(again.summary()));
     }
 
+    // Weights held at 8 bits while the activations range over 2 and 4: memory is the same everywhere (576
+    // weights, one byte each), so the least energy, 8/2 in every layer, is the whole front.
+    void eachTensorItsOwnWidths()
+    {
+        CliRun r;
+        RUN_CLI(r, searchArgs(path("own"), 2)
+                       << QStringList{"--allowed-weight-bits", "8", "--allowed-activation-bits", "2,4"});
+        QVERIFY2(r.status == 0, qPrintable(r.summary()));
+        const QList<QByteArray> lines = readFile(path("own/front.csv")).trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        QVERIFY2(lines[1].endsWith(",576,8,2,8,2,8,2,8,2"), lines[1].constData());
+        QVERIFY(readFile(path("own/settings.yaml")).contains("\"--allowed-activation-bits\", \"2,4\""));
+    }
+
     // Relative paths are recorded absolute (a preset's name as it is), so the run resumes from any folder;
     // before, --resume from elsewhere looked for "tiny.yaml" there and refused.
     void relativePathsResumeFromAnywhere()
@@ -294,8 +308,8 @@ private Q_SLOTS:
                                        << "ws-three: holds a search of a network with 3 layers; tiny has 4";
         QTest::newRow("widths not allowed")
             << QStringList{"--warm-start", "ws-source", "--allowed-bits", "3,5,8"}
-            << "ws-source: none of its configurations fits this search's --allowed-bits (the first has layer "
-               "1 at 2 bits)";
+            << "ws-source: none of its configurations fits this search's allowed bit-widths (the first has "
+               "layer 1 at 2 weight bits)";
         QTest::newRow("its own directory")
             << QStringList{"--warm-start", "ws-bad"} << "--warm-start ws-bad is the run's own directory";
     }
@@ -455,6 +469,8 @@ private Q_SLOTS:
             {{"--population", "1"}, "at least 2"},
             {{"--allowed-bits", "4,24"}, "wider than the 16-bit words"},
             {{"--allowed-bits", "4,x"}, "not an integer"},
+            {{"--allowed-weight-bits", "4,24"}, "allowed weight bits: 24 bits are wider than the 16-bit words"},
+            {{"--allowed-activation-bits", "3,x"}, "--allowed-activation-bits: 'x' is not an integer"},
             {{"--objectives", "energy,latency"}, "unknown objective 'latency'"},
             {{"--objectives", "error,energy"}, "needs --checkpoint"},
             {{"--pin", "9:8:8"}, "no layer 9"},

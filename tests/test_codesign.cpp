@@ -256,6 +256,20 @@ private Q_SLOTS:
         s = tinySpec();
         s.objectives.clear();
         expectError(s, "no objectives");
+        // A tensor's own set is checked as the shared one is, and named.
+        s = tinySpec();
+        s.allowedWeightBits = {4, 24};
+        expectError(s, "allowed weight bits: 24 bits are wider than the 16-bit words");
+        s = tinySpec();
+        s.allowedActivationBits = {3, 12};
+        expectError(s, "allowed activation bits: a bit-width of 12 cannot be trained");
+        s = tinySpec();
+        s.allowedActivationBits = {3, 4, 3};
+        expectError(s, "the allowed activation bit-widths repeat a value");
+        s = tinySpec();
+        s.allowedBits.clear(); // the weights have their own set, the activations none
+        s.allowedWeightBits = {8};
+        expectError(s, "the set of allowed bit-widths is empty");
         // The engine refuses a population of 1.
         CodesignProblem p(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
         Settings one = shortRun(1);
@@ -265,6 +279,57 @@ private Q_SLOTS:
         CodesignSpec five = tinySpec();
         five.network.layers.push_back(five.network.layers.back());
         expectError(five, "layers");
+    }
+
+    // Each tensor may have its own set of widths (hardware with a fixed weight datapath; a search that spends
+    // bits where the energy is): the genes, the first population, the reference point and the checks follow.
+    void eachTensorItsOwnWidths()
+    {
+        CodesignSpec s = tinySpec();
+        s.allowedWeightBits = {8};
+        s.allowedActivationBits = {3, 4, 6};
+        CodesignProblem p(s, std::make_shared<FormulaEvaluator>(), cache_);
+        const ProblemSpec ps = p.problemSpec();
+        QCOMPARE(ps.variables.size(), size_t(8));
+        for (size_t i = 0; i < ps.variables.size(); i += 2) {
+            QCOMPARE(ps.variables[i].allowed, (std::vector<int>{8}));
+            QCOMPARE(ps.variables[i + 1].allowed, (std::vector<int>{3, 4, 6}));
+        }
+        // Widths 3, 4, 6, 8 of either set, each tensor at its nearest allowed width: 8/3, 8/4, 8/6 (8/8 would
+        // be 8/6 again).
+        std::vector<std::string> seeds;
+        for (const auto &g : p.uniformSeeds())
+            seeds.push_back(formatBitConfig(decode(g)));
+        QCOMPARE(seeds, (std::vector<std::string>{"8/3 8/3 8/3 8/3", "8/4 8/4 8/4 8/4", "8/6 8/6 8/6 8/6"}));
+        // Ties go to the wider width: weights {2, 8} and activations {4, 5} seed 2/4 (from 2 and 4) and 8/5
+        // (5 lies 3 from both 2 and 8).
+        CodesignSpec tie = tinySpec();
+        tie.allowedWeightBits = {2, 8};
+        tie.allowedActivationBits = {4, 5};
+        seeds.clear();
+        for (const auto &g : CodesignProblem(tie, std::make_shared<FormulaEvaluator>(), cache_).uniformSeeds())
+            seeds.push_back(formatBitConfig(decode(g)));
+        QCOMPARE(seeds, (std::vector<std::string>{"2/4 2/4 2/4 2/4", "8/5 8/5 8/5 8/5"}));
+        // The hypervolume's reference point is 1.1 x the widest allowed configuration's costs: 8/6 here.
+        const CandidateCost widest = p.cost(BitConfig(4, LayerBits{8, 6}));
+        const std::vector<double> ref = p.referencePoint();
+        QCOMPARE(ref, (std::vector<double>{1.0, 1.1 * widest.value(Objective::Energy),
+                                            1.1 * widest.value(Objective::Memory)}));
+        // A short run keeps every layer's weights at 8 bits and its activations in {3, 4, 6}.
+        QTemporaryDir dir;
+        RunDirectory rd(dir.path().toStdString());
+        CodesignRun(p, shortRun(2), rd).run();
+        const auto inds = rd.individuals();
+        QCOMPARE(inds.size(), size_t(24));
+        std::set<int> activations;
+        for (const auto &e : inds)
+            for (const LayerBits &b : e.bits) {
+                QCOMPARE(b.weights, 8);
+                QVERIFY2(b.activations == 3 || b.activations == 4 || b.activations == 6,
+                         formatBitConfig(e.bits).c_str());
+                activations.insert(b.activations);
+            }
+        QCOMPARE(activations.size(), size_t(3));
     }
 
     void costIsTheMappersAndTheWeights()
@@ -733,6 +798,10 @@ private Q_SLOTS:
         CodesignSpec bits = tinySpec();
         bits.allowedBits = {2, 4, 6, 8};
         expectRefused(nothing, bits, "checkpoint.txt:6",
+                      "the allowed bits, constraints, pins, metric or seed differ");
+        CodesignSpec ownWeights = tinySpec(); // the same shared set, but the weights' own set given
+        ownWeights.allowedWeightBits = {8};
+        expectRefused(nothing, ownWeights, "checkpoint.txt:6",
                       "the allowed bits, constraints, pins, metric or seed differ");
 
         // A retrained checkpoint (another context), or other evaluator settings, would mix accuracies.

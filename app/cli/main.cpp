@@ -70,6 +70,8 @@ Commands:
              [--checkpoint FILE --evaluator ptq|qat-short|qat|supernet and the accuracy options above]
              --out DIR [--population N (40)] [--generations N (20)] [--seed N]
              [--objectives error,energy,memory|edp|cycles] [--allowed-bits 2,3,4,5,6,7,8]
+             [--allowed-weight-bits LIST] [--allowed-activation-bits LIST (each tensor's own set;
+                                                                  --allowed-bits otherwise)]
              [--pin LAYER:W:A ...] [--pin-mapping LAYER:MAPPING.yaml ...]
              [--max-error X] [--max-memory BYTES] [--max-energy UJ]
              [--max-evaluations N] [--max-seconds S] [--stagnation GENERATIONS] [--torch-threads N]

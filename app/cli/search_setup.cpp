@@ -112,7 +112,8 @@ std::set<std::string> searchValued()
     v.insert({"network",    "width",        "resolution",      "checkpoint",   "population", "generations",
               "out",        "seed",         "objectives",      "allowed-bits", "pin",        "max-error",
               "max-memory", "max-energy",   "max-evaluations", "max-seconds",  "stagnation", "torch-threads",
-              "resume",     "last-outputs", "pin-mapping",     "classes",      "warm-start"});
+              "resume",     "last-outputs", "pin-mapping",     "classes",      "warm-start",
+              "allowed-weight-bits", "allowed-activation-bits"});
     return v;
 }
 std::set<std::string> searchFlags()
@@ -136,6 +137,10 @@ SearchSetup buildSearch(const Args &args, bool withCaches)
         spec.maxEnergyUj = numberOption(args, "max-energy", 0, 1e-12, 1e15);
     if (auto a = args.get("allowed-bits"))
         spec.allowedBits = parseIntList(*a, "--allowed-bits");
+    if (auto a = args.get("allowed-weight-bits"))
+        spec.allowedWeightBits = parseIntList(*a, "--allowed-weight-bits");
+    if (auto a = args.get("allowed-activation-bits"))
+        spec.allowedActivationBits = parseIntList(*a, "--allowed-activation-bits");
     spec.lastOutputBits = static_cast<int>(args.integer("last-outputs", 1, 32).value_or(8));
     spec.mapper = resolveMapperOptions(args);
     spec.mapperThreads = spec.mapper.threads;

@@ -121,8 +121,6 @@ void CodesignSpec::validate() const
         throw std::invalid_argument("the network has no layers");
     if (objectives.empty())
         throw std::invalid_argument("no objectives");
-    if (allowedBits.empty())
-        throw std::invalid_argument("the set of allowed bit-widths is empty");
     // A width must fit every word that may hold the tensor: weights, and activations as inputs and outputs.
     auto checkWidth = [&](int b, bool weights, const std::string &what) {
         if (b < 1 || b > 32)
@@ -138,12 +136,19 @@ void CodesignSpec::validate() const
             throw std::invalid_argument(what + ": a bit-width of " + std::to_string(b) +
                                         " cannot be trained (2..8 bits, or 16 / 32 for not quantized)");
     };
-    for (int b : allowedBits) {
-        checkWidth(b, true, "allowed weight bits");
-        checkWidth(b, false, "allowed activation bits");
+    // Each tensor's set: the shared one, or its own when given (named in the message as the option is).
+    for (const bool weights : {true, false}) {
+        const bool own = !(weights ? allowedWeightBits : allowedActivationBits).empty();
+        const std::string set = own ? (weights ? "allowed weight bit-widths" : "allowed activation bit-widths")
+                                    : "allowed bit-widths";
+        const std::vector<int> &bits = weights ? weightBits() : activationBits();
+        if (bits.empty())
+            throw std::invalid_argument("the set of " + set + " is empty");
+        for (int b : bits)
+            checkWidth(b, weights, weights ? "allowed weight bits" : "allowed activation bits");
+        if (std::set<int>(bits.begin(), bits.end()).size() != bits.size())
+            throw std::invalid_argument("the " + set + " repeat a value");
     }
-    if (std::set<int>(allowedBits.begin(), allowedBits.end()).size() != allowedBits.size())
-        throw std::invalid_argument("the allowed bit-widths repeat a value");
     checkWidth(lastOutputBits, false, "the last layer's output bits");
     for (const auto &[layer, bits] : pinnedBits) {
         if (layer < 0 || layer >= layers)
@@ -207,7 +212,7 @@ ProblemSpec CodesignProblem::problemSpec() const
 {
     ProblemSpec p;
     for (int i = 0; i < static_cast<int>(spec_.network.layers.size()); ++i) {
-        Variable w = Variable::integer(spec_.allowedBits), a = Variable::integer(spec_.allowedBits);
+        Variable w = Variable::integer(spec_.weightBits()), a = Variable::integer(spec_.activationBits());
         if (auto pin = spec_.pinnedBits.find(i); pin != spec_.pinnedBits.end()) {
             // A pinned width need not be in the allowed set (a first layer held at 16 bits, say).
             w = Variable::integer({pin->second.weights}).pin(pin->second.weights);
@@ -222,13 +227,30 @@ ProblemSpec CodesignProblem::problemSpec() const
     return p;
 }
 
+namespace
+{
+// The width of `set` nearest b, the wider on a tie.
+int nearestWidth(const std::vector<int> &set, int b)
+{
+    int best = set.front();
+    for (int w : set)
+        if (std::abs(w - b) < std::abs(best - b) || (std::abs(w - b) == std::abs(best - b) && w > best))
+            best = w;
+    return best;
+}
+} // namespace
+
 std::vector<std::vector<double>> CodesignProblem::uniformSeeds() const
 {
-    std::vector<int> widths = spec_.allowedBits;
-    std::sort(widths.begin(), widths.end());
+    std::set<int> widths(spec_.weightBits().begin(), spec_.weightBits().end());
+    widths.insert(spec_.activationBits().begin(), spec_.activationBits().end());
     std::vector<std::vector<double>> seeds;
+    std::set<std::pair<int, int>> seen;
     for (int b : widths) {
-        BitConfig bits(spec_.network.layers.size(), LayerBits{b, b});
+        const LayerBits uniform{nearestWidth(spec_.weightBits(), b), nearestWidth(spec_.activationBits(), b)};
+        if (!seen.insert({uniform.weights, uniform.activations}).second)
+            continue;
+        BitConfig bits(spec_.network.layers.size(), uniform);
         for (const auto &[layer, pinned] : spec_.pinnedBits)
             bits[static_cast<size_t>(layer)] = pinned;
         seeds.push_back(encode(bits));
@@ -238,8 +260,9 @@ std::vector<std::vector<double>> CodesignProblem::uniformSeeds() const
 
 std::vector<double> CodesignProblem::referencePoint(const std::atomic<bool> *cancel)
 {
-    const int widest = *std::max_element(spec_.allowedBits.begin(), spec_.allowedBits.end());
-    BitConfig bits(spec_.network.layers.size(), LayerBits{widest, widest});
+    BitConfig bits(spec_.network.layers.size(),
+                   LayerBits{*std::max_element(spec_.weightBits().begin(), spec_.weightBits().end()),
+                             *std::max_element(spec_.activationBits().begin(), spec_.activationBits().end())});
     for (const auto &[layer, pinned] : spec_.pinnedBits)
         bits[static_cast<size_t>(layer)] = pinned;
     const NetworkMapping nm = mappings(bits, cancel);

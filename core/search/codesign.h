@@ -55,7 +55,15 @@ struct CandidateCost {
 struct CodesignSpec {
     Network network; // the hardware side: the layer list the mapper maps (e.g. at 224 x 224)
     Architecture arch;
-    std::vector<int> allowedBits = {2, 3, 4, 5, 6, 7, 8};
+    std::vector<int> allowedBits = {2, 3, 4, 5, 6, 7, 8}; // both tensors, unless a set below is given
+    // Each tensor's own set (empty: allowedBits): hardware with a fixed weight datapath, or a search that
+    // spends bits where the energy is (on Eyeriss, mostly in the activations' widths).
+    std::vector<int> allowedWeightBits, allowedActivationBits;
+    const std::vector<int> &weightBits() const { return allowedWeightBits.empty() ? allowedBits : allowedWeightBits; }
+    const std::vector<int> &activationBits() const
+    {
+        return allowedActivationBits.empty() ? allowedBits : allowedActivationBits;
+    }
     int lastOutputBits = 8;
     std::vector<Objective> objectives = {Objective::Error, Objective::Energy, Objective::Memory};
     // Constraints (each optional): error <= maxError, memory <= maxMemoryBytes, energy (µJ) <= maxEnergyUj.
@@ -116,10 +124,11 @@ public:
     // counts layers without a valid mapping.
     ProblemSpec problemSpec() const;
     // The initial population's chosen members: the uniform configurations over the allowed set (2/2 .. 8/8
-    // in the default set), pins applied.
+    // in the default set), pins applied. With a set per tensor, one per width b of either set, each tensor
+    // at its allowed width nearest b (the wider on a tie), repeats dropped.
     std::vector<std::vector<double>> uniformSeeds() const;
     // The hypervolume reference point: error 1; energy, EDP, cycles and memory 1.1 x those of the widest
-    // uniform configuration (computed here, so that it is fixed before the run starts).
+    // configuration (each tensor at its widest allowed width) (computed here, so that it is fixed before the run starts).
     std::vector<double> referencePoint(const std::atomic<bool> *cancel = nullptr);
 
     // The costs of a batch of configurations (mapper jobs on the pool, accuracy alongside). A cancelled

@@ -73,6 +73,14 @@ fingerprint(const CodesignSpec &spec, const Settings &settings, const AccuracyEv
     rest << "allowed";
     for (int b : spec.allowedBits)
         rest << " " << b;
+    // Only when given, so that runs made before the per-tensor sets existed keep their fingerprint.
+    for (const auto &[name, own] : {std::pair{"\nallowed-weights", &spec.allowedWeightBits},
+                                    std::pair{"\nallowed-activations", &spec.allowedActivationBits}})
+        if (!own->empty()) {
+            rest << name;
+            for (int b : *own)
+                rest << " " << b;
+        }
     rest << "\nlast " << spec.lastOutputBits << "\nmax";
     for (const auto &c : {spec.maxError, spec.maxMemoryBytes, spec.maxEnergyUj})
         rest << " " << (c ? yamlutil::formatDouble(*c) : std::string("-"));

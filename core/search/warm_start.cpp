@@ -13,14 +13,18 @@ namespace
 {
 
 // The first offending width of `bits` that this search does not allow (pinned layers excepted), if any.
-std::string misfit(const CodesignSpec &spec, const std::set<int> &allowed, const BitConfig &bits)
+std::string misfit(const CodesignSpec &spec, const BitConfig &bits)
 {
+    const std::set<int> weights(spec.weightBits().begin(), spec.weightBits().end()),
+        activations(spec.activationBits().begin(), spec.activationBits().end());
     for (size_t l = 0; l < bits.size(); ++l) {
         if (spec.pinnedBits.count(static_cast<int>(l)))
             continue;
-        for (int b : {bits[l].weights, bits[l].activations})
-            if (!allowed.count(b))
-                return "layer " + std::to_string(l + 1) + " at " + std::to_string(b) + " bits";
+        if (!weights.count(bits[l].weights))
+            return "layer " + std::to_string(l + 1) + " at " + std::to_string(bits[l].weights) + " weight bits";
+        if (!activations.count(bits[l].activations))
+            return "layer " + std::to_string(l + 1) + " at " + std::to_string(bits[l].activations) +
+                   " activation bits";
     }
     return {};
 }
@@ -34,7 +38,6 @@ std::vector<std::vector<double>> warmStartSeeds(const CodesignProblem &problem,
 {
     const CodesignSpec &spec = problem.spec();
     const size_t layers = spec.network.layers.size();
-    const std::set<int> allowed(spec.allowedBits.begin(), spec.allowedBits.end());
     std::set<std::vector<double>> seen(exclude.begin(), exclude.end());
     std::vector<Individual> pool;
     std::string firstMisfit;
@@ -46,7 +49,7 @@ std::vector<std::vector<double>> warmStartSeeds(const CodesignProblem &problem,
         BitConfig bits = e.bits;
         for (const auto &[layer, pinned] : spec.pinnedBits)
             bits[static_cast<size_t>(layer)] = pinned;
-        if (std::string why = misfit(spec, allowed, bits); !why.empty()) {
+        if (std::string why = misfit(spec, bits); !why.empty()) {
             if (firstMisfit.empty())
                 firstMisfit = why;
             continue;
@@ -61,7 +64,7 @@ std::vector<std::vector<double>> warmStartSeeds(const CodesignProblem &problem,
     }
     if (pool.empty() && !firstMisfit.empty())
         throw InputError(source, 0,
-                         "none of its configurations fits this search's --allowed-bits (the first has " +
+                         "none of its configurations fits this search's allowed bit-widths (the first has " +
                              firstMisfit + ")");
     if (earlier.empty())
         throw InputError(source, 0, "holds no evaluated configuration to start from");
