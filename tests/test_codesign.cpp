@@ -307,14 +307,15 @@ private Q_SLOTS:
         tie.allowedWeightBits = {2, 8};
         tie.allowedActivationBits = {4, 5};
         seeds.clear();
-        for (const auto &g : CodesignProblem(tie, std::make_shared<FormulaEvaluator>(), cache_).uniformSeeds())
+        for (const auto &g :
+             CodesignProblem(tie, std::make_shared<FormulaEvaluator>(), cache_).uniformSeeds())
             seeds.push_back(formatBitConfig(decode(g)));
         QCOMPARE(seeds, (std::vector<std::string>{"2/4 2/4 2/4 2/4", "8/5 8/5 8/5 8/5"}));
         // The hypervolume's reference point is 1.1 x the widest allowed configuration's costs: 8/6 here.
         const CandidateCost widest = p.cost(BitConfig(4, LayerBits{8, 6}));
         const std::vector<double> ref = p.referencePoint();
         QCOMPARE(ref, (std::vector<double>{1.0, 1.1 * widest.value(Objective::Energy),
-                                            1.1 * widest.value(Objective::Memory)}));
+                                           1.1 * widest.value(Objective::Memory)}));
         // A short run keeps every layer's weights at 8 bits and its activations in {3, 4, 6}.
         QTemporaryDir dir;
         RunDirectory rd(dir.path().toStdString());
@@ -592,7 +593,8 @@ private Q_SLOTS:
         }
         QCOMPARE(shortestDouble(0.9117), std::string("0.9117"));
         QCOMPARE(shortestDouble(1.0 / 3), std::string("0.3333333333333333"));
-        QCOMPARE(shortestDouble(0.1 + 0.2), std::string("0.30000000000000004")); // 17 digits when it needs them
+        QCOMPARE(shortestDouble(0.1 + 0.2),
+                 std::string("0.30000000000000004")); // 17 digits when it needs them
         QCOMPARE(shortestDouble(1e21), std::string("1e+21"));
         QCOMPARE(shortestDouble(-0.0), std::string("-0"));
         QCOMPARE(shortestDouble(1.5e-5), std::string("1.5e-05"));

@@ -109,11 +109,31 @@ std::set<std::string> searchValued()
     std::set<std::string> v = kEvaluatorValued;
     v.insert(kArchOptions.begin(), kArchOptions.end());
     v.insert(kMapperValued.begin(), kMapperValued.end());
-    v.insert({"network",    "width",        "resolution",      "checkpoint",   "population", "generations",
-              "out",        "seed",         "objectives",      "allowed-bits", "pin",        "max-error",
-              "max-memory", "max-energy",   "max-evaluations", "max-seconds",  "stagnation", "torch-threads",
-              "resume",     "last-outputs", "pin-mapping",     "classes",      "warm-start",
-              "allowed-weight-bits", "allowed-activation-bits"});
+    v.insert({"network",
+              "width",
+              "resolution",
+              "checkpoint",
+              "population",
+              "generations",
+              "out",
+              "seed",
+              "objectives",
+              "allowed-bits",
+              "pin",
+              "max-error",
+              "max-memory",
+              "max-energy",
+              "max-evaluations",
+              "max-seconds",
+              "stagnation",
+              "torch-threads",
+              "resume",
+              "last-outputs",
+              "pin-mapping",
+              "classes",
+              "warm-start",
+              "allowed-weight-bits",
+              "allowed-activation-bits"});
     return v;
 }
 std::set<std::string> searchFlags()
@@ -137,10 +157,14 @@ SearchSetup buildSearch(const Args &args, bool withCaches)
         spec.maxEnergyUj = numberOption(args, "max-energy", 0, 1e-12, 1e15);
     if (auto a = args.get("allowed-bits"))
         spec.allowedBits = parseIntList(*a, "--allowed-bits");
-    if (auto a = args.get("allowed-weight-bits"))
-        spec.allowedWeightBits = parseIntList(*a, "--allowed-weight-bits");
-    if (auto a = args.get("allowed-activation-bits"))
-        spec.allowedActivationBits = parseIntList(*a, "--allowed-activation-bits");
+    // An empty list here would silently mean --allowed-bits.
+    for (const auto &[name, set] : {std::pair{"allowed-weight-bits", &spec.allowedWeightBits},
+                                    std::pair{"allowed-activation-bits", &spec.allowedActivationBits}})
+        if (auto a = args.get(name)) {
+            *set = parseIntList(*a, std::string("--") + name);
+            if (set->empty())
+                throw UsageError(std::string("--") + name + ": give at least one width, e.g. 4,8");
+        }
     spec.lastOutputBits = static_cast<int>(args.integer("last-outputs", 1, 32).value_or(8));
     spec.mapper = resolveMapperOptions(args);
     spec.mapperThreads = spec.mapper.threads;

@@ -139,8 +139,9 @@ void CodesignSpec::validate() const
     // Each tensor's set: the shared one, or its own when given (named in the message as the option is).
     for (const bool weights : {true, false}) {
         const bool own = !(weights ? allowedWeightBits : allowedActivationBits).empty();
-        const std::string set = own ? (weights ? "allowed weight bit-widths" : "allowed activation bit-widths")
-                                    : "allowed bit-widths";
+        const std::string set =
+            own ? (weights ? "allowed weight bit-widths" : "allowed activation bit-widths")
+                : "allowed bit-widths";
         const std::vector<int> &bits = weights ? weightBits() : activationBits();
         if (bits.empty())
             throw std::invalid_argument("the set of " + set + " is empty");
@@ -260,9 +261,10 @@ std::vector<std::vector<double>> CodesignProblem::uniformSeeds() const
 
 std::vector<double> CodesignProblem::referencePoint(const std::atomic<bool> *cancel)
 {
-    BitConfig bits(spec_.network.layers.size(),
-                   LayerBits{*std::max_element(spec_.weightBits().begin(), spec_.weightBits().end()),
-                             *std::max_element(spec_.activationBits().begin(), spec_.activationBits().end())});
+    BitConfig bits(
+        spec_.network.layers.size(),
+        LayerBits{*std::max_element(spec_.weightBits().begin(), spec_.weightBits().end()),
+                  *std::max_element(spec_.activationBits().begin(), spec_.activationBits().end())});
     for (const auto &[layer, pinned] : spec_.pinnedBits)
         bits[static_cast<size_t>(layer)] = pinned;
     const NetworkMapping nm = mappings(bits, cancel);

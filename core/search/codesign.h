@@ -59,7 +59,10 @@ struct CodesignSpec {
     // Each tensor's own set (empty: allowedBits): hardware with a fixed weight datapath, or a search that
     // spends bits where the energy is (on Eyeriss, mostly in the activations' widths).
     std::vector<int> allowedWeightBits, allowedActivationBits;
-    const std::vector<int> &weightBits() const { return allowedWeightBits.empty() ? allowedBits : allowedWeightBits; }
+    const std::vector<int> &weightBits() const
+    {
+        return allowedWeightBits.empty() ? allowedBits : allowedWeightBits;
+    }
     const std::vector<int> &activationBits() const
     {
         return allowedActivationBits.empty() ? allowedBits : allowedActivationBits;
@@ -128,7 +131,8 @@ public:
     // at its allowed width nearest b (the wider on a tie), repeats dropped.
     std::vector<std::vector<double>> uniformSeeds() const;
     // The hypervolume reference point: error 1; energy, EDP, cycles and memory 1.1 x those of the widest
-    // configuration (each tensor at its widest allowed width) (computed here, so that it is fixed before the run starts).
+    // configuration (each tensor at its widest allowed width) (computed here, so that it is fixed before the
+    // run starts).
     std::vector<double> referencePoint(const std::atomic<bool> *cancel = nullptr);
 
     // The costs of a batch of configurations (mapper jobs on the pool, accuracy alongside). A cancelled

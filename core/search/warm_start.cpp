@@ -21,7 +21,8 @@ std::string misfit(const CodesignSpec &spec, const BitConfig &bits)
         if (spec.pinnedBits.count(static_cast<int>(l)))
             continue;
         if (!weights.count(bits[l].weights))
-            return "layer " + std::to_string(l + 1) + " at " + std::to_string(bits[l].weights) + " weight bits";
+            return "layer " + std::to_string(l + 1) + " at " + std::to_string(bits[l].weights) +
+                   " weight bits";
         if (!activations.count(bits[l].activations))
             return "layer " + std::to_string(l + 1) + " at " + std::to_string(bits[l].activations) +
                    " activation bits";
