@@ -1009,6 +1009,79 @@ private Q_SLOTS:
                      formatBitConfig(initial[i].bits).c_str());
     }
 
+    // Each tensor's own widths (--allowed-weight-bits / --allowed-activation-bits): a reopened run shows them
+    // in their fields (not in Other options) and Start passes them; each is checked against the words that
+    // hold its tensor, and Allowed bits only where a tensor has no set of its own, as the CLI reads them.
+    void eachTensorItsOwnWidthsInThePanel()
+    {
+        // eyeriss16 with the global buffer (inputs and outputs only) at 8-bit words.
+        QFile preset(QStringLiteral(BITLOOP_PRESETS) + "/eyeriss16.yaml");
+        QVERIFY(preset.open(QIODevice::ReadOnly));
+        QString yaml = QString::fromUtf8(preset.readAll());
+        const qsizetype glb = yaml.indexOf("- name: shared_glb");
+        QVERIFY(glb > 0);
+        yaml.replace(yaml.indexOf("word_bits: 16", glb), 13, "word_bits: 8");
+        yaml.replace("name: eyeriss16", "name: eyeriss-glb8");
+        const QString arch = path("eyeriss-glb8.yaml");
+        QFile f(arch);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(yaml.toUtf8());
+        f.close();
+
+        MainWindow w;
+        SetupPanel *s = w.setupPanel();
+        auto *shared = s->findChild<QLineEdit *>("allowedBits");
+        auto *weights = s->findChild<QLineEdit *>("weightBits");
+        auto *activations = s->findChild<QLineEdit *>("activationBits");
+        QVERIFY(shared && weights && activations);
+        const QStringList args = {"--arch", arch, "--network", net_, "--objectives", "energy,memory",
+                                  "--allowed-bits", "2,4,8", "--allowed-weight-bits", "16",
+                                  "--allowed-activation-bits", "4,8", "--population", "6", "--generations",
+                                  "1", "--out", path("own-widths")};
+        s->setArguments(args);
+        QCOMPARE(weights->text(), QString("16"));
+        QCOMPARE(activations->text(), QString("4,8"));
+        QVERIFY(s->findChild<QLineEdit *>("otherOptions")->text().isEmpty());
+        const QStringList a = s->arguments();
+        QCOMPARE(a.value(a.indexOf("--allowed-weight-bits") + 1), QString("16"));
+        QCOMPARE(a.value(a.indexOf("--allowed-activation-bits") + 1), QString("4,8"));
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
+
+        // 16-bit weights fit every word that holds weights; 16-bit activations do not fit the buffer.
+        activations->setText("4,16");
+        QCOMPARE(s->validate(), QString("Activation bits: 16 is wider than the 8-bit words of shared_glb"));
+        QVERIFY(activations->property("invalid").toBool());
+        QVERIFY(!weights->property("invalid").toBool());
+        activations->setText("4,x");
+        QCOMPARE(s->validate(), QString("Activation bits: 'x' is not a number"));
+        activations->setText("4,8");
+        weights->setText("8,8");
+        QCOMPARE(s->validate(), QString("Weight bits: 8 is given twice"));
+        // Allowed bits is read by neither tensor here, so 16 is no fault; with activations on it, it is.
+        weights->setText("16");
+        shared->setText("16");
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
+        activations->clear();
+        QCOMPARE(s->validate(), QString("Allowed bits: 16 is wider than the 8-bit words of shared_glb"));
+        activations->setText("4,8");
+        shared->setText("2,4,8");
+
+        // Started, the search varies only what the sets allow: every weight 16 bits, every activation 4 or 8.
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.startSearch();
+        QVERIFY(waitFor(finished, 1, 120000));
+        const auto evaluated = search::RunDirectory(path("own-widths").toStdString()).individuals();
+        QVERIFY(evaluated.size() >= 6);
+        std::set<int> activationWidths;
+        for (const search::EvaluatedIndividual &e : evaluated)
+            for (const LayerBits &b : e.bits) {
+                QCOMPARE(b.weights, 16);
+                QVERIFY2(b.activations == 4 || b.activations == 8, formatBitConfig(e.bits).c_str());
+                activationWidths.insert(b.activations);
+            }
+        QCOMPARE(activationWidths, (std::set<int>{4, 8})); // the uniform seeds at 4 and at 8
+    }
+
     // A malformed architecture file: its message, file and line, in place of the level table, the field
     // marked, and Start refused.
     void malformedArchitectureShowsItsMessageAndBlocksStart()

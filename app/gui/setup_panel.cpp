@@ -246,6 +246,13 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     allowedBits_ = new QLineEdit(QStringLiteral("2,3,4,5,6,7,8"), obj);
     allowedBits_->setObjectName(QStringLiteral("allowedBits"));
     objForm->addRow(tr("Allowed bits"), allowedBits_);
+    // Each tensor's own set (--allowed-weight-bits / --allowed-activation-bits); empty: Allowed bits.
+    weightBits_ = new QLineEdit(obj);
+    weightBits_->setPlaceholderText(tr("as allowed bits, e.g. 8 to hold weights at 8"));
+    objForm->addRow(tr("Weight bits"), weightBits_);
+    activationBits_ = new QLineEdit(obj);
+    activationBits_->setPlaceholderText(tr("as allowed bits, e.g. 3,4,5,6,7,8"));
+    objForm->addRow(tr("Activation bits"), activationBits_);
     pins_ = new QLineEdit(obj);
     pins_->setPlaceholderText(tr("e.g. 1:8:8 28:8:8 (layer:weight:activation)"));
     objForm->addRow(tr("Pinned layers"), pins_);
@@ -299,6 +306,8 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     // Fields Start checks (validate()) are marked by a dynamic property; the border says which.
     arch_->setObjectName(QStringLiteral("architecture"));
     allowedBits_->setObjectName(QStringLiteral("allowedBits"));
+    weightBits_->setObjectName(QStringLiteral("weightBits"));
+    activationBits_->setObjectName(QStringLiteral("activationBits"));
     pins_->setObjectName(QStringLiteral("pins"));
     maxMemory_->setObjectName(QStringLiteral("maxMemory"));
     maxEnergy_->setObjectName(QStringLiteral("maxEnergy"));
@@ -389,8 +398,8 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
         if (!d.isEmpty())
             warmStart_->setText(d);
     });
-    for (QLineEdit *e : {checkpoint_, dataset_, outDir_, warmStart_, allowedBits_, pins_, mappingPins_,
-                         maxMemory_, maxEnergy_, otherOptions_})
+    for (QLineEdit *e : {checkpoint_, dataset_, outDir_, warmStart_, allowedBits_, weightBits_,
+                         activationBits_, pins_, mappingPins_, maxMemory_, maxEnergy_, otherOptions_})
         connect(e, &QLineEdit::textChanged, this, [this, e] {
             markField(e, {}); // edited: the old complaint no longer applies
             updateCommandLine();
@@ -536,12 +545,12 @@ bool parseWidth(const QString &text, int &value)
 
 } // namespace
 
-QString SetupPanel::checkAllowedBits() const
+QString SetupPanel::checkWidths(const QLineEdit *field, const QString &what, WidthsFor tensors) const
 {
-    const QString what = tr("Allowed bits");
-    const QStringList parts = allowedBits_->text().split(',');
-    if (allowedBits_->text().trimmed().isEmpty())
-        return tr("%1: give at least one width, e.g. 2,4,8").arg(what);
+    const QStringList parts = field->text().split(',');
+    if (field->text().trimmed().isEmpty())
+        return tensors == WidthsFor::Both ? tr("%1: give at least one width, e.g. 2,4,8").arg(what)
+                                          : QString();
     const bool accuracy = objError_->isChecked() || useMaxError_->isChecked();
     // The supernet answers (or starts fine-tuning) only at the widths it was trained for. An unreadable
     // supernet is left for Start to report.
@@ -555,6 +564,16 @@ QString SetupPanel::checkAllowedBits() const
         } catch (const std::exception &) {
         }
     }
+    // The narrowest word that may hold the tensors these widths are for (the outermost of equals, as
+    // listed): weights in weight words, activations as inputs and outputs in activation words.
+    const Word *narrowest = nullptr;
+    for (auto w = words_.rbegin(); w != words_.rend(); ++w) {
+        const bool holds = tensors == WidthsFor::Weights       ? w->weights
+                           : tensors == WidthsFor::Activations ? w->activations
+                                                               : w->weights || w->activations;
+        if (holds && (!narrowest || w->bits < narrowest->bits))
+            narrowest = &*w;
+    }
     std::vector<int> seen;
     for (const QString &part : parts) {
         const QString t = part.trimmed();
@@ -567,11 +586,6 @@ QString SetupPanel::checkAllowedBits() const
             return tr("%1: %2 cannot be trained (2 to 8 bits, or 16 / 32 unquantized)").arg(what).arg(b);
         if (b < 1 || b > 32)
             return tr("%1: %2 is not a width (1 to 32 bits)").arg(what).arg(b);
-        // The narrowest word that holds weights or activations (the outermost of equals, as listed).
-        const Word *narrowest = nullptr;
-        for (auto w = words_.rbegin(); w != words_.rend(); ++w)
-            if ((w->weights || w->activations) && (!narrowest || w->bits < narrowest->bits))
-                narrowest = &*w;
         if (narrowest && b > narrowest->bits)
             return tr("%1: %2 is wider than the %3-bit words of %4")
                 .arg(what)
@@ -635,7 +649,13 @@ QString SetupPanel::validate()
     };
     check(maxMemory_, bound(maxMemory_, tr("Memory at most")));
     check(maxEnergy_, bound(maxEnergy_, tr("Energy at most")));
-    check(allowedBits_, checkAllowedBits());
+    // Allowed bits counts only for a tensor without its own set (as `bitloop-cli search` reads them).
+    const bool sharedUsed =
+        weightBits_->text().trimmed().isEmpty() || activationBits_->text().trimmed().isEmpty();
+    check(allowedBits_,
+          sharedUsed ? checkWidths(allowedBits_, tr("Allowed bits"), WidthsFor::Both) : QString());
+    check(weightBits_, checkWidths(weightBits_, tr("Weight bits"), WidthsFor::Weights));
+    check(activationBits_, checkWidths(activationBits_, tr("Activation bits"), WidthsFor::Activations));
     check(pins_, checkPins());
     check(otherOptions_, checkOtherOptions());
     const bool ownSupernet = otherOptions().contains(QLatin1String("--supernet"));

@@ -79,7 +79,9 @@ private:
     bool startsFromSupernet() const; // fine-tunes, from the checkpoint's supernet (--start supernet)
     QString supernetFile() const;    // --supernet FILE in Other options, else beside the checkpoint
     void markField(QWidget *field, const QString &message); // empty message: unmark
-    QString checkAllowedBits() const;
+    // Which tensors a list of widths is for: the shared Allowed bits, or one tensor's own set.
+    enum class WidthsFor { Both, Weights, Activations };
+    QString checkWidths(const QLineEdit *field, const QString &what, WidthsFor tensors) const;
     QString checkPins() const;
     QString checkOtherOptions() const;
     QStringList otherOptions() const; // Other options, split as a shell would (double quotes)
@@ -96,8 +98,8 @@ private:
     QDoubleSpinBox *width_, *maxError_;
     QSpinBox *resolution_, *classes_, *population_, *generations_, *seed_, *steps_, *threads_, *limit_,
         *torchThreads_, *bnBatches_;
-    QLineEdit *checkpoint_, *dataset_, *outDir_, *warmStart_, *allowedBits_, *pins_, *mappingPins_,
-        *maxMemory_, *maxEnergy_, *otherOptions_;
+    QLineEdit *checkpoint_, *dataset_, *outDir_, *warmStart_, *allowedBits_, *weightBits_, *activationBits_,
+        *pins_, *mappingPins_, *maxMemory_, *maxEnergy_, *otherOptions_;
     QCheckBox *objError_, *objEnergy_, *objMemory_, *objEdp_, *objCycles_, *useMaxError_;
     QTreeWidget *hierarchy_;
     QLabel *commandLine_, *archMessage_;

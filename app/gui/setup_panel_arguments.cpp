@@ -25,12 +25,35 @@ namespace
 // The options the panel has fields for (each takes a value); any other option is an Other option.
 bool hasField(const QString &option)
 {
-    static const QStringList fields = {
-        "--arch",      "--network",     "--width",      "--resolution", "--classes",       "--objectives",
-        "--max-error", "--max-memory",  "--max-energy", "--checkpoint", "--evaluator",     "--steps",
-        "--start",     "--bn-batches",  "--dataset",    "--limit",      "--torch-threads", "--allowed-bits",
-        "--pin",       "--pin-mapping", "--metric",     "--population", "--generations",   "--seed",
-        "--threads",   "--out",         "--warm-start"};
+    static const QStringList fields = {"--arch",
+                                       "--network",
+                                       "--width",
+                                       "--resolution",
+                                       "--classes",
+                                       "--objectives",
+                                       "--max-error",
+                                       "--max-memory",
+                                       "--max-energy",
+                                       "--checkpoint",
+                                       "--evaluator",
+                                       "--steps",
+                                       "--start",
+                                       "--bn-batches",
+                                       "--dataset",
+                                       "--limit",
+                                       "--torch-threads",
+                                       "--allowed-bits",
+                                       "--allowed-weight-bits",
+                                       "--allowed-activation-bits",
+                                       "--pin",
+                                       "--pin-mapping",
+                                       "--metric",
+                                       "--population",
+                                       "--generations",
+                                       "--seed",
+                                       "--threads",
+                                       "--out",
+                                       "--warm-start"};
     return fields.contains(option);
 }
 
@@ -109,6 +132,10 @@ QStringList SetupPanel::arguments() const
         a << "--torch-threads" << QString::number(torchThreads_->value());
     }
     a << "--allowed-bits" << allowedBits_->text();
+    if (!weightBits_->text().trimmed().isEmpty())
+        a << "--allowed-weight-bits" << weightBits_->text().trimmed();
+    if (!activationBits_->text().trimmed().isEmpty())
+        a << "--allowed-activation-bits" << activationBits_->text().trimmed();
     for (const QString &pin : pins_->text().split(' ', Qt::SkipEmptyParts))
         a << "--pin" << pin;
     for (const QString &pin : mappingPins_->text().split(' ', Qt::SkipEmptyParts))
@@ -172,6 +199,8 @@ void SetupPanel::setArguments(const QStringList &arguments)
     maxEnergy_->setText(value("--max-energy"));
     if (!value("--allowed-bits").isEmpty())
         allowedBits_->setText(value("--allowed-bits"));
+    weightBits_->setText(value("--allowed-weight-bits"));
+    activationBits_->setText(value("--allowed-activation-bits"));
     pins_->setText(all("--pin"));
     mappingPins_->setText(all("--pin-mapping"));
     if (!value("--population").isEmpty())
