@@ -248,10 +248,10 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     objForm->addRow(tr("Allowed bits"), allowedBits_);
     // Each tensor's own set (--allowed-weight-bits / --allowed-activation-bits); empty: Allowed bits.
     weightBits_ = new QLineEdit(obj);
-    weightBits_->setPlaceholderText(tr("as allowed bits, e.g. 8 to hold weights at 8"));
+    weightBits_->setPlaceholderText(tr("as Allowed bits; e.g. 8"));
     objForm->addRow(tr("Weight bits"), weightBits_);
     activationBits_ = new QLineEdit(obj);
-    activationBits_->setPlaceholderText(tr("as allowed bits, e.g. 3,4,5,6,7,8"));
+    activationBits_->setPlaceholderText(tr("as Allowed bits; e.g. 3,4,5,6,7,8"));
     objForm->addRow(tr("Activation bits"), activationBits_);
     pins_ = new QLineEdit(obj);
     pins_->setPlaceholderText(tr("e.g. 1:8:8 28:8:8 (layer:weight:activation)"));
