@@ -635,7 +635,7 @@ QString SetupPanel::validate()
             first = message;
     };
     check(arch_, archError_.isEmpty() ? QString() : tr("Architecture: %1").arg(archError_));
-    auto bound = [this](QLineEdit *e, const QString &what) -> QString {
+    auto bound = [](QLineEdit *e, const QString &what) -> QString {
         const QString t = e->text().trimmed();
         if (t.isEmpty())
             return {};
