@@ -1,13 +1,16 @@
 // bitloop-cli-qat: the bitloop-cli commands that need LibTorch, started by bitloop-cli (see commands.h).
 #include "commands.h"
+#include "qat/threads.h"
 
 #include <iostream>
 
 int main(int argc, char **argv)
 {
+    bitloop::qat::keepFreedMemory(); // before any thread allocates
     if (argc < 2) {
-        std::cerr << "usage: bitloop-cli train|import|train-supernet|accuracy|search|search-export [OPTIONS] (see "
-                     "bitloop-cli --help)\n";
+        std::cerr
+            << "usage: bitloop-cli train|import|train-supernet|accuracy|search|search-export [OPTIONS] (see "
+               "bitloop-cli --help)\n";
         return 2;
     }
     const std::string command = argv[1];

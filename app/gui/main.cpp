@@ -3,6 +3,7 @@
 // code, offscreen, prints one line per generation and writes the front and a plot image.
 #include "baseline.h"
 #include "main_window.h"
+#include "qat/threads.h"
 #include "setup_panel.h"
 #include "widgets/layer_table.h"
 #include "widgets/pareto_plot.h"
@@ -37,6 +38,7 @@ bool haveDisplay()
 
 int main(int argc, char **argv)
 {
+    bitloop::qat::keepFreedMemory(); // before Qt's threads and the search's allocate
     bool headless = !haveDisplay();
     for (int i = 1; i < argc; ++i)
         headless = headless || std::string(argv[i]) == "--headless";

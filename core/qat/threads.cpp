@@ -13,9 +13,6 @@
 namespace bitloop::qat
 {
 
-namespace
-{
-
 // Keeps memory that tensors free for the next tensors instead of returning it to the system (glibc's
 // malloc; elsewhere nothing). LibTorch's CPU allocator does not cache, and a tensor of a few MB freed to
 // the system is faulted back in page by page when the next one is allocated: on a virtual machine that made
@@ -30,10 +27,15 @@ void keepFreedMemory()
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_TOP_PAD, 512 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+    // One arena for every thread. The search measures accuracy on a thread of its own (beside the mapper),
+    // and a thread's own arena is made of 64 MiB heaps that the settings above do not keep: the supernet
+    // evaluator took 4.1 s a candidate there against 2.6 s in the main arena, and 1.2 s on an idle core
+    // (docs/benchmarks.md §9, twenty-third session). The mapper, which allocates from several threads, was
+    // measured as fast either way (glibc's per-thread caches serve its small blocks without the lock).
+    // Only threads that have not allocated yet are bound by it, so programs call this first thing.
+    mallopt(M_ARENA_MAX, 1);
 #endif
 }
-
-} // namespace
 
 void setThreads(int n)
 {

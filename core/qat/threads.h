@@ -10,4 +10,9 @@ namespace bitloop::qat
 // threads.cpp). Throws std::invalid_argument when n < 1.
 void setThreads(int n);
 
+// Keeps the memory tensors free for the next tensors, in one malloc arena for all threads (threads.cpp says
+// why). Programs that measure accuracy call it first in main(), before any thread allocates; setThreads
+// calls it too.
+void keepFreedMemory();
+
 } // namespace bitloop::qat
