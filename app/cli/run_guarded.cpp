@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -65,6 +66,11 @@ int forwardToQat(char **argv, bool builtWithTorch)
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
     const std::filesystem::path qat =
         (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "bitloop-cli-qat";
+    // LibTorch's OpenMP threads spin while they wait; beside any other busy thread (the mapper, another run)
+    // two of them on two cores took 443 s for a training that takes 21 s when they sleep instead
+    // (docs/benchmarks.md §9, twenty-third session). libgomp reads this once, when it is loaded, so it is set
+    // here for the child; a value the user gave is kept.
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
     std::cout.flush();
     execv(qat.c_str(), argv);
     std::cerr
