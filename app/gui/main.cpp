@@ -23,6 +23,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <unistd.h>
+
 namespace
 {
 
@@ -38,7 +40,12 @@ bool haveDisplay()
 
 int main(int argc, char **argv)
 {
-    bitloop::qat::keepFreedMemory(); // before Qt's threads and the search's allocate
+    // LibTorch's OpenMP threads spin while they wait, which beside the mapper or any other busy process costs
+    // most of their time (docs/benchmarks.md §9, twenty-third session); libgomp reads the policy only when it
+    // is loaded, so the explorer starts itself again with it once (a value the user gave is kept).
+    if (!std::getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
+        execv("/proc/self/exe", argv); // returns only on failure: then run as we are
+    bitloop::qat::keepFreedMemory();   // before Qt's threads and the search's allocate
     bool headless = !haveDisplay();
     for (int i = 1; i < argc; ++i)
         headless = headless || std::string(argv[i]) == "--headless";
