@@ -1034,10 +1034,24 @@ private Q_SLOTS:
         auto *weights = s->findChild<QLineEdit *>("weightBits");
         auto *activations = s->findChild<QLineEdit *>("activationBits");
         QVERIFY(shared && weights && activations);
-        const QStringList args = {"--arch", arch, "--network", net_, "--objectives", "energy,memory",
-                                  "--allowed-bits", "2,4,8", "--allowed-weight-bits", "16",
-                                  "--allowed-activation-bits", "4,8", "--population", "6", "--generations",
-                                  "1", "--out", path("own-widths")};
+        const QStringList args = {"--arch",
+                                  arch,
+                                  "--network",
+                                  net_,
+                                  "--objectives",
+                                  "energy,memory",
+                                  "--allowed-bits",
+                                  "2,4,8",
+                                  "--allowed-weight-bits",
+                                  "16",
+                                  "--allowed-activation-bits",
+                                  "4,8",
+                                  "--population",
+                                  "6",
+                                  "--generations",
+                                  "1",
+                                  "--out",
+                                  path("own-widths")};
         s->setArguments(args);
         QCOMPARE(weights->text(), QString("16"));
         QCOMPARE(activations->text(), QString("4,8"));
@@ -1064,6 +1078,9 @@ private Q_SLOTS:
         activations->clear();
         QCOMPARE(s->validate(), QString("Allowed bits: 16 is wider than the 8-bit words of shared_glb"));
         activations->setText("4,8");
+        weights->clear(); // Allowed bits for the weights only: their words hold 16 bits
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
+        weights->setText("16");
         shared->setText("2,4,8");
 
         // Started, the search varies only what the sets allow: every weight 16 bits, every activation 4 or 8.

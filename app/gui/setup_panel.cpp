@@ -649,11 +649,16 @@ QString SetupPanel::validate()
     };
     check(maxMemory_, bound(maxMemory_, tr("Memory at most")));
     check(maxEnergy_, bound(maxEnergy_, tr("Energy at most")));
-    // Allowed bits counts only for a tensor without its own set (as `bitloop-cli search` reads them).
-    const bool sharedUsed =
-        weightBits_->text().trimmed().isEmpty() || activationBits_->text().trimmed().isEmpty();
-    check(allowedBits_,
-          sharedUsed ? checkWidths(allowedBits_, tr("Allowed bits"), WidthsFor::Both) : QString());
+    // Allowed bits counts only for the tensors without a set of their own (as `bitloop-cli search` reads
+    // them), and is checked against the words of those tensors only.
+    const bool weightsShared = weightBits_->text().trimmed().isEmpty();
+    const bool activationsShared = activationBits_->text().trimmed().isEmpty();
+    const WidthsFor shared = weightsShared && activationsShared ? WidthsFor::Both
+                             : weightsShared                    ? WidthsFor::Weights
+                                                                : WidthsFor::Activations;
+    check(allowedBits_, weightsShared || activationsShared
+                            ? checkWidths(allowedBits_, tr("Allowed bits"), shared)
+                            : QString());
     check(weightBits_, checkWidths(weightBits_, tr("Weight bits"), WidthsFor::Weights));
     check(activationBits_, checkWidths(activationBits_, tr("Activation bits"), WidthsFor::Activations));
     check(pins_, checkPins());
