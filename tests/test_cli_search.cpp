@@ -467,6 +467,11 @@ private Q_SLOTS:
         };
         const QList<Case> cases = {
             {{"--population", "1"}, "at least 2"},
+            // --allowed-bits 2,4,8: three uniform configurations
+            {{"--population", "2"},
+             "--population 2 is smaller than the 3 uniform configurations every search starts from (2/2, "
+             "4/4, "
+             "8/8); give --population 3 or more"},
             {{"--allowed-bits", "4,24"}, "wider than the 16-bit words"},
             {{"--allowed-bits", "4,x"}, "not an integer"},
             {{"--allowed-weight-bits", "4,24"},
@@ -481,7 +486,8 @@ private Q_SLOTS:
         };
         int k = 0;
         for (const Case &c : cases) {
-            QStringList args = searchArgs(path("bad%1").arg(k++), 2);
+            const QString dir = path("bad%1").arg(k++);
+            QStringList args = searchArgs(dir, 2);
             const int at = args.indexOf(c.replace[0]);
             if (at >= 0)
                 args[at + 1] = c.replace[1];
@@ -492,6 +498,7 @@ private Q_SLOTS:
             QVERIFY2(r.status == 2, qPrintable(r.summary()));
             QVERIFY2(r.err.contains(c.says), qPrintable(r.summary()));
             QCOMPARE(r.err.count('\n'), 1);
+            QVERIFY2(!QFile::exists(dir), qPrintable(dir)); // refused before the run directory exists
         }
         CliRun r;
         RUN_CLI(r, QStringList{"search", "--resume", path("run"), "--seed", "3"});

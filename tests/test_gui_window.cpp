@@ -965,6 +965,30 @@ private Q_SLOTS:
         pins->setText("1:8");
         QVERIFY(s->validate().startsWith("Pinned layers: '1:8' is not layer:weight bits:activation bits"));
         QVERIFY(pins->property("invalid").toBool());
+        pins->clear();
+
+        // Every search starts from each uniform configuration, so the population must hold them all; said
+        // before Start in the population's own words (the CLI refuses it as --population).
+        auto *population = s->findChild<QSpinBox *>("population");
+        QVERIFY(population);
+        bits->setText("2,3,4,5,6,7,8");
+        population->setValue(6);
+        QCOMPARE(s->validate(),
+                 QString("Population: 6 is smaller than the 7 uniform configurations every search "
+                         "starts from (2/2, 3/3, 4/4, 5/5, 6/6, 7/7, 8/8); give 7 or more, or "
+                         "allow fewer widths"));
+        QVERIFY(population->property("invalid").toBool());
+        population->setValue(7);
+        QVERIFY(!population->property("invalid").toBool());
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
+        // Weights held at 8: one uniform configuration per activation width.
+        s->findChild<QLineEdit *>("weightBits")->setText("8");
+        s->findChild<QLineEdit *>("activationBits")->setText("2,4,8");
+        population->setValue(2);
+        QVERIFY(s->validate().startsWith("Population: 2 is smaller than the 3 uniform configurations every "
+                                         "search starts from (8/2, 8/4, 8/8)"));
+        population->setValue(3);
+        QVERIFY2(s->validate().isEmpty(), qPrintable(s->validate()));
     }
 
     // "Start from run" is --warm-start: a run reopened shows it, Start passes it (the new run's first

@@ -211,6 +211,18 @@ SearchSetup buildSearch(const Args &args, bool withCaches)
     st.populationSize = static_cast<int>(args.integer("population", 1, 100000).value_or(40));
     if (st.populationSize < 2)
         throw UsageError("--population must be at least 2 (NSGA-II breeds pairs)");
+    // Checked here, before a run directory exists: the first population holds every uniform configuration.
+    const auto uniform = search::uniformWidths(spec.weightBits(), spec.activationBits());
+    if (size_t(st.populationSize) < uniform.size()) {
+        std::string list;
+        for (const LayerBits &u : uniform)
+            list +=
+                (list.empty() ? "" : ", ") + std::to_string(u.weights) + "/" + std::to_string(u.activations);
+        throw UsageError(
+            "--population " + std::to_string(st.populationSize) + " is smaller than the " +
+            std::to_string(uniform.size()) + " uniform configurations every search starts from (" + list +
+            "); give --population " + std::to_string(uniform.size()) + " or more, or fewer allowed bits");
+    }
     st.maxGenerations = static_cast<int>(args.integer("generations", 0, 1000000).value_or(20));
     st.seed = static_cast<uint64_t>(args.integer("seed", 0, INT64_MAX).value_or(1));
     st.maxEvaluations = args.integer("max-evaluations", 0, INT64_MAX).value_or(0);

@@ -2,6 +2,7 @@
 
 #include "io/arch_io.h"
 #include "qat/session.h"
+#include "search/codesign.h"
 #include "workload/mobilenet.h"
 
 #include <QAbstractSpinBox>
@@ -314,7 +315,9 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     outDir_->setObjectName(QStringLiteral("runFolder"));
     warmStart_->setObjectName(QStringLiteral("warmStart"));
     otherOptions_->setObjectName(QStringLiteral("otherOptions"));
-    setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"], QComboBox[invalid=\"true\"] "
+    population_->setObjectName(QStringLiteral("population"));
+    setStyleSheet(QStringLiteral("QLineEdit[invalid=\"true\"], QComboBox[invalid=\"true\"], "
+                                 "QSpinBox[invalid=\"true\"] "
                                  "{ border: 2px solid #d32f2f; border-radius: 3px; }"));
 
     commandLine_ = new QLabel(this);
@@ -410,7 +413,10 @@ SetupPanel::SetupPanel(QWidget *parent) : QWidget(parent)
     connect(fineTuneStart_, &QComboBox::currentTextChanged, this, [this] { markField(fineTuneStart_, {}); });
     for (QSpinBox *s : {resolution_, classes_, population_, generations_, seed_, steps_, threads_, limit_,
                         torchThreads_, bnBatches_})
-        connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateCommandLine(); });
+        connect(s, qOverload<int>(&QSpinBox::valueChanged), this, [this, s] {
+            markField(s, {});
+            updateCommandLine();
+        });
     for (QDoubleSpinBox *s : {width_, maxError_})
         connect(s, qOverload<double>(&QDoubleSpinBox::valueChanged), this, [this] { updateCommandLine(); });
     for (QCheckBox *c : {objError_, objEnergy_, objMemory_, objEdp_, objCycles_, useMaxError_})
@@ -543,6 +549,18 @@ bool parseWidth(const QString &text, int &value)
     return ok && !text.isEmpty() && !text.startsWith('+') && !text.startsWith('-');
 }
 
+// The widths a field lists (unparsable entries left out: their own check reports them).
+std::vector<int> widthsIn(const QLineEdit *field)
+{
+    std::vector<int> widths;
+    for (const QString &part : field->text().split(',', Qt::SkipEmptyParts)) {
+        int b = 0;
+        if (parseWidth(part.trimmed(), b))
+            widths.push_back(b);
+    }
+    return widths;
+}
+
 } // namespace
 
 QString SetupPanel::checkWidths(const QLineEdit *field, const QString &what, WidthsFor tensors) const
@@ -609,6 +627,24 @@ QString SetupPanel::checkWidths(const QLineEdit *field, const QString &what, Wid
     return {};
 }
 
+QString SetupPanel::checkPopulation() const
+{
+    const std::vector<int> shared = widthsIn(allowedBits_),
+                           own[2] = {widthsIn(weightBits_), widthsIn(activationBits_)};
+    const auto uniform =
+        search::uniformWidths(own[0].empty() ? shared : own[0], own[1].empty() ? shared : own[1]);
+    if (size_t(population_->value()) >= uniform.size())
+        return {};
+    QStringList list;
+    for (const LayerBits &u : uniform)
+        list << QStringLiteral("%1/%2").arg(u.weights).arg(u.activations);
+    return tr("Population: %1 is smaller than the %2 uniform configurations every search starts from (%3); "
+              "give %2 or more, or allow fewer widths")
+        .arg(population_->value())
+        .arg(uniform.size())
+        .arg(list.join(QStringLiteral(", ")));
+}
+
 QString SetupPanel::checkPins() const
 {
     const QString what = tr("Pinned layers");
@@ -661,6 +697,8 @@ QString SetupPanel::validate()
                             : QString());
     check(weightBits_, checkWidths(weightBits_, tr("Weight bits"), WidthsFor::Weights));
     check(activationBits_, checkWidths(activationBits_, tr("Activation bits"), WidthsFor::Activations));
+    // Counted only from widths that passed their own checks above.
+    check(population_, first.isEmpty() ? checkPopulation() : QString());
     check(pins_, checkPins());
     check(otherOptions_, checkOtherOptions());
     const bool ownSupernet = otherOptions().contains(QLatin1String("--supernet"));

@@ -83,6 +83,7 @@ private:
     enum class WidthsFor { Both, Weights, Activations };
     QString checkWidths(const QLineEdit *field, const QString &what, WidthsFor tensors) const;
     QString checkPins() const;
+    QString checkPopulation() const;
     QString checkOtherOptions() const;
     QStringList otherOptions() const; // Other options, split as a shell would (double quotes)
 

@@ -241,16 +241,27 @@ int nearestWidth(const std::vector<int> &set, int b)
 }
 } // namespace
 
+std::vector<LayerBits> uniformWidths(const std::vector<int> &weightBits,
+                                     const std::vector<int> &activationBits)
+{
+    std::set<int> widths(weightBits.begin(), weightBits.end());
+    widths.insert(activationBits.begin(), activationBits.end());
+    std::vector<LayerBits> out;
+    std::set<std::pair<int, int>> seen;
+    if (weightBits.empty() || activationBits.empty())
+        return out;
+    for (int b : widths) {
+        const LayerBits uniform{nearestWidth(weightBits, b), nearestWidth(activationBits, b)};
+        if (seen.insert({uniform.weights, uniform.activations}).second)
+            out.push_back(uniform);
+    }
+    return out;
+}
+
 std::vector<std::vector<double>> CodesignProblem::uniformSeeds() const
 {
-    std::set<int> widths(spec_.weightBits().begin(), spec_.weightBits().end());
-    widths.insert(spec_.activationBits().begin(), spec_.activationBits().end());
     std::vector<std::vector<double>> seeds;
-    std::set<std::pair<int, int>> seen;
-    for (int b : widths) {
-        const LayerBits uniform{nearestWidth(spec_.weightBits(), b), nearestWidth(spec_.activationBits(), b)};
-        if (!seen.insert({uniform.weights, uniform.activations}).second)
-            continue;
+    for (const LayerBits &uniform : uniformWidths(spec_.weightBits(), spec_.activationBits())) {
         BitConfig bits(spec_.network.layers.size(), uniform);
         for (const auto &[layer, pinned] : spec_.pinnedBits)
             bits[static_cast<size_t>(layer)] = pinned;

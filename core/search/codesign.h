@@ -83,6 +83,12 @@ struct CodesignSpec {
     void validate() const;
 };
 
+// The uniform configurations every search starts from (its first population's chosen members, before
+// pins): one per width b of either set, each tensor at its allowed width nearest b (the wider on a tie),
+// repeats dropped; 2/2 .. 8/8 for the default set. A population must hold at least this many.
+std::vector<LayerBits> uniformWidths(const std::vector<int> &weightBits,
+                                     const std::vector<int> &activationBits);
+
 // The genes of a configuration, and back. Layer i's weight bits are gene 2i, its activation bits 2i + 1.
 std::vector<double> encode(const BitConfig &bits);
 BitConfig decode(const std::vector<double> &genes);
@@ -126,9 +132,7 @@ public:
     // Two integer genes per layer, pinned where the spec pins; one constraint per bound set, plus one that
     // counts layers without a valid mapping.
     ProblemSpec problemSpec() const;
-    // The initial population's chosen members: the uniform configurations over the allowed set (2/2 .. 8/8
-    // in the default set), pins applied. With a set per tensor, one per width b of either set, each tensor
-    // at its allowed width nearest b (the wider on a tie), repeats dropped.
+    // The initial population's chosen members: uniformWidths() of the spec's sets, pins applied.
     std::vector<std::vector<double>> uniformSeeds() const;
     // The hypervolume reference point: error 1; energy, EDP, cycles and memory 1.1 x those of the widest
     // configuration (each tensor at its widest allowed width) (computed here, so that it is fixed before the
