@@ -469,9 +469,8 @@ private Q_SLOTS:
             {{"--population", "1"}, "at least 2"},
             // --allowed-bits 2,4,8: three uniform configurations
             {{"--population", "2"},
-             "--population 2 is smaller than the 3 uniform configurations every search starts from (2/2, "
-             "4/4, "
-             "8/8); give --population 3 or more"},
+             "--population 2 is smaller than the 3 uniform configurations every search starts from "
+             "(2/2, 4/4, 8/8); give --population 3 or more"},
             {{"--allowed-bits", "4,24"}, "wider than the 16-bit words"},
             {{"--allowed-bits", "4,x"}, "not an integer"},
             {{"--allowed-weight-bits", "4,24"},

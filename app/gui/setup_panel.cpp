@@ -629,10 +629,11 @@ QString SetupPanel::checkWidths(const QLineEdit *field, const QString &what, Wid
 
 QString SetupPanel::checkPopulation() const
 {
-    const std::vector<int> shared = widthsIn(allowedBits_),
-                           own[2] = {widthsIn(weightBits_), widthsIn(activationBits_)};
+    // An empty field means Allowed bits, as everywhere.
+    const std::vector<int> shared = widthsIn(allowedBits_), weights = widthsIn(weightBits_),
+                           activations = widthsIn(activationBits_);
     const auto uniform =
-        search::uniformWidths(own[0].empty() ? shared : own[0], own[1].empty() ? shared : own[1]);
+        search::uniformWidths(weights.empty() ? shared : weights, activations.empty() ? shared : activations);
     if (size_t(population_->value()) >= uniform.size())
         return {};
     QStringList list;

@@ -244,12 +244,12 @@ int nearestWidth(const std::vector<int> &set, int b)
 std::vector<LayerBits> uniformWidths(const std::vector<int> &weightBits,
                                      const std::vector<int> &activationBits)
 {
-    std::set<int> widths(weightBits.begin(), weightBits.end());
-    widths.insert(activationBits.begin(), activationBits.end());
     std::vector<LayerBits> out;
-    std::set<std::pair<int, int>> seen;
     if (weightBits.empty() || activationBits.empty())
         return out;
+    std::set<int> widths(weightBits.begin(), weightBits.end());
+    widths.insert(activationBits.begin(), activationBits.end());
+    std::set<std::pair<int, int>> seen;
     for (int b : widths) {
         const LayerBits uniform{nearestWidth(weightBits, b), nearestWidth(activationBits, b)};
         if (seen.insert({uniform.weights, uniform.activations}).second)
