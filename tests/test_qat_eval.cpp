@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <sqlite3.h>
 
 using namespace bitloop;
 using namespace bitloop::qat;
@@ -58,6 +59,36 @@ class TestQatEval : public QObject
     QString path(const char *name) const { return tmp_.filePath(QString::fromUtf8(name)); }
     // A small search on the checkpoint: the hardware side at 32 x 32 to keep the mapper quick (the accuracy
     // side stays at the dataset's 28 x 28), 4 individuals for one generation over widths 4 and 8.
+    // Distinct feasible configurations of a run cheaper than uniform 8/8: all of them, or only those that no
+    // other feasible point matches or beats on both energy and validation accuracy (read with SQL, not with
+    // the script's own front code).
+    static int countRunPoints(const QString &run, bool frontOnly)
+    {
+        sqlite3 *db = nullptr;
+        if (sqlite3_open_v2(QString(run + "/run.sqlite").toUtf8().constData(), &db, SQLITE_OPEN_READONLY,
+                            nullptr) != SQLITE_OK) {
+            sqlite3_close(db);
+            return -1;
+        }
+        const QString eight = QString("8/8 ").repeated(28).trimmed();
+        QString sql =
+            "SELECT COUNT(DISTINCT a.bits) FROM individuals a WHERE a.violation = 0 AND a.energy_pj < "
+            "(SELECT MIN(energy_pj) FROM individuals WHERE bits = '" +
+            eight + "')";
+        if (frontOnly)
+            sql +=
+                " AND NOT EXISTS (SELECT 1 FROM individuals b WHERE b.violation = 0 AND b.bits <> a.bits AND "
+                "b.energy_pj <= a.energy_pj AND b.accuracy >= a.accuracy)";
+        sqlite3_stmt *query = nullptr;
+        int count = -1;
+        if (sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &query, nullptr) == SQLITE_OK &&
+            sqlite3_step(query) == SQLITE_ROW)
+            count = sqlite3_column_int(query, 0);
+        sqlite3_finalize(query);
+        sqlite3_close(db);
+        return count;
+    }
+
     QStringList smallSearch(const QString &out, const QString &cache) const
     {
         return QStringLiteral(
@@ -434,6 +465,37 @@ private Q_SLOTS:
             cliEnvironment());
         QCOMPARE(noConfirm.status, 2);
         QVERIFY2(noConfirm.err.contains("--confirm-seeds: only with --confirm"), noConfirm.err.constData());
+
+        // --rescreen-ranks K: the points re-screened are those of the run's first K fronts (energy against
+        // validation accuracy) within the slack. With every point in the slack, one front is the points no
+        // cheaper-or-equal point matches or beats, and enough fronts take every distinct point under 8/8.
+        const int onFront = countRunPoints(run, true), underEight = countRunPoints(run, false);
+        QVERIFY2(onFront >= 1 && underEight >= onFront,
+                 qPrintable(QString("%1 %2").arg(onFront).arg(underEight)));
+        for (const auto &[ranks, expected] : {std::pair<int, int>{1, onFront}, {50, underEight}}) {
+            const CliRun pool =
+                runProgram(QStringLiteral(BITLOOP_PYTHON),
+                           {QStringLiteral(BITLOOP_HEADLINE), QStringLiteral(BITLOOP_CLI), run, "--confirm",
+                            "ptq", "--confirm-args", confirmed.join(' '), "--slack", "100", "--rescreen",
+                            "64", "--bisect", "--rescreen-ranks", QString::number(ranks), "--tries", "0"},
+                           cliEnvironment());
+            QVERIFY2(pool.finished && pool.status == 0, qPrintable(pool.summary()));
+            const QByteArray counted =
+                QByteArray::number(expected) +
+                " candidates within 100.00 validation points of 8/8 on the run's figures";
+            QVERIFY2(pool.out.contains(counted),
+                     qPrintable(QString::fromUtf8(counted) + "\n" + pool.summary()));
+        }
+        for (const QStringList &bad :
+             {QStringList{"--confirm", "ptq", "--rescreen-ranks", "2"},
+              QStringList{"--confirm", "ptq", "--rescreen", "0", "--rescreen-ranks", "0"}}) {
+            const CliRun refused = runProgram(
+                QStringLiteral(BITLOOP_PYTHON),
+                QStringList{QStringLiteral(BITLOOP_HEADLINE), QStringLiteral(BITLOOP_CLI), run} + bad,
+                cliEnvironment());
+            QCOMPARE(refused.status, 2);
+            QVERIFY2(refused.err.contains("--rescreen-ranks:"), refused.err.constData());
+        }
 
         // Bad input: one line, exit 2.
         const CliRun missing =
