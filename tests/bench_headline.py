@@ -181,10 +181,9 @@ def validation_accuracy(bits, images):
     return accuracy(bits, images=images)
 
 
-def pick(rows, reference, front=None):
+def pick(rows, reference, front=bisect):
     """Distinct configurations within the slack of 8/8's validation accuracy, cheaper than 8/8, lowest energy
     first; for bisection (or when `front` is set) only those no cheaper point beats on validation accuracy."""
-    front = bisect if front is None else front
     seen, picked = set(), []
     for r in sorted((r for r in rows if r[1] >= reference[1] - slack), key=lambda r: (r[2], -r[1])):
         if r[0] not in seen and r[2] < reference[2]:

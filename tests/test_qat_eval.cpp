@@ -9,12 +9,12 @@
 #include "qat/session.h"
 #include "qat/train.h"
 #include "util/error.h"
+#include "util/sqlite_db.h"
 #include "workload/mobilenet.h"
 
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
-#include <sqlite3.h>
 
 using namespace bitloop;
 using namespace bitloop::qat;
@@ -59,36 +59,6 @@ class TestQatEval : public QObject
     QString path(const char *name) const { return tmp_.filePath(QString::fromUtf8(name)); }
     // A small search on the checkpoint: the hardware side at 32 x 32 to keep the mapper quick (the accuracy
     // side stays at the dataset's 28 x 28), 4 individuals for one generation over widths 4 and 8.
-    // Distinct feasible configurations of a run cheaper than uniform 8/8: all of them, or only those that no
-    // other feasible point matches or beats on both energy and validation accuracy (read with SQL, not with
-    // the script's own front code).
-    static int countRunPoints(const QString &run, bool frontOnly)
-    {
-        sqlite3 *db = nullptr;
-        if (sqlite3_open_v2(QString(run + "/run.sqlite").toUtf8().constData(), &db, SQLITE_OPEN_READONLY,
-                            nullptr) != SQLITE_OK) {
-            sqlite3_close(db);
-            return -1;
-        }
-        const QString eight = QString("8/8 ").repeated(28).trimmed();
-        QString sql =
-            "SELECT COUNT(DISTINCT a.bits) FROM individuals a WHERE a.violation = 0 AND a.energy_pj < "
-            "(SELECT MIN(energy_pj) FROM individuals WHERE bits = '" +
-            eight + "')";
-        if (frontOnly)
-            sql +=
-                " AND NOT EXISTS (SELECT 1 FROM individuals b WHERE b.violation = 0 AND b.bits <> a.bits AND "
-                "b.energy_pj <= a.energy_pj AND b.accuracy >= a.accuracy)";
-        sqlite3_stmt *query = nullptr;
-        int count = -1;
-        if (sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &query, nullptr) == SQLITE_OK &&
-            sqlite3_step(query) == SQLITE_ROW)
-            count = sqlite3_column_int(query, 0);
-        sqlite3_finalize(query);
-        sqlite3_close(db);
-        return count;
-    }
-
     QStringList smallSearch(const QString &out, const QString &cache) const
     {
         return QStringLiteral(
@@ -96,6 +66,25 @@ class TestQatEval : public QObject
                    "--population 4 --generations 1 --allowed-bits 4,8 --threads 1 --torch-threads 1")
                    .split(' ') +
                QStringList{"--checkpoint", checkpoint_, "--out", out, "--cache-dir", cache};
+    }
+
+    // Distinct feasible configurations of a run cheaper than uniform 8/8: all of them, or only those that no
+    // other feasible point matches or beats on both energy and validation accuracy (read with SQL, not with
+    // the script's own front code).
+    static int countRunPoints(const QString &run, bool frontOnly)
+    {
+        SqliteDb db;
+        db.open((run + "/run.sqlite").toStdString(), "the run", SqliteDb::Mode::ReadOnly);
+        std::string sql = "SELECT COUNT(DISTINCT a.bits) FROM individuals a WHERE a.violation = 0 AND "
+                          "a.energy_pj < (SELECT MIN(energy_pj) FROM individuals WHERE bits = ?1)";
+        if (frontOnly)
+            sql += " AND NOT EXISTS (SELECT 1 FROM individuals b WHERE b.violation = 0 AND b.bits <> a.bits "
+                   "AND b.energy_pj <= a.energy_pj AND b.accuracy >= a.accuracy)";
+        Statement query;
+        db.prepare(query, sql.c_str());
+        db.bindText(query.get(), 1, QString("8/8 ").repeated(28).trimmed().toStdString());
+        return db.nextRow(query.get(), "cannot count the run's points") ? sqlite3_column_int(query.get(), 0)
+                                                                        : -1;
     }
 
 private Q_SLOTS:
