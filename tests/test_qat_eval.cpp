@@ -4,6 +4,7 @@
 // what 3-bit PTQ loses; the CLI agrees with the API and caches; bad input is one clear line and status 2.
 #include "cli_runner.h"
 
+#include "accuracy/accuracy_cache.h"
 #include "io/network_yaml.h"
 #include "qat/data/datasets.h"
 #include "qat/session.h"
@@ -15,6 +16,8 @@
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <algorithm>
 
 using namespace bitloop;
 using namespace bitloop::qat;
@@ -253,6 +256,62 @@ private Q_SLOTS:
             &cancel);
         QVERIFY(r.cancelled);
         QCOMPARE(lastStep, int64_t(5));
+    }
+
+    // An evaluation stopped part-way keeps its fine-tuning state under the name of its cache key; the next
+    // evaluation of the same configuration (another evaluator, as another process would open) continues
+    // from it and answers what an uninterrupted one answers, to the last bit. A damaged state is warned
+    // about, naming the file, and the evaluation starts over to the same answer.
+    void interruptedFineTuningResumes()
+    {
+        const BitConfig bits = uniform(28, 3, 3);
+        const double uninterrupted =
+            openEvaluator(checkpoint_.toStdString(), optionsFor(EvaluatorKind::QatShort))
+                ->evaluate(bits)
+                .accuracy;
+
+        EvaluatorOptions o = optionsFor(EvaluatorKind::QatShort);
+        o.trainingStateDir = path("training-state").toStdString();
+        o.stateEvery = 25;
+        std::vector<std::string> warnings;
+        o.warn = [&](const std::string &w) { warnings.push_back(w); };
+        std::atomic<bool> cancel{false};
+        auto first = openEvaluator(checkpoint_.toStdString(), o);
+        const AccuracyResult stopped = first->evaluate(
+            bits,
+            [&](const AccuracyProgress &p) {
+                if (p.phase == "fine-tune" && p.done == 40)
+                    cancel = true;
+            },
+            &cancel);
+        QVERIFY(stopped.cancelled);
+        const QString state = QString::fromStdString(
+            o.trainingStateDir + "/" + accuracyKey(first->context(), o.settings, bits).digest + ".state");
+        QVERIFY2(QFile::exists(state), qPrintable(state));
+
+        std::vector<AccuracyProgress> seen;
+        const AccuracyResult resumed =
+            openEvaluator(checkpoint_.toStdString(), o)->evaluate(bits, [&](const AccuracyProgress &p) {
+                seen.push_back(p);
+            });
+        QVERIFY(!resumed.cancelled);
+        QCOMPARE(resumed.accuracy, uninterrupted);
+        const auto told = std::find_if(seen.begin(), seen.end(),
+                                       [](const AccuracyProgress &p) { return p.phase == "resumed"; });
+        QVERIFY(told != seen.end());
+        QCOMPARE(told->done, int64_t(40)); // the state written on cancelling, not the periodic one at 25
+        QCOMPARE(told->total, int64_t(60));
+        QVERIFY(!QFile::exists(state));
+        QVERIFY(warnings.empty());
+
+        {
+            QFile f(state);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("PK\x03\x04 damaged");
+        }
+        QCOMPARE(openEvaluator(checkpoint_.toStdString(), o)->evaluate(bits).accuracy, uninterrupted);
+        QCOMPARE(warnings.size(), size_t(1));
+        QVERIFY2(warnings.front().find(state.toStdString()) != std::string::npos, warnings.front().c_str());
     }
 
     void badBitsAndConfigurations()
@@ -513,6 +572,11 @@ private Q_SLOTS:
               "qat_long"},
              "unknown evaluator 'qat_long'"},
             {{"accuracy", "--checkpoint", checkpoint_, "--bits", path("short.yaml")}, "has 28"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8", "--state-every", "10"},
+             "--state-every is for qat-short and qat"},
+            {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "8", "--abits", "8", "--evaluator", "qat",
+              "--state-every", "-1"},
+             "--state-every"},
             {{"accuracy", "--checkpoint", path("missing.pt"), "--wbits", "8", "--abits", "8"}, "not found"},
             {{"accuracy", "--checkpoint", checkpoint_}, "--wbits"},
             {{"accuracy", "--checkpoint", checkpoint_, "--wbits", "4", "--abits", "4", "--pin", "29:8:8"},

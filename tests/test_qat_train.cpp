@@ -28,13 +28,13 @@ using namespace bitloop::qat;
 namespace
 {
 
-Network smallMobileNetV1(double width)
+Network smallMobileNetV1(double width, int classes = 10)
 {
     MobileNetOptions opt;
     opt.smallInput = true;
     opt.widthMultiplier = width;
     opt.inputChannels = 1;
-    opt.numClasses = 10;
+    opt.numClasses = classes;
     opt.resolution = 28;
     return mobileNetV1(opt);
 }
@@ -61,10 +61,10 @@ TrainOptions fastOptions()
 }
 
 // A fresh float net whose initial weights come from a fixed seed.
-std::unique_ptr<QuantNet> freshNet(uint64_t seed, double width = 0.25)
+std::unique_ptr<QuantNet> freshNet(uint64_t seed, double width = 0.25, int classes = 10)
 {
     torch::manual_seed(seed);
-    auto net = std::make_unique<QuantNet>(smallMobileNetV1(width));
+    auto net = std::make_unique<QuantNet>(smallMobileNetV1(width, classes));
     net->quantize = false;
     return net;
 }
@@ -385,6 +385,127 @@ private Q_SLOTS:
         QCOMPARE(steps, freshNet(5)->numLayers()); // one activation quantizer per layer
         // Else the check above proves nothing: the steps moved by far more than the tolerance.
         QVERIFY2(stepMove / steps > 2e-5, std::to_string(stepMove / steps).c_str());
+    }
+
+    // A fine-tuning stopped part-way (Ctrl-C, or a session that ended) and started again from its training
+    // state ends with the uninterrupted run's weights to the last bit: the optimizer's momentum, the place
+    // in the shuffled epoch and the augmentation draws are the ones it would have had. A state that is
+    // unreadable, of other training, or of another network is reported, not used, and changes nothing.
+    void interruptedTrainingResumesExactly()
+    {
+        const std::vector<int64_t> train = range(0, 640); // 20 batches of 32 per epoch
+        TrainOptions o = fastOptions();
+        o.epochs = 3;
+        o.augment = true; // the crop draws must be replayed too
+        auto weightsOf = [](QuantNet &net) {
+            std::vector<torch::Tensor> w;
+            for (const auto &t : net.parameters())
+                w.push_back(t.detach().clone());
+            for (const auto &t : net.buffers())
+                w.push_back(t.detach().clone());
+            return w;
+        };
+        auto same = [](const std::vector<torch::Tensor> &a, const std::vector<torch::Tensor> &b) {
+            bool equal = a.size() == b.size();
+            for (size_t i = 0; equal && i < a.size(); ++i)
+                equal = a[i].equal(b[i]);
+            return equal;
+        };
+        auto reference = freshNet(5);
+        const TrainResult uninterrupted = trainFloat(*reference, data_, train, val_, o);
+        QCOMPARE(uninterrupted.steps, int64_t(60));
+        const auto referenceWeights = weightsOf(*reference);
+
+        std::vector<std::string> warnings;
+        TrainStateFile state{tmp_.filePath(QStringLiteral("states/run.state")).toStdString(), 7, "run A",
+                             [&](const std::string &w) { warnings.push_back(w); }};
+        std::atomic<bool> cancel{false};
+        auto first = freshNet(5);
+        const TrainResult stopped = trainFloat(
+            *first, data_, train, val_, o,
+            [&](const TrainProgress &p) {
+                if (p.step == 25) // mid-epoch 2, four steps after the last periodic state (21)
+                    cancel = true;
+            },
+            &cancel, nullptr, &state);
+        QVERIFY(stopped.cancelled);
+        QVERIFY(QFile::exists(QString::fromStdString(state.path)));
+
+        // Another process: fresh weights, as a new evaluator would prepare them, then the state.
+        auto second = freshNet(5);
+        int64_t firstReported = -1, resumedAt = -1;
+        const TrainResult resumed = trainFloat(
+            *second, data_, train, val_, o,
+            [&](const TrainProgress &p) {
+                if (firstReported < 0) {
+                    firstReported = p.step;
+                    resumedAt = p.resumedAtStep;
+                }
+            },
+            nullptr, nullptr, &state);
+        QCOMPARE(resumed.resumedAtStep, int64_t(25));
+        QCOMPARE(resumedAt, int64_t(25));
+        QCOMPARE(firstReported, int64_t(26));
+        QCOMPARE(resumed.steps, int64_t(60));
+        QVERIFY(same(weightsOf(*second), referenceWeights));
+        QVERIFY(resumed.validationAccuracy == uninterrupted.validationAccuracy);
+        QVERIFY(resumed.lastEpochLoss == uninterrupted.lastEpochLoss);   // the epoch's running figures too
+        QVERIFY(resumed.firstBatchLoss == uninterrupted.firstBatchLoss); // carried over
+        QVERIFY(resumed.seconds >= resumed.secondsBefore && resumed.secondsBefore > 0);
+        QVERIFY(!QFile::exists(QString::fromStdString(state.path))); // trained to the end: nothing to resume
+        QVERIFY(warnings.empty());
+
+        // Unusable states: each warned about, naming the file, and training starts over to the same end.
+        auto startsOver = [&](const char *expected) {
+            warnings.clear();
+            auto net = freshNet(5);
+            const TrainResult r = trainFloat(*net, data_, train, val_, o, {}, nullptr, nullptr, &state);
+            QCOMPARE(r.resumedAtStep, int64_t(0));
+            QVERIFY(same(weightsOf(*net), referenceWeights));
+            QCOMPARE(warnings.size(), size_t(1));
+            QVERIFY2(warnings.front().find(state.path) != std::string::npos &&
+                         warnings.front().find(expected) != std::string::npos,
+                     warnings.front().c_str());
+        };
+        auto stopAt = [&](int64_t step, QuantNet &net, const TrainStateFile &f) {
+            std::atomic<bool> stop{false};
+            trainFloat(
+                net, data_, train, val_, o,
+                [&](const TrainProgress &p) {
+                    if (p.step == step)
+                        stop = true;
+                },
+                &stop, nullptr, &f);
+        };
+        {
+            QFile f(QString::fromStdString(state.path));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("not a training state");
+        }
+        startsOver("unreadable");
+        stopAt(30, *freshNet(5), TrainStateFile{state.path, 7, "run B", {}});
+        startsOver("other training");
+        // The same identity on a net with an eleventh class: every tensor loads but the classifier's, which
+        // fails its shape, and what was loaded before it is put back.
+        stopAt(30, *freshNet(5, 0.25, 11), state);
+        startsOver("damaged");
+        QVERIFY(!QFile::exists(QString::fromStdString(state.path)));
+
+        // A place where no state can be written (under a regular file): one warning, not one per state
+        // due, and the training itself goes on to the same end.
+        {
+            QFile f(tmp_.filePath(QStringLiteral("a-file")));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        warnings.clear();
+        const TrainStateFile nowhere{tmp_.filePath(QStringLiteral("a-file/run.state")).toStdString(), 7,
+                                     "run A", [&](const std::string &w) { warnings.push_back(w); }};
+        auto net = freshNet(5);
+        trainFloat(*net, data_, train, val_, o, {}, nullptr, nullptr, &nowhere);
+        QVERIFY(same(weightsOf(*net), referenceWeights));
+        QCOMPARE(warnings.size(), size_t(1));
+        QVERIFY2(warnings.front().find("cannot write the training state") != std::string::npos,
+                 warnings.front().c_str());
     }
 
     void badCheckpointsNameTheFile()

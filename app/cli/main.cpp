@@ -63,6 +63,8 @@ Commands:
              [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
              [--max-grad-norm X (25; 0: off)] [--activation-scale mse|auto (mse)] [--step-lr-scale X (1)]
              [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
+             [--state-every STEPS (qat-short, qat: a resumable fine-tuning state in CACHE_DIR/training-state
+                                   every STEPS steps and on Ctrl-C, 500; 0: off)]
              [--dataset SPEC] [--threads N] [--no-cache] [--cache-dir DIR] [--json]
   search     NSGA-II over per-layer bit-widths: error (from the checkpoint's evaluator), energy (the best
              mapping of every layer at exactly those widths) and weight memory; writes a run directory

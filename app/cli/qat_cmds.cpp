@@ -232,7 +232,10 @@ int runAccuracy(const std::vector<std::string> &argv)
     flags.insert({"no-cache", "json"});
     const Args args(argv, valued, flags);
     const std::string checkpoint = args.require("checkpoint");
-    const qat::EvaluatorOptions o = resolveEvaluatorOptions(args, "threads");
+    qat::EvaluatorOptions o = resolveEvaluatorOptions(args, "threads");
+    const std::string cacheDir = args.get("cache-dir").value_or(defaultCacheDir());
+    if (!args.flag("no-cache"))
+        keepTrainingStates(o, cacheDir);
     const EvaluatorSettings &s = o.settings;
     const bool json = args.flag("json");
 
@@ -268,7 +271,7 @@ int runAccuracy(const std::vector<std::string> &argv)
 
     std::unique_ptr<AccuracyEvaluator> evaluator = qat::openEvaluator(checkpoint, o);
     if (!args.flag("no-cache")) {
-        auto cache = std::make_shared<AccuracyCache>(args.get("cache-dir").value_or(defaultCacheDir()));
+        auto cache = std::make_shared<AccuracyCache>(cacheDir);
         evaluator = std::make_unique<CachedEvaluator>(std::move(evaluator), std::move(cache));
     }
     InterruptGuard interrupts;
@@ -276,6 +279,11 @@ int runAccuracy(const std::vector<std::string> &argv)
     const AccuracyResult r = evaluator->evaluate(
         bits,
         [&](const AccuracyProgress &p) {
+            if (p.phase == "resumed") { // always said: the seconds and the figure include an earlier run
+                std::fprintf(stderr, "fine-tuning resumed at step %lld of %lld from its saved state\n",
+                             static_cast<long long>(p.done), static_cast<long long>(p.total));
+                return;
+            }
             if (!throttle.due(p.done == p.total))
                 return;
             std::fprintf(stderr, "%s %lld/%lld%s\n", p.phase.c_str(), static_cast<long long>(p.done),

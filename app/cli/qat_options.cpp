@@ -14,7 +14,7 @@ const std::set<std::string> kEvaluatorValued = {"evaluator",           "steps", 
                                                 "train-limit",         "supernet",       "bn-batches",
                                                 "temperature",         "distill-weight", "weight-scale",
                                                 "image-input",         "max-grad-norm",  "step-lr-scale",
-                                                "activation-scale",    "start"};
+                                                "activation-scale",    "start",          "state-every"};
 
 const std::set<std::string> kEvaluatorFlags = {"test", "no-distill"};
 
@@ -81,10 +81,20 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     s.startFromSupernet = start == "supernet";
     if (args.get("start") && !s.fineTunes())
         throw UsageError("--start is for qat-short and qat: where their fine-tuning starts");
+    o.stateEvery = args.integer("state-every", 0, INT64_MAX).value_or(o.stateEvery);
+    if (args.get("state-every") && !s.fineTunes())
+        throw UsageError("--state-every is for qat-short and qat: how often their fine-tuning keeps a state "
+                         "to resume from");
     o.supernet = args.get("supernet").value_or("");
     if (!o.supernet.empty() && s.kind != EvaluatorKind::Supernet && !s.startFromSupernet)
         throw UsageError("--supernet FILE is for --evaluator supernet and --start supernet");
     return o;
+}
+
+void keepTrainingStates(qat::EvaluatorOptions &options, const std::string &cacheDir)
+{
+    if (options.settings.fineTunes() && options.stateEvery > 0)
+        options.trainingStateDir = cacheDir + "/training-state";
 }
 
 bool activationMseOption(const Args &args, const std::string &fallback)

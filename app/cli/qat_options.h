@@ -18,6 +18,9 @@ extern const std::set<std::string> kEvaluatorFlags; // test, no-distill
 extern const std::set<std::string> kEvaluatorValued;
 // `threadsKey` names the option that sets LibTorch's threads ("threads"; "torch-threads" in search).
 qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::string &threadsKey);
+// qat-short and qat keep their resumable fine-tuning states under the accuracy cache's directory
+// (CACHE_DIR/training-state), unless --state-every 0.
+void keepTrainingStates(qat::EvaluatorOptions &options, const std::string &cacheDir);
 // --image-input pixels|normalized (default pixels): how layer 0 quantizes the image.
 bool imageInputOption(const Args &args);
 // --weight-scale max|mse (default max); UsageError otherwise.

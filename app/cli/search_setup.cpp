@@ -178,12 +178,14 @@ SearchSetup buildSearch(const Args &args, bool withCaches)
         info = std::make_unique<qat::CheckpointInfo>(qat::readCheckpointInfo(checkpoint));
         spec.network = hardwareNetwork(args, &info->network, s.hardwareResolution);
         checkSameLayers(spec.network, info->network, checkpoint);
-        std::unique_ptr<AccuracyEvaluator> ev =
-            qat::openEvaluator(checkpoint, resolveEvaluatorOptions(args, "torch-threads"));
-        if (withCaches && !args.flag("no-cache"))
-            ev = std::make_unique<CachedEvaluator>(
-                std::move(ev),
-                std::make_shared<AccuracyCache>(args.get("cache-dir").value_or(defaultCacheDir())));
+        qat::EvaluatorOptions options = resolveEvaluatorOptions(args, "torch-threads");
+        const std::string cacheDir = args.get("cache-dir").value_or(defaultCacheDir());
+        const bool cached = withCaches && !args.flag("no-cache");
+        if (cached)
+            keepTrainingStates(options, cacheDir);
+        std::unique_ptr<AccuracyEvaluator> ev = qat::openEvaluator(checkpoint, options);
+        if (cached)
+            ev = std::make_unique<CachedEvaluator>(std::move(ev), std::make_shared<AccuracyCache>(cacheDir));
         s.accuracy = std::move(ev);
         s.accuracyResolution = std::to_string(info->imageHeight) + "x" + std::to_string(info->imageWidth);
     } else {

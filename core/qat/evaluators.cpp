@@ -1,4 +1,5 @@
 // The float baseline and the accuracy evaluators on top of QuantNet and trainFloat (see qat/session.h).
+#include "accuracy/accuracy_cache.h"
 #include "io/network_yaml.h"
 #include "io/onnx_network.h"
 #include "qat/evaluation_data.h"
@@ -14,6 +15,7 @@
 #include <torch/utils.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -60,8 +62,11 @@ class QatEvaluator : public ModelEvaluator
 public:
     QatEvaluator(const std::string &checkpoint, const EvaluatorOptions &options)
         : settings_((options.settings.check(), options.settings)), threads_(options.threads),
-          data_(loadEvaluationData(checkpoint, options))
+          data_(loadEvaluationData(checkpoint, options)), stateDir_(options.trainingStateDir),
+          stateEvery_(options.stateEvery), warn_(options.warn)
     {
+        if (!warn_)
+            warn_ = [](const std::string &what) { std::fprintf(stderr, "warning: %s\n", what.c_str()); };
         setThreads(threads_);
         net_ = std::make_shared<QuantNet>(data_.info.network);
         net_->weightScale = settings_.weightScale;
@@ -114,6 +119,7 @@ protected:
             calibrate(progress);
         }
         AccuracyResult result;
+        double secondsBefore = 0;
         if (settings_.fineTunes()) {
             TrainOptions t;
             t.epochs = settings_.epochs;
@@ -127,15 +133,27 @@ protected:
             t.maxGradNorm = settings_.maxGradNorm;
             t.stepLrScale = settings_.stepLrScale;
             Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
+            // Named by the cache key: the same configuration with the same settings on the same checkpoint.
+            TrainStateFile state;
+            if (!stateDir_.empty()) {
+                const AccuracyKey key = accuracyKey(context_, settings_, bits);
+                state = {stateDir_ + "/" + key.digest + ".state", stateEvery_, key.text, warn_};
+            }
             TrainResult tr;
+            bool toldResume = false;
             try {
                 tr = trainFloat(
                     *net_, data_.train, data_.trainIdx, {}, t,
                     [&](const TrainProgress &p) {
-                        if (progress)
-                            progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
+                        if (!progress)
+                            return;
+                        if (p.resumedAtStep > 0 && !toldResume) {
+                            toldResume = true;
+                            progress({"resumed", p.resumedAtStep, p.totalSteps, 0.0});
+                        }
+                        progress({"fine-tune", p.step, p.totalSteps, p.runningLoss});
                     },
-                    cancel, teacher_ ? &distill : nullptr);
+                    cancel, teacher_ ? &distill : nullptr, state.path.empty() ? nullptr : &state);
             } catch (const TrainingDiverged &e) {
                 throw std::runtime_error(std::string(evaluatorName(settings_.kind)) + " of " +
                                          formatBitConfig(bits) + ": " + e.what() +
@@ -146,6 +164,7 @@ protected:
                 result.seconds = secondsSince(t0);
                 return result;
             }
+            secondsBefore = tr.secondsBefore; // an answer's seconds count every run that made it
         }
         if (cancel && cancel->load()) {
             result.cancelled = true;
@@ -154,6 +173,7 @@ protected:
         if (!bnIdx_.empty())
             reestimateBatchNorm(*net_, data_.train, bnIdx_, data_.info.normalization);
         measureTop1(*net_, data_, result, t0, progress);
+        result.seconds += secondsBefore;
         return result;
     }
 
@@ -199,6 +219,9 @@ private:
     std::unique_ptr<SupernetStart> start_; // where fine-tuning starts instead (startFromSupernet)
     std::string context_;
     std::vector<int64_t> bnIdx_; // the images BatchNorm is re-estimated on after fine-tuning
+    std::string stateDir_;       // resumable fine-tuning (EvaluatorOptions::trainingStateDir)
+    int64_t stateEvery_;
+    std::function<void(const std::string &)> warn_;
 };
 
 } // namespace

@@ -82,6 +82,13 @@ struct EvaluatorOptions {
     std::string dataset;                           // empty: the checkpoint's
     int64_t trainLimit = -1, evaluationLimit = -1; // -1: the checkpoint's
     std::string supernet; // the supernet evaluator's file; empty: defaultSupernetPath(checkpoint)
+    // qat-short, qat: not empty: the fine-tuning keeps a resumable state in this directory every
+    // stateEvery steps and when cancelled (TrainStateFile, qat/train.h), named by the accuracy cache's key,
+    // so that an interrupted evaluation of the same configuration continues where it stopped. The answer
+    // is the uninterrupted one's to the last bit, so neither is part of the key.
+    std::string trainingStateDir;
+    int64_t stateEvery = 500;
+    std::function<void(const std::string &)> warn; // unusable states; empty: "warning: ..." on stderr
 };
 
 // An evaluator on a checkpoint written by trainBaseline: each evaluation starts from the float weights,

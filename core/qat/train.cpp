@@ -1,6 +1,7 @@
 #include "qat/train.h"
 
 #include "qat/threads.h"
+#include "qat/train_state.h"
 #include "util/error.h"
 
 #include <torch/nn/functional/loss.h>
@@ -148,6 +149,17 @@ bool BatchLoader::next(Batch &batch)
     return true;
 }
 
+void BatchLoader::skip(int64_t batches)
+{
+    if (aug_.cropPadding > 0 || aug_.horizontalFlip) { // the draws must be made as next() makes them
+        Batch unused;
+        for (int64_t b = 0; b < batches && next(unused); ++b) {
+        }
+        return;
+    }
+    pos_ = std::min(size(), pos_ + batches * batchSize_);
+}
+
 double cosineLr(double peak, int64_t step, int64_t totalSteps)
 {
     return 0.5 * peak * (1.0 + std::cos(kPi * static_cast<double>(step) / static_cast<double>(totalSteps)));
@@ -168,7 +180,7 @@ torch::Tensor distillationLoss(const torch::Tensor &student, const torch::Tensor
 TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &trainIdx,
                        const std::vector<int64_t> &valIdx, const TrainOptions &options,
                        std::function<void(const TrainProgress &)> progress, const std::atomic<bool> *cancel,
-                       const Distillation *distill)
+                       const Distillation *distill, const TrainStateFile *state)
 {
     if (distill && !distill->teacher)
         throw std::invalid_argument("distillation without a teacher");
@@ -229,19 +241,55 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
     TrainProgress p;
     p.batchesPerEpoch = loader.batchesPerEpoch();
     p.totalSteps = options.steps > 0 ? options.steps : p.batchesPerEpoch * options.epochs;
+    TrainPlace place; // where an earlier run stopped, when resuming
+    place.totalSteps = p.totalSteps;
+    place.batchesPerEpoch = p.batchesPerEpoch;
+    bool keepState = state != nullptr; // off after a state could not be written: warned once, not per step
+    if (state && loadTrainState(*state, net, *optimizer, place)) {
+        p.step = place.step;
+        result.resumedAtStep = p.resumedAtStep = place.step;
+        result.secondsBefore = place.seconds;
+        result.firstBatchLoss = place.firstBatchLoss;
+    }
+    // The epochs before the resumed one, then the resumed one's batches already taken, as they were drawn.
+    const int firstEpoch = static_cast<int>(p.step / p.batchesPerEpoch);
+    for (int e = 0; e < firstEpoch; ++e) {
+        loader.startEpoch();
+        loader.skip(p.batchesPerEpoch);
+    }
     const auto t0 = Clock::now();
     int64_t samplesSeen = 0;
     net.train();
-    for (int epoch = 0; p.step < p.totalSteps && !result.cancelled; ++epoch) {
+    for (int epoch = firstEpoch; p.step < p.totalSteps && !result.cancelled; ++epoch) {
         loader.startEpoch();
         p.epoch = epoch;
         p.batch = 0;
         double lossSum = 0.0;
         int64_t correct = 0, seen = 0;
+        if (epoch == firstEpoch && p.step > 0) {
+            p.batch = p.step % p.batchesPerEpoch;
+            loader.skip(p.batch);
+            lossSum = place.epochLossSum;
+            correct = place.epochCorrect;
+            seen = place.epochSeen;
+        }
+        // What a state written now records; the training seconds of this run are added when written.
+        auto placeNow = [&] {
+            TrainPlace now = place;
+            now.step = p.step;
+            now.epochLossSum = lossSum;
+            now.epochCorrect = correct;
+            now.epochSeen = seen;
+            now.firstBatchLoss = result.firstBatchLoss;
+            now.seconds = result.secondsBefore + secondsSince(t0);
+            return now;
+        };
         Batch batch;
         while (true) {
             if (cancel && cancel->load()) {
                 result.cancelled = true;
+                if (keepState && p.step > 0 && p.step < p.totalSteps) // what was trained is not lost
+                    saveTrainState(*state, net, *optimizer, placeNow());
                 break;
             }
             if (p.step == p.totalSteps || !loader.next(batch))
@@ -292,6 +340,8 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
             p.runningLoss = lossSum / static_cast<double>(seen);
             p.runningAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
             p.samplesPerSecond = static_cast<double>(samplesSeen) / std::max(secondsSince(t0), 1e-9);
+            if (keepState && state->every > 0 && p.step % state->every == 0 && p.step < p.totalSteps)
+                keepState = saveTrainState(*state, net, *optimizer, placeNow());
             if (progress)
                 progress(p);
         }
@@ -301,8 +351,13 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
         }
     }
     result.steps = p.step;
-    result.seconds = secondsSince(t0);
-    result.samplesPerSecond = static_cast<double>(samplesSeen) / std::max(result.seconds, 1e-9);
+    const double secondsNow = secondsSince(t0);
+    result.seconds = result.secondsBefore + secondsNow;
+    result.samplesPerSecond = static_cast<double>(samplesSeen) / std::max(secondsNow, 1e-9);
+    if (state && !result.cancelled) { // trained to the end: nothing left to resume
+        std::error_code ec;
+        std::filesystem::remove(state->path, ec);
+    }
     if (!result.cancelled && !valIdx.empty())
         result.validationAccuracy = evaluateAccuracy(net, data, valIdx, result.normalization);
     net.eval();

@@ -49,6 +49,9 @@ public:
     void startEpoch();
     // The next batch of this epoch; false when the epoch is over.
     bool next(Batch &batch);
+    // Passes over `batches` batches of this epoch as next() would (the augmentation draws included), so
+    // that a resumed run sees the batches the uninterrupted one would have.
+    void skip(int64_t batches);
 
 private:
     const ImageDataset &data_;
@@ -79,14 +82,27 @@ struct TrainingDiverged : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Where a long fine-tuning keeps a resumable state (qat of 16 or 32 epochs outlives a working session):
+// every `every` steps, and when cancelled, the net's tensors, the optimizer's state and the loop's place go
+// to `path` (written beside it and renamed). A run that finds a state there for the same `identity` and
+// the same schedule continues from it exactly as if it had not stopped, and removes it once trained. A
+// state that cannot be read, or belongs to other training, is reported through `warn` and not used.
+struct TrainStateFile {
+    std::string path;
+    int64_t every = 500;
+    std::string identity; // everything the training depends on, e.g. the accuracy cache's key text
+    std::function<void(const std::string &)> warn;
+};
+
 // Trains `net` in place (see the note at the top about float vs. QAT). Calls `progress` (may be empty)
 // after every batch; checks `cancel` (may be null) before every batch and returns with cancelled = true
-// when it is set. With `distill`, the loss is distillationLoss against its teacher. Leaves the net in eval
-// mode.
+// when it is set. With `distill`, the loss is distillationLoss against its teacher. With `state`, resumable
+// (TrainStateFile). Leaves the net in eval mode.
 TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vector<int64_t> &trainIdx,
                        const std::vector<int64_t> &valIdx, const TrainOptions &options,
                        std::function<void(const TrainProgress &)> progress = {},
-                       const std::atomic<bool> *cancel = nullptr, const Distillation *distill = nullptr);
+                       const std::atomic<bool> *cancel = nullptr, const Distillation *distill = nullptr,
+                       const TrainStateFile *state = nullptr);
 
 // The cosine schedule every training loop here uses: lr at step 0, towards 0 after the last step.
 double cosineLr(double peak, int64_t step, int64_t totalSteps);

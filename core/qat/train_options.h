@@ -64,6 +64,7 @@ struct TrainProgress {
     double runningLoss = 0.0;         // mean over this epoch's samples so far
     double runningAccuracy = 0.0;     // training accuracy over this epoch's samples so far
     double samplesPerSecond = 0.0;    // since training started
+    int64_t resumedAtStep = 0;        // > 0: this run continues from a training state of that step
 };
 
 struct TrainResult {
@@ -73,7 +74,9 @@ struct TrainResult {
     double lastEpochLoss = 0.0;       // mean loss over the last (possibly partial) epoch
     double trainAccuracy = 0.0;       // running accuracy over the last (possibly partial) epoch
     double validationAccuracy = -1.0; // -1 when cancelled or when there is no validation set
-    double seconds = 0.0;             // the training loop, without the validation pass
+    double seconds = 0.0;             // the training loop, without the validation pass (earlier runs' too)
+    int64_t resumedAtStep = 0;        // > 0: continued from a training state written at this step
+    double secondsBefore = 0.0;       // of `seconds`, what the runs before the resumed one took
     double samplesPerSecond = 0.0;
     Normalization normalization; // what the inputs were normalized with
 };

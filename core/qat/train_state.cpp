@@ -1,0 +1,183 @@
+#include "qat/train_state.h"
+
+#include "util/error.h"
+
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <system_error>
+
+namespace bitloop::qat
+{
+
+namespace
+{
+
+constexpr const char *kPlaceKey = "bitloop_train_place";
+constexpr const char *kIdentityKey = "bitloop_train_identity";
+constexpr const char *kOptimizerKey = "optimizer";
+
+// Hexadecimal floating point: strtod reads back exactly the double that was written.
+std::string exact(double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%a", v);
+    return buf;
+}
+
+std::string placeText(const TrainPlace &p)
+{
+    std::ostringstream os;
+    os << "step " << p.step << "\ntotal_steps " << p.totalSteps << "\nbatches_per_epoch " << p.batchesPerEpoch
+       << "\nepoch_loss_sum " << exact(p.epochLossSum) << "\nepoch_correct " << p.epochCorrect
+       << "\nepoch_seen " << p.epochSeen << "\nfirst_batch_loss " << exact(p.firstBatchLoss) << "\nseconds "
+       << exact(p.seconds) << "\n";
+    return os.str();
+}
+
+// std::invalid_argument when a field is missing or not a number.
+TrainPlace parsePlace(const std::string &text)
+{
+    std::map<std::string, std::string> fields;
+    std::istringstream in(text);
+    std::string key, value;
+    while (in >> key >> value)
+        fields[key] = value;
+    auto field = [&](const char *name) -> const std::string & {
+        const auto it = fields.find(name);
+        if (it == fields.end())
+            throw std::invalid_argument(std::string("no ") + name);
+        return it->second;
+    };
+    auto integer = [&](const char *name) {
+        size_t used = 0;
+        const long long v = std::stoll(field(name), &used);
+        if (used != field(name).size() || v < 0)
+            throw std::invalid_argument(std::string("a bad ") + name);
+        return static_cast<int64_t>(v);
+    };
+    auto real = [&](const char *name) {
+        size_t used = 0;
+        const double v = std::stod(field(name), &used);
+        if (used != field(name).size() || !std::isfinite(v))
+            throw std::invalid_argument(std::string("a bad ") + name);
+        return v;
+    };
+    TrainPlace p;
+    p.step = integer("step");
+    p.totalSteps = integer("total_steps");
+    p.batchesPerEpoch = integer("batches_per_epoch");
+    p.epochLossSum = real("epoch_loss_sum");
+    p.epochCorrect = integer("epoch_correct");
+    p.epochSeen = integer("epoch_seen");
+    p.firstBatchLoss = real("first_batch_loss");
+    p.seconds = real("seconds");
+    return p;
+}
+
+void warn(const TrainStateFile &file, const std::string &what)
+{
+    if (file.warn)
+        file.warn(file.path + ": " + what);
+}
+
+} // namespace
+
+bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
+                    const TrainPlace &place)
+{
+    const std::string tmp = file.path + ".tmp" + std::to_string(::getpid());
+    std::error_code ec;
+    try {
+        std::filesystem::create_directories(std::filesystem::path(file.path).parent_path(), ec);
+        torch::serialize::OutputArchive archive, optimizerArchive;
+        net.save(archive);
+        optimizer.save(optimizerArchive);
+        archive.write(kOptimizerKey, optimizerArchive);
+        archive.write(kIdentityKey, c10::IValue(file.identity));
+        archive.write(kPlaceKey, c10::IValue(placeText(place)));
+        archive.save_to(tmp);
+    } catch (const std::exception &e) {
+        std::filesystem::remove(tmp, ec);
+        warn(file, std::string("cannot write the training state (training goes on without it): ") + e.what());
+        return false;
+    }
+    std::filesystem::rename(tmp, file.path, ec);
+    if (ec) {
+        std::filesystem::remove(tmp, ec);
+        warn(file,
+             "cannot move the training state into place (training goes on without it): " + ec.message());
+        return false;
+    }
+    return true;
+}
+
+bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
+                    TrainPlace &place)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(file.path, ec))
+        return false;
+    torch::serialize::InputArchive archive;
+    TrainPlace found;
+    try {
+        archive.load_from(file.path);
+        c10::IValue identity, text;
+        if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
+            !archive.try_read(kPlaceKey, text) || !text.isString())
+            throw std::invalid_argument("not a training state written by Bitloop");
+        if (identity.toStringRef() != file.identity) {
+            warn(file, "a training state of other training (other settings, bits or checkpoint): not used, "
+                       "training starts over");
+            return false;
+        }
+        found = parsePlace(text.toStringRef());
+    } catch (const std::exception &e) {
+        warn(file,
+             std::string("an unreadable training state (") + e.what() + "): not used, training starts over");
+        return false;
+    }
+    if (found.totalSteps != place.totalSteps || found.batchesPerEpoch != place.batchesPerEpoch ||
+        found.step == 0 || found.step >= found.totalSteps) {
+        warn(file, "a training state of another schedule (step " + std::to_string(found.step) + " of " +
+                       std::to_string(found.totalSteps) + "): not used, training starts over");
+        return false;
+    }
+    // Loading may fail half-way (a damaged file): keep what the net held, to put it back.
+    std::vector<torch::Tensor> before;
+    {
+        torch::NoGradGuard noGrad;
+        for (const auto &t : net.parameters())
+            before.push_back(t.detach().clone());
+        for (const auto &t : net.buffers())
+            before.push_back(t.detach().clone());
+    }
+    try {
+        loadModuleFile(net, file.path); // every tensor checked against the net's shapes
+        torch::serialize::InputArchive optimizerArchive;
+        if (!archive.try_read(kOptimizerKey, optimizerArchive))
+            throw std::invalid_argument("no optimizer state");
+        optimizer.load(optimizerArchive);
+    } catch (const std::exception &e) {
+        torch::NoGradGuard noGrad;
+        size_t i = 0;
+        for (auto &t : net.parameters())
+            t.copy_(before[i++]);
+        for (auto &t : net.buffers())
+            t.copy_(before[i++]);
+        optimizer.state().clear();
+        warn(file,
+             std::string("a damaged training state (") + e.what() + "): not used, training starts over");
+        return false;
+    }
+    place = found;
+    return true;
+}
+
+} // namespace bitloop::qat
