@@ -449,11 +449,31 @@ private Q_SLOTS:
         QCOMPARE(resumed.steps, int64_t(60));
         QVERIFY(same(weightsOf(*second), referenceWeights));
         QVERIFY(resumed.validationAccuracy == uninterrupted.validationAccuracy);
-        QVERIFY(resumed.lastEpochLoss == uninterrupted.lastEpochLoss);   // the epoch's running figures too
+        QVERIFY(resumed.lastEpochLoss == uninterrupted.lastEpochLoss); // the epoch's running figures too
+        QVERIFY(resumed.trainAccuracy == uninterrupted.trainAccuracy);
         QVERIFY(resumed.firstBatchLoss == uninterrupted.firstBatchLoss); // carried over
         QVERIFY(resumed.seconds >= resumed.secondsBefore && resumed.secondsBefore > 0);
         QVERIFY(!QFile::exists(QString::fromStdString(state.path))); // trained to the end: nothing to resume
         QVERIFY(warnings.empty());
+
+        // Stopped on an epoch's last step (40 of 60, the second epoch's end): the next epoch starts its
+        // running loss and accuracy afresh, as the uninterrupted run's did.
+        {
+            std::atomic<bool> stop{false};
+            trainFloat(
+                *freshNet(5), data_, train, val_, o,
+                [&](const TrainProgress &p) {
+                    if (p.step == 40)
+                        stop = true;
+                },
+                &stop, nullptr, &state);
+            auto net = freshNet(5);
+            const TrainResult r = trainFloat(*net, data_, train, val_, o, {}, nullptr, nullptr, &state);
+            QCOMPARE(r.resumedAtStep, int64_t(40));
+            QVERIFY(same(weightsOf(*net), referenceWeights));
+            QVERIFY(r.lastEpochLoss == uninterrupted.lastEpochLoss);
+            QVERIFY(r.trainAccuracy == uninterrupted.trainAccuracy);
+        }
 
         // Unusable states: each warned about, naming the file, and training starts over to the same end.
         auto startsOver = [&](const char *expected) {

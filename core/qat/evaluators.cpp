@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -120,6 +121,7 @@ protected:
         }
         AccuracyResult result;
         double secondsBefore = 0;
+        TrainStateFile state; // resumable fine-tuning, named by the cache key
         if (settings_.fineTunes()) {
             TrainOptions t;
             t.epochs = settings_.epochs;
@@ -134,10 +136,11 @@ protected:
             t.stepLrScale = settings_.stepLrScale;
             Distillation distill{teacher_.get(), settings_.temperature, settings_.distillWeight};
             // Named by the cache key: the same configuration with the same settings on the same checkpoint.
-            TrainStateFile state;
             if (!stateDir_.empty()) {
                 const AccuracyKey key = accuracyKey(context_, settings_, bits);
-                state = {stateDir_ + "/" + key.digest + ".state", stateEvery_, key.text, warn_};
+                // The threads too: a state resumed on another number would not give the uninterrupted answer.
+                state = {stateDir_ + "/" + key.digest + ".state", stateEvery_,
+                         key.text + "\nthreads: " + std::to_string(threads_), warn_, true};
             }
             TrainResult tr;
             bool toldResume = false;
@@ -174,6 +177,10 @@ protected:
             reestimateBatchNorm(*net_, data_.train, bnIdx_, data_.info.normalization);
         measureTop1(*net_, data_, result, t0, progress);
         result.seconds += secondsBefore;
+        if (!state.path.empty()) { // measured: nothing left to resume
+            std::error_code ec;
+            std::filesystem::remove(state.path, ec);
+        }
         return result;
     }
 

@@ -266,7 +266,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
         p.batch = 0;
         double lossSum = 0.0;
         int64_t correct = 0, seen = 0;
-        if (epoch == firstEpoch && p.step > 0) {
+        if (epoch == firstEpoch && p.step % p.batchesPerEpoch > 0) { // resumed within this epoch
             p.batch = p.step % p.batchesPerEpoch;
             loader.skip(p.batch);
             lossSum = place.epochLossSum;
@@ -354,7 +354,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
     const double secondsNow = secondsSince(t0);
     result.seconds = result.secondsBefore + secondsNow;
     result.samplesPerSecond = static_cast<double>(samplesSeen) / std::max(secondsNow, 1e-9);
-    if (state && !result.cancelled) { // trained to the end: nothing left to resume
+    if (state && !result.cancelled && !state->keepWhenTrained) { // trained to the end: nothing to resume
         std::error_code ec;
         std::filesystem::remove(state->path, ec);
     }
@@ -489,6 +489,17 @@ void loadModuleFile(torch::nn::Module &module, const std::string &path)
         loadModule(module, archive, "", path);
     } catch (const c10::Error &e) {
         throw InputError(path, 0,
+                         std::string("not a checkpoint of this network: ") + e.what_without_backtrace());
+    }
+}
+
+void loadModuleArchive(torch::nn::Module &module, torch::serialize::InputArchive &archive,
+                       const std::string &file)
+{
+    try {
+        loadModule(module, archive, "", file);
+    } catch (const c10::Error &e) {
+        throw InputError(file, 0,
                          std::string("not a checkpoint of this network: ") + e.what_without_backtrace());
     }
 }

@@ -23,6 +23,11 @@
 #include <string>
 #include <vector>
 
+namespace torch::serialize
+{
+class InputArchive;
+}
+
 namespace bitloop::qat
 {
 
@@ -85,13 +90,17 @@ struct TrainingDiverged : std::runtime_error {
 // Where a long fine-tuning keeps a resumable state (qat of 16 or 32 epochs outlives a working session):
 // every `every` steps, and when cancelled, the net's tensors, the optimizer's state and the loop's place go
 // to `path` (written beside it and renamed). A run that finds a state there for the same `identity` and
-// the same schedule continues from it exactly as if it had not stopped, and removes it once trained. A
+// the same schedule continues from it exactly as if it had not stopped (on the same number of threads:
+// LibTorch's reductions may round otherwise), and removes it once trained. A
 // state that cannot be read, or belongs to other training, is reported through `warn` and not used.
 struct TrainStateFile {
     std::string path;
     int64_t every = 500;
     std::string identity; // everything the training depends on, e.g. the accuracy cache's key text
     std::function<void(const std::string &)> warn;
+    // Left in place once trained, for a caller that still has work to do with the weights (measuring them)
+    // and removes it after: a stop in between then loses nothing.
+    bool keepWhenTrained = false;
 };
 
 // Trains `net` in place (see the note at the top about float vs. QAT). Calls `progress` (may be empty)
@@ -133,6 +142,9 @@ void loadCheckpoint(QuantNet &net, const std::string &path);
 void saveModuleFile(torch::nn::Module &module, const std::string &path,
                     const std::vector<std::pair<std::string, std::string>> &texts);
 void loadModuleFile(torch::nn::Module &module, const std::string &path);
+// The same from an archive already open (`file` names it in errors): what was read once is what is loaded.
+void loadModuleArchive(torch::nn::Module &module, torch::serialize::InputArchive &archive,
+                       const std::string &file);
 // The text stored under `key`; InputError naming the file (and `what` it should have been) when absent.
 std::string readModuleFileText(const std::string &path, const std::string &key, const std::string &what);
 

@@ -9,6 +9,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <system_error>
@@ -92,7 +94,9 @@ void warn(const TrainStateFile &file, const std::string &what)
 bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
                     const TrainPlace &place)
 {
-    const std::string tmp = file.path + ".tmp" + std::to_string(::getpid());
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1); // a cache directory may be shared between machines
+    const std::string tmp = file.path + ".tmp." + host + "." + std::to_string(::getpid());
     std::error_code ec;
     try {
         std::filesystem::create_directories(std::filesystem::path(file.path).parent_path(), ec);
@@ -127,7 +131,13 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
     torch::serialize::InputArchive archive;
     TrainPlace found;
     try {
-        archive.load_from(file.path);
+        // Read once, into memory: another process may rename a newer state onto the path meanwhile, and
+        // the tensors, the optimizer and the place must all come from the same one.
+        std::ifstream in(file.path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in && !in.eof())
+            throw std::runtime_error("cannot read it");
+        archive.load_from(bytes.data(), bytes.size());
         c10::IValue identity, text;
         if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
             !archive.try_read(kPlaceKey, text) || !text.isString())
@@ -159,7 +169,7 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
             before.push_back(t.detach().clone());
     }
     try {
-        loadModuleFile(net, file.path); // every tensor checked against the net's shapes
+        loadModuleArchive(net, archive, file.path); // every tensor checked against the net's shapes
         torch::serialize::InputArchive optimizerArchive;
         if (!archive.try_read(kOptimizerKey, optimizerArchive))
             throw std::invalid_argument("no optimizer state");
