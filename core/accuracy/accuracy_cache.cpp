@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <stdexcept>
 
 namespace bitloop
@@ -95,7 +94,7 @@ void AccuracyCache::warn(const std::string &what) const
     if (warn_)
         warn_(what);
     else
-        std::cerr << "warning: " << printable(what) << "\n";
+        printWarning(what);
 }
 
 void AccuracyCache::disable(const std::string &why)

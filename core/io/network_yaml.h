@@ -40,7 +40,7 @@ Network parseNetworkYaml(const std::string &text, const std::string &sourceName)
 // Layers are written in the friendly form wherever reading it back gives exactly the same layer, and in
 // the raw form otherwise, so that parseNetworkYaml(networkToYaml(n)) == n in every field.
 std::string networkToYaml(const Network &net);
-// Writes path + ".tmp" and renames it over path, so a crash never leaves a half-written file.
+// Writes temporaryPathFor(path) and renames it over path, so a crash never leaves a half-written file.
 void writeNetworkYaml(const Network &net, const std::string &path);
 
 // A built-in network name (see builtinNetwork; opt applies to those only), an ONNX file (io/onnx_network.h)

@@ -3,6 +3,7 @@
 #include "util/json.h"
 
 #include "util/checked.h"
+#include "util/temp_path.h"
 
 #include <cctype>
 #include <cerrno>
@@ -400,7 +401,7 @@ std::string scalar(const std::string &s)
 
 void writeFileAtomically(const std::string &path, const std::string &text)
 {
-    const std::string tmp = path + ".tmp";
+    const std::string tmp = temporaryPathFor(path);
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out)

@@ -102,7 +102,7 @@ std::string formatDouble(double v);
 std::string scalar(const std::string &s);
 // Every line of `text` indented by two spaces: a document nested under a key as a literal block (`key: |`).
 std::string indentBlock(const std::string &text);
-// Writes path + ".tmp" and renames it over path, so a crash never leaves a half-written file.
+// Writes temporaryPathFor(path) and renames it over path, so a crash never leaves a half-written file.
 void writeFileAtomically(const std::string &path, const std::string &text);
 
 } // namespace bitloop::yamlutil

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -304,7 +303,7 @@ void MapperCache::warn(const std::string &what) const
     if (warn_)
         warn_(what);
     else
-        std::cerr << "warning: " << printable(what) << "\n";
+        printWarning(what);
 }
 
 void MapperCache::disable(const std::string &why)

@@ -67,7 +67,7 @@ public:
           stateEvery_(options.stateEvery), warn_(options.warn)
     {
         if (!warn_)
-            warn_ = [](const std::string &what) { std::fprintf(stderr, "warning: %s\n", what.c_str()); };
+            warn_ = printWarning;
         setThreads(threads_);
         net_ = std::make_shared<QuantNet>(data_.info.network);
         net_->weightScale = settings_.weightScale;
@@ -80,11 +80,7 @@ public:
                 loadSupernetStart(checkpoint, supernetPath(checkpoint, options), data_, settings_));
             context_ += "start: supernet sha256: " + start_->digest + "\n";
         } else { // the state each evaluation starts from; a supernet start holds its own
-            torch::NoGradGuard noGrad;
-            for (const auto &p : net_->named_parameters())
-                floatState_.push_back(p.value().detach().clone());
-            for (const auto &b : net_->named_buffers())
-                floatState_.push_back(b.value().detach().clone());
+            floatState_ = cloneTensors(*net_);
         }
         if (settings_.bnImages() > 0)
             bnIdx_ = bnImages(data_.trainIdx, settings_.bnImages(), settings_.seed);
@@ -112,7 +108,7 @@ protected:
         if (start_) {
             start_->apply(*net_, bits); // the supernet's weights, statistics and steps for these widths
         } else {
-            restoreFloat();
+            restoreTensors(*net_, floatState_);
             std::vector<std::pair<int, int>> pairs;
             for (const LayerBits &b : bits)
                 pairs.emplace_back(b.weights, b.activations);
@@ -185,16 +181,6 @@ protected:
     }
 
 private:
-    void restoreFloat()
-    {
-        torch::NoGradGuard noGrad;
-        size_t i = 0;
-        for (auto &p : net_->named_parameters())
-            p.value().copy_(floatState_[i++]);
-        for (auto &b : net_->named_buffers())
-            b.value().copy_(floatState_[i++]);
-    }
-
     // Activation steps from a few training batches seen by the net in eval mode (BatchNorm folded with
     // its running statistics, as deployed): PTQ clips nothing (max), fine-tuning starts from LSQ's
     // initialisation, which the training then moves; or, by choice, the steps of least squared error.

@@ -144,22 +144,6 @@ double measure(Supernet &sn, const Config &bits, const EvaluationData &data,
     return evaluateAccuracy(*sn.net, data.evaluationSet(), data.evalIdx, data.info.normalization);
 }
 
-std::vector<torch::Tensor> cloneBuffers(torch::nn::Module &m)
-{
-    std::vector<torch::Tensor> out;
-    for (const auto &b : m.named_buffers())
-        out.push_back(b.value().detach().clone());
-    return out;
-}
-
-void restoreBuffers(torch::nn::Module &m, const std::vector<torch::Tensor> &saved)
-{
-    torch::NoGradGuard noGrad;
-    size_t i = 0;
-    for (auto &b : m.named_buffers())
-        b.value().copy_(saved[i++]);
-}
-
 std::string stateText(const std::string &parentSha, const SupernetOptions &o, int64_t step, double seconds)
 {
     std::ostringstream os;
@@ -194,7 +178,7 @@ public:
         setThreads(threads_);
         sn_ = std::make_shared<Supernet>(info_.network, info_.options, data_.info.normalization);
         loadModuleFile(*sn_, path_);
-        trained_ = cloneBuffers(*sn_);
+        trained_ = cloneTensors(*sn_, TensorSet::Buffers);
         bnIdx_ = bnImages(data_.trainIdx, settings_.bnImages(), settings_.seed);
         context_ = data_.context + "supernet sha256: " + fileDigest(path_) + "\n";
     }
@@ -212,7 +196,7 @@ protected:
         const auto t0 = Clock::now();
         const Config config = supernetWidths(info_, path_, bits);
         setThreads(threads_);
-        restoreBuffers(*sn_, trained_);
+        restoreTensors(*sn_, trained_, TensorSet::Buffers);
         sn_->net->quantize = true;
         AccuracyResult result;
         if (progress)
@@ -314,11 +298,8 @@ SupernetStart loadSupernetStart(const std::string &checkpoint, const std::string
                              "; fine-tuning from it needs the same");
     Supernet sn(start.info.network, o, data.info.normalization);
     loadModuleFile(sn, path);
+    start.state = cloneTensors(*sn.net);
     torch::NoGradGuard noGrad;
-    for (const auto &p : sn.net->named_parameters())
-        start.state.push_back(p.value().detach().clone());
-    for (const auto &b : sn.net->named_buffers())
-        start.state.push_back(b.value().detach().clone());
     start.actSteps = sn.actSteps.detach().clone();
     start.digest = fileDigest(path);
     return start;
@@ -327,12 +308,8 @@ SupernetStart loadSupernetStart(const std::string &checkpoint, const std::string
 void SupernetStart::apply(QuantNet &net, const BitConfig &bits) const
 {
     const Config config = supernetWidths(info, path, bits);
+    restoreTensors(net, state); // the shared net's and this net's tensors come in the same order
     torch::NoGradGuard noGrad;
-    size_t k = 0;
-    for (auto &p : net.named_parameters())
-        p.value().copy_(state.at(k++));
-    for (auto &b : net.named_buffers())
-        b.value().copy_(state.at(k++));
     net.setBits(config);
     const std::vector<int> &allowed = info.options.allowedBits;
     for (int i = 0; i < net.numLayers(); ++i) {
@@ -404,18 +381,18 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
         if (!std::filesystem::is_regular_file(statePath))
             throw InputError(statePath, 0,
                              "no training state to resume from (none was written, or it finished)");
-        const std::string text = readModuleFileText(statePath, kStateKey, "not a supernet training state");
+        torch::serialize::InputArchive archive; // read once: tensors, optimizer and place of one state
+        openModuleArchive(archive, statePath);
+        const std::string text =
+            readArchiveText(archive, statePath, kStateKey, "not a supernet training state");
         if (stateValue(text, "parent_sha256") != info.parentSha256)
             throw InputError(statePath, 0, "this training state belongs to another float checkpoint");
         if (stateValue(text, "settings") != o.describe())
             throw InputError(statePath, 0,
                              "this training state was written with other settings (" +
                                  stateValue(text, "settings") + "); resume with those");
-        loadModuleFile(sn, statePath);
-        torch::serialize::InputArchive archive, optArchive;
-        archive.load_from(statePath);
-        archive.read("optimizer", optArchive);
-        optimizer.load(optArchive);
+        loadModuleArchive(sn, archive, statePath);
+        loadOptimizerArchive(optimizer, archive, statePath);
         p.step = std::stoll(stateValue(text, "step"));
         secondsBefore = std::stod(stateValue(text, "seconds"));
         result.resumed = true;
@@ -524,16 +501,10 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
         if (progress)
             progress(p);
         if (p.step % o.checkpointEvery == 0 && p.step < p.totalSteps) {
-            torch::serialize::OutputArchive optArchive;
-            optimizer.save(optArchive);
-            torch::serialize::OutputArchive archive;
-            sn.save(archive);
-            archive.write("optimizer", optArchive);
-            archive.write(kStateKey, c10::IValue(stateText(info.parentSha256, o, p.step,
-                                                           secondsBefore + secondsSince(t0))));
-            const std::string tmp = statePath + ".tmp";
-            archive.save_to(tmp);
-            std::filesystem::rename(tmp, statePath);
+            saveModuleFile(
+                sn, statePath,
+                {{kStateKey, stateText(info.parentSha256, o, p.step, secondsBefore + secondsSince(t0))}},
+                &optimizer);
         }
     }
     info.steps = p.step;
@@ -545,14 +516,14 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
         p.phase = "evaluate";
         progress(p);
     }
-    const std::vector<torch::Tensor> trained = cloneBuffers(sn);
+    const std::vector<torch::Tensor> trained = cloneTensors(sn, TensorSet::Buffers);
     EvaluatorSettings defaults;
     defaults.kind = EvaluatorKind::Supernet;
     const std::vector<int64_t> bnIdx = bnImages(data.trainIdx, defaults.bnImages(), defaults.seed);
     info.widestAccuracy = measure(sn, sn.uniform(maxBits), data, bnIdx);
-    restoreBuffers(sn, trained);
+    restoreTensors(sn, trained, TensorSet::Buffers);
     info.narrowestAccuracy = measure(sn, sn.uniform(minBits), data, bnIdx);
-    restoreBuffers(sn, trained);
+    restoreTensors(sn, trained, TensorSet::Buffers);
     if (cancel && cancel->load()) {
         result.cancelled = true;
         return result;

@@ -3,6 +3,7 @@
 #include "qat/threads.h"
 #include "qat/train_state.h"
 #include "util/error.h"
+#include "util/temp_path.h"
 
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -28,6 +29,7 @@ namespace
 
 // Where saveCheckpoint keeps the checkpoint's info text.
 constexpr const char *kInfoKey = "bitloop_info";
+constexpr const char *kOptimizerKey = "optimizer"; // training states: the optimizer's own archive
 
 constexpr double kPi = 3.14159265358979323846;
 
@@ -382,24 +384,59 @@ double evaluateAccuracy(QuantNet &net, const ImageDataset &data, const std::vect
     return static_cast<double>(correct) / static_cast<double>(indices.size());
 }
 
-void saveModuleFile(torch::nn::Module &module, const std::string &path,
-                    const std::vector<std::pair<std::string, std::string>> &texts)
+std::vector<torch::Tensor> cloneTensors(torch::nn::Module &module, TensorSet which)
 {
-    const std::string tmp = path + ".tmp";
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> out;
+    if (which == TensorSet::All)
+        for (const auto &t : module.parameters())
+            out.push_back(t.detach().clone());
+    for (const auto &t : module.buffers())
+        out.push_back(t.detach().clone());
+    return out;
+}
+
+void restoreTensors(torch::nn::Module &module, const std::vector<torch::Tensor> &saved, TensorSet which)
+{
+    torch::NoGradGuard noGrad;
+    size_t i = 0;
+    if (which == TensorSet::All)
+        for (auto &t : module.parameters())
+            t.copy_(saved.at(i++));
+    for (auto &t : module.buffers())
+        t.copy_(saved.at(i++));
+}
+
+void saveModuleFile(torch::nn::Module &module, const std::string &path,
+                    const std::vector<std::pair<std::string, std::string>> &texts,
+                    const torch::optim::Optimizer *optimizer)
+{
+    const std::string tmp = temporaryPathFor(path);
+    std::error_code ec;
     try {
         torch::serialize::OutputArchive archive;
         module.save(archive);
         for (const auto &[key, text] : texts)
             archive.write(key, c10::IValue(text));
+        if (optimizer) {
+            torch::serialize::OutputArchive optimizerArchive;
+            optimizer->save(optimizerArchive);
+            archive.write(kOptimizerKey, optimizerArchive);
+        }
         archive.save_to(tmp);
     } catch (const c10::Error &e) {
-        std::filesystem::remove(tmp);
+        std::filesystem::remove(tmp, ec);
         throw InputError(path, 0, std::string("cannot write the file: ") + e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        std::filesystem::remove(tmp, ec);
+        throw InputError(path, 0, std::string("cannot write the file: ") + e.what());
     }
-    std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
-    if (ec)
-        throw InputError(path, 0, "cannot move " + tmp + " onto it: " + ec.message());
+    if (ec) {
+        const std::string why = ec.message();
+        std::filesystem::remove(tmp, ec);
+        throw InputError(path, 0, "cannot move " + tmp + " onto it: " + why);
+    }
 }
 
 void saveCheckpoint(QuantNet &net, const std::string &path, const std::string &info)
@@ -444,7 +481,9 @@ void loadModule(torch::nn::Module &module, torch::serialize::InputArchive &archi
     }
 }
 
-void openArchive(torch::serialize::InputArchive &archive, const std::string &path)
+} // namespace
+
+void openModuleArchive(torch::serialize::InputArchive &archive, const std::string &path)
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
@@ -462,16 +501,37 @@ void openArchive(torch::serialize::InputArchive &archive, const std::string &pat
     }
 }
 
-} // namespace
+std::string readArchiveText(torch::serialize::InputArchive &archive, const std::string &file,
+                            const std::string &key, const std::string &what)
+{
+    c10::IValue value;
+    if (!archive.try_read(key, value) || !value.isString())
+        throw InputError(file, 0, what);
+    return value.toStringRef();
+}
+
+void loadOptimizerArchive(torch::optim::Optimizer &optimizer, torch::serialize::InputArchive &archive,
+                          const std::string &file)
+{
+    torch::serialize::InputArchive optimizerArchive;
+    try {
+        if (!archive.try_read(kOptimizerKey, optimizerArchive))
+            throw InputError(file, 0, "no optimizer state in it");
+        optimizer.load(optimizerArchive);
+    } catch (const c10::Error &e) {
+        optimizer.state().clear();
+        throw InputError(file, 0, std::string("a damaged optimizer state: ") + e.what_without_backtrace());
+    } catch (...) {
+        optimizer.state().clear();
+        throw;
+    }
+}
 
 std::string readModuleFileText(const std::string &path, const std::string &key, const std::string &what)
 {
     torch::serialize::InputArchive archive;
-    openArchive(archive, path);
-    c10::IValue value;
-    if (!archive.try_read(key, value) || !value.isString())
-        throw InputError(path, 0, what);
-    return value.toStringRef();
+    openModuleArchive(archive, path);
+    return readArchiveText(archive, path, key, what);
 }
 
 std::string readCheckpointInfoText(const std::string &path)
@@ -484,7 +544,7 @@ std::string readCheckpointInfoText(const std::string &path)
 void loadModuleFile(torch::nn::Module &module, const std::string &path)
 {
     torch::serialize::InputArchive archive;
-    openArchive(archive, path);
+    openModuleArchive(archive, path);
     try {
         loadModule(module, archive, "", path);
     } catch (const c10::Error &e) {

@@ -13,6 +13,8 @@
 #include "qat/quant_net.h"
 #include "qat/train_options.h"
 
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
 #include <torch/types.h>
 
 #include <atomic>
@@ -127,7 +129,7 @@ double evaluateAccuracy(QuantNet &net, const ImageDataset &data, const std::vect
                         const Normalization &normalization, int batchSize = kEvaluationBatch);
 
 // Every parameter and buffer of the net (LSQ steps and their calibrated bit-widths included), in
-// LibTorch's archive format, written to path + ".tmp" and renamed onto path so that a crash never leaves
+// LibTorch's archive format, written to a temporary file and renamed onto path so that a crash never leaves
 // a half-written checkpoint. InputError naming the file when it cannot be written.
 // `info` (when not empty) is stored next to the tensors: CheckpointInfo's YAML (qat/session.h).
 void saveCheckpoint(QuantNet &net, const std::string &path, const std::string &info = {});
@@ -137,15 +139,35 @@ std::string readCheckpointInfoText(const std::string &path);
 // at this net's shape (a checkpoint of another network).
 void loadCheckpoint(QuantNet &net, const std::string &path);
 
+// A copy of a module's tensors, to put back after work that changes them: every parameter and buffer
+// (an evaluation's starting point, a load that may fail half-way), or the buffers only (BatchNorm's
+// trained statistics around a re-estimation). Put back into the module they were taken from, or one
+// built the same way (same tensors in the same order).
+enum class TensorSet { All, Buffers };
+std::vector<torch::Tensor> cloneTensors(torch::nn::Module &module, TensorSet which = TensorSet::All);
+void restoreTensors(torch::nn::Module &module, const std::vector<torch::Tensor> &saved,
+                    TensorSet which = TensorSet::All);
+
 // The same for any module (a supernet, a training state): its tensors, each checked against the module's
-// shapes on loading, and named texts beside them. Written to path + ".tmp" and renamed.
+// shapes on loading, named texts beside them and, for training to resume, the optimizer's state. Written
+// to temporaryPathFor(path) (util/temp_path.h) and renamed; InputError naming the file when it cannot be.
 void saveModuleFile(torch::nn::Module &module, const std::string &path,
-                    const std::vector<std::pair<std::string, std::string>> &texts);
+                    const std::vector<std::pair<std::string, std::string>> &texts,
+                    const torch::optim::Optimizer *optimizer = nullptr);
 void loadModuleFile(torch::nn::Module &module, const std::string &path);
+// Opens such a file once, into memory, for the readers below: a second process renaming a newer file onto
+// the path meanwhile cannot mix two files' contents. InputError naming it when missing or unreadable.
+void openModuleArchive(torch::serialize::InputArchive &archive, const std::string &path);
 // The same from an archive already open (`file` names it in errors): what was read once is what is loaded.
 void loadModuleArchive(torch::nn::Module &module, torch::serialize::InputArchive &archive,
                        const std::string &file);
+// The optimizer's state saveModuleFile stored; InputError naming the file when there is none or it is not
+// this optimizer's (the optimizer's state is then cleared).
+void loadOptimizerArchive(torch::optim::Optimizer &optimizer, torch::serialize::InputArchive &archive,
+                          const std::string &file);
 // The text stored under `key`; InputError naming the file (and `what` it should have been) when absent.
+std::string readArchiveText(torch::serialize::InputArchive &archive, const std::string &file,
+                            const std::string &key, const std::string &what);
 std::string readModuleFileText(const std::string &path, const std::string &key, const std::string &what);
 
 } // namespace bitloop::qat

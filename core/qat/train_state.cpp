@@ -3,14 +3,9 @@
 #include "util/error.h"
 
 #include <torch/serialize/input-archive.h>
-#include <torch/serialize/output-archive.h>
-
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 #include <system_error>
@@ -23,7 +18,6 @@ namespace
 
 constexpr const char *kPlaceKey = "bitloop_train_place";
 constexpr const char *kIdentityKey = "bitloop_train_identity";
-constexpr const char *kOptimizerKey = "optimizer";
 
 // Hexadecimal floating point: strtod reads back exactly the double that was written.
 std::string exact(double v)
@@ -94,29 +88,13 @@ void warn(const TrainStateFile &file, const std::string &what)
 bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
                     const TrainPlace &place)
 {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1); // a cache directory may be shared between machines
-    const std::string tmp = file.path + ".tmp." + host + "." + std::to_string(::getpid());
-    std::error_code ec;
     try {
+        std::error_code ec;
         std::filesystem::create_directories(std::filesystem::path(file.path).parent_path(), ec);
-        torch::serialize::OutputArchive archive, optimizerArchive;
-        net.save(archive);
-        optimizer.save(optimizerArchive);
-        archive.write(kOptimizerKey, optimizerArchive);
-        archive.write(kIdentityKey, c10::IValue(file.identity));
-        archive.write(kPlaceKey, c10::IValue(placeText(place)));
-        archive.save_to(tmp);
+        saveModuleFile(net, file.path, {{kIdentityKey, file.identity}, {kPlaceKey, placeText(place)}},
+                       &optimizer);
     } catch (const std::exception &e) {
-        std::filesystem::remove(tmp, ec);
         warn(file, std::string("cannot write the training state (training goes on without it): ") + e.what());
-        return false;
-    }
-    std::filesystem::rename(tmp, file.path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        warn(file,
-             "cannot move the training state into place (training goes on without it): " + ec.message());
         return false;
     }
     return true;
@@ -131,13 +109,8 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
     torch::serialize::InputArchive archive;
     TrainPlace found;
     try {
-        // Read once, into memory: another process may rename a newer state onto the path meanwhile, and
-        // the tensors, the optimizer and the place must all come from the same one.
-        std::ifstream in(file.path, std::ios::binary);
-        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!in && !in.eof())
-            throw std::runtime_error("cannot read it");
-        archive.load_from(bytes.data(), bytes.size());
+        // Read once: the tensors, the optimizer and the place must all come from the same state.
+        openModuleArchive(archive, file.path);
         c10::IValue identity, text;
         if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
             !archive.try_read(kPlaceKey, text) || !text.isString())
@@ -160,27 +133,12 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
         return false;
     }
     // Loading may fail half-way (a damaged file): keep what the net held, to put it back.
-    std::vector<torch::Tensor> before;
-    {
-        torch::NoGradGuard noGrad;
-        for (const auto &t : net.parameters())
-            before.push_back(t.detach().clone());
-        for (const auto &t : net.buffers())
-            before.push_back(t.detach().clone());
-    }
+    const std::vector<torch::Tensor> before = cloneTensors(net);
     try {
         loadModuleArchive(net, archive, file.path); // every tensor checked against the net's shapes
-        torch::serialize::InputArchive optimizerArchive;
-        if (!archive.try_read(kOptimizerKey, optimizerArchive))
-            throw std::invalid_argument("no optimizer state");
-        optimizer.load(optimizerArchive);
+        loadOptimizerArchive(optimizer, archive, file.path);
     } catch (const std::exception &e) {
-        torch::NoGradGuard noGrad;
-        size_t i = 0;
-        for (auto &t : net.parameters())
-            t.copy_(before[i++]);
-        for (auto &t : net.buffers())
-            t.copy_(before[i++]);
+        restoreTensors(net, before);
         optimizer.state().clear();
         warn(file,
              std::string("a damaged training state (") + e.what() + "): not used, training starts over");

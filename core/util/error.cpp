@@ -94,6 +94,11 @@ std::string printable(const std::string &text)
     return out;
 }
 
+void printWarning(const std::string &what)
+{
+    std::fprintf(stderr, "warning: %s\n", printable(what).c_str());
+}
+
 std::string echo(const std::string &value, size_t max)
 {
     bool plain = !value.empty() && value.size() <= max;

@@ -1,0 +1,13 @@
+// Where a file is written before it is renamed onto its path, so that a crash never leaves it half-written.
+#pragma once
+
+#include <string>
+
+namespace bitloop
+{
+
+// path + ".tmp." + host + "." + pid: unique to this process, so that two processes (on one machine or on
+// two sharing a cache directory) writing the same file never write into each other's temporary file.
+std::string temporaryPathFor(const std::string &path);
+
+} // namespace bitloop
