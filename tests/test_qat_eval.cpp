@@ -277,14 +277,20 @@ private Q_SLOTS:
         o.warn = [&](const std::string &w) { warnings.push_back(w); };
         std::atomic<bool> cancel{false};
         auto first = openEvaluator(checkpoint_.toStdString(), o);
+        std::vector<AccuracyProgress> kept; // the CLI's "cancelled" line says where a rerun resumes
         const AccuracyResult stopped = first->evaluate(
             bits,
             [&](const AccuracyProgress &p) {
                 if (p.phase == "fine-tune" && p.done == 40)
                     cancel = true;
+                if (p.phase == "state-kept")
+                    kept.push_back(p);
             },
             &cancel);
         QVERIFY(stopped.cancelled);
+        QCOMPARE(kept.size(), size_t(1));
+        QCOMPARE(kept.front().done, int64_t(40));
+        QCOMPARE(kept.front().total, int64_t(60));
         const QString state = QString::fromStdString(
             o.trainingStateDir + "/" + accuracyKey(first->context(), o.settings, bits).digest + ".state");
         QVERIFY2(QFile::exists(state), qPrintable(state));

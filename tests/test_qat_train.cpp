@@ -429,6 +429,7 @@ private Q_SLOTS:
             },
             &cancel, nullptr, &state);
         QVERIFY(stopped.cancelled);
+        QCOMPARE(stopped.stateKeptAtStep, int64_t(25)); // written on cancelling, after the periodic one at 21
         QVERIFY(QFile::exists(QString::fromStdString(state.path)));
 
         // Another process: fresh weights, as a new evaluator would prepare them, then the state.

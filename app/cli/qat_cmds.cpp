@@ -276,9 +276,16 @@ int runAccuracy(const std::vector<std::string> &argv)
     }
     InterruptGuard interrupts;
     Throttle throttle(2.0);
+    std::string kept; // cancelled: where the training stopped and what resumes it
     const AccuracyResult r = evaluator->evaluate(
         bits,
         [&](const AccuracyProgress &p) {
+            if (p.phase == "state-kept") {
+                kept = ": the fine-tuning's state at step " + std::to_string(p.done) + " of " +
+                       std::to_string(p.total) + " is kept in " + o.trainingStateDir +
+                       "; the same command resumes from it";
+                return;
+            }
             if (p.phase == "resumed") { // always said: the seconds and the figure include an earlier run
                 std::fprintf(stderr, "fine-tuning resumed at step %lld of %lld from its saved state\n",
                              static_cast<long long>(p.done), static_cast<long long>(p.total));
@@ -292,7 +299,7 @@ int runAccuracy(const std::vector<std::string> &argv)
         },
         &gInterrupted);
     if (r.cancelled) {
-        std::fprintf(stderr, "cancelled\n");
+        std::fprintf(stderr, "cancelled%s\n", printable(kept).c_str());
         return 2;
     }
     const std::string res = resolutionText(info.imageHeight, info.imageWidth);

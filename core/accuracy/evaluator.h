@@ -98,7 +98,9 @@ struct AccuracyResult {
 };
 
 struct AccuracyProgress {
-    std::string phase; // "calibrate", "fine-tune", "evaluate"
+    // "calibrate", "fine-tune", "evaluate"; once each when it happens: "resumed" (fine-tuning continued
+    // from a saved state at step `done` of `total`), "state-kept" (cancelled; a rerun resumes at `done`).
+    std::string phase;
     int64_t done = 0, total = 0;
     double loss = 0.0; // fine-tune: the running training loss
 };

@@ -140,10 +140,12 @@ protected:
             }
             TrainResult tr;
             bool toldResume = false;
+            int64_t totalSteps = 0;
             try {
                 tr = trainFloat(
                     *net_, data_.train, data_.trainIdx, {}, t,
                     [&](const TrainProgress &p) {
+                        totalSteps = p.totalSteps;
                         if (!progress)
                             return;
                         if (p.resumedAtStep > 0 && !toldResume) {
@@ -159,6 +161,8 @@ protected:
                                          " (a smaller --lr or --max-grad-norm may keep it finite)");
             }
             if (tr.cancelled) {
+                if (progress && tr.stateKeptAtStep > 0)
+                    progress({"state-kept", tr.stateKeptAtStep, totalSteps, 0.0});
                 result.cancelled = true;
                 result.seconds = secondsSince(t0);
                 return result;

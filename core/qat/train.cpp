@@ -249,7 +249,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
     bool keepState = state != nullptr; // off after a state could not be written: warned once, not per step
     if (state && loadTrainState(*state, net, *optimizer, place)) {
         p.step = place.step;
-        result.resumedAtStep = p.resumedAtStep = place.step;
+        result.resumedAtStep = p.resumedAtStep = result.stateKeptAtStep = place.step;
         result.secondsBefore = place.seconds;
         result.firstBatchLoss = place.firstBatchLoss;
     }
@@ -290,8 +290,9 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
         while (true) {
             if (cancel && cancel->load()) {
                 result.cancelled = true;
-                if (keepState && p.step > 0 && p.step < p.totalSteps) // what was trained is not lost
-                    saveTrainState(*state, net, *optimizer, placeNow());
+                if (keepState && p.step > 0 && p.step < p.totalSteps && // what was trained is not lost
+                    saveTrainState(*state, net, *optimizer, placeNow()))
+                    result.stateKeptAtStep = p.step;
                 break;
             }
             if (p.step == p.totalSteps || !loader.next(batch))
@@ -342,8 +343,11 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
             p.runningLoss = lossSum / static_cast<double>(seen);
             p.runningAccuracy = static_cast<double>(correct) / static_cast<double>(seen);
             p.samplesPerSecond = static_cast<double>(samplesSeen) / std::max(secondsSince(t0), 1e-9);
-            if (keepState && state->every > 0 && p.step % state->every == 0 && p.step < p.totalSteps)
+            if (keepState && state->every > 0 && p.step % state->every == 0 && p.step < p.totalSteps) {
                 keepState = saveTrainState(*state, net, *optimizer, placeNow());
+                if (keepState)
+                    result.stateKeptAtStep = p.step;
+            }
             if (progress)
                 progress(p);
         }

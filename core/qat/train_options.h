@@ -77,6 +77,8 @@ struct TrainResult {
     double seconds = 0.0;             // the training loop, without the validation pass (earlier runs' too)
     int64_t resumedAtStep = 0;        // > 0: continued from a training state written at this step
     double secondsBefore = 0.0;       // of `seconds`, what the runs before the resumed one took
+    int64_t stateKeptAtStep = 0;      // the step of the newest training state written (or resumed from) in
+                                      // this run: what a rerun resumes from after a cancel (0: none)
     double samplesPerSecond = 0.0;
     Normalization normalization; // what the inputs were normalized with
 };
