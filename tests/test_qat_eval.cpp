@@ -294,6 +294,19 @@ private Q_SLOTS:
         const QString state = QString::fromStdString(
             o.trainingStateDir + "/" + accuracyKey(first->context(), o.settings, bits).digest + ".state");
         QVERIFY2(QFile::exists(state), qPrintable(state));
+        // Cancelled again before its first step (cancel already set): resumed at 40, kept at 40 of 60.
+        kept.clear();
+        openEvaluator(checkpoint_.toStdString(), o)
+            ->evaluate(
+                bits,
+                [&](const AccuracyProgress &p) {
+                    if (p.phase == "state-kept")
+                        kept.push_back(p);
+                },
+                &cancel);
+        QCOMPARE(kept.size(), size_t(1));
+        QCOMPARE(kept.front().done, int64_t(40));
+        QCOMPARE(kept.front().total, int64_t(60));
 
         std::vector<AccuracyProgress> seen;
         const AccuracyResult resumed =

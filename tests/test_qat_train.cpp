@@ -484,9 +484,9 @@ private Q_SLOTS:
             QCOMPARE(r.resumedAtStep, int64_t(0));
             QVERIFY(same(weightsOf(*net), referenceWeights));
             QCOMPARE(warnings.size(), size_t(1));
-            QVERIFY2(warnings.front().find(state.path) != std::string::npos &&
-                         warnings.front().find(expected) != std::string::npos,
-                     warnings.front().c_str());
+            const std::string &w = warnings.front();
+            QVERIFY2(w.find(state.path) == 0 && w.find(expected) != std::string::npos, w.c_str());
+            QVERIFY2(w.find(state.path, 1) == std::string::npos, w.c_str()); // named once
         };
         auto stopAt = [&](int64_t step, QuantNet &net, const TrainStateFile &f) {
             std::atomic<bool> stop{false};

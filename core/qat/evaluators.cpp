@@ -117,7 +117,15 @@ protected:
         }
         AccuracyResult result;
         double secondsBefore = 0;
-        TrainStateFile state; // resumable fine-tuning, named by the cache key
+        TrainStateFile state;  // resumable fine-tuning, named by the cache key
+        TrainResult tr;        // the fine-tuning's outcome (none without one)
+        auto cancelled = [&] { // and where a rerun resumes, when a state was kept
+            if (progress && tr.stateKeptAtStep > 0)
+                progress({"state-kept", tr.stateKeptAtStep, tr.totalSteps, 0.0});
+            result.cancelled = true;
+            result.seconds = secondsSince(t0);
+            return result;
+        };
         if (settings_.fineTunes()) {
             TrainOptions t;
             t.epochs = settings_.epochs;
@@ -138,14 +146,11 @@ protected:
                 state = {stateDir_ + "/" + key.digest + ".state", stateEvery_,
                          key.text + "\nthreads: " + std::to_string(threads_), warn_, true};
             }
-            TrainResult tr;
             bool toldResume = false;
-            int64_t totalSteps = 0;
             try {
                 tr = trainFloat(
                     *net_, data_.train, data_.trainIdx, {}, t,
                     [&](const TrainProgress &p) {
-                        totalSteps = p.totalSteps;
                         if (!progress)
                             return;
                         if (p.resumedAtStep > 0 && !toldResume) {
@@ -160,19 +165,12 @@ protected:
                                          formatBitConfig(bits) + ": " + e.what() +
                                          " (a smaller --lr or --max-grad-norm may keep it finite)");
             }
-            if (tr.cancelled) {
-                if (progress && tr.stateKeptAtStep > 0)
-                    progress({"state-kept", tr.stateKeptAtStep, totalSteps, 0.0});
-                result.cancelled = true;
-                result.seconds = secondsSince(t0);
-                return result;
-            }
+            if (tr.cancelled)
+                return cancelled();
             secondsBefore = tr.secondsBefore; // an answer's seconds count every run that made it
         }
-        if (cancel && cancel->load()) {
-            result.cancelled = true;
-            return result;
-        }
+        if (cancel && cancel->load()) // trained to the end: the last periodic state is still there
+            return cancelled();
         if (!bnIdx_.empty())
             reestimateBatchNorm(*net_, data_.train, bnIdx_, data_.info.normalization);
         measureTop1(*net_, data_, result, t0, progress);

@@ -242,7 +242,7 @@ TrainResult trainFloat(QuantNet &net, const ImageDataset &data, const std::vecto
 
     TrainProgress p;
     p.batchesPerEpoch = loader.batchesPerEpoch();
-    p.totalSteps = options.steps > 0 ? options.steps : p.batchesPerEpoch * options.epochs;
+    result.totalSteps = p.totalSteps = options.steps > 0 ? options.steps : p.batchesPerEpoch * options.epochs;
     TrainPlace place; // where an earlier run stopped, when resuming
     place.totalSteps = p.totalSteps;
     place.batchesPerEpoch = p.batchesPerEpoch;

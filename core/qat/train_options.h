@@ -70,6 +70,7 @@ struct TrainProgress {
 struct TrainResult {
     bool cancelled = false;
     int64_t steps = 0;                // optimizer steps taken
+    int64_t totalSteps = 0;           // the steps the schedule asks for (epochs or steps)
     double firstBatchLoss = 0.0;      // loss of the very first batch (before any update)
     double lastEpochLoss = 0.0;       // mean loss over the last (possibly partial) epoch
     double trainAccuracy = 0.0;       // running accuracy over the last (possibly partial) epoch

@@ -83,6 +83,14 @@ void warn(const TrainStateFile &file, const std::string &what)
         file.warn(file.path + ": " + what);
 }
 
+// What went wrong, without the file's name when it leads (an InputError about the state itself): the
+// warning already starts with it.
+std::string why(const TrainStateFile &file, const std::exception &e)
+{
+    const std::string what = e.what(), lead = printable(file.path) + ": ";
+    return what.rfind(lead, 0) == 0 ? what.substr(lead.size()) : what;
+}
+
 } // namespace
 
 bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
@@ -94,7 +102,7 @@ bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
         saveModuleFile(net, file.path, {{kIdentityKey, file.identity}, {kPlaceKey, placeText(place)}},
                        &optimizer);
     } catch (const std::exception &e) {
-        warn(file, std::string("cannot write the training state (training goes on without it): ") + e.what());
+        warn(file, "cannot write the training state (training goes on without it): " + why(file, e));
         return false;
     }
     return true;
@@ -122,8 +130,7 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
         }
         found = parsePlace(text.toStringRef());
     } catch (const std::exception &e) {
-        warn(file,
-             std::string("an unreadable training state (") + e.what() + "): not used, training starts over");
+        warn(file, "an unreadable training state (" + why(file, e) + "): not used, training starts over");
         return false;
     }
     if (found.totalSteps != place.totalSteps || found.batchesPerEpoch != place.batchesPerEpoch ||
@@ -140,8 +147,7 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
     } catch (const std::exception &e) {
         restoreTensors(net, before);
         optimizer.state().clear();
-        warn(file,
-             std::string("a damaged training state (") + e.what() + "): not used, training starts over");
+        warn(file, "a damaged training state (" + why(file, e) + "): not used, training starts over");
         return false;
     }
     place = found;
