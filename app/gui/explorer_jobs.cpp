@@ -121,6 +121,7 @@ bool ExplorerJobs::trainBaseline()
     timer->start(500);
     auto *w = new QFutureWatcher<QString>(this);
     connect(w, &QFutureWatcher<QString>::finished, this, [this, w, timer] {
+        timer->stop(); // a tick already due would otherwise repaint the button as still training
         timer->deleteLater();
         w->deleteLater();
         baselineCancel_.reset();
@@ -153,6 +154,7 @@ bool ExplorerJobs::trainSupernet(const QString &checkpoint, const QString &out)
     timer->start(500);
     auto *w = new QFutureWatcher<QString>(this);
     connect(w, &QFutureWatcher<QString>::finished, this, [this, w, timer, out] {
+        timer->stop(); // a tick already due would otherwise repaint the button as still training
         timer->deleteLater();
         w->deleteLater();
         supernetCancel_.reset();
