@@ -145,8 +145,7 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
         loadModuleArchive(net, archive, file.path); // every tensor checked against the net's shapes
         loadOptimizerArchive(optimizer, archive, file.path);
     } catch (const std::exception &e) {
-        restoreTensors(net, before);
-        optimizer.state().clear();
+        restoreTensors(net, before); // the optimizer is as it was: loadOptimizerArchive clears on failure
         warn(file, "a damaged training state (" + why(file, e) + "): not used, training starts over");
         return false;
     }
