@@ -13,7 +13,8 @@
 //                  (5: configurations the speed row times)]
 //                  [--bn-batches N (8; speed line and fidelity rows)] [--qat-bn-batches N (0: QAT's BatchNorm
 //                  as trained; N: re-estimated on N batches after fine-tuning)]
-//                  [--rows K (only the first K configurations)] [--no-speed (fidelity rows only)] [--profile
+//                  [--rows K (only the first K configurations)] [--first-row K (start at row K: split the
+//                  rows across processes that share the cache)] [--no-speed (fidelity rows only)] [--profile
 //                  (the speed row's candidates again under LibTorch's profiler: self time per operator)]
 #include "accuracy/accuracy_cache.h"
 #include "mapper/cache.h"
@@ -242,6 +243,9 @@ static int run(int argc, char **argv)
     // --rows K: only the first K configurations (the stratification still spans all n).
     if (a.count("rows"))
         configs.resize(std::min(configs.size(), static_cast<size_t>(num("rows", "0"))));
+    // --first-row K: rows K.. only (numbered as in the full table), so that processes sharing the cache
+    // can split the rows and a last run without it prints the whole table from the cache.
+    const size_t first = static_cast<size_t>(num("first-row", "1", 1)) - 1;
     std::printf("QAT: %s; everything on the test set\n", qats[0]->settings().describe().c_str());
     std::printf("| # | mean bits | supernet |");
     for (uint64_t seed : seeds)
@@ -252,7 +256,7 @@ static int run(int argc, char **argv)
     std::printf("\n");
     std::vector<double> s;
     std::vector<std::vector<double>> q(seeds.size()); // q[seed][row]
-    for (size_t k = 0; k < configs.size(); ++k) {
+    for (size_t k = first; k < configs.size(); ++k) {
         s.push_back(super->evaluate(configs[k]).accuracy);
         std::printf("| %zu | %.2f | %.4f |", k + 1, meanBits(configs[k]), s.back());
         for (size_t j = 0; j < seeds.size(); ++j) {
