@@ -77,6 +77,26 @@ private:
     std::string context_; // stands for the checkpoint's content, the dataset and the split
 };
 
+// Reports progress as the QAT evaluator does: calibration, fine-tuning (the second configuration it is
+// asked for resumes from a saved state at step 500), measurement.
+class FineTuningEvaluator : public FormulaEvaluator
+{
+public:
+    AccuracyResult evaluate(const BitConfig &bits, const AccuracyProgressFn &progress,
+                            const std::atomic<bool> *cancel) override
+    {
+        if (progress) {
+            progress({"calibrate", 1, 2, 0.0});
+            if (calls.load() == 1)
+                progress({"resumed", 500, 1000, 0.0});
+            progress({"fine-tune", 600, 1000, 0.42});
+            progress({"state-kept", 600, 1000, 0.0}); // as a cancel would say: not the search's to show
+            progress({"evaluate", 0, 100, 0.0});
+        }
+        return FormulaEvaluator::evaluate(bits, progress, cancel);
+    }
+};
+
 CodesignSpec tinySpec()
 {
     CodesignSpec s;
@@ -393,6 +413,46 @@ private Q_SLOTS:
         QCOMPARE(last.candidates, 2);
         QCOMPARE(last.accuracyDone, 2);
         QCOMPARE(last.mapperJobs, 0);
+    }
+
+    // What the explorer and `search` show while a candidate's accuracy is computed: its phase, its step,
+    // and where a fine-tuning resumed; nothing once the batch's accuracy is done.
+    void candidateWorkIsReported()
+    {
+        auto acc = std::make_shared<FineTuningEvaluator>();
+        CodesignProblem p(tinySpec(), acc, nullptr);
+        std::vector<std::string> seen; // describeCandidateWork of each report, consecutive repeats once
+        std::mutex m;
+        CodesignProblem::BatchProgress last;
+        p.onWork = [&](const CodesignProblem::BatchProgress &b) {
+            std::lock_guard<std::mutex> lock(m);
+            const std::string d = describeCandidateWork(b);
+            if (!d.empty() && (seen.empty() || seen.back() != d))
+                seen.push_back(d);
+            if (b.accuracyDone == b.candidates)
+                QVERIFY(d.empty());
+            last = b;
+        };
+        const BitConfig a = {{8, 8}, {8, 8}, {8, 8}, {8, 8}};
+        const BitConfig b = {{8, 8}, {8, 8}, {8, 8}, {4, 8}};
+        p.costs({a, b});
+        const std::vector<std::string> expected = {
+            "candidate 1 of 2: calibrating, batch 1 of 2",
+            "candidate 1 of 2: fine-tuning, step 600 of 1000",
+            "candidate 1 of 2: measuring on 100 images",
+            "candidate 2 of 2: calibrating, batch 1 of 2",
+            "candidate 2 of 2: fine-tuning, step 500 of 1000 (resumed from its saved state at step 500)",
+            "candidate 2 of 2: fine-tuning, step 600 of 1000 (resumed from its saved state at step 500)",
+            "candidate 2 of 2: measuring on 100 images (resumed from its saved state at step 500)",
+        };
+        QCOMPARE(seen, expected);
+        QCOMPARE(last.accuracyDone, 2);
+        QCOMPARE(describeCandidateWork(last), std::string());
+        // A batch answered from memory computes nothing, so says nothing.
+        seen.clear();
+        p.costs({b, a});
+        QVERIFY(seen.empty());
+        QCOMPARE(acc->calls.load(), 2);
     }
 
     void pinnedMappingIsEvaluatedNotSearched()

@@ -608,6 +608,30 @@ private Q_SLOTS:
         QVERIFY(field->hasFocus());
     }
 
+    // The candidate under way shows below the batch's counts, and goes with them when the batch ends.
+    void runPanelCandidateWork()
+    {
+        RunPanel panel;
+        panel.show();
+        panel.setBatchProgress(1, 8, 0, 0);
+        QCOMPARE(panel.batchText(), QString("This generation: 1 / 8 candidates"));
+        QCOMPARE(panel.candidateText(), QString());
+        const QString work =
+            "candidate 2 of 8: fine-tuning, step 600 of 3376 (resumed from its saved state at "
+            "step 500)";
+        panel.setCandidateWork(work);
+        QCOMPARE(panel.candidateText(), work);
+        auto *label = panel.findChild<QLabel *>("candidateWork");
+        QVERIFY(label && label->isVisible());
+        panel.setCandidateWork({});
+        QVERIFY(!label->isVisible());
+        panel.setCandidateWork(work);
+        panel.setBatchProgress(0, 0, 0, 0); // the run ended
+        QCOMPARE(panel.batchText(), QString());
+        QCOMPARE(panel.candidateText(), QString());
+        QVERIFY(!label->isVisible());
+    }
+
     void runPanelHypervolume()
     {
         RunPanel panel;

@@ -14,10 +14,16 @@
 #include "workload/mobilenet.h"
 
 #include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
+
+#include <csignal>
+#include <sys/types.h>
 
 using namespace bitloop;
 using namespace bitloop::qat;
@@ -472,6 +478,48 @@ private Q_SLOTS:
                 bits.push_back({cells[c].toInt(), cells[c + 1].toInt()});
             QCOMPARE(cells[0].toDouble(), 1.0 - ev->evaluate(bits).accuracy);
         }
+    }
+
+    // A search stopped (Ctrl-C) while a candidate fine-tunes keeps that fine-tuning's state; resumed, the
+    // search says where the candidate's fine-tuning goes on from (once) and uses the state up.
+    void searchSaysWhenAFineTuningResumes()
+    {
+        const QString out = path("ft-search"), cache = path("ft-cache");
+        const QStringList args =
+            smallSearch(out, cache) +
+            QStringList{"--evaluator", "qat-short", "--steps", "60", "--limit", "200", "--state-every", "10"};
+        QProcess p;
+        p.setProcessEnvironment(cliEnvironment());
+        p.start(QStringLiteral(BITLOOP_CLI), args);
+        QVERIFY(p.waitForStarted(10000));
+        // The first periodic state (step 10 of a candidate's 60) is the moment to stop.
+        const QDir states(cache + "/training-state");
+        QElapsedTimer waited;
+        waited.start();
+        while (p.state() == QProcess::Running && waited.elapsed() < 240000 &&
+               states.entryList({"*.state"}, QDir::Files).isEmpty())
+            p.waitForFinished(10);
+        QVERIFY2(p.state() == QProcess::Running, "the search ended before any fine-tuning kept a state");
+        QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+        QVERIFY(p.waitForFinished(120000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        const QByteArray stopped = p.readAllStandardOutput();
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(stopped.contains("Continue with: bitloop-cli search --resume"), stopped.constData());
+        QCOMPARE(states.entryList({"*.state"}, QDir::Files).size(), 1);
+
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList{"search", "--resume", out});
+        QVERIFY2(resumed.status == 0, qPrintable(resumed.summary()));
+        // "candidate K of 4: fine-tuning resumed at step S of 60 from its saved state", S at least 10.
+        const QRegularExpression said(
+            "^candidate [1-4] of 4: fine-tuning resumed at step ([0-9]+) of 60 from its saved state$",
+            QRegularExpression::MultilineOption);
+        const QRegularExpressionMatch m = said.match(QString::fromUtf8(resumed.err));
+        QVERIFY2(m.hasMatch(), resumed.err.constData());
+        QVERIFY2(m.captured(1).toInt() >= 10 && m.captured(1).toInt() < 60, resumed.err.constData());
+        QCOMPARE(resumed.err.count("resumed at step"), 1);
+        QVERIFY(states.entryList({"*.state"}, QDir::Files).isEmpty()); // used and removed
     }
 
     // tests/bench_headline.py rebuilds the headline table from a run directory. Its test figures must be

@@ -64,6 +64,13 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     batch_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     batch_->setToolTip(tr("Inside the running generation: candidates whose accuracy is known, and the "
                           "layer mappings it needs that no earlier candidate answered"));
+    candidate_ = new QLabel(this);
+    candidate_->setObjectName(QStringLiteral("candidateWork"));
+    candidate_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    candidate_->setWordWrap(true);
+    candidate_->setToolTip(tr("The candidate whose accuracy is being computed: a fine-tuning keeps its state "
+                              "every 500 steps, and a stopped run resumes it from there"));
+    candidate_->hide();
 
     hvPlot_ = new QCustomPlot(this);
     hvPlot_->setMinimumHeight(72);
@@ -103,6 +110,7 @@ RunPanel::RunPanel(QWidget *parent) : QWidget(parent)
     auto *left = new QVBoxLayout;
     left->addLayout(figures);
     left->addWidget(batch_);
+    left->addWidget(candidate_);
     left->addStretch(1);
     middle->addLayout(left, 3);
     middle->addWidget(hvPlot_, 2);
@@ -150,6 +158,7 @@ void RunPanel::setBatchProgress(int accuracyDone, int candidates, int mapperDone
 {
     if (candidates <= 0) {
         batch_->clear();
+        setCandidateWork({});
         return;
     }
     QString text = accuracyDone >= 0
@@ -163,6 +172,17 @@ void RunPanel::setBatchProgress(int accuracyDone, int candidates, int mapperDone
 QString RunPanel::batchText() const
 {
     return batch_->text();
+}
+
+void RunPanel::setCandidateWork(const QString &text)
+{
+    candidate_->setText(text);
+    candidate_->setVisible(!text.isEmpty());
+}
+
+QString RunPanel::candidateText() const
+{
+    return candidate_->text();
 }
 
 void RunPanel::addHypervolume(int generation, double hv)

@@ -36,6 +36,8 @@ public:
     // search measures no accuracy), and mapper jobs (a layer at widths not answered before) done of those
     // it needs. candidates <= 0 clears it.
     void setBatchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs);
+    // The candidate under way, in words (a QAT fine-tuning's step, and where it resumed); empty hides it.
+    void setCandidateWork(const QString &text);
     void addHypervolume(int generation, double hv);
     void clearHistory();
 
@@ -56,6 +58,7 @@ public:
     QString elapsedText() const;
     QString timeLeftText() const;
     QString batchText() const;
+    QString candidateText() const;
     // A note about the run for its owner to fill and show (rich text; hidden until then).
     QLabel *note() const { return note_; }
     QProgressBar *progressBar() const { return progress_; }
@@ -77,7 +80,8 @@ private:
 
     QProgressBar *progress_;
     QLabel *generation_, *evaluations_, *hypervolume_, *frontSize_, *elapsed_, *timeLeft_;
-    QLabel *batch_; // this generation's evaluations and mapper jobs
+    QLabel *batch_;     // this generation's evaluations and mapper jobs
+    QLabel *candidate_; // the candidate under way
     QLabel *note_;
     QCustomPlot *hvPlot_;
     QCPGraph *hvGraph_;

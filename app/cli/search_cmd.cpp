@@ -18,12 +18,16 @@
 #include "util/json.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace bitloop::cli
 {
@@ -66,10 +70,60 @@ int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
     std::printf("\n");
     std::fflush(stdout);
 
+    // Inside a generation: a fine-tuning that resumes from a saved state is said once (its seconds include
+    // an earlier run's), and on a terminal one line follows the candidate under way.
+    const bool terminal = isatty(fileno(stderr)) != 0;
+    std::mutex workMutex;
+    bool lineShown = false;
+    int resumedSaid = -1; // the candidate whose resume was said, in this batch
+    auto lastLine = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    const auto clearLine = [&] {
+        if (lineShown)
+            std::fprintf(stderr, "\r%*s\r", 100, "");
+        lineShown = false;
+    };
+    // onWork refers to this function's locals: unset when it returns, or throws.
+    struct Unset {
+        CodesignProblem *p;
+        ~Unset()
+        {
+            if (p)
+                p->onWork = nullptr;
+        }
+    } unset{o.problem.get()};
+    if (o.problem)
+        o.problem->onWork = [&](const CodesignProblem::BatchProgress &b) {
+            std::lock_guard<std::mutex> lock(workMutex);
+            if (b.accuracyDone <= 0 && b.phase.empty())
+                resumedSaid = -1; // a new batch
+            if (b.resumedAtStep >= 0 && resumedSaid != b.accuracyDone) {
+                clearLine();
+                resumedSaid = b.accuracyDone;
+                std::fprintf(
+                    stderr,
+                    "candidate %d of %d: fine-tuning resumed at step %lld of %lld from its saved state\n",
+                    b.accuracyDone + 1, b.candidates, static_cast<long long>(b.resumedAtStep),
+                    static_cast<long long>(b.phaseTotal));
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (!terminal || now - lastLine < std::chrono::seconds(1))
+                return;
+            lastLine = now;
+            const std::string work = describeCandidateWork(b);
+            clearLine();
+            if (!work.empty()) {
+                std::fprintf(stderr, "%.99s", work.c_str());
+                lineShown = true;
+            }
+        };
     InterruptGuard interrupts;
     const RunOutcome out = runOpenedSearch(
         o,
         [&](const GenerationRecord &g, const Progress &p) {
+            {
+                std::lock_guard<std::mutex> lock(workMutex);
+                clearLine();
+            }
             std::printf("gen %3d  evals %6lld  hv %.6g  front %3zu  mapper %7.1f s  accuracy %7.1f s  "
                         "algorithm %.2f ms  elapsed %s  left %s\n",
                         g.generation, g.evaluations, g.hypervolume, g.frontSize, g.mapperSeconds,
@@ -78,6 +132,10 @@ int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
             std::fflush(stdout);
         },
         {}, &gInterrupted, evaluator);
+    {
+        std::lock_guard<std::mutex> lock(workMutex);
+        clearLine();
+    }
     std::printf("%s after generation %d (%lld evaluations): %s. Busy time this session: mapper %.1f s, "
                 "accuracy %.1f s, algorithm %.2f ms; wall %.1f s.\n",
                 out.reason == StopReason::Cancelled ? "Stopped" : "Done", out.generation, out.evaluations,

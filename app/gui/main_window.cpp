@@ -357,6 +357,7 @@ void MainWindow::connectController()
     });
     connect(controller_, &SearchController::batchEvaluated, this, &MainWindow::onBatch);
     connect(controller_, &SearchController::batchProgress, runPanel_, &RunPanel::setBatchProgress);
+    connect(controller_, &SearchController::candidateWork, runPanel_, &RunPanel::setCandidateWork);
     connect(controller_, &SearchController::generationDone, this,
             [this](const search::GenerationRecord &g, const search::Progress &p) {
                 runPanel_->setProgress(g.generation, model_.maxGenerations(), g.evaluations, g.hypervolume,

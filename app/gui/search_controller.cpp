@@ -256,8 +256,10 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
                     return;
                 *lastPost = now;
             }
-            post([this, b] {
+            const QString work = QString::fromStdString(search::describeCandidateWork(b));
+            post([this, b, work] {
                 Q_EMIT batchProgress(b.accuracyDone, b.candidates, b.mapperDone, b.mapperJobs);
+                Q_EMIT candidateWork(work);
             });
         };
         const search::RunOutcome out = cli::runOpenedSearch(

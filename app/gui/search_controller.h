@@ -60,6 +60,8 @@ Q_SIGNALS:
     void generationDone(const search::GenerationRecord &record, const search::Progress &progress);
     // Inside a generation (at most every 100 ms, and when the batch is done).
     void batchProgress(int accuracyDone, int candidates, int mapperDone, int mapperJobs);
+    // With it: the candidate under way in words (search::describeCandidateWork), empty when none is.
+    void candidateWork(const QString &text);
     void finished(const QString &reason); // "maximum generations", "cancelled", ...
     void failed(const QString &message);
     // A followed run's setup cannot be built here (what is missing): its points show without details.

@@ -359,8 +359,10 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
     }
 
     // This batch's progress (its own: a what-if's batch may run beside a generation's).
-    BatchProgress batch{static_cast<int>(configs.size()), spec_.needsAccuracy() ? 0 : -1,
-                        static_cast<int>(jobs.size()), 0};
+    BatchProgress batch;
+    batch.candidates = static_cast<int>(configs.size());
+    batch.accuracyDone = spec_.needsAccuracy() ? 0 : -1;
+    batch.mapperJobs = static_cast<int>(jobs.size());
     std::mutex batchMutex;
     auto reportWork = [&](int accuracy, int mapper) {
         BatchProgress now;
@@ -368,12 +370,37 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
             std::lock_guard<std::mutex> lock(batchMutex);
             batch.accuracyDone += accuracy;
             batch.mapperDone += mapper;
+            if (accuracy > 0) { // the next candidate starts afresh
+                batch.phase.clear();
+                batch.phaseDone = batch.phaseTotal = 0;
+                batch.resumedAtStep = -1;
+            }
             now = batch;
         }
         if (onWork)
             onWork(now);
     };
     reportWork(0, 0);
+    // The evaluator's progress on the candidate under way ("state-kept" comes only with a cancel, which
+    // the search reports itself).
+    const AccuracyProgressFn candidateWork = [&](const AccuracyProgress &p) {
+        if (p.phase == "state-kept")
+            return;
+        {
+            std::lock_guard<std::mutex> lock(batchMutex);
+            if (p.phase == "resumed") { // fine-tuning goes on from step done of total
+                batch.resumedAtStep = p.done;
+                batch.phase = "fine-tune";
+                batch.phaseDone = p.done;
+                batch.phaseTotal = p.total;
+            } else {
+                batch.phase = p.phase;
+                batch.phaseDone = p.done;
+                batch.phaseTotal = p.total;
+            }
+        }
+        reportWork(0, 0);
+    };
 
     // Accuracy on its own thread, overlapping the mapper jobs.
     std::vector<AccuracyResult> acc(configs.size());
@@ -403,7 +430,8 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
                         reportWork(1, 0);
                         continue;
                     }
-                    acc[k] = accuracy_->evaluate(configs[k], {}, cancel);
+                    acc[k] = accuracy_->evaluate(configs[k], onWork ? candidateWork : AccuracyProgressFn{},
+                                                 cancel);
                     if (acc[k].cancelled)
                         return;
                     if (acc[k].cached)
@@ -639,6 +667,26 @@ NetworkMapping CodesignProblem::mappings(const BitConfig &bits, const std::atomi
     nm.edp = nm.energy * double(nm.cycles);
     nm.seconds = secondsSince(t0);
     return nm;
+}
+
+std::string describeCandidateWork(const CodesignProblem::BatchProgress &b)
+{
+    if (b.phase.empty() || b.accuracyDone < 0 || b.accuracyDone >= b.candidates)
+        return {};
+    std::string s =
+        "candidate " + std::to_string(b.accuracyDone + 1) + " of " + std::to_string(b.candidates) + ": ";
+    const std::string of = std::to_string(b.phaseDone) + " of " + std::to_string(b.phaseTotal);
+    if (b.phase == "fine-tune")
+        s += "fine-tuning, step " + of;
+    else if (b.phase == "calibrate")
+        s += "calibrating, batch " + of;
+    else if (b.phase == "evaluate")
+        s += "measuring on " + std::to_string(b.phaseTotal) + " images";
+    else
+        s += b.phase + " " + of;
+    if (b.resumedAtStep >= 0)
+        s += " (resumed from its saved state at step " + std::to_string(b.resumedAtStep) + ")";
+    return s;
 }
 
 } // namespace bitloop::search

@@ -166,6 +166,11 @@ public:
     struct BatchProgress {
         int candidates = 0, accuracyDone = 0; // accuracyDone is -1 when nothing needs accuracy
         int mapperJobs = 0, mapperDone = 0;
+        // The candidate whose accuracy is being computed (one QAT fine-tuning can take minutes): its
+        // evaluator's latest phase ("calibrate", "fine-tune", "evaluate"; empty when none is under way)
+        // with done of total, and the step its fine-tuning resumed at from a saved state (-1: it did not).
+        std::string phase;
+        int64_t phaseDone = 0, phaseTotal = 0, resumedAtStep = -1;
     };
     std::function<void(const BatchProgress &)> onWork;
 
@@ -190,5 +195,9 @@ private:
     // Answers remembered from elsewhere whose time the next costs() charges to their candidate.
     std::set<std::vector<int>> accuracyUncharged_;
 };
+
+// The candidate under way in a batch, for a person watching a search: "candidate 4 of 20: fine-tuning,
+// step 1200 of 3376 (resumed from its saved state at step 1000)"; empty when no evaluation is under way.
+std::string describeCandidateWork(const CodesignProblem::BatchProgress &b);
 
 } // namespace bitloop::search
