@@ -964,6 +964,35 @@ private Q_SLOTS:
         QCOMPARE(out.generation, 1);
         QCOMPARE(rd.generations().size(), size_t(2));
     }
+
+    // Cancelled while the reference point is computed (with QAT, a fine-tuning of uniform 8/8): a stop like
+    // any other, not an error; nothing is stored, and the directory then runs as a fresh run would.
+    void cancelledBeforeTheFirstGenerationStartsAgain()
+    {
+        QTemporaryDir dir, whole;
+        auto acc = std::make_shared<FormulaEvaluator>();
+        CodesignProblem p(tinySpec(), acc, cache_);
+        RunDirectory rd(dir.path().toStdString());
+        std::atomic<bool> cancel{true};
+        CodesignRun stopped(p, shortRun(3), rd, &cancel);
+        QVERIFY(!stopped.started());
+        const RunOutcome out = stopped.run({}, &cancel);
+        QCOMPARE(out.reason, StopReason::Cancelled);
+        QCOMPARE(out.generation, -1);
+        QCOMPARE(out.evaluations, 0LL);
+        QVERIFY(rd.generations().empty() && !rd.meta("reference_point") && !rd.checkpoint());
+
+        cancel = false;
+        CodesignRun again(p, shortRun(3), rd, &cancel);
+        QVERIFY(again.started() && !again.resumed());
+        QCOMPARE(again.run({}, &cancel).reason, StopReason::MaxGenerations);
+        RunDirectory wholeDir(whole.path().toStdString());
+        CodesignProblem q(tinySpec(), std::make_shared<FormulaEvaluator>(), cache_);
+        CodesignRun uninterrupted(q, shortRun(3), wholeDir);
+        uninterrupted.run();
+        QCOMPARE(rd.generations().size(), wholeDir.generations().size());
+        QCOMPARE(rd.generations().back().hypervolume, wholeDir.generations().back().hypervolume);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCodesign)

@@ -207,8 +207,8 @@ private Q_SLOTS:
         QVERIFY(!m.whatIf());
         QVERIFY(m.shownBits().empty() && !m.shownCost() && m.shownMappings().layers.empty());
         QCOMPARE(m.lastGeneration(), -1);
-        QVERIFY(!m.unfinished());
         QCOMPARE(m.maxGenerations(), 5); // the run's length is the controller's to say again
+        QVERIFY(m.unfinished());         // a run opened with no generation stored: stopped before its first
         m.generationDone(5, 48);
         QVERIFY(!m.unfinished()); // the last generation reached
         // Stopped at generation 3 by --max-evaluations 32: not to be continued as it is.

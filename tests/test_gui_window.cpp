@@ -49,6 +49,7 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include <csignal>
 #include <set>
 
 using namespace bitloop;
@@ -1377,6 +1378,44 @@ private Q_SLOTS:
         QVERIFY(waitFor(opened, 2, 240000));
         QCOMPARE(opened.last().first().toString(), QString("maximum generations"));
         QCOMPARE(search::RunDirectory(path("stopped").toStdString()).generations().back().generation, 5);
+    }
+
+    // A run stopped (Ctrl-C) before its first generation was stored is offered Resume when reopened, and
+    // Resume runs it to its end (Start refuses its folder, so this was the only way on from the window).
+    void runStoppedBeforeItsFirstGenerationResumes()
+    {
+        QProcess p;
+        p.setProcessEnvironment(cliEnvironment());
+        // At 224 x 224 on a cold mapper cache the first generation takes seconds.
+        p.start(QStringLiteral(BITLOOP_CLI),
+                {"search", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--width", "0.25",
+                 "--resolution", "224", "--objectives", "energy,memory", "--population", "8", "--generations",
+                 "1", "--out", path("early"), "--cache-dir", path("early-cache")});
+        QVERIFY(p.waitForStarted(10000));
+        QByteArray said;
+        while (!said.contains("Searching") && p.state() == QProcess::Running) {
+            p.waitForReadyRead(100);
+            said += p.readAllStandardOutput();
+        }
+        QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+        QVERIFY(p.waitForFinished(60000));
+        said += p.readAllStandardOutput();
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(said.contains("Stopped before the first generation"), said.constData());
+        QVERIFY(search::RunDirectory(path("early").toStdString()).generations().empty());
+
+        MainWindow w;
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.openRun(path("early"));
+        QVERIFY(waitFor(finished, 1, 60000));
+        QCOMPARE(finished.last().first().toString(), QString("opened"));
+        QCOMPARE(w.statusBar()->currentMessage(),
+                 QString("Run opened: it was stopped before its first generation; Resume continues it"));
+        QVERIFY(w.runPanel()->resumeButton()->isEnabled());
+        w.runPanel()->resumeButton()->click();
+        QVERIFY(waitFor(finished, 2, 240000));
+        QCOMPARE(finished.last().first().toString(), QString("maximum generations"));
+        QCOMPARE(search::RunDirectory(path("early").toStdString()).generations().back().generation, 1);
     }
 
     // A run that its --max-evaluations ended before its last generation is not offered Resume (which

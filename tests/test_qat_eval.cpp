@@ -505,7 +505,9 @@ private Q_SLOTS:
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         const QByteArray stopped = p.readAllStandardOutput();
         QCOMPARE(p.exitCode(), 0);
-        QVERIFY2(stopped.contains("Continue with: bitloop-cli search --resume"), stopped.constData());
+        QVERIFY2(stopped.contains("Stopped before the first generation (0 evaluations)") &&
+                     stopped.contains("Continue with: bitloop-cli search --resume"),
+                 stopped.constData());
         QCOMPARE(states.entryList({"*.state"}, QDir::Files).size(), 1);
 
         CliRun resumed;

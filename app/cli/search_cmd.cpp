@@ -57,6 +57,7 @@ std::string formatSeconds(double s)
 int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
 {
     const SearchSetup &s = *o.setup;
+    InterruptGuard interrupts; // from the first line on, Ctrl-C stops the run as its last line says
     std::printf("%s %s on %s: %zu layers (hardware at %s%s), objectives",
                 o.resuming ? "Resuming" : "Searching", s.spec.network.name.c_str(), s.spec.arch.name.c_str(),
                 s.spec.network.layers.size(), s.hardwareResolution.c_str(),
@@ -116,7 +117,6 @@ int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
                 lineShown = true;
             }
         };
-    InterruptGuard interrupts;
     const RunOutcome out = runOpenedSearch(
         o,
         [&](const GenerationRecord &g, const Progress &p) {
@@ -136,9 +136,12 @@ int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
         std::lock_guard<std::mutex> lock(workMutex);
         clearLine();
     }
-    std::printf("%s after generation %d (%lld evaluations): %s. Busy time this session: mapper %.1f s, "
+    // Generation -1: stopped while the first was being evaluated, nothing of it stored.
+    const std::string when = out.generation < 0 ? "before the first generation"
+                                                : "after generation " + std::to_string(out.generation);
+    std::printf("%s %s (%lld evaluations): %s. Busy time this session: mapper %.1f s, "
                 "accuracy %.1f s, algorithm %.2f ms; wall %.1f s.\n",
-                out.reason == StopReason::Cancelled ? "Stopped" : "Done", out.generation, out.evaluations,
+                out.reason == StopReason::Cancelled ? "Stopped" : "Done", when.c_str(), out.evaluations,
                 toString(out.reason), out.mapperSeconds, out.accuracySeconds, out.algorithmSeconds * 1e3,
                 out.wallSeconds);
     const RunDirectory &rd = *o.run;

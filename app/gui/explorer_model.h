@@ -121,7 +121,8 @@ public:
         return beforeLastGeneration() && maxEvaluations_ > 0 && evaluations_ >= maxEvaluations_;
     }
     // A reopened run that stopped before its last generation (and not by its evaluation limit) can be
-    // continued.
+    // continued; so can one stopped before its first (nothing stored but its setup, and perhaps the
+    // fine-tuning state of a candidate it was evaluating).
     bool unfinished() const { return beforeLastGeneration() && !endedAtEvaluationLimit(); }
 
     // session.json in the run folder: the pins, pinned what-ifs, selection and axes. saveSession throws
@@ -135,7 +136,7 @@ public:
 
 private:
     void notify(Event::Kind kind, int index = -1);
-    bool beforeLastGeneration() const { return lastGeneration_ >= 0 && lastGeneration_ < maxGenerations_; }
+    bool beforeLastGeneration() const { return lastGeneration_ < maxGenerations_; }
     std::vector<double> objectiveValues(const search::EvaluatedIndividual &e) const;
 
     std::vector<Observer> observers_;

@@ -379,6 +379,9 @@ void MainWindow::connectController()
                                          .arg(n)
                                          .arg(model_.maxEvaluations())
                                          .arg(controller_->runDirectory()));
+        else if (reason == QLatin1String("opened") && unfinished && model_.lastGeneration() < 0)
+            statusBar()->showMessage(tr("Run opened: it was stopped before its first generation; Resume "
+                                        "continues it"));
         else if (reason == QLatin1String("opened"))
             statusBar()->showMessage(tr("Run opened: %1 points").arg(n));
         else if (reason == QLatin1String("paused"))

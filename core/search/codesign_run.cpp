@@ -178,7 +178,7 @@ CodesignRun::CodesignRun(CodesignProblem &problem, Settings settings, RunDirecto
     } else {
         settings.referencePoint = problem_.referencePoint(cancel);
         if (cancel && cancel->load())
-            throw std::runtime_error("cancelled before the search started");
+            return; // not started(): run() reports the cancel
         dir_.setMeta("reference_point", joinDoubles(settings.referencePoint));
     }
     const ProblemSpec spec = problem_.problemSpec();
@@ -231,6 +231,11 @@ RunOutcome CodesignRun::run(const GenerationFn &onGeneration, const std::atomic<
 {
     RunOutcome out;
     const auto start = Clock::now();
+    if (!engine_) { // cancelled before it started: nothing is stored
+        out.reason = StopReason::Cancelled;
+        out.generation = -1;
+        return out;
+    }
     while (true) {
         if (auto stop = engine_->termination()) {
             out.reason = *stop;
