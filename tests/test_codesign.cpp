@@ -965,8 +965,8 @@ private Q_SLOTS:
         QCOMPARE(rd.generations().size(), size_t(2));
     }
 
-    // Cancelled while the reference point is computed (with QAT, a fine-tuning of uniform 8/8): a stop like
-    // any other, not an error; nothing is stored, and the directory then runs as a fresh run would.
+    // Cancelled while the reference point is computed (the widest configuration mapped, minutes on a cold
+    // cache): a stop like any other, not an error; nothing is stored, and the directory then runs as a fresh run would.
     void cancelledBeforeTheFirstGenerationStartsAgain()
     {
         QTemporaryDir dir, whole;

@@ -1159,6 +1159,63 @@ private Q_SLOTS:
         QVERIFY(!s->findChild<QComboBox *>("architecture")->property("invalid").toBool());
     }
 
+    // A search that measures accuracy shows the candidate under way below the generation's counts (here
+    // ptq's calibration and measurement; a QAT fine-tuning's step in the same line), and clears it when the
+    // run ends.
+    void candidateUnderWayIsShown()
+    {
+        const QString ck = path("tiny-baseline.pt");
+        CliRun r;
+        RUN_CLI(r, QStringList{"train",
+                               "--network",
+                               "mobilenet_v1",
+                               "--width",
+                               "0.25",
+                               "--epochs",
+                               "1",
+                               "--batch",
+                               "32",
+                               "--seed",
+                               "7",
+                               "--threads",
+                               "1",
+                               "--out",
+                               ck,
+                               "--train-limit",
+                               "300",
+                               "--validation-limit",
+                               "100",
+                               "--test-limit",
+                               "100"});
+        QCOMPARE(r.status, 0);
+        MainWindow w;
+        w.show();
+        w.setupPanel()->setArguments(
+            {"--arch",         "eyeriss16", "--network",       "mobilenet_v1",
+             "--width",        "0.25",      "--resolution",    "32",
+             "--classes",      "10",        "--objectives",    "error,energy",
+             "--checkpoint",   ck,          "--evaluator",     "ptq",
+             "--limit",        "100",       "--torch-threads", "1",
+             "--allowed-bits", "2,4,8",     "--population",    "6",
+             "--generations",  "2",         "--out",           path("candidate-run")});
+        QSignalSpy work(w.controller(), &SearchController::candidateWork);
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.startSearch();
+        QVERIFY(waitFor(finished, 1, 240000));
+        QCOMPARE(finished.last().first().toString(), QString("maximum generations"));
+        const QRegularExpression said(
+            "^candidate [1-6] of 6: (calibrating, batch [1-4] of 4|measuring on 100 "
+            "images)$");
+        int shown = 0;
+        for (const QList<QVariant> &k : work) {
+            const QString text = k.first().toString();
+            QVERIFY2(text.isEmpty() || said.match(text).hasMatch(), qPrintable(text));
+            shown += !text.isEmpty();
+        }
+        QVERIFY2(shown > 0, qPrintable(QString("%1 reports, none of a candidate").arg(work.size())));
+        QCOMPARE(w.runPanel()->candidateText(), QString());
+    }
+
     // The validation image limit and the accuracy threads (--limit, --torch-threads) have fields: a run
     // made with them shows them, and the arguments Start passes carry them (and the classes).
     void limitAndAccuracyThreadsRoundTrip()

@@ -45,8 +45,8 @@ public:
     // settings must be the run's own; termination limits may differ). The hypervolume reference point
     // is computed once (CodesignProblem::referencePoint) and kept in the run directory. A fresh run's
     // initial population is the uniform seeds, then `warmStart` (search/warm_start.h), then random
-    // individuals; a resumption ignores `warmStart`. Cancelled while the reference point is computed (it
-    // may fine-tune a model), the run is not started: run() says Cancelled before generation 0, and the
+    // individuals; a resumption ignores `warmStart`. Cancelled while the reference point is computed (the
+    // widest configuration mapped: a minute or more on a cold mapper cache), the run is not started: run() says Cancelled before generation 0, and the
     // directory resumes as a fresh run.
     CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
                 const std::atomic<bool> *cancel = nullptr,
