@@ -12,7 +12,9 @@
 #include "search/run_dir.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -287,6 +289,49 @@ private Q_SLOTS:
         QVERIFY2(resumed.finished && resumed.status == 0, qPrintable(resumed.summary()));
         QVERIFY2(resumed.out.startsWith("Resuming"), resumed.out.constData());
         compareRuns(path("whole"), killed);
+    }
+
+    // An answering rank keeps its fine-tuning's state as one process does: a job killed mid-fine-tuning
+    // (the rank answering it SIGKILLed after its first periodic state) loses no more than the steps since,
+    // and `search --resume` in one process continues that fine-tuning from the rank's state.
+    void answeringRankKeepsItsFineTuningState()
+    {
+        const QString run = path("ft-mpi"), cache = path("ft-mpi-cache");
+        QStringList args = ptqArgs(run, 1, cache);
+        args[args.indexOf("ptq")] = "qat-short";
+        args << "--steps"
+             << "60"
+             << "--state-every"
+             << "10";
+        QProcess p;
+        p.setProcessEnvironment(mpiEnvironment());
+        p.start(QStringLiteral(BITLOOP_MPIRUN), ranksOf(2, args));
+        QVERIFY(p.waitForStarted(10000));
+        const QDir states(cache + "/training-state");
+        QElapsedTimer waited;
+        waited.start();
+        while (p.state() == QProcess::Running && waited.elapsed() < 240000 &&
+               states.entryList({"*.state"}, QDir::Files).isEmpty())
+            p.waitForFinished(10);
+        QVERIFY2(p.state() == QProcess::Running, "the job ended before any fine-tuning kept a state");
+        const qint64 worker = rankPid(p.processId(), 1);
+        QVERIFY(worker > 0);
+        QCOMPARE(::kill(static_cast<pid_t>(worker), SIGKILL), 0);
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY(p.exitCode() != 0);
+        QCOMPARE(states.entryList({"*.state"}, QDir::Files).size(), 1);
+
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList{"search", "--resume", run});
+        QVERIFY2(resumed.status == 0, qPrintable(resumed.summary()));
+        const QRegularExpression said(
+            "^candidate [1-6] of 6: fine-tuning resumed at step ([0-9]+) of 60 from its "
+            "saved state$",
+            QRegularExpression::MultilineOption);
+        const QRegularExpressionMatch m = said.match(QString::fromUtf8(resumed.err));
+        QVERIFY2(m.hasMatch(), resumed.err.constData());
+        QVERIFY2(m.captured(1).toInt() >= 10, resumed.err.constData());
+        QVERIFY(states.entryList({"*.state"}, QDir::Files).isEmpty());
     }
 
     // Ranks 1 and 2 start in another directory, where the relative checkpoint path finds nothing, or

@@ -181,7 +181,10 @@ SearchSetup buildSearch(const Args &args, bool withCaches)
         qat::EvaluatorOptions options = resolveEvaluatorOptions(args, "torch-threads");
         const std::string cacheDir = args.get("cache-dir").value_or(defaultCacheDir());
         const bool cached = withCaches && !args.flag("no-cache");
-        if (cached)
+        // Fine-tuning states on every rank, MPI's answering ranks too: they are not the caches (rank 0's) but
+        // a long fine-tuning's progress, which a killed job would otherwise lose; each question is one
+        // rank's at a time, and a resumed run finds the state wherever the directory is shared.
+        if (!args.flag("no-cache"))
             keepTrainingStates(options, cacheDir);
         std::unique_ptr<AccuracyEvaluator> ev = qat::openEvaluator(checkpoint, options);
         if (cached)

@@ -37,7 +37,8 @@ struct SearchSetup {
 
 // The problem, the evaluator (through the accuracy cache unless --no-cache), the mapper cache and the
 // engine's settings. UsageError / InputError / std::invalid_argument on bad settings. Without
-// `withCaches` neither the accuracy nor the mapper cache is opened (an MPI worker rank: rank 0 keeps them).
+// `withCaches` neither the accuracy nor the mapper cache is opened (an MPI worker rank: rank 0 keeps them;
+// fine-tuning states are kept on every rank unless --no-cache).
 SearchSetup buildSearch(const Args &args, bool withCaches = true);
 // settings.yaml of a run: the arguments (what --resume re-reads) and a readable summary.
 std::string settingsYaml(const std::vector<std::string> &argv, const SearchSetup &s);
