@@ -4,6 +4,8 @@
 #include "io/constraints_io.h"
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
+#include "io/yaml_util.h"
+#include "util/temp_path.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -12,6 +14,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iterator>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace bitloop;
 
@@ -694,6 +700,38 @@ private Q_SLOTS:
         expectInputError(problem("bad/problem-unknown-key.yaml"), "problem-unknown-key.yaml", 5, "'Gstride'");
         expectInputError(problem("bad/layer-negative-kernel.yaml"), "layer-negative-kernel.yaml", 6,
                          "kernel");
+    }
+
+    // A writer killed between writing its temporary file and renaming it leaves NAME.tmp.HOST.PID; the
+    // next write of NAME on this host removes it once that pid runs no more. Files of other hosts (on a
+    // shared disk), of running processes and of other names are left alone.
+    void staleTemporariesOfDeadWritersAreRemoved()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("f.yaml").toStdString();
+        char host[256] = {};
+        ::gethostname(host, sizeof host - 1);
+        const pid_t child = ::fork();
+        if (child == 0)
+            ::_exit(0);
+        QVERIFY(child > 0);
+        QCOMPARE(::waitpid(child, nullptr, 0), child); // reaped: no process has that pid now
+        const std::string mine = path + ".tmp." + host + ".";
+        const std::string dead = mine + std::to_string(child), running = mine + std::to_string(::getppid()),
+                          otherHost = path + ".tmp.other-host." + std::to_string(child),
+                          notPid = mine + "12ab",
+                          otherName =
+                              dir.filePath("g.yaml.tmp.").toStdString() + host + "." + std::to_string(child);
+        for (const std::string &f : {dead, running, otherHost, notPid, otherName})
+            std::ofstream(f) << "half a file";
+        yamlutil::writeFileAtomically(path, "a: 1\n");
+        QVERIFY(!QFile::exists(QString::fromStdString(dead)));
+        for (const std::string &f : {running, otherHost, notPid, otherName})
+            QVERIFY2(QFile::exists(QString::fromStdString(f)), f.c_str());
+        std::ifstream in(path);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        QCOMPARE(text, std::string("a: 1\n"));
+        QCOMPARE(removeStaleTemporaries(path), 0); // nothing more to remove
     }
 };
 

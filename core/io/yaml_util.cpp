@@ -420,6 +420,7 @@ void writeFileAtomically(const std::string &path, const std::string &text)
         std::remove(tmp.c_str());
         throw InputError(path, 0, std::string("cannot replace: ") + std::strerror(err));
     }
+    removeStaleTemporaries(path);
 }
 
 std::string indentBlock(const std::string &text)

@@ -441,6 +441,7 @@ void saveModuleFile(torch::nn::Module &module, const std::string &path,
         std::filesystem::remove(tmp, ec);
         throw InputError(path, 0, "cannot move " + tmp + " onto it: " + why);
     }
+    removeStaleTemporaries(path);
 }
 
 void saveCheckpoint(QuantNet &net, const std::string &path, const std::string &info)

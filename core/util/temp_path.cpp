@@ -1,15 +1,55 @@
 #include "util/temp_path.h"
 
+#include <cerrno>
+#include <csignal>
+#include <filesystem>
+
 #include <unistd.h>
 
 namespace bitloop
 {
 
-std::string temporaryPathFor(const std::string &path)
+namespace
+{
+
+std::string hostName()
 {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    return path + ".tmp." + host + "." + std::to_string(::getpid());
+    return host;
+}
+
+} // namespace
+
+std::string temporaryPathFor(const std::string &path)
+{
+    return path + ".tmp." + hostName() + "." + std::to_string(::getpid());
+}
+
+int removeStaleTemporaries(const std::string &path)
+{
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    const std::string prefix = target.filename().string() + ".tmp." + hostName() + ".";
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    int removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        const std::string digits = name.substr(prefix.size());
+        if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+            continue; // not a pid: not ours to judge
+        const pid_t pid = static_cast<pid_t>(std::stol(digits));
+        // kill(pid, 0) fails with ESRCH only when no such process exists (EPERM: it runs, as another user).
+        if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        std::error_code rm;
+        if (fs::remove(it->path(), rm))
+            ++removed;
+    }
+    return removed;
 }
 
 } // namespace bitloop

@@ -10,4 +10,9 @@ namespace bitloop
 // two sharing a cache directory) writing the same file never write into each other's temporary file.
 std::string temporaryPathFor(const std::string &path);
 
+// Removes the temporary files of `path` that processes of this host left when killed mid-write (their pid
+// no longer runs); those of other hosts, of running processes and of this one are left. Best effort: it
+// never throws, and returns how many it removed. Called after each successful rename onto `path`.
+int removeStaleTemporaries(const std::string &path);
+
 } // namespace bitloop
