@@ -83,12 +83,12 @@ void warn(const TrainStateFile &file, const std::string &what)
         file.warn(file.path + ": " + what);
 }
 
-// What went wrong, without the file's name when it leads (an InputError about the state itself): the
-// warning already starts with it.
+// What went wrong, without the file's name when the error is about the state itself: the warning already
+// starts with it.
 std::string why(const TrainStateFile &file, const std::exception &e)
 {
-    const std::string what = e.what(), lead = printable(file.path) + ": ";
-    return what.rfind(lead, 0) == 0 ? what.substr(lead.size()) : what;
+    const auto *input = dynamic_cast<const InputError *>(&e);
+    return input && input->file() == file.path && input->line() == 0 ? input->detail() : e.what();
 }
 
 } // namespace

@@ -116,7 +116,8 @@ std::string echo(const std::string &value, size_t max)
 }
 
 InputError::InputError(std::string file, int line, const std::string &what)
-    : std::runtime_error(formatInputError(file, line, what)), file_(std::move(file)), line_(line)
+    : std::runtime_error(formatInputError(file, line, what)), file_(std::move(file)), line_(line),
+      detail_(printable(what))
 {
 }
 

@@ -17,11 +17,15 @@ public:
     InputError(std::string file, int line, const std::string &what);
     const std::string &file() const { return file_; }
     int line() const { return line_; } // 1-based; 0 = unknown
+    // What was wrong without the file and line (printable, not cut): for a message that names the file
+    // itself, as a warning about it does.
+    const std::string &detail() const { return detail_; }
     static constexpr size_t kMaxMessage = 1000;
 
 private:
     std::string file_;
     int line_;
+    std::string detail_;
 };
 
 // A value from the input as a message shows it: as it is when it is short and made of letters, digits and
