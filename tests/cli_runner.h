@@ -3,6 +3,8 @@
 // BITLOOP_CACHE_DIR, so that no test can read or write the user's cache.
 #pragma once
 
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -76,6 +78,19 @@ inline QProcessEnvironment cliEnvironment()
     env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
     env.insert("BITLOOP_CACHE_DIR", fallbackCacheDir().path());
     return env;
+}
+
+// Waits, while `p` runs (at most 240 s), until `dir` holds a file matching `pattern` (a fine-tuning's first
+// training state, say): true when one appeared with `p` still running.
+inline bool waitForFileWhileRunning(QProcess &p, const QString &dir, const QString &pattern)
+{
+    const QDir d(dir);
+    QElapsedTimer waited;
+    waited.start();
+    while (p.state() == QProcess::Running && waited.elapsed() < 240000 &&
+           d.entryList({pattern}, QDir::Files).isEmpty())
+        p.waitForFinished(10);
+    return p.state() == QProcess::Running && !d.entryList({pattern}, QDir::Files).isEmpty();
 }
 
 inline CliRun runCli(const QStringList &args)

@@ -12,7 +12,6 @@
 #include "search/run_dir.h"
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -308,12 +307,8 @@ private Q_SLOTS:
         p.start(QStringLiteral(BITLOOP_MPIRUN), ranksOf(2, args));
         QVERIFY(p.waitForStarted(10000));
         const QDir states(cache + "/training-state");
-        QElapsedTimer waited;
-        waited.start();
-        while (p.state() == QProcess::Running && waited.elapsed() < 240000 &&
-               states.entryList({"*.state"}, QDir::Files).isEmpty())
-            p.waitForFinished(10);
-        QVERIFY2(p.state() == QProcess::Running, "the job ended before any fine-tuning kept a state");
+        QVERIFY2(waitForFileWhileRunning(p, states.path(), "*.state"),
+                 "the job ended before any fine-tuning kept a state");
         const qint64 worker = rankPid(p.processId(), 1);
         QVERIFY(worker > 0);
         QCOMPARE(::kill(static_cast<pid_t>(worker), SIGKILL), 0);

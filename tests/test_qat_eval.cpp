@@ -14,7 +14,6 @@
 #include "workload/mobilenet.h"
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -494,12 +493,8 @@ private Q_SLOTS:
         QVERIFY(p.waitForStarted(10000));
         // The first periodic state (step 10 of a candidate's 60) is the moment to stop.
         const QDir states(cache + "/training-state");
-        QElapsedTimer waited;
-        waited.start();
-        while (p.state() == QProcess::Running && waited.elapsed() < 240000 &&
-               states.entryList({"*.state"}, QDir::Files).isEmpty())
-            p.waitForFinished(10);
-        QVERIFY2(p.state() == QProcess::Running, "the search ended before any fine-tuning kept a state");
+        QVERIFY2(waitForFileWhileRunning(p, states.path(), "*.state"),
+                 "the search ended before any fine-tuning kept a state");
         QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
         QVERIFY(p.waitForFinished(120000));
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
