@@ -1467,7 +1467,8 @@ private Q_SLOTS:
         QVERIFY(waitFor(finished, 1, 60000));
         QCOMPARE(finished.last().first().toString(), QString("opened"));
         QCOMPARE(w.statusBar()->currentMessage(),
-                 QString("Run opened: it was stopped before its first generation; Resume continues it"));
+                 QString("Run opened: no generation stored yet; unless another process is running it, Resume "
+                         "continues it"));
         QVERIFY(w.runPanel()->resumeButton()->isEnabled());
         w.runPanel()->resumeButton()->click();
         QVERIFY(waitFor(finished, 2, 240000));

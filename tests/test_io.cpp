@@ -11,7 +11,9 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -703,35 +705,59 @@ private Q_SLOTS:
     }
 
     // A writer killed between writing its temporary file and renaming it leaves NAME.tmp.HOST.PID; the
-    // next write of NAME on this host removes it once that pid runs no more. Files of other hosts (on a
-    // shared disk), of running processes and of other names are left alone.
+    // next write of NAME on this host removes it once that pid runs no more and it is 10 minutes old. Files
+    // of other hosts (on a shared disk), of running processes, fresh ones and those of other names stay.
     void staleTemporariesOfDeadWritersAreRemoved()
     {
         QTemporaryDir dir;
         const std::string path = dir.filePath("f.yaml").toStdString();
         char host[256] = {};
         ::gethostname(host, sizeof host - 1);
-        const pid_t child = ::fork();
-        if (child == 0)
+        // Pids that no process has now: children that ended and were reaped.
+        const auto deadPid = [] {
+            const pid_t child = ::fork();
+            if (child == 0)
+                ::_exit(0);
+            return child > 0 && ::waitpid(child, nullptr, 0) == child ? child : -1;
+        };
+        const pid_t dead1 = deadPid(), dead2 = deadPid();
+        QVERIFY(dead1 > 0 && dead2 > 0);
+        int gate[2];
+        QCOMPARE(::pipe(gate), 0);
+        const pid_t alive = ::fork(); // runs until the pipe's writing end is closed
+        if (alive == 0) {
+            char c;
+            ::close(gate[1]);
+            while (::read(gate[0], &c, 1) > 0) {
+            }
             ::_exit(0);
-        QVERIFY(child > 0);
-        QCOMPARE(::waitpid(child, nullptr, 0), child); // reaped: no process has that pid now
+        }
+        QVERIFY(alive > 0);
+        ::close(gate[0]);
         const std::string mine = path + ".tmp." + host + ".";
-        const std::string dead = mine + std::to_string(child), running = mine + std::to_string(::getppid()),
-                          otherHost = path + ".tmp.other-host." + std::to_string(child),
+        const std::string dead = mine + std::to_string(dead1), running = mine + std::to_string(alive),
+                          otherHost = path + ".tmp.other-host." + std::to_string(dead1),
                           notPid = mine + "12ab",
                           otherName =
-                              dir.filePath("g.yaml.tmp.").toStdString() + host + "." + std::to_string(child);
-        for (const std::string &f : {dead, running, otherHost, notPid, otherName})
+                              dir.filePath("g.yaml.tmp.").toStdString() + host + "." + std::to_string(dead1),
+                          fresh = mine + std::to_string(dead2);
+        const auto hourAgo = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+        for (const std::string &f : {dead, running, otherHost, notPid, otherName, fresh}) {
             std::ofstream(f) << "half a file";
+            if (f != fresh)
+                std::filesystem::last_write_time(f, hourAgo);
+        }
         yamlutil::writeFileAtomically(path, "a: 1\n");
+        const int again = removeStaleTemporaries(path); // nothing more to remove while `alive` runs
+        ::close(gate[1]);
+        QCOMPARE(::waitpid(alive, nullptr, 0), alive);
+        QCOMPARE(again, 0);
         QVERIFY(!QFile::exists(QString::fromStdString(dead)));
-        for (const std::string &f : {running, otherHost, notPid, otherName})
+        for (const std::string &f : {running, otherHost, notPid, otherName, fresh})
             QVERIFY2(QFile::exists(QString::fromStdString(f)), f.c_str());
         std::ifstream in(path);
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         QCOMPARE(text, std::string("a: 1\n"));
-        QCOMPARE(removeStaleTemporaries(path), 0); // nothing more to remove
     }
 };
 

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <sstream>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace bitloop::cli
@@ -76,11 +77,11 @@ int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
     const bool terminal = isatty(fileno(stderr)) != 0;
     std::mutex workMutex;
     bool lineShown = false;
-    int resumedSaid = -1; // the candidate whose resume was said, in this batch
+    CodesignProblem::BatchProgress seen, shown; // the last report, and the last one on the line
     auto lastLine = std::chrono::steady_clock::now() - std::chrono::seconds(1);
     const auto clearLine = [&] {
         if (lineShown)
-            std::fprintf(stderr, "\r%*s\r", 100, "");
+            std::fputs("\r\033[K", stderr); // back to the line's start, erase to its end
         lineShown = false;
     };
     // onWork refers to this function's locals: unset when it returns, or throws.
@@ -95,25 +96,32 @@ int runAndReport(OpenedSearch &o, CandidateEvaluator *evaluator, int ranks)
     if (o.problem)
         o.problem->onWork = [&](const CodesignProblem::BatchProgress &b) {
             std::lock_guard<std::mutex> lock(workMutex);
-            if (b.accuracyDone <= 0 && b.phase.empty())
-                resumedSaid = -1; // a new batch
-            if (b.resumedAtStep >= 0 && resumedSaid != b.accuracyDone) {
+            // Reports come in order, and a candidate's resumed step is set in one of them: say it then.
+            const bool resumedNow =
+                b.resumedAtStep >= 0 && (seen.resumedAtStep < 0 || seen.accuracyDone != b.accuracyDone);
+            seen = b;
+            if (resumedNow) {
                 clearLine();
-                resumedSaid = b.accuracyDone;
                 std::fprintf(
                     stderr,
                     "candidate %d of %d: fine-tuning resumed at step %lld of %lld from its saved state\n",
                     b.accuracyDone + 1, b.candidates, static_cast<long long>(b.resumedAtStep),
                     static_cast<long long>(b.phaseTotal));
             }
+            // A new candidate or phase at once, step counts at most every second.
             const auto now = std::chrono::steady_clock::now();
-            if (!terminal || now - lastLine < std::chrono::seconds(1))
+            if (!terminal || (!candidateWorkChanged(shown, b) && now - lastLine < std::chrono::seconds(1)))
                 return;
             lastLine = now;
+            shown = b;
             const std::string work = describeCandidateWork(b);
             clearLine();
             if (!work.empty()) {
-                std::fprintf(stderr, "%.99s", work.c_str());
+                // One row: cut to the terminal's width, so that \r returns to the line's own start.
+                winsize w{};
+                const int columns =
+                    ioctl(fileno(stderr), TIOCGWINSZ, &w) == 0 && w.ws_col > 1 ? w.ws_col : 80;
+                std::fprintf(stderr, "%.*s", columns - 1, work.c_str());
                 lineShown = true;
             }
         };

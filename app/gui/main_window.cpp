@@ -345,11 +345,19 @@ void MainWindow::connectController()
         }
         setWindowTitle(QStringLiteral("Bitloop — %1").arg(dir));
         setup_->setArguments(controller_->arguments());
+        // The run's limits as its setup resolved them (the CLI's default generations when none was given); a
+        // followed run whose files are elsewhere has no setup here: its arguments say what they say.
         const QStringList args = controller_->arguments();
-        if (args.contains(QStringLiteral("--generations")))
-            model_.setMaxGenerations(args.value(args.indexOf(QStringLiteral("--generations")) + 1).toInt());
-        const qsizetype e = args.indexOf(QStringLiteral("--max-evaluations"));
-        model_.setMaxEvaluations(e >= 0 ? args.value(e + 1).toLongLong() : 0);
+        if (const auto setup = controller_->setup()) {
+            model_.setMaxGenerations(setup->settings.maxGenerations);
+            model_.setMaxEvaluations(setup->settings.maxEvaluations);
+        } else {
+            if (args.contains(QStringLiteral("--generations")))
+                model_.setMaxGenerations(
+                    args.value(args.indexOf(QStringLiteral("--generations")) + 1).toInt());
+            const qsizetype e = args.indexOf(QStringLiteral("--max-evaluations"));
+            model_.setMaxEvaluations(e >= 0 ? args.value(e + 1).toLongLong() : 0);
+        }
         model_.setObjectives(axesObjectives());
         refreshAxes();
         runPanel_->setRunning(controller_->busy(), !controller_->following());
@@ -380,8 +388,8 @@ void MainWindow::connectController()
                                          .arg(model_.maxEvaluations())
                                          .arg(controller_->runDirectory()));
         else if (reason == QLatin1String("opened") && unfinished && model_.lastGeneration() < 0)
-            statusBar()->showMessage(tr("Run opened: it was stopped before its first generation; Resume "
-                                        "continues it"));
+            statusBar()->showMessage(tr("Run opened: no generation stored yet; unless another process is "
+                                        "running it, Resume continues it"));
         else if (reason == QLatin1String("opened"))
             statusBar()->showMessage(tr("Run opened: %1 points").arg(n));
         else if (reason == QLatin1String("paused"))

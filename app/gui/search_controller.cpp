@@ -245,16 +245,21 @@ void SearchController::runWorker(QStringList arguments, bool openOnly, bool repl
         }
         // Progress inside a generation, throttled: a Simba generation can take minutes.
         auto lastPost = std::make_shared<std::chrono::steady_clock::time_point>();
+        auto lastShown = std::make_shared<search::CodesignProblem::BatchProgress>();
         auto postMutex = std::make_shared<std::mutex>();
-        problem->onWork = [this, lastPost, postMutex](const search::CodesignProblem::BatchProgress &b) {
+        problem->onWork = [this, lastPost, lastShown,
+                           postMutex](const search::CodesignProblem::BatchProgress &b) {
             const bool done =
                 (b.accuracyDone < 0 || b.accuracyDone == b.candidates) && b.mapperDone == b.mapperJobs;
             {
                 std::lock_guard<std::mutex> lock(*postMutex);
                 const auto now = std::chrono::steady_clock::now();
-                if (!done && now - *lastPost < std::chrono::milliseconds(100))
+                // A new candidate or phase is shown at once; counts within one, at most every 100 ms.
+                if (!done && !search::candidateWorkChanged(*lastShown, b) &&
+                    now - *lastPost < std::chrono::milliseconds(100))
                     return;
                 *lastPost = now;
+                *lastShown = b;
             }
             const QString work = QString::fromStdString(search::describeCandidateWork(b));
             post([this, b, work] {

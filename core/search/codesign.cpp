@@ -364,21 +364,19 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
     batch.accuracyDone = spec_.needsAccuracy() ? 0 : -1;
     batch.mapperJobs = static_cast<int>(jobs.size());
     std::mutex batchMutex;
+    // onWork is called under the lock, so that reports from the accuracy thread and the mapper threads
+    // arrive in the order they were made (a listener shows the last one it got).
     auto reportWork = [&](int accuracy, int mapper) {
-        BatchProgress now;
-        {
-            std::lock_guard<std::mutex> lock(batchMutex);
-            batch.accuracyDone += accuracy;
-            batch.mapperDone += mapper;
-            if (accuracy > 0) { // the next candidate starts afresh
-                batch.phase.clear();
-                batch.phaseDone = batch.phaseTotal = 0;
-                batch.resumedAtStep = -1;
-            }
-            now = batch;
+        std::lock_guard<std::mutex> lock(batchMutex);
+        batch.accuracyDone += accuracy;
+        batch.mapperDone += mapper;
+        if (accuracy > 0) { // the next candidate starts afresh
+            batch.phase.clear();
+            batch.phaseDone = batch.phaseTotal = 0;
+            batch.resumedAtStep = -1;
         }
         if (onWork)
-            onWork(now);
+            onWork(batch);
     };
     reportWork(0, 0);
     // The evaluator's progress on the candidate under way ("state-kept" comes only with a cancel, which
@@ -667,6 +665,13 @@ NetworkMapping CodesignProblem::mappings(const BitConfig &bits, const std::atomi
     nm.edp = nm.energy * double(nm.cycles);
     nm.seconds = secondsSince(t0);
     return nm;
+}
+
+bool candidateWorkChanged(const CodesignProblem::BatchProgress &shown,
+                          const CodesignProblem::BatchProgress &b)
+{
+    return shown.candidates != b.candidates || shown.accuracyDone != b.accuracyDone ||
+           shown.phase != b.phase || shown.resumedAtStep != b.resumedAtStep;
 }
 
 std::string describeCandidateWork(const CodesignProblem::BatchProgress &b)

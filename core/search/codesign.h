@@ -161,8 +161,9 @@ public:
     void storeOnDisk(const Question &q, const Answer &a);
 
     // How far the batch costs() is working on has come: called when it starts, after each candidate's
-    // accuracy (answers remembered from earlier count too) and after each mapper job (layer and widths not
-    // answered before), from worker threads.
+    // accuracy (answers remembered from earlier count too), after each mapper job (layer and widths not
+    // answered before) and at each progress report of the candidate under way, from worker threads, one
+    // call at a time and in order (under the batch's lock: keep it quick, and never call back into costs()).
     struct BatchProgress {
         int candidates = 0, accuracyDone = 0; // accuracyDone is -1 when nothing needs accuracy
         int mapperJobs = 0, mapperDone = 0;
@@ -199,5 +200,10 @@ private:
 // The candidate under way in a batch, for a person watching a search: "candidate 4 of 20: fine-tuning,
 // step 1200 of 3376 (resumed from its saved state at step 1000)"; empty when no evaluation is under way.
 std::string describeCandidateWork(const CodesignProblem::BatchProgress &b);
+// Whether `b` changes what describeCandidateWork says beyond its step count (another candidate, phase or
+// resumed step) against `shown`: a display that throttles its updates should not hold such a change back,
+// or it may show a finished phase for as long as the next one lasts.
+bool candidateWorkChanged(const CodesignProblem::BatchProgress &shown,
+                          const CodesignProblem::BatchProgress &b);
 
 } // namespace bitloop::search

@@ -1,6 +1,7 @@
 #include "util/temp_path.h"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 
@@ -44,6 +45,12 @@ int removeStaleTemporaries(const std::string &path)
         const pid_t pid = static_cast<pid_t>(std::stol(digits));
         // kill(pid, 0) fails with ESRCH only when no such process exists (EPERM: it runs, as another user).
         if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        // And untouched for 10 minutes: a write takes seconds, and a machine sharing this host name (a
+        // cloned VM, a container in its own pid namespace) may have a live writer behind that pid.
+        std::error_code age;
+        const auto written = fs::last_write_time(it->path(), age);
+        if (age || fs::file_time_type::clock::now() - written < std::chrono::minutes(10))
             continue;
         std::error_code rm;
         if (fs::remove(it->path(), rm))

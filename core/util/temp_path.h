@@ -11,7 +11,8 @@ namespace bitloop
 std::string temporaryPathFor(const std::string &path);
 
 // Removes the temporary files of `path` that processes of this host left when killed mid-write (their pid
-// no longer runs); those of other hosts, of running processes and of this one are left. Best effort: it
+// no longer runs, and the file is 10 minutes old); those of other hosts, of running processes, of this one
+// and fresh ones are left. Best effort: it
 // never throws, and returns how many it removed. Called after each successful rename onto `path`.
 int removeStaleTemporaries(const std::string &path);
 
