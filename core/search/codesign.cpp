@@ -366,7 +366,8 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
     std::mutex batchMutex;
     // onWork is called under the lock, so that reports from the accuracy thread and the mapper threads
     // arrive in the order they were made (a listener shows the last one it got).
-    auto reportWork = [&](int accuracy, int mapper) {
+    // `p`: the evaluator's progress on the candidate under way.
+    auto reportWork = [&](int accuracy, int mapper, const AccuracyProgress *p = nullptr) {
         std::lock_guard<std::mutex> lock(batchMutex);
         batch.accuracyDone += accuracy;
         batch.mapperDone += mapper;
@@ -375,29 +376,21 @@ std::vector<CandidateCost> CodesignProblem::costs(const std::vector<BitConfig> &
             batch.phaseDone = batch.phaseTotal = 0;
             batch.resumedAtStep = -1;
         }
+        if (p) {
+            if (p->phase == "resumed") // fine-tuning goes on from step done of total
+                batch.resumedAtStep = p->done;
+            batch.phase = p->phase == "resumed" ? "fine-tune" : p->phase;
+            batch.phaseDone = p->done;
+            batch.phaseTotal = p->total;
+        }
         if (onWork)
             onWork(batch);
     };
     reportWork(0, 0);
-    // The evaluator's progress on the candidate under way ("state-kept" comes only with a cancel, which
-    // the search reports itself).
+    // "state-kept" comes only with a cancel, which the search reports itself.
     const AccuracyProgressFn candidateWork = [&](const AccuracyProgress &p) {
-        if (p.phase == "state-kept")
-            return;
-        {
-            std::lock_guard<std::mutex> lock(batchMutex);
-            if (p.phase == "resumed") { // fine-tuning goes on from step done of total
-                batch.resumedAtStep = p.done;
-                batch.phase = "fine-tune";
-                batch.phaseDone = p.done;
-                batch.phaseTotal = p.total;
-            } else {
-                batch.phase = p.phase;
-                batch.phaseDone = p.done;
-                batch.phaseTotal = p.total;
-            }
-        }
-        reportWork(0, 0);
+        if (p.phase != "state-kept")
+            reportWork(0, 0, &p);
     };
 
     // Accuracy on its own thread, overlapping the mapper jobs.

@@ -46,15 +46,15 @@ public:
     // is computed once (CodesignProblem::referencePoint) and kept in the run directory. A fresh run's
     // initial population is the uniform seeds, then `warmStart` (search/warm_start.h), then random
     // individuals; a resumption ignores `warmStart`. Cancelled while the reference point is computed (the
-    // widest configuration mapped: a minute or more on a cold mapper cache), the run is not started: run() says Cancelled before generation 0, and the
-    // directory resumes as a fresh run.
+    // widest configuration mapped: a minute or more on a cold mapper cache), the run is not started: run()
+    // says Cancelled before generation 0, and the directory resumes as a fresh run.
     CodesignRun(CodesignProblem &problem, Settings settings, RunDirectory &dir,
                 const std::atomic<bool> *cancel = nullptr,
                 const std::vector<std::vector<double>> &warmStart = {});
 
     bool resumed() const { return resumed_; }
     bool started() const { return engine_ != nullptr; } // false only when cancelled in the constructor
-    const Nsga2 &engine() const { return *engine_; }     // only when started()
+    const Nsga2 &engine() const { return *engine_; }    // only when started()
     // The non-dominated feasible configurations of every evaluation so far (rebuilt from run.sqlite on
     // resume): what front.csv holds and what front.json should hold.
     const ParetoArchive &archive() const { return archive_; }
