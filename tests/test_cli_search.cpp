@@ -180,6 +180,7 @@ private Q_SLOTS:
             seen += p.readAllStandardOutput();
         }
         QVERIFY2(seen.contains("gen   2"), seen.constData());
+
         p.kill();
         p.waitForFinished();
 
@@ -197,6 +198,62 @@ private Q_SLOTS:
             QCOMPARE(gk[g].hypervolume, gw[g].hypervolume);
             QCOMPARE(gk[g].frontSize, gw[g].frontSize);
         }
+    }
+
+    // A run has one writer: while a search runs, a second `search --resume` of its directory is refused
+    // before it touches anything (exit 2, naming the lock and the process holding it); exporting a point
+    // only reads, so it goes ahead; and a writer killed with SIGKILL leaves no stale lock behind.
+    void secondWriterIsRefused()
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(BITLOOP_CLI), searchArgs(path("busy"), 100000, "energy,cycles,memory"));
+        QVERIFY(p.waitForStarted(10000));
+        QByteArray seen;
+        while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
+            p.waitForReadyRead(200);
+            seen += p.readAllStandardOutput();
+        }
+        QVERIFY2(seen.contains("gen   2"), seen.constData());
+        const QByteArray settingsBefore = readFile(path("busy/settings.yaml"));
+
+        CliRun second;
+        RUN_CLI(second, QStringList{"search", "--resume", path("busy"), "--generations", "8"});
+        QCOMPARE(second.status, 2);
+        const QByteArray holder = QStringLiteral("%1: another process is writing this run (pid %2 on ")
+                                      .arg(path("busy/run.lock"))
+                                      .arg(p.processId())
+                                      .toUtf8();
+        QVERIFY2(second.err.contains(holder), qPrintable(second.summary()));
+        QVERIFY2(!second.out.contains("Resuming"), qPrintable(second.summary()));
+        QCOMPARE(readFile(path("busy/settings.yaml")), settingsBefore);
+        QCOMPARE(QString::fromStdString(*RunDirectory::writer(path("busy").toStdString())).section(' ', 0, 1),
+                 QStringLiteral("pid %1").arg(p.processId()));
+        CliRun exported;
+        RUN_CLI(exported, QStringList{"search-export", "--run", path("busy"), "--point", "1", "--out",
+                                      path("busy-export")});
+        QVERIFY2(exported.status == 0, qPrintable(exported.summary()));
+        QVERIFY(p.state() == QProcess::Running);
+
+        p.kill();
+        p.waitForFinished();
+        // The kernel dropped the killed writer's lock with it: nothing stale stands in the resume's way.
+        QVERIFY(!RunDirectory::writer(path("busy").toStdString()));
+        int stored = -1;
+        try {
+            stored = RunDirectory::openToRead(path("busy").toStdString())->generations().back().generation;
+        } catch (const std::exception &e) {
+            QFAIL(e.what());
+        }
+        CliRun resumed;
+        RUN_CLI(resumed, QStringList{"search", "--resume", path("busy"), "--generations",
+                                     QString::number(stored + 1)});
+        QVERIFY2(resumed.status == 0, qPrintable(resumed.summary()));
+        QVERIFY2(resumed.out.startsWith("Resuming"), resumed.out.constData());
+        QCOMPARE(RunDirectory::openToRead(path("busy").toStdString())->generations().back().generation,
+                 stored + 1);
     }
 
     // A damaged run.sqlite is refused on resume with one line naming the file and what is wrong, exit 2:

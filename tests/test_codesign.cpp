@@ -37,6 +37,11 @@
 #include <set>
 #include <sstream>
 
+#include <csignal>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace bitloop;
 using namespace bitloop::search;
 
@@ -965,6 +970,71 @@ private Q_SLOTS:
         QCOMPARE(out.reason, StopReason::Cancelled);
         QCOMPARE(out.generation, 1);
         QCOMPARE(rd.generations().size(), size_t(2));
+    }
+
+    // One writer per run directory: a second RunDirectory to write is refused (InputError naming run.lock
+    // and the holder: this process) before it creates or changes anything; one opened to read is not; once
+    // the writer is gone the lock is free again.
+    void runDirectoryHasOneWriter()
+    {
+        QTemporaryDir dir;
+        const std::string d = dir.path().toStdString();
+        QVERIFY(!RunDirectory::writer(d));
+        auto first = std::make_unique<RunDirectory>(d);
+        first->setMeta("k", "v");
+        const std::string me = "pid " + std::to_string(::getpid()) + " on ";
+        QVERIFY(RunDirectory::writer(d));
+        QCOMPARE(RunDirectory::writer(d)->substr(0, me.size()), me);
+        const auto before = std::filesystem::last_write_time(d + "/run.sqlite");
+        try {
+            RunDirectory second(d);
+            QFAIL("a second writer was let in");
+        } catch (const InputError &e) {
+            QCOMPARE(e.file(), d + "/run.lock");
+            const std::string what = e.what();
+            QVERIFY2(what.find("another process is writing this run (" + me) != std::string::npos,
+                     what.c_str());
+            QVERIFY2(what.find(" UTC); wait for it to end or stop it (bitloop --follow " + d) !=
+                         std::string::npos,
+                     what.c_str());
+        }
+        QCOMPARE(std::filesystem::last_write_time(d + "/run.sqlite"), before);
+        QCOMPARE(*RunDirectory::openToRead(d)->meta("k"), std::string("v"));
+        first.reset();
+        QVERIFY(!RunDirectory::writer(d));
+        RunDirectory again(d);
+        QCOMPARE(*again.meta("k"), std::string("v"));
+    }
+
+    // A writer killed inside a generation's transaction leaves a hot journal that a read-only connection
+    // cannot roll back: opening the run to read (bitloop --follow, the explorer's Open) rolls it back under
+    // the writer's lock and reads the last committed state, nothing of the abandoned transaction.
+    void abandonedTransactionIsRolledBackForReaders()
+    {
+        QTemporaryDir dir;
+        const std::string d = dir.path().toStdString();
+        {
+            RunDirectory rd(d);
+            rd.setMeta("committed", "yes");
+        }
+        const pid_t child = ::fork();
+        if (child == 0) { // a writer that dies mid-transaction, its changes spilled to the file
+            sqlite3 *db = nullptr;
+            sqlite3_open((d + "/run.sqlite").c_str(), &db);
+            sqlite3_exec(db,
+                         "PRAGMA cache_size=2; BEGIN IMMEDIATE; UPDATE meta SET value = 'no'; "
+                         "INSERT INTO meta VALUES('abandoned', randomblob(400000));",
+                         nullptr, nullptr, nullptr);
+            ::raise(SIGKILL);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        QVERIFY(WIFSIGNALED(status));
+        QVERIFY2(std::filesystem::file_size(d + "/run.sqlite-journal") > 0, "no hot journal was left");
+        const auto reader = RunDirectory::openToRead(d);
+        QCOMPARE(*reader->meta("committed"), std::string("yes"));
+        QVERIFY(!reader->meta("abandoned"));
+        QVERIFY(!std::filesystem::exists(d + "/run.sqlite-journal"));
     }
 
     // Cancelled while the reference point is computed (the widest configuration mapped, minutes on a cold

@@ -50,7 +50,9 @@
 #include <qcustomplot.h>
 
 #include <csignal>
+#include <memory>
 #include <set>
+#include <unistd.h>
 
 using namespace bitloop;
 using namespace bitloop::gui;
@@ -316,7 +318,8 @@ private Q_SLOTS:
         QSignalSpy opened(&w, &MainWindow::runOpened);
         w.openRun(run_);
         QVERIFY(waitFor(opened));
-        search::RunDirectory rd(run_.toStdString());
+        const auto reader = search::RunDirectory::openToRead(run_.toStdString());
+        const search::RunDirectory &rd = *reader;
         QCOMPARE(w.points().size(), rd.individuals().size());
         QCOMPARE(w.points().size(), size_t(40)); // 8 x (1 + 4 generations)
         QCOMPARE(w.plot()->drawnPointCount(), 40);
@@ -684,7 +687,8 @@ private Q_SLOTS:
         QVERIFY2(worst <= 100, qPrintable(QString("the GUI thread was blocked for %1 ms").arg(worst)));
         QCOMPARE(finished.first().first().toString(), QString("cancelled"));
         QVERIFY(QFile::exists(path("live/checkpoint.txt")));
-        search::RunDirectory rd(path("live").toStdString());
+        const auto opened = search::RunDirectory::openToRead(path("live").toStdString());
+        const search::RunDirectory &rd = *opened;
         const int stoppedAt = rd.generations().back().generation;
         QVERIFY(stoppedAt >= 2);
         CliRun r;
@@ -900,6 +904,40 @@ private Q_SLOTS:
         QCOMPARE(finished.last().first().toString(), QString("stopped following"));
         QVERIFY(!w.controller()->following());
         QCOMPARE(QDir(dir).entryList(QDir::Files, QDir::Name), before);
+    }
+
+    // Opening a run that another process is writing (its run.lock held) follows it instead of offering a
+    // second writer's Resume, and says who writes it; once that writer is gone the same folder opens.
+    void openingARunBeingWrittenFollowsIt()
+    {
+        CliRun r;
+        RUN_CLI(r, QStringList{"search", "--arch", "eyeriss16", "--network", "mobilenet_v1", "--width",
+                               "0.25", "--resolution", "64", "--objectives", "energy,memory", "--population",
+                               "8", "--generations", "2", "--out", path("written")});
+        QCOMPARE(r.status, 0);
+        auto writer = std::make_unique<search::RunDirectory>(path("written").toStdString());
+
+        MainWindow w;
+        QSignalSpy finished(w.controller(), &SearchController::finished);
+        w.openRun(path("written"));
+        QVERIFY(w.controller()->following());
+        const QString who = QStringLiteral("Another process is writing this run (pid %1 on ").arg(::getpid());
+        QTRY_VERIFY_WITH_TIMEOUT(w.statusBar()->currentMessage().startsWith(who), 10000);
+        QVERIFY2(w.statusBar()->currentMessage().endsWith(
+                     "): following it as it grows; open it again once that process has ended to resume it"),
+                 qPrintable(w.statusBar()->currentMessage()));
+        QTRY_COMPARE_WITH_TIMEOUT(w.points().size(), writer->individuals().size(), 10000);
+        w.runPanel()->stopButton()->click();
+        QVERIFY(waitFor(finished, 1, 10000));
+        QCOMPARE(finished.last().first().toString(), QString("stopped following"));
+
+        writer.reset();
+        w.openRun(path("written"));
+        QVERIFY(!w.controller()->following());
+        QVERIFY(waitFor(finished, 2, 60000));
+        QCOMPARE(finished.last().first().toString(), QString("opened"));
+        QVERIFY2(w.statusBar()->currentMessage().startsWith("Run opened: "),
+                 qPrintable(w.statusBar()->currentMessage()));
     }
 
     // A folder without a run cannot be followed: one message, nothing created.

@@ -5,6 +5,7 @@
 #include "io/mapping_io.h"
 #include "io/problem_io.h"
 #include "io/yaml_util.h"
+#include "util/error.h"
 #include "util/temp_path.h"
 
 #include <QTemporaryDir>
@@ -18,7 +19,10 @@
 #include <functional>
 #include <iterator>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 using namespace bitloop;
@@ -707,6 +711,57 @@ private Q_SLOTS:
     // A writer killed between writing its temporary file and renaming it leaves NAME.tmp.HOST.PID; the
     // next write of NAME on this host removes it once that pid runs no more and it is 10 minutes old. Files
     // of other hosts (on a shared disk), of running processes, fresh ones and those of other names stay.
+    // A warning on a terminal starts on a clean line (a search's candidate line may stand unfinished there:
+    // the warning once ran on after it); into a file or pipe it is the plain line, no escape codes.
+    void warningsStartOnACleanTerminalLine()
+    {
+        const auto captured = [](bool terminal) {
+            int master = -1, sink = -1;
+            if (terminal) {
+                master = ::posix_openpt(O_RDWR | O_NOCTTY);
+                if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0)
+                    return std::string("no pty");
+                sink = ::open(::ptsname(master), O_RDWR | O_NOCTTY);
+                termios raw{};
+                ::tcgetattr(sink, &raw);
+                ::cfmakeraw(&raw); // no \n -> \r\n translation: the bytes as written
+                ::tcsetattr(sink, TCSANOW, &raw);
+            } else {
+                int fds[2];
+                if (::pipe(fds) != 0)
+                    return std::string("no pipe");
+                master = fds[0];
+                sink = fds[1];
+            }
+            std::fflush(stderr);
+            const int saved = ::dup(STDERR_FILENO);
+            ::dup2(sink, STDERR_FILENO);
+            std::fputs("candidate 1 of 4: fine-tuning, step 10 of 400", stderr);
+            printWarning("the accuracy cache entry is damaged");
+            std::fflush(stderr);
+            ::dup2(saved, STDERR_FILENO);
+            ::close(saved);
+            ::close(sink);
+            std::string got;
+            char buf[512];
+            pollfd pf{master, POLLIN, 0};
+            while (::poll(&pf, 1, 200) > 0) {
+                const ssize_t n = ::read(master, buf, sizeof buf);
+                if (n <= 0)
+                    break;
+                got.append(buf, static_cast<size_t>(n));
+            }
+            ::close(master);
+            return got;
+        };
+        QCOMPARE(captured(true),
+                 std::string("candidate 1 of 4: fine-tuning, step 10 of 400\r\033[Kwarning: the "
+                             "accuracy cache entry is damaged\n"));
+        QCOMPARE(captured(false),
+                 std::string("candidate 1 of 4: fine-tuning, step 10 of 400warning: the accuracy "
+                             "cache entry is damaged\n"));
+    }
+
     void staleTemporariesOfDeadWritersAreRemoved()
     {
         QTemporaryDir dir;

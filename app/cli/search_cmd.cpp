@@ -192,7 +192,9 @@ int runSearchExport(const std::vector<std::string> &argvIn)
     const Args args(argv, searchValued(), searchFlags());
     SearchSetup s = buildSearch(args);
     CodesignProblem problem(s.spec, s.accuracy, s.cache);
-    RunDirectory rd(dir);
+    // Read only: a run that another process is still writing can be exported from as it stands.
+    const std::unique_ptr<RunDirectory> opened = RunDirectory::openToRead(dir);
+    const RunDirectory &rd = *opened;
 
     BitConfig bits;
     if (auto b = own.get("bits")) {

@@ -411,6 +411,11 @@ void MainWindow::connectController()
         statusBar()->showMessage(tr("Following %1: points and history only, its files are not here (%2)")
                                      .arg(controller_->runDirectory(), why));
     });
+    connect(controller_, &SearchController::beingWritten, this, [this](const QString &writer) {
+        statusBar()->showMessage(tr("Another process is writing this run (%1): following it as it grows; "
+                                    "open it again once that process has ended to resume it")
+                                     .arg(writer));
+    });
     connect(controller_, &SearchController::failed, this, [this](const QString &message) {
         clearOnReady_ = false; // refused: what is shown stays
         runPanel_->setRunning(false);

@@ -86,19 +86,25 @@ void SearchController::start(const QStringList &arguments)
 
 void SearchController::open(const QString &dir)
 {
+    if (busy_)
+        return;
+    if (const auto writer = search::RunDirectory::writer(dir.toStdString())) {
+        follow(dir, 1000, QString::fromStdString(*writer));
+        return;
+    }
     launch([this, dir] { runWorker({"--resume", dir}, true, true); });
 }
 
-void SearchController::follow(const QString &dir, int periodMs)
+void SearchController::follow(const QString &dir, int periodMs, const QString &writer)
 {
     if (busy_)
         return;
     paused_ = false;
     following_ = true;
-    launch([this, dir, periodMs] { followWorker(dir, periodMs); });
+    launch([this, dir, periodMs, writer] { followWorker(dir, periodMs, writer); });
 }
 
-void SearchController::followWorker(QString qdir, int periodMs)
+void SearchController::followWorker(QString qdir, int periodMs, QString writer)
 {
     const std::string dir = qdir.toStdString();
     try {
@@ -121,12 +127,14 @@ void SearchController::followWorker(QString qdir, int periodMs)
             problem_ = problem;
         }
         const QStringList qargs = toQt(argv);
-        post([this, qdir, qargs, why] {
+        post([this, qdir, qargs, why, writer] {
             dir_ = qdir;
             arguments_ = qargs;
             Q_EMIT ready(qdir);
             if (!why.isEmpty())
                 Q_EMIT detailsUnavailable(why);
+            if (!writer.isEmpty())
+                Q_EMIT beingWritten(writer);
         });
         size_t seenPoints = 0, seenGenerations = 0;
         while (!cancel_) {
@@ -202,8 +210,12 @@ void SearchController::resume()
 void SearchController::runWorker(QStringList arguments, bool openOnly, bool replay)
 {
     try {
-        // The same run lifecycle as the CLI: resolve --resume, build the setup, open the run directory.
-        cli::OpenedSearch opened = cli::openSearch(toStd(arguments), "open it, or choose another folder");
+        // The same run lifecycle as the CLI: resolve --resume, build the setup, open the run directory (to
+        // write, taking its lock; only to read when it is only opened).
+        cli::OpenedSearch opened =
+            cli::openSearch(toStd(arguments), "open it, or choose another folder", !openOnly);
+        if (openOnly)
+            opened.run = search::RunDirectory::openToRead(opened.dir);
         auto setup = opened.setup;
         auto problem = opened.problem;
         {

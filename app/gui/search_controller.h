@@ -31,13 +31,14 @@ public:
     // Starts a search (arguments as `bitloop-cli search` takes them after the command name, with --out),
     // or, when the arguments hold --resume DIR, continues that run. Ignored while one runs.
     void start(const QStringList &arguments);
-    // Opens a run directory without searching: its setup, then every stored individual and generation.
+    // Opens a run directory without searching: its setup, then every stored individual and generation,
+    // reading only. A run that another process is writing now is followed instead (beingWritten says who).
     void open(const QString &dir);
     // Follows a run that another process (local, or on a cluster's shared disk) is writing: shows what it
     // holds, then every generation as it lands (polled each `periodMs`), reading only. Its setup is built
     // for the details panes when its files are at hand here; when not (a checkpoint on the cluster), the
     // front and history are still shown and detailsUnavailable says why. stop() ends the following.
-    void follow(const QString &dir, int periodMs = 1000);
+    void follow(const QString &dir, int periodMs = 1000) { follow(dir, periodMs, QString()); }
     bool following() const { return following_.load(); }
 
     // Cancels the running search; the run directory keeps the last whole generation (a checkpoint that
@@ -66,10 +67,13 @@ Q_SIGNALS:
     void failed(const QString &message);
     // A followed run's setup cannot be built here (what is missing): its points show without details.
     void detailsUnavailable(const QString &why);
+    // An opened run is being written by another process (RunDirectory::writer): it is followed instead.
+    void beingWritten(const QString &writer);
 
 private:
+    void follow(const QString &dir, int periodMs, const QString &writer);
     void runWorker(QStringList arguments, bool openOnly, bool replay);
-    void followWorker(QString dir, int periodMs);
+    void followWorker(QString dir, int periodMs, QString writer);
     void post(std::function<void()> f); // runs f on the GUI thread
     // Starts `work` on the worker thread unless one runs (false then); clears the cancel flag.
     bool launch(std::function<void()> work);

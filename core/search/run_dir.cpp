@@ -115,11 +115,17 @@ std::unique_ptr<RunDirectory> RunDirectory::openToRead(const std::string &dir)
     return std::unique_ptr<RunDirectory>(new RunDirectory(dir, true));
 }
 
+std::optional<std::string> RunDirectory::writer(const std::string &dir)
+{
+    return FileLock::holder((fs::path(dir) / "run.lock").string());
+}
+
 RunDirectory::RunDirectory(const std::string &dir, bool readOnly) : db_(std::make_unique<Db>()), dir_(dir)
 {
     if (readOnly) {
         if (!fs::exists(file("run.sqlite")))
             throw std::runtime_error(file("run.sqlite") + ": no search run here (yet)");
+        rollBackAbandonedTransaction();
         db_->sql.open(file("run.sqlite"), "the run database", SqliteDb::Mode::ReadOnly);
         db_->sql.prepare(
             db_->selectInd,
@@ -133,6 +139,14 @@ RunDirectory::RunDirectory(const std::string &dir, bool readOnly) : db_(std::mak
     fs::create_directories(dir, ec);
     if (ec)
         throw std::runtime_error(dir + ": cannot create the run directory: " + ec.message());
+    // Two writers would interleave generations in run.sqlite and overwrite each other's checkpoint.
+    std::string holder;
+    lock_ = FileLock::tryAcquire(file("run.lock"), &holder);
+    if (!lock_)
+        throw InputError(file("run.lock"), 0,
+                         "another process is writing this run" + (holder.empty() ? "" : " (" + holder + ")") +
+                             "; wait for it to end or stop it (bitloop --follow " + dir +
+                             " shows it as it grows)");
     db_->sql.open(file("run.sqlite"), "the run database", SqliteDb::Mode::Rollback);
     db_->sql.exec("CREATE TABLE IF NOT EXISTS individuals(id INTEGER PRIMARY KEY, generation INT, bits TEXT, "
                   "accuracy REAL, energy_pj REAL, cycles INT, weight_bytes INT, invalid_layers INT, "
@@ -157,6 +171,26 @@ RunDirectory::RunDirectory(const std::string &dir, bool readOnly) : db_(std::mak
     db_->sql.prepare(db_->getMeta, "SELECT value FROM meta WHERE key = ?1");
     db_->sql.prepare(db_->truncInd, "DELETE FROM individuals WHERE generation > ?1");
     db_->sql.prepare(db_->truncGen, "DELETE FROM generations WHERE generation > ?1");
+}
+
+void RunDirectory::rollBackAbandonedTransaction() const
+{
+    std::error_code ec;
+    if (fs::file_size(file("run.sqlite-journal"), ec) == 0 || ec || writer(dir_))
+        return;
+    // A writer killed inside a generation's transaction leaves a hot journal, which only a connection that
+    // may write can roll back: a read-only one fails ("attempt to write a readonly database") until the next
+    // writer comes. Rolled back here under the writer's lock, as that writer would (the last committed
+    // generation, nothing else); best effort, so a directory this process may not write is only read.
+    try {
+        const auto lock = FileLock::tryAcquire(file("run.lock"));
+        if (!lock)
+            return;
+        SqliteDb db;
+        db.open(file("run.sqlite"), "the run database", SqliteDb::Mode::Rollback);
+        db.exec("SELECT count(*) FROM sqlite_master");
+    } catch (const std::runtime_error &) {
+    }
 }
 
 RunDirectory::~RunDirectory() = default;

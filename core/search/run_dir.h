@@ -4,11 +4,13 @@
 //   checkpoint.txt  the engine's state after the last whole generation (written atomically)
 //   front.csv       the non-dominated configurations of every evaluation so far (search/archive.h): one
 //                   column per objective, then two per layer (w, a bits)
+//   run.lock        locked by the one process writing the run (util/file_lock.h), naming it
 // A generation's individuals and its row are stored in one transaction before its checkpoint is
 // written; rows of a generation that has no checkpoint (a run killed in between) are dropped on resume.
 #pragma once
 
 #include "search/codesign.h"
+#include "util/file_lock.h"
 
 #include <memory>
 #include <optional>
@@ -37,13 +39,20 @@ struct GenerationRecord {
 class RunDirectory
 {
 public:
-    // Opens (creating) `dir` and its run.sqlite. std::runtime_error naming the file on failure. run.sqlite
+    // Opens (creating) `dir` and its run.sqlite to write, after taking run.lock: while another process (or
+    // another RunDirectory of this one) writes the run, an InputError naming run.lock and that process
+    // (pid, host, since when), before anything is touched. std::runtime_error naming the file on other
+    // failures. run.sqlite
     // keeps a rollback journal, not WAL, so that a process on another host can follow the run over a
     // shared file system (WAL's shared memory works on one host only); it commits once per generation.
     explicit RunDirectory(const std::string &dir);
     // Opens a run that another process may be writing, to read only (bitloop --follow): nothing in the
-    // directory is created or changed. std::runtime_error naming the file when there is no run.sqlite.
+    // directory is created or changed, except that the transaction of a writer killed mid-generation is
+    // rolled back when no writer holds the run (as the next writer would). std::runtime_error naming the file
+    // when there is no run.sqlite.
     static std::unique_ptr<RunDirectory> openToRead(const std::string &dir);
+    // The process writing the run in `dir` now ("pid P on HOST since TIME"), or nullopt when none is.
+    static std::optional<std::string> writer(const std::string &dir);
     ~RunDirectory();
     RunDirectory(const RunDirectory &) = delete;
     RunDirectory &operator=(const RunDirectory &) = delete;
@@ -71,6 +80,8 @@ public:
 
 private:
     RunDirectory(const std::string &dir, bool readOnly);
+    void rollBackAbandonedTransaction() const;
+    std::unique_ptr<FileLock> lock_; // declared first: released after the database is closed
     struct Db;
     std::unique_ptr<Db> db_;
     std::string dir_;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <unistd.h>
+
 namespace bitloop
 {
 
@@ -96,7 +98,10 @@ std::string printable(const std::string &text)
 
 void printWarning(const std::string &what)
 {
-    std::fprintf(stderr, "warning: %s\n", printable(what).c_str());
+    // On a terminal a progress line may stand unfinished (bitloop-cli search's candidate line): start the
+    // warning on a clean line of its own rather than after it.
+    std::fprintf(stderr, "%swarning: %s\n", ::isatty(STDERR_FILENO) ? "\r\033[K" : "",
+                 printable(what).c_str());
 }
 
 std::string echo(const std::string &value, size_t max)

@@ -34,7 +34,8 @@ private:
 std::string echo(const std::string &value, size_t max = 60);
 // Control bytes and invalid UTF-8 as \xNN, \n and \t escaped: text that prints on one line as it is.
 std::string printable(const std::string &text);
-// "warning: " and the printable text on stderr, one line: where warnings go when no caller listens.
+// "warning: " and the printable text on stderr, one line: where warnings go when no caller listens. On a
+// terminal the line is erased first (a progress line may stand there unfinished).
 void printWarning(const std::string &what);
 
 } // namespace bitloop
