@@ -80,6 +80,18 @@ inline QProcessEnvironment cliEnvironment()
     return env;
 }
 
+// Reads `p`'s standard output while it runs until it has printed `marker` ("gen   2": a generation stored);
+// everything read so far, which holds `marker` unless `p` ended first.
+inline QByteArray readOutputUntil(QProcess &p, const QByteArray &marker)
+{
+    QByteArray seen;
+    while (!seen.contains(marker) && p.state() == QProcess::Running) {
+        p.waitForReadyRead(200);
+        seen += p.readAllStandardOutput();
+    }
+    return seen;
+}
+
 // Waits, while `p` runs (at most 240 s), until `dir` holds a file matching `pattern` (a fine-tuning's first
 // training state, say): true when one appeared with `p` still running.
 inline bool waitForFileWhileRunning(QProcess &p, const QString &dir, const QString &pattern)

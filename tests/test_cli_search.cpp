@@ -174,13 +174,8 @@ private Q_SLOTS:
         p.setProcessEnvironment(env);
         p.start(QStringLiteral(BITLOOP_CLI), searchArgs(path("killed"), 1000, "energy,cycles,memory"));
         QVERIFY(p.waitForStarted(10000));
-        QByteArray seen;
-        while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
-            p.waitForReadyRead(200);
-            seen += p.readAllStandardOutput();
-        }
+        const QByteArray seen = readOutputUntil(p, "gen   2");
         QVERIFY2(seen.contains("gen   2"), seen.constData());
-
         p.kill();
         p.waitForFinished();
 
@@ -206,16 +201,10 @@ private Q_SLOTS:
     void secondWriterIsRefused()
     {
         QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("BITLOOP_PRESETS", QStringLiteral(BITLOOP_PRESETS));
-        p.setProcessEnvironment(env);
+        p.setProcessEnvironment(cliEnvironment());
         p.start(QStringLiteral(BITLOOP_CLI), searchArgs(path("busy"), 100000, "energy,cycles,memory"));
         QVERIFY(p.waitForStarted(10000));
-        QByteArray seen;
-        while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
-            p.waitForReadyRead(200);
-            seen += p.readAllStandardOutput();
-        }
+        const QByteArray seen = readOutputUntil(p, "gen   2");
         QVERIFY2(seen.contains("gen   2"), seen.constData());
         const QByteArray settingsBefore = readFile(path("busy/settings.yaml"));
 

@@ -270,11 +270,7 @@ private Q_SLOTS:
         p.setProcessEnvironment(mpiEnvironment());
         p.start(QStringLiteral(BITLOOP_MPIRUN), ranksOf(3, ptqArgs(killed, 1000, killed + "-cache")));
         QVERIFY(p.waitForStarted(10000));
-        QByteArray seen;
-        while (!seen.contains("gen   2") && p.state() == QProcess::Running) {
-            p.waitForReadyRead(200);
-            seen += p.readAllStandardOutput();
-        }
+        const QByteArray seen = readOutputUntil(p, "gen   2");
         QVERIFY2(seen.contains("gen   2"), seen.constData());
         const qint64 worker = rankPid(p.processId(), 1);
         QVERIFY(worker > 0);
