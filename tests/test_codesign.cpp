@@ -1006,6 +1006,32 @@ private Q_SLOTS:
         QCOMPARE(*again.meta("k"), std::string("v"));
     }
 
+    // run.lock is truncated and written by its holder: one planted as a symbolic link (in a shared folder)
+    // or that is not a plain file is refused, naming it, and the file it points at is left as it was.
+    void runLockThatIsNotAPlainFileIsRefused()
+    {
+        QTemporaryDir dir, elsewhere;
+        const std::string d = dir.path().toStdString(), target = elsewhere.path().toStdString() + "/precious";
+        std::ofstream(target) << "keep me\n";
+        std::filesystem::create_symlink(target, d + "/run.lock");
+        const auto refused = [&](const std::string &why) {
+            try {
+                RunDirectory rd(d);
+            } catch (const std::runtime_error &e) {
+                return std::string(e.what()) == d + "/run.lock: " + why;
+            }
+            return false;
+        };
+        QVERIFY(refused("cannot create the lock file: it is a symbolic link"));
+        QVERIFY(!RunDirectory::writer(d));
+        std::ifstream in(target);
+        QCOMPARE(std::string(std::istreambuf_iterator<char>(in), {}), std::string("keep me\n"));
+        QVERIFY(!std::filesystem::exists(d + "/run.sqlite"));
+        std::filesystem::remove(d + "/run.lock");
+        std::filesystem::create_directory(d + "/run.lock");
+        QVERIFY(refused("cannot create the lock file: Is a directory"));
+    }
+
     // A writer killed inside a generation's transaction leaves a hot journal that a read-only connection
     // cannot roll back: opening the run to read (bitloop --follow, the explorer's Open) rolls it back under
     // the writer's lock and reads the last committed state, nothing of the abandoned transaction.

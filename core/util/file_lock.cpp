@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace bitloop
@@ -51,9 +52,19 @@ std::string whoAmI()
 
 std::unique_ptr<FileLock> FileLock::tryAcquire(const std::string &path, std::string *holder)
 {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // Never through a link, and only a plain file: the lock file is truncated and written, and a link planted
+    // in a shared folder must not make that happen to the file it points at.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-        throw std::runtime_error(path + ": cannot create the lock file: " + std::strerror(errno));
+        throw std::runtime_error(
+            path + ": cannot create the lock file: " +
+            (errno == ELOOP ? std::string("it is a symbolic link") : std::strerror(errno)));
+    struct stat st {
+    };
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw std::runtime_error(path + ": the lock file is not a plain file");
+    }
     // holder() probes with a shared lock for an instant: wait that out rather than refuse.
     for (int attempt = 0;; ++attempt) {
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -80,7 +91,7 @@ std::unique_ptr<FileLock> FileLock::tryAcquire(const std::string &path, std::str
 
 std::optional<std::string> FileLock::holder(const std::string &path)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return std::nullopt;
     std::optional<std::string> who;

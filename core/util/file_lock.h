@@ -18,7 +18,8 @@ public:
     // process that is refused to name. Null when another open file holds it (another process, or another
     // FileLock of this one); `holder` then gets that text ("" when the holder has not written it yet).
     // A probe by holder() at the same instant is waited out (up to half a second). std::runtime_error
-    // naming the file when it cannot be created or locked at all.
+    // naming the file when it cannot be created or locked at all, or is a symbolic link or not a plain file
+    // (it is truncated and written: a link must not carry that to another file).
     static std::unique_ptr<FileLock> tryAcquire(const std::string &path, std::string *holder = nullptr);
     // Who holds the lock on `path` now (the text its holder wrote), or nullopt when nobody does or there is
     // no such file. Takes no lock that outlives the call.
