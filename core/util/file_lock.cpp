@@ -1,5 +1,7 @@
 #include "util/file_lock.h"
 
+#include "util/temp_path.h"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -38,14 +40,12 @@ std::string readAll(int fd)
 
 std::string whoAmI()
 {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
     ::gmtime_r(&now, &utc);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &utc);
-    return "pid " + std::to_string(::getpid()) + " on " + host + " since " + when;
+    return "pid " + std::to_string(::getpid()) + " on " + hostName() + " since " + when;
 }
 
 } // namespace

@@ -10,17 +10,12 @@
 namespace bitloop
 {
 
-namespace
-{
-
 std::string hostName()
 {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     return host;
 }
-
-} // namespace
 
 std::string temporaryPathFor(const std::string &path)
 {
