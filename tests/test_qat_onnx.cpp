@@ -162,11 +162,20 @@ private Q_SLOTS:
     // A quantized network out (search-export's model.onnx) and back: ResNet's shapes at mixed widths,
     // the image quantized as pixels, activation steps calibrated. The file passes onnx.checker; PyTorch
     // running its operators and Bitloop reading it back both compute what Bitloop computed.
+    // Both weight ranges: the symmetric one, and the full one whose code -2^(b-1) the file must hold too.
+    void quantizedExportComputesWhatBitloopComputes_data()
+    {
+        QTest::addColumn<QString>("weightScale");
+        QTest::newRow("max") << "max";
+        QTest::newRow("mse-full") << "mse-full";
+    }
     void quantizedExportComputesWhatBitloopComputes()
     {
+        QFETCH(QString, weightScale);
         std::vector<OnnxLayerWeights> weights;
         const Network net = readOnnxNetwork(fixture("smallres_bn.onnx").toStdString(), &weights);
         qat::QuantNet q(net);
+        q.weightScale = qat::parseWeightScale(weightScale.toStdString());
         qat::loadOnnxWeights(q, weights);
         const std::vector<std::pair<int, int>> bits = {{4, 8}, {3, 4}, {5, 5}, {8, 6},
                                                        {2, 3}, {6, 4}, {4, 16}};
@@ -209,6 +218,7 @@ private Q_SLOTS:
         }
         QCOMPARE(back.front().imageMean, std::vector<double>{double(0.2860f)});
         qat::QuantNet r(again);
+        r.weightScale = q.weightScale; // read back under the settings it was written with
         qat::loadOnnxWeights(r, back);
         r.setBits(bits);
         r.setImageNormalization(back.front().imageMean, back.front().imageStd);
@@ -220,6 +230,11 @@ private Q_SLOTS:
         qInfo("read back: largest logit difference %g (logits up to %g)", gap,
               mine.abs().max().item<double>());
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
+        if (q.weightScale == qat::WeightScale::MseFull) {
+            // The file holds codes -2^(b-1): read back under the symmetric range, they are rescaled.
+            r.weightScale = qat::WeightScale::Max;
+            QVERIFY((r.forward(images) - mine).abs().max().item<double>() > 1e-3);
+        }
 
         // PyTorch, running the file's operators as ONNX defines them.
         QString error;

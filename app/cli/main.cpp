@@ -50,7 +50,7 @@ Commands:
              [--sampling per-layer|by-mean (per-layer)] [--activation-scale mse|auto (mse)]
              [--teacher float|widest] [--temperature T] [--distill-weight W] [--calibration-batches N]
              [--seed N] [--threads N] [--train-limit N] [--dataset SPEC] [--state-every STEPS (200)]
-             [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)] [--resume] [--json]
+             [--weight-scale max|mse|max-full|mse-full (max)] [--image-input pixels|normalized (pixels)] [--resume] [--json]
   accuracy   top-1 accuracy of a bit configuration from a checkpoint written by train
              --checkpoint FILE (--wbits N --abits N | --bits FILE) [--pin LAYER:W:A ...]
              [--evaluator ptq|qat-short|qat|supernet] [--supernet FILE (CHECKPOINT.supernet.pt)]
@@ -60,7 +60,7 @@ Commands:
              [--no-distill] [--temperature T (2)] [--distill-weight W (0.5)]
              [--bn-batches N (BatchNorm re-estimated on N x batch images in one pass: supernet per candidate, 8;
                               qat after fine-tuning, 0: off)]
-             [--weight-scale max|mse (max)] [--image-input pixels|normalized (pixels)]
+             [--weight-scale max|mse|max-full|mse-full (max)] [--image-input pixels|normalized (pixels)]
              [--max-grad-norm X (25; 0: off)] [--activation-scale mse|auto (mse)] [--step-lr-scale X (1)]
              [--evaluator-seed N] [--test] [--limit N] [--train-limit N]
              [--state-every STEPS (qat-short, qat: a resumable fine-tuning state in CACHE_DIR/training-state

@@ -37,7 +37,7 @@ qat::WeightScale weightScaleOption(const Args &args)
     try {
         return qat::parseWeightScale(v); // the one list of names
     } catch (const std::invalid_argument &) {
-        throw UsageError("--weight-scale must be max or mse, got '" + v + "'");
+        throw UsageError("--weight-scale must be max, mse, max-full or mse-full, got '" + v + "'");
     }
 }
 

@@ -129,50 +129,57 @@ double quantizationError(const float *w, int64_t n, float scale, float lo, float
     return sum;
 }
 
-// One output channel of fakeQuantizeWeights: the scale from max|w| (and the ratio search for Mse), then
-// q = clamp(round(w / scale), -qp, qp) * scale. A NaN weight makes the scale NaN, as amax does.
+// One output channel of fakeQuantizeWeights: the scale from the channel's extremes (and the ratio search
+// for Mse, MseFull), then q = clamp(round(w / scale), lo, qp) * scale with lo = -qp, or -(qp + 1) over
+// the full range. A NaN weight makes the scale NaN, as amax does.
 void quantizeChannel(const float *w, float *q, int64_t n, float qp, WeightScale mode)
 {
-    Vec4 m4 = splat(0.0f);
+    Vec4 hi4 = splat(0.0f), lo4 = splat(0.0f); // max(0, max w), max(0, -min w)
     Mask4 nan4 = {};
     int64_t j = 0;
     for (; j + 4 <= n; j += 4) {
         const Vec4 v = load4(w + j);
-        const Vec4 a = v < splat(0.0f) ? -v : v;
-        m4 = a > m4 ? a : m4;
-        nan4 |= a != a;
+        hi4 = v > hi4 ? v : hi4;
+        lo4 = -v > lo4 ? -v : lo4;
+        nan4 |= v != v;
     }
-    float m = 0.0f;
+    float hi = 0.0f, lo = 0.0f;
     bool nan = false;
     for (int l = 0; l < 4; ++l) {
-        m = m4[l] > m ? m4[l] : m;
+        hi = hi4[l] > hi ? hi4[l] : hi;
+        lo = lo4[l] > lo ? lo4[l] : lo;
         nan = nan || nan4[l] != 0;
     }
     for (; j < n; ++j) {
-        const float a = std::fabs(w[j]);
-        m = a > m ? a : m;
-        nan = nan || a != a;
+        hi = w[j] > hi ? w[j] : hi;
+        lo = -w[j] > lo ? -w[j] : lo;
+        nan = nan || w[j] != w[j];
     }
+    const bool full = usesFullRange(mode);
+    const float qn = full ? qp + 1.0f : qp;
+    // The value that maps to the code qp when nothing clips: max|w|, or over the full range the larger of
+    // max w and -min w * qp / qn (the negative side has one code more).
+    float m = full ? std::max(hi, lo * qp / qn) : std::max(hi, lo);
     if (nan)
         m = std::numeric_limits<float>::quiet_NaN();
     float scale = channelScale(m, 1.0f, qp);
-    if (mode == WeightScale::Mse && !nan) {
-        double best = quantizationError(w, n, scale, -qp, qp);
+    if (searchesClipping(mode) && !nan) {
+        double best = quantizationError(w, n, scale, -qn, qp);
         for (int k = 1; k < kClipSteps; ++k) {
             const float candidate = channelScale(m, clipRatio(k), qp);
-            const double err = quantizationError(w, n, candidate, -qp, qp);
+            const double err = quantizationError(w, n, candidate, -qn, qp);
             if (err < best) {
                 best = err;
                 scale = candidate;
             }
         }
     }
-    const Vec4 s4 = splat(scale), lo4 = splat(-qp), hi4 = splat(qp);
+    const Vec4 s4 = splat(scale), min4 = splat(-qn), max4 = splat(qp);
     j = 0;
     for (; j + 4 <= n; j += 4)
-        store4(q + j, roundHalfEven(clampKeepNan(load4(w + j) / s4, lo4, hi4)) * s4);
+        store4(q + j, roundHalfEven(clampKeepNan(load4(w + j) / s4, min4, max4)) * s4);
     for (; j < n; ++j)
-        q[j] = roundHalfEven(clampKeepNan(w[j] / scale, -qp, qp)) * scale;
+        q[j] = roundHalfEven(clampKeepNan(w[j] / scale, -qn, qp)) * scale;
 }
 
 // The same for any dtype or device, with tensor operations: the error sums may round differently from
@@ -180,15 +187,20 @@ void quantizeChannel(const float *w, float *q, int64_t n, float qp, WeightScale 
 torch::Tensor quantizeChannels(const torch::Tensor &w, double qp, WeightScale mode)
 {
     const torch::Tensor flat = w.reshape({w.size(0), -1});
-    const torch::Tensor maxAbs = flat.abs().amax(1, /*keepdim=*/true);
+    const bool full = usesFullRange(mode);
+    const double qn = full ? qp + 1.0 : qp;
+    const torch::Tensor m =
+        full ? torch::maximum(flat.amax(1, /*keepdim=*/true).clamp_min(0),
+                              flat.amin(1, /*keepdim=*/true).neg().clamp_min(0).mul(qp / qn))
+             : flat.abs().amax(1, /*keepdim=*/true);
     const auto scaleFor = [&](double r) {
-        return maxAbs.mul(r).div_(qp).clamp_min_(std::numeric_limits<float>::min());
+        return m.mul(r).div_(qp).clamp_min_(std::numeric_limits<float>::min());
     };
     const auto quantize = [&](const torch::Tensor &scale) {
-        return flat.div(scale).round_().clamp_(-qp, qp).mul_(scale);
+        return flat.div(scale).round_().clamp_(-qn, qp).mul_(scale);
     };
     torch::Tensor scale = scaleFor(1.0);
-    if (mode == WeightScale::Mse) {
+    if (searchesClipping(mode)) {
         torch::Tensor best = (quantize(scale) - flat).square_().sum(1, /*keepdim=*/true);
         for (int k = 1; k < kClipSteps; ++k) {
             const torch::Tensor candidate = scaleFor(static_cast<double>(clipRatio(k)));
@@ -201,7 +213,7 @@ torch::Tensor quantizeChannels(const torch::Tensor &w, double qp, WeightScale mo
     return quantize(scale).view(w.sizes());
 }
 
-// Per-channel symmetric rounding with an identity gradient. A custom function rather than
+// Per-channel rounding with an identity gradient. A custom function rather than
 // `w + (q - w).detach()`, whose float sum is not exactly q and would add spurious levels.
 struct WeightFakeQuant : torch::autograd::Function<WeightFakeQuant> {
     static torch::Tensor forward(AutogradContext *, const torch::Tensor &w, int64_t bits, int64_t mode)
@@ -217,7 +229,7 @@ struct WeightFakeQuant : torch::autograd::Function<WeightFakeQuant> {
         const float *in = src.data_ptr<float>();
         float *dst = out.data_ptr<float>();
         const float fqp = static_cast<float>(qp);
-        const int64_t work = cols * (scaleMode == WeightScale::Mse ? kClipSteps : 1);
+        const int64_t work = cols * (searchesClipping(scaleMode) ? kClipSteps : 1);
         at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(work, 1)),
                          [&](int64_t begin, int64_t end) {
                              for (int64_t r = begin; r < end; ++r)

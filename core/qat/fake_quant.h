@@ -28,7 +28,7 @@ void checkBits(int bits, const std::string &what);
 // and negation never overflows; at b = 2 the weights are ternary {-s, 0, s}. The scale follows the
 // weights (it is not learned), and the gradient of w is passed unchanged (the straight-through estimator
 // without a clipping mask: a clipped weight keeps learning and may come back inside). Identity for 16/32
-// bits.
+// bits. WeightScale::MaxFull and MseFull use the full range -(qp + 1) .. qp instead (weight_scale.h).
 torch::Tensor fakeQuantizeWeights(const torch::Tensor &w, int bits, WeightScale scale = WeightScale::Max);
 
 // The integer range of an activation quantizer: codes -qn .. qp.

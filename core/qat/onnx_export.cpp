@@ -108,7 +108,7 @@ private:
 };
 
 // The weights as the layer computes with them in eval mode, as int8 codes and one scale per output channel
-// (fake quantization's max |q| is the channel's largest code times its scale), or float when unquantized.
+// (the scale recovered from the codes at the ends of the range), or float when unquantized.
 std::string writeWeights(GraphWriter &w, const QuantNet &net, int i, const torch::Tensor &folded, int bits)
 {
     const std::vector<int64_t> dims = folded.sizes().vec();
@@ -119,21 +119,27 @@ std::string writeWeights(GraphWriter &w, const QuantNet &net, int i, const torch
     const torch::Tensor q = fakeQuantizeWeights(folded, bits, net.weightScale).contiguous();
     const int64_t channels = dims.front(), per = q.numel() / channels;
     const float qp = static_cast<float>((1 << (bits - 1)) - 1);
+    const float qn = usesFullRange(net.weightScale) ? qp + 1 : qp; // the most negative code's magnitude
     std::vector<float> scales(static_cast<size_t>(channels));
     std::vector<int8_t> codes(static_cast<size_t>(q.numel()));
     const float *v = q.data_ptr<float>();
     for (int64_t c = 0; c < channels; ++c) {
         const float *row = v + c * per;
-        float amax = 0;
-        for (int64_t j = 0; j < per; ++j)
+        float hi = 0, lo = 0, amax = 0;
+        for (int64_t j = 0; j < per; ++j) {
+            hi = std::max(hi, row[j]);
+            lo = std::max(lo, -row[j]);
             amax = std::max(amax, std::fabs(row[j]));
+        }
         if (!std::isfinite(amax))
             throw std::invalid_argument(layerLabel(net, i) + ": its weights are not finite");
-        const float scale = amax > 0 ? amax / qp : 1.0f;
+        // The channel's scale times qp is its largest value, or times qn its most negative: fake
+        // quantization puts one of the two at its end of the range.
+        const float scale = amax > 0 ? std::max(hi / qp, lo / qn) : 1.0f;
         scales[size_t(c)] = scale;
         for (int64_t j = 0; j < per; ++j) {
             const float code = std::nearbyint(row[j] / scale);
-            if (std::fabs(code) > qp || std::fabs(code * scale - row[j]) > 1e-5f * std::max(amax, 1e-30f))
+            if (code > qp || code < -qn || std::fabs(code * scale - row[j]) > 1e-5f * std::max(amax, 1e-30f))
                 throw std::invalid_argument(layerLabel(net, i) + ": weights that are not " +
                                             std::to_string(bits) + "-bit codes times one scale per channel");
             codes[size_t(c * per + j)] = static_cast<int8_t>(code);

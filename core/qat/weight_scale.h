@@ -8,7 +8,7 @@
 namespace bitloop::qat
 {
 
-// How a weight quantizer picks each output channel's scale.
+// How a weight quantizer picks each output channel's scale, and which codes it may use.
 enum class WeightScale {
     // scale_c = max|w_c| / qp: nothing clips. At 2 bits (ternary) every weight under half the channel's
     // largest rounds to zero, which collapses low-bit networks (docs/benchmarks.md §7).
@@ -17,20 +17,47 @@ enum class WeightScale {
     // clipping ratios r = 1, 39/40, ..., 8/40 of max|w_c| (ties: the larger ratio), the MSE-optimal
     // clipping of Banner et al. 2019 / Nagel et al. 2021's white paper, searched rather than modelled.
     Mse,
+    // Max and Mse over the full two's-complement range -2^(b-1) .. 2^(b-1) - 1 (2^b codes, as LSQ's
+    // weights, Esser et al. 2020) instead of the symmetric one: at 2 bits {-2, -1, 0, 1} * s instead of
+    // ternary. The scale that clips nothing is max(max w_c / qp, -min w_c / qn); Mse searches the same
+    // ratios of it. Same word in memory, one more level; the sign is not symmetric any more.
+    MaxFull,
+    MseFull,
 };
-inline const char *weightScaleName(WeightScale s)
+
+// Whether the scale is searched for least squared error (Mse, MseFull).
+inline bool searchesClipping(WeightScale s)
 {
-    return s == WeightScale::Max ? "max" : "mse";
+    return s == WeightScale::Mse || s == WeightScale::MseFull;
+}
+// Whether the code -2^(b-1) is used (MaxFull, MseFull).
+inline bool usesFullRange(WeightScale s)
+{
+    return s == WeightScale::MaxFull || s == WeightScale::MseFull;
 }
 
-// Throws std::invalid_argument unless name is "max" or "mse".
+inline const char *weightScaleName(WeightScale s)
+{
+    switch (s) {
+    case WeightScale::Max:
+        return "max";
+    case WeightScale::Mse:
+        return "mse";
+    case WeightScale::MaxFull:
+        return "max-full";
+    case WeightScale::MseFull:
+        return "mse-full";
+    }
+    return "max";
+}
+
+// Throws std::invalid_argument unless name is one of max, mse, max-full, mse-full.
 inline WeightScale parseWeightScale(const std::string &name)
 {
-    if (name == "max")
-        return WeightScale::Max;
-    if (name == "mse")
-        return WeightScale::Mse;
-    throw std::invalid_argument("weight scale: expected max or mse, got '" + name + "'");
+    for (WeightScale s : {WeightScale::Max, WeightScale::Mse, WeightScale::MaxFull, WeightScale::MseFull})
+        if (name == weightScaleName(s))
+            return s;
+    throw std::invalid_argument("weight scale: expected max, mse, max-full or mse-full, got '" + name + "'");
 }
 
 // Where activation steps start: "mse" (the step of least squared error over calibration batches) or "auto"
