@@ -14,12 +14,15 @@
 #include "workload/mobilenet.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 
 #include <csignal>
 #include <sys/types.h>
@@ -336,6 +339,78 @@ private Q_SLOTS:
         QCOMPARE(openEvaluator(checkpoint_.toStdString(), o)->evaluate(bits).accuracy, uninterrupted);
         QCOMPARE(warnings.size(), size_t(1));
         QVERIFY2(warnings.front().find(state.toStdString()) != std::string::npos, warnings.front().c_str());
+    }
+
+    // `bitloop-cli cache` lists the kept fine-tuning states by what they train (network, settings, bits)
+    // and how far they got; --prune-states removes only those last written --older-than hours ago (24 by
+    // default), damaged ones included, and keeps the rest.
+    void cacheCommandListsAndPrunesStates()
+    {
+        const QString cache = path("cache-cmd");
+        EvaluatorOptions o = optionsFor(EvaluatorKind::QatShort);
+        o.trainingStateDir = (cache + "/training-state").toStdString();
+        o.stateEvery = 25;
+        const BitConfig bits = uniform(28, 4, 4);
+        std::atomic<bool> cancel{false};
+        auto ev = openEvaluator(checkpoint_.toStdString(), o);
+        QVERIFY(ev->evaluate(
+                      bits,
+                      [&](const AccuracyProgress &p) {
+                          if (p.phase == "fine-tune" && p.done == 30)
+                              cancel = true;
+                      },
+                      &cancel)
+                    .cancelled);
+        const QString state = QString::fromStdString(
+            o.trainingStateDir + "/" + accuracyKey(ev->context(), o.settings, bits).digest + ".state");
+        QVERIFY(QFile::exists(state));
+        const QString damaged = cache + "/training-state/damaged.state";
+        {
+            QFile f(damaged);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("PK\x03\x04 damaged");
+        }
+
+        CliRun listed;
+        RUN_CLI(listed, {"cache", "--cache-dir", cache, "--json"});
+        QVERIFY2(listed.status == 0, qPrintable(listed.summary()));
+        QJsonArray states = listed.json()["training_states"].toArray();
+        QCOMPARE(states.size(), 2);
+        const QJsonObject d = states[0].toObject(), s = states[1].toObject(); // sorted: "23.." < "damaged"
+        QVERIFY2(d["path"].toString() == state || s["path"].toString() == state, listed.out.constData());
+        const QJsonObject good = d["path"].toString() == state ? d : s,
+                          bad = d["path"].toString() == state ? s : d;
+        QCOMPARE(good["network"].toString(), QString("mobilenet_v1"));
+        QCOMPARE(good["bits"].toString(), QString::fromStdString(formatBitConfig(bits)));
+        QCOMPARE(good["evaluator"].toString(), QString::fromStdString(o.settings.describe()));
+        QCOMPARE(good["step"].toInt(), 30); // the state written on cancelling
+        QCOMPARE(good["total_steps"].toInt(), 60);
+        QVERIFY(good["hours_old"].toDouble() < 1);
+        QCOMPARE(bad["path"].toString(), damaged);
+        QVERIFY2(bad["unreadable"].toString().startsWith("not a readable"), listed.out.constData());
+
+        // Both fresh: the default prune keeps them. A day and a half old: the readable one goes.
+        CliRun pruned;
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--prune-states"});
+        QVERIFY2(pruned.status == 0, qPrintable(pruned.summary()));
+        QVERIFY(QFile::exists(state) && QFile::exists(damaged));
+        std::filesystem::last_write_time(state.toStdString(), std::filesystem::file_time_type::clock::now() -
+                                                                  std::chrono::hours(36));
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--prune-states", "--json"});
+        QVERIFY2(pruned.status == 0, qPrintable(pruned.summary()));
+        QVERIFY(!QFile::exists(state) && QFile::exists(damaged));
+        QCOMPARE(pruned.json()["removed"].toArray().size(), 1);
+        QCOMPARE(pruned.json()["removed"].toArray()[0].toObject()["path"].toString(), state);
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--prune-states", "--older-than", "0"});
+        QVERIFY2(pruned.status == 0 && pruned.out.contains("removed 1 "), qPrintable(pruned.summary()));
+        QVERIFY(!QFile::exists(damaged));
+
+        // Bad usage: exit 2, one line, nothing removed.
+        RUN_CLI(pruned, {"cache", "--cache-dir", path("no-such-cache")});
+        QVERIFY2(pruned.status == 2 && pruned.err.contains("no such cache directory"),
+                 qPrintable(pruned.summary()));
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--older-than", "5"});
+        QVERIFY2(pruned.status == 2 && pruned.err.contains("--prune-states"), qPrintable(pruned.summary()));
     }
 
     void badBitsAndConfigurations()

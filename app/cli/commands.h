@@ -38,6 +38,8 @@ int runSearchHere(const std::vector<std::string> &given);
 struct OpenedSearch;
 int runAndReport(OpenedSearch &opened, search::CandidateEvaluator *evaluator, int ranks);
 int runSearchExport(const std::vector<std::string> &args);
+// What the cache directory holds; --prune-states removes fine-tuning states no run came back for.
+int runCache(const std::vector<std::string> &args);
 
 // Runs a command, turning the errors of bad input into one line on stderr and exit status 2.
 int runGuarded(const std::string &command, const std::function<int()> &run);

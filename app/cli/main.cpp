@@ -85,6 +85,9 @@ Commands:
              (Bitloop and Timeloop files), the front, and model.onnx: the quantized model as the run's
              evaluator prepares it: --run DIR [--point K (1) | --bits FILE] --out DIR
              [--reuse-mapping-from-bits B (each layer mapped at uniform B bits instead)] [--no-onnx] [--json]
+  cache      the fine-tuning states kept in the cache directory (a stopped qat resumes from its state when
+             the same question is asked again): [--cache-dir DIR] [--prune-states [--older-than HOURS (24)]:
+             remove those written that long ago or earlier, which no run came back for] [--json]
   layers     the layers of a network: --network NAME|FILE|ONNX [--width X --resolution N --classes N]
              [--out FILE.yaml: write it as a Bitloop network file]
   presets    the architectures that ship with Bitloop

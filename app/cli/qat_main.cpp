@@ -9,7 +9,7 @@ int main(int argc, char **argv)
     bitloop::qat::keepFreedMemory(); // before any thread allocates
     if (argc < 2) {
         std::cerr
-            << "usage: bitloop-cli train|import|train-supernet|accuracy|search|search-export [OPTIONS] (see "
+            << "usage: bitloop-cli train|import|train-supernet|accuracy|search|search-export|cache [OPTIONS] (see "
                "bitloop-cli --help)\n";
         return 2;
     }
@@ -28,6 +28,8 @@ int main(int argc, char **argv)
             return bitloop::cli::runSearch(args);
         if (command == "search-export")
             return bitloop::cli::runSearchExport(args);
+        if (command == "cache")
+            return bitloop::cli::runCache(args);
         std::cerr << "bitloop-cli: unknown command '" << command << "'\n";
         return 2;
     });

@@ -57,7 +57,7 @@ int runGuarded(const std::string &command, const std::function<int()> &run)
 bool isQatCommand(const std::string &command)
 {
     return command == "train" || command == "import" || command == "train-supernet" ||
-           command == "accuracy" || command == "search" || command == "search-export";
+           command == "accuracy" || command == "search" || command == "search-export" || command == "cache";
 }
 
 int forwardToQat(char **argv, bool builtWithTorch)

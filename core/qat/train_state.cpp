@@ -108,6 +108,26 @@ bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
     return true;
 }
 
+TrainStateSummary readTrainStateSummary(const std::string &path)
+{
+    torch::serialize::InputArchive archive;
+    TrainStateSummary summary;
+    try {
+        openModuleArchive(archive, path);
+        c10::IValue identity, text;
+        if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
+            !archive.try_read(kPlaceKey, text) || !text.isString())
+            throw std::invalid_argument("not a training state written by Bitloop");
+        summary.identity = identity.toStringRef();
+        summary.place = parsePlace(text.toStringRef());
+    } catch (const InputError &) {
+        throw;
+    } catch (const std::exception &e) {
+        throw InputError(path, 0, std::string("not a readable training state: ") + e.what());
+    }
+    return summary;
+}
+
 bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
                     TrainPlace &place)
 {

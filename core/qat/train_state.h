@@ -33,4 +33,12 @@ bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
 bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
                     TrainPlace &place);
 
+// What a state file says about itself without loading it into a net: its identity text (what the
+// training depends on) and its place. Throws InputError naming the file when it is not a readable state.
+struct TrainStateSummary {
+    std::string identity;
+    TrainPlace place;
+};
+TrainStateSummary readTrainStateSummary(const std::string &path);
+
 } // namespace bitloop::qat
