@@ -927,9 +927,14 @@ private Q_SLOTS:
                      "): following it as it grows; open it again once that process has ended to resume it"),
                  qPrintable(w.statusBar()->currentMessage()));
         QTRY_COMPARE_WITH_TIMEOUT(w.points().size(), writer->individuals().size(), 10000);
+        // Another process's run cannot be paused from here: Pause is off, Stop says what it does.
+        QVERIFY(!w.runPanel()->pauseButton()->isEnabled());
+        QCOMPARE(w.runPanel()->stopButton()->text(), QString("Stop following"));
+        QVERIFY(w.runPanel()->stopButton()->isEnabled());
         w.runPanel()->stopButton()->click();
         QVERIFY(waitFor(finished, 1, 10000));
         QCOMPARE(finished.last().first().toString(), QString("stopped following"));
+        QCOMPARE(w.runPanel()->stopButton()->text(), QString("Stop"));
 
         writer.reset();
         w.openRun(path("written"));

@@ -220,12 +220,13 @@ void RunPanel::clearHistory()
 
 // Three states: idle, running, paused (not running, resumable). A run that starts is not paused; one that
 // stops running keeps whatever pause state the caller sets next.
-void RunPanel::setRunning(bool running, bool clockTicks)
+void RunPanel::setRunning(bool running, bool following)
 {
     running_ = running;
+    following_ = running && following;
     if (running)
         paused_ = false;
-    if (running && clockTicks) {
+    if (running && !following) {
         sinceReport_.restart(); // a pause is not counted
         clock_->start();
     } else {
@@ -237,6 +238,7 @@ void RunPanel::setRunning(bool running, bool clockTicks)
 void RunPanel::setStopped(bool resumable)
 {
     running_ = false;
+    following_ = false;
     paused_ = resumable;
     clock_->stop();
     updateButtons();
@@ -255,7 +257,8 @@ void RunPanel::updateButtons()
     QPushButton *const buttons[] = {resume_, pause_, stop_};
     const auto focused =
         std::find_if(std::begin(buttons), std::end(buttons), [](QPushButton *b) { return b->hasFocus(); });
-    pause_->setEnabled(running_);
+    pause_->setEnabled(running_ && !following_);
+    stop_->setText(following_ ? tr("Stop following") : tr("Stop"));
     resume_->setEnabled(paused_ && !running_);
     stop_->setEnabled(running_ || paused_); // stopping a paused run ends it: Resume goes away
     if (focused == std::end(buttons) || (*focused)->isEnabled())

@@ -41,9 +41,10 @@ public:
     void addHypervolume(int generation, double hv);
     void clearHistory();
 
-    // While running, Elapsed counts on between generation reports, unless clockTicks is false (a followed
-    // run: another process's, which may have stopped).
-    void setRunning(bool running, bool clockTicks = true);
+    // While running, Elapsed counts on between generation reports, unless the run is followed (another
+    // process's, which may have stopped). A followed run cannot be paused from here: Pause is off and Stop
+    // reads "Stop following".
+    void setRunning(bool running, bool following = false);
     void setPaused(bool paused);
     // A run that ended, in one step so that a focused Pause hands the focus straight to Resume.
     void setStopped(bool resumable);
@@ -89,6 +90,7 @@ private:
     QPushButton *pause_, *resume_, *stop_;
     bool running_ = false;
     bool paused_ = false;
+    bool following_ = false;
     QTimer *clock_;
     QElapsedTimer sinceReport_;
     double reportedElapsed_ = -1; // the run's elapsed seconds at its last report; < 0: none yet

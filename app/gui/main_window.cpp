@@ -360,7 +360,7 @@ void MainWindow::connectController()
         }
         model_.setObjectives(axesObjectives());
         refreshAxes();
-        runPanel_->setRunning(controller_->busy(), !controller_->following());
+        runPanel_->setRunning(controller_->busy(), controller_->following());
         statusBar()->showMessage(tr("Run folder %1").arg(dir));
     });
     connect(controller_, &SearchController::batchEvaluated, this, &MainWindow::onBatch);
