@@ -16,6 +16,7 @@
 //                  [--rows K (only the first K configurations)] [--first-row K (start at row K: split the
 //                  rows across processes that share the cache)] [--no-speed (fidelity rows only)] [--profile
 //                  (the speed row's candidates again under LibTorch's profiler: self time per operator)]
+//                  [--qat-only (the QAT columns without a supernet, no speed row: fills the cache)]
 #include "accuracy/accuracy_cache.h"
 #include "mapper/cache.h"
 #include "op_profile.h"
@@ -193,7 +194,9 @@ static int run(int argc, char **argv)
 
     // Speed: seconds per candidate of the supernet evaluator on the validation split (uncached, fresh
     // configurations), as a search pays them.
-    if (!a.count("no-speed")) {
+    // --qat-only: the QAT columns only, no supernet needed (to fill the cache while the supernet trains).
+    const bool qatOnly = a.count("qat-only") > 0;
+    if (!a.count("no-speed") && !qatOnly) {
         qat::EvaluatorOptions o;
         o.settings.kind = EvaluatorKind::Supernet;
         o.settings.bnBatches = static_cast<int>(num("bn-batches", "8"));
@@ -234,12 +237,12 @@ static int run(int argc, char **argv)
 
     const EvaluatorKind qatKind = parseEvaluatorKind(get("qat", "qat"));
     const std::vector<uint64_t> seeds = seedList(get("qat-seeds", "1,2"));
-    auto super = open(EvaluatorKind::Supernet, 1, true, -1);
+    auto super = qatOnly ? nullptr : open(EvaluatorKind::Supernet, 1, true, -1);
     std::vector<std::unique_ptr<CachedEvaluator>> qats;
     for (uint64_t seed : seeds)
         qats.push_back(open(qatKind, seed, true, -1));
     std::vector<BitConfig> configs =
-        stratified(n, super->numLayers(), allowed, static_cast<uint64_t>(num("seed", "1")));
+        stratified(n, qats[0]->numLayers(), allowed, static_cast<uint64_t>(num("seed", "1")));
     // --rows K: only the first K configurations (the stratification still spans all n).
     if (a.count("rows"))
         configs.resize(std::min(configs.size(), static_cast<size_t>(num("rows", "0"))));
@@ -257,6 +260,14 @@ static int run(int argc, char **argv)
     std::vector<double> s;
     std::vector<std::vector<double>> q(seeds.size()); // q[seed][row]
     for (size_t k = first; k < configs.size(); ++k) {
+        if (qatOnly) {
+            std::printf("| %zu | %.2f | – |", k + 1, meanBits(configs[k]));
+            for (size_t j = 0; j < seeds.size(); ++j)
+                std::printf(" %.4f |", qats[j]->evaluate(configs[k]).accuracy);
+            std::printf(" – |\n");
+            std::fflush(stdout);
+            continue;
+        }
         s.push_back(super->evaluate(configs[k]).accuracy);
         std::printf("| %zu | %.2f | %.4f |", k + 1, meanBits(configs[k]), s.back());
         for (size_t j = 0; j < seeds.size(); ++j) {
