@@ -548,10 +548,14 @@ private Q_SLOTS:
         QTest::qWait(1500);
         QCOMPARE(panel.elapsedText(), stopped);
         panel.setProgress(2, 10, 80, 1.0, 3, 9.0, 40.0);
-        panel.setRunning(true, false);
+        panel.setRunning(true, /*following=*/true);
         QTest::qWait(1500);
         QCOMPARE(panel.elapsedText(), QStringLiteral("0:09"));
+        // Another process's run: no Pause from here, and Stop says it only stops following.
+        QCOMPARE(enabled(), QStringLiteral("001"));
+        QCOMPARE(panel.stopButton()->text(), QStringLiteral("Stop following"));
         panel.setRunning(false);
+        QCOMPARE(panel.stopButton()->text(), QStringLiteral("Stop"));
 
         QSignalSpy pause(&panel, &RunPanel::pauseRequested), resume(&panel, &RunPanel::resumeRequested),
             stop(&panel, &RunPanel::stopRequested);
