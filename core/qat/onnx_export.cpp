@@ -125,13 +125,15 @@ std::string writeWeights(GraphWriter &w, const QuantNet &net, int i, const torch
     const float *v = q.data_ptr<float>();
     for (int64_t c = 0; c < channels; ++c) {
         const float *row = v + c * per;
-        float hi = 0, lo = 0, amax = 0;
+        float hi = 0, lo = 0; // max(0, max q), max(0, -min q)
+        bool finite = true;
         for (int64_t j = 0; j < per; ++j) {
             hi = std::max(hi, row[j]);
             lo = std::max(lo, -row[j]);
-            amax = std::max(amax, std::fabs(row[j]));
+            finite = finite && std::isfinite(row[j]);
         }
-        if (!std::isfinite(amax))
+        const float amax = std::max(hi, lo);
+        if (!finite)
             throw std::invalid_argument(layerLabel(net, i) + ": its weights are not finite");
         // The channel's scale times qp is its largest value, or times qn its most negative: fake
         // quantization puts one of the two at its end of the range.

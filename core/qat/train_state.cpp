@@ -77,6 +77,16 @@ TrainPlace parsePlace(const std::string &text)
     return p;
 }
 
+// The identity and place an opened state archive carries; std::invalid_argument when either is missing.
+TrainStateSummary readSummary(torch::serialize::InputArchive &archive)
+{
+    c10::IValue identity, text;
+    if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
+        !archive.try_read(kPlaceKey, text) || !text.isString())
+        throw std::invalid_argument("not a training state written by Bitloop");
+    return {identity.toStringRef(), parsePlace(text.toStringRef())};
+}
+
 void warn(const TrainStateFile &file, const std::string &what)
 {
     if (file.warn)
@@ -111,21 +121,14 @@ bool saveTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
 TrainStateSummary readTrainStateSummary(const std::string &path)
 {
     torch::serialize::InputArchive archive;
-    TrainStateSummary summary;
     try {
         openModuleArchive(archive, path);
-        c10::IValue identity, text;
-        if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
-            !archive.try_read(kPlaceKey, text) || !text.isString())
-            throw std::invalid_argument("not a training state written by Bitloop");
-        summary.identity = identity.toStringRef();
-        summary.place = parsePlace(text.toStringRef());
+        return readSummary(archive);
     } catch (const InputError &) {
         throw;
     } catch (const std::exception &e) {
         throw InputError(path, 0, std::string("not a readable training state: ") + e.what());
     }
-    return summary;
 }
 
 bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Optimizer &optimizer,
@@ -139,16 +142,13 @@ bool loadTrainState(const TrainStateFile &file, QuantNet &net, torch::optim::Opt
     try {
         // Read once: the tensors, the optimizer and the place must all come from the same state.
         openModuleArchive(archive, file.path);
-        c10::IValue identity, text;
-        if (!archive.try_read(kIdentityKey, identity) || !identity.isString() ||
-            !archive.try_read(kPlaceKey, text) || !text.isString())
-            throw std::invalid_argument("not a training state written by Bitloop");
-        if (identity.toStringRef() != file.identity) {
+        const TrainStateSummary summary = readSummary(archive);
+        if (summary.identity != file.identity) {
             warn(file, "a training state of other training (other settings, bits or checkpoint): not used, "
                        "training starts over");
             return false;
         }
-        found = parsePlace(text.toStringRef());
+        found = summary.place;
     } catch (const std::exception &e) {
         warn(file, "an unreadable training state (" + why(file, e) + "): not used, training starts over");
         return false;
