@@ -143,6 +143,12 @@ private Q_SLOTS:
         QCOMPARE(stepLr.describe(),
                  std::string("evaluator=qat-short calibration_batches=4 batch=64 steps=200 lr=0.005 "
                              "distill=T2,w0.5 clip=25 step_lr=10 image=pixels activations=mse seed=1"));
+        // Started from a supernet, the steps are the supernet's: no calibration words in the question.
+        EvaluatorSettings fromSupernet = stepLr;
+        fromSupernet.startFromSupernet = true;
+        QCOMPARE(fromSupernet.describe(),
+                 std::string("evaluator=qat-short batch=64 steps=200 lr=0.005 "
+                             "distill=T2,w0.5 clip=25 step_lr=10 start=supernet image=pixels seed=1"));
         stepLr.kind = EvaluatorKind::Ptq; // ptq does not fine-tune: no step learning rate
         QCOMPARE(stepLr.describe(), std::string("evaluator=ptq calibration_batches=4 batch=64 image=pixels "
                                                 "activations=mse seed=1"));

@@ -392,6 +392,12 @@ private Q_SLOTS:
         o.settings.qatBnBatches = 8;
         auto ft = openEvaluator(checkpoint_.toStdString(), o);
         QVERIFY(ft->settings().describe().find(" start=supernet") != std::string::npos);
+        // The steps come from the supernet: calibration settings do not make another question.
+        EvaluatorSettings other = ft->settings();
+        other.calibrationBatches = 9;
+        other.activationMse = !other.activationMse;
+        QCOMPARE(other.describe(), ft->settings().describe());
+        QVERIFY(ft->settings().describe().find("calibration_batches") == std::string::npos);
         QVERIFY(ft->context().find("start: supernet sha256: ") != std::string::npos);
         // The CLI's --start supernet is the same evaluator.
         CliRun r;

@@ -114,7 +114,12 @@ std::string EvaluatorSettings::describe() const
         os << " bn_images=" << bnImages() << " seed=" << seed;
         return os.str();
     }
-    os << " calibration_batches=" << calibrationBatches << " batch=" << batchSize;
+    // A supernet start takes each layer's activation step from the supernet, so the calibration settings go
+    // unused there and stay out of the text: runs that differ only in them are one question.
+    const bool calibrates = !(fineTunes() && startFromSupernet);
+    if (calibrates)
+        os << " calibration_batches=" << calibrationBatches;
+    os << " batch=" << batchSize;
     if (kind == EvaluatorKind::QatShort)
         os << " steps=" << steps;
     if (kind == EvaluatorKind::Qat)
@@ -134,8 +139,8 @@ std::string EvaluatorSettings::describe() const
     // Not re-estimating was the only way before the setting existed: those rows keep answering for 0.
     if (fineTunes() && bnImages() > 0)
         os << " bn_images=" << bnImages();
-    // Which supernet is in the context (its digest); the calibration settings then go unused.
-    if (fineTunes() && startFromSupernet)
+    // Which supernet is in the context (its digest).
+    if (!calibrates)
         os << " start=supernet";
     if (quantizePixels)
         os << " image=pixels";
@@ -143,7 +148,7 @@ std::string EvaluatorSettings::describe() const
     if (weightScale != qat::WeightScale::Max)
         os << " weights=" << qat::weightScaleName(weightScale);
     // The earlier rule (auto) was the only one before the choice existed: its rows keep answering.
-    if (activationMse)
+    if (calibrates && activationMse)
         os << " activations=mse";
     os << " seed=" << seed;
     return os.str();
