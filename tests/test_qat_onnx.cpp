@@ -9,6 +9,7 @@
 #include "qat/quant_net.h"
 #include "qat/session.h"
 #include "qat/train.h"
+#include "util/error.h"
 
 #include <QDir>
 #include <QFile>
@@ -218,7 +219,10 @@ private Q_SLOTS:
         }
         QCOMPARE(back.front().imageMean, std::vector<double>{double(0.2860f)});
         qat::QuantNet r(again);
-        r.weightScale = q.weightScale; // read back under the settings it was written with
+        // Read back over the range the file records (import's rule: max clipping on that grid reproduces it).
+        for (size_t k = 0; k < back.size(); ++k)
+            QCOMPARE(back[k].weightFullRange, qat::usesFullRange(q.weightScale));
+        r.weightScale = back.front().weightFullRange ? qat::WeightScale::MaxFull : qat::WeightScale::Max;
         qat::loadOnnxWeights(r, back);
         r.setBits(bits);
         r.setImageNormalization(back.front().imageMean, back.front().imageStd);
@@ -234,6 +238,42 @@ private Q_SLOTS:
             // The file holds codes -2^(b-1): read back under the symmetric range, they are rescaled.
             r.weightScale = qat::WeightScale::Max;
             QVERIFY((r.forward(images) - mine).abs().max().item<double>() > 1e-3);
+            // Metadata that contradicts the codes is refused, naming the file and what is wrong.
+            auto readWith = [&](const std::string &key, const std::string &value) -> std::string {
+                onnx::ModelProto m;
+                QFile f(path);
+                if (!f.open(QIODevice::ReadOnly) || !m.ParseFromString(f.readAll().toStdString()))
+                    return "unreadable";
+                for (onnx::StringStringEntryProto &e : *m.mutable_metadata_props())
+                    if (e.key() == key)
+                        e.set_value(value);
+                const QString bad = dir.filePath("bad.onnx");
+                QFile o(bad);
+                if (!o.open(QIODevice::WriteOnly | QIODevice::Truncate))
+                    return "unwritable";
+                o.write(QByteArray::fromStdString(m.SerializeAsString()));
+                o.close();
+                try {
+                    std::vector<OnnxLayerWeights> w;
+                    readOnnxNetwork(bad.toStdString(), &w);
+                } catch (const InputError &e) {
+                    return e.what();
+                }
+                return "accepted";
+            };
+            const auto expect = [](const std::string &what, const std::string &part) {
+                QVERIFY2(what.find("bad.onnx") != std::string::npos && what.find(part) != std::string::npos,
+                         what.c_str());
+            };
+            expect(readWith("bitloop.weight_scale", "max"),
+                   "metadata bitloop.weight_scale is max, which has no code -2^(b-1), but layer");
+            expect(
+                readWith("bitloop.weight_scale", "full"),
+                "metadata bitloop.weight_scale: weight scale: expected max, mse, max-full or mse-full, got "
+                "'full'");
+            // Layer 1's 4-bit codes read as 3-bit ones: outside [-4, 3].
+            expect(readWith("bitloop.widths", "3/8 3/4 5/5 8/6 2/3 6/4 4/16"),
+                   "layer 1's weight codes reach ");
         }
 
         // PyTorch, running the file's operators as ONNX defines them.
@@ -261,54 +301,53 @@ private Q_SLOTS:
                                "20000", "--optimizer", "adam", "--lr", "0.01"} +
                        slices);
         QVERIFY2(t.status == 0, qPrintable(t.summary()));
-        RUN_CLI(s, QStringList{"search",
-                               "--arch",
-                               "eyeriss16",
-                               "--network",
-                               net,
-                               "--checkpoint",
-                               ck,
-                               "--evaluator",
-                               "ptq",
-                               "--population",
-                               "8",
-                               "--generations",
-                               "1",
-                               "--seed",
-                               "1",
-                               "--threads",
-                               "1",
-                               "--torch-threads",
-                               "1",
-                               "--out",
-                               dir.filePath("run")});
-        QVERIFY2(s.status == 0, qPrintable(s.summary()));
-        const QString out = dir.filePath("exp");
-        RUN_CLI(e, QStringList{"search-export", "--run", dir.filePath("run"), "--point", "2", "--out", out,
-                               "--json"});
-        QVERIFY2(e.status == 0, qPrintable(e.summary()));
-        const QJsonObject ej = e.json();
-        QCOMPARE(ej["onnx"].toString(), out + "/model.onnx");
-        const double measured = ej["onnx_accuracy"].toDouble(-1);
-        QCOMPARE(measured, ej["accuracy"].toDouble(-2)); // the model is the one the search measured
-        QCOMPARE(ej["onnx_images"].toInt(), 300);
-        QVERIFY2(measured > 0.3, qPrintable(e.summary())); // a trained model, not chance
-        QString error;
-        QVERIFY2(
-            runOnnxInPyTorch(out + "/model.onnx", torch::zeros({1, 1, 28, 28}), dir.path(), error).defined(),
-            qPrintable(error)); // onnx.checker passes
-        RUN_CLI(b, QStringList{"import", "--onnx", out + "/model.onnx", "--out", dir.filePath("back.pt"),
-                               "--json", "--train-limit", "1000"} +
-                       slices);
-        QVERIFY2(b.status == 0, qPrintable(b.summary()));
-        const QJsonObject bj = b.json();
-        QCOMPARE(bj["widths"].toString(), ej["bits"].toString());
-        const double back = bj["quantized_validation_accuracy"].toDouble(-1);
-        qInfo("search's evaluator %.4f, the exported model read back %.4f", measured, back);
-        QVERIFY2(std::abs(back - measured) <= 0.001, qPrintable(b.summary()));
+        // Both weight ranges: over the full one the file holds codes -2^(b-1), and import must read them on
+        // that grid (read over the symmetric one they were rescaled: 0.658 exported, 0.628 imported).
+        for (const QString &scale : {QStringLiteral("max"), QStringLiteral("max-full")}) {
+            const QString run = dir.filePath("run-" + scale), out = dir.filePath("exp-" + scale);
+            RUN_CLI(s, QStringList{
+                           "search", "--arch",          "eyeriss16", "--network",      net,   "--checkpoint",
+                           ck,       "--evaluator",     "ptq",       "--weight-scale", scale, "--population",
+                           "8",      "--generations",   "1",         "--seed",         "1",   "--threads",
+                           "1",      "--torch-threads", "1",         "--out",          run});
+            QVERIFY2(s.status == 0, qPrintable(s.summary()));
+            RUN_CLI(e, QStringList{"search-export", "--run", run, "--point", "2", "--out", out, "--json"});
+            QVERIFY2(e.status == 0, qPrintable(e.summary()));
+            const QJsonObject ej = e.json();
+            QCOMPARE(ej["onnx"].toString(), out + "/model.onnx");
+            const double measured = ej["onnx_accuracy"].toDouble(-1);
+            QCOMPARE(measured, ej["accuracy"].toDouble(-2)); // the model is the one the search measured
+            QCOMPARE(ej["onnx_images"].toInt(), 300);
+            QVERIFY2(measured > 0.3, qPrintable(e.summary())); // a trained model, not chance
+            QString error;
+            QVERIFY2(runOnnxInPyTorch(out + "/model.onnx", torch::zeros({1, 1, 28, 28}), dir.path(), error)
+                         .defined(),
+                     qPrintable(error)); // onnx.checker passes
+            std::vector<OnnxLayerWeights> layers;
+            readOnnxNetwork((out + "/model.onnx").toStdString(), &layers);
+            int fullRange = 0, lowestCode = 0, quantized = 0;
+            for (const OnnxLayerWeights &w : layers) {
+                fullRange += w.weightFullRange;
+                quantized += w.weightBits <= 8;
+                if (w.weightBits <= 8 && w.minWeightCode <= -std::ldexp(1.0, w.weightBits - 1))
+                    ++lowestCode;
+            }
+            QCOMPARE(fullRange, scale == "max" ? 0 : quantized); // bitloop.weight_scale says so
+            QCOMPARE(lowestCode > 0, scale != "max");
+            RUN_CLI(b, QStringList{"import", "--onnx", out + "/model.onnx", "--out",
+                                   dir.filePath("back-" + scale + ".pt"), "--json", "--train-limit", "1000"} +
+                           slices);
+            QVERIFY2(b.status == 0, qPrintable(b.summary()));
+            const QJsonObject bj = b.json();
+            QCOMPARE(bj["widths"].toString(), ej["bits"].toString());
+            const double back = bj["quantized_validation_accuracy"].toDouble(-1);
+            qInfo("%s: search's evaluator %.4f, the exported model read back %.4f", qPrintable(scale),
+                  measured, back);
+            QVERIFY2(std::abs(back - measured) <= 0.001, qPrintable(b.summary()));
+        }
         // --no-onnx leaves it out.
-        RUN_CLI(n, QStringList{"search-export", "--run", dir.filePath("run"), "--out", dir.filePath("exp2"),
-                               "--no-onnx"});
+        RUN_CLI(n, QStringList{"search-export", "--run", dir.filePath("run-max"), "--out",
+                               dir.filePath("exp2"), "--no-onnx"});
         QVERIFY2(n.status == 0 && !QFile::exists(dir.filePath("exp2/model.onnx")), qPrintable(n.summary()));
     }
 

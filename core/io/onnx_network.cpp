@@ -1,6 +1,7 @@
 #include "io/onnx_network.h"
 
 #include "io/onnx_graph.h"
+#include "qat/weight_scale.h"
 
 #include "util/error.h"
 
@@ -408,7 +409,7 @@ private:
 
     // A layer's weights as floats: the initializer, or (code - zero point) * scale of a DequantizeLinear,
     // per tensor or per channel along its axis.
-    std::vector<float> weightValues(int i, const onnx::TensorProto &w) const
+    std::vector<float> weightValues(int i, const onnx::TensorProto &w, OnnxLayerWeights &lw) const
     {
         const onnx::NodeProto *dq = dequantizer(graph().node(i).input(1));
         if (!dq)
@@ -437,6 +438,8 @@ private:
             const size_t c =
                 perTensor ? 0 : static_cast<size_t>((int64_t(k) / inner) % int64_t(scale.size()));
             v[k] = static_cast<float>((q[k] - zero[c]) * scale[c]);
+            lw.minWeightCode = std::min(lw.minWeightCode, q[k] - zero[c]);
+            lw.maxWeightCode = std::max(lw.maxWeightCode, q[k] - zero[c]);
         }
         return v;
     }
@@ -478,12 +481,15 @@ private:
                  "': the image's Sub and Div are not one constant per channel");
     }
 
-    // Bitloop's own record of the widths ("W/A" per layer), when the model carries it.
+    // Bitloop's own record of the widths ("W/A" per layer) and of the weights' scale, when the model carries
+    // them; whether each layer's weights use the full two's-complement range.
     void readWidths(std::vector<OnnxLayerWeights> &weights) const
     {
+        bool recorded = false;
         for (const onnx::StringStringEntryProto &e : model_.metadata_props()) {
             if (e.key() != "bitloop.widths")
                 continue;
+            recorded = true;
             std::istringstream in(e.value());
             std::vector<std::pair<int, int>> widths;
             std::string pair;
@@ -508,6 +514,40 @@ private:
                 weights[k].activationBits = widths[k].second;
             }
         }
+        for (size_t k = 0; k < weights.size(); ++k) {
+            OnnxLayerWeights &lw = weights[k];
+            if (lw.weightBits > 8)
+                continue;
+            const double qn = std::ldexp(1.0, lw.weightBits - 1); // the most negative code's magnitude
+            // Bitloop's widths promise codes within them (another tool's int8 codes may sit anywhere).
+            if (recorded && (lw.minWeightCode < -qn || lw.maxWeightCode > qn - 1))
+                fail("layer " + std::to_string(k + 1) + "'s weight codes reach " +
+                     std::to_string(
+                         std::llround(lw.minWeightCode < -qn ? lw.minWeightCode : lw.maxWeightCode)) +
+                     ", outside the " + std::to_string(lw.weightBits) +
+                     " bits metadata bitloop.widths gives it");
+            lw.weightFullRange = lw.minWeightCode <= -qn;
+        }
+        for (const onnx::StringStringEntryProto &e : model_.metadata_props()) {
+            if (e.key() != "bitloop.weight_scale")
+                continue;
+            qat::WeightScale scale = qat::WeightScale::Max;
+            try {
+                scale = qat::parseWeightScale(e.value());
+            } catch (const std::invalid_argument &bad) {
+                fail(std::string("metadata bitloop.weight_scale: ") + bad.what());
+            }
+            for (size_t k = 0; k < weights.size(); ++k) {
+                OnnxLayerWeights &lw = weights[k];
+                if (lw.weightBits > 8)
+                    continue;
+                if (!qat::usesFullRange(scale) && lw.weightFullRange)
+                    fail("metadata bitloop.weight_scale is " + e.value() +
+                         ", which has no code -2^(b-1), but layer " + std::to_string(k + 1) +
+                         "'s weights use it");
+                lw.weightFullRange = qat::usesFullRange(scale);
+            }
+        }
     }
 
     OnnxLayerWeights convWeights(int i) const
@@ -515,7 +555,7 @@ private:
         const onnx::TensorProto &w = weights(i, 1, 4);
         OnnxLayerWeights lw;
         lw.dims.assign(w.dims().begin(), w.dims().end());
-        lw.weight = weightValues(i, w);
+        lw.weight = weightValues(i, w, lw);
         const int64_t outputs = lw.dims[0];
         lw.bias = biasOf(i, 2, outputs);
         // A BatchNormalization right after the convolution (an export that did not fold it) is folded here.
@@ -554,7 +594,7 @@ private:
         const int64_t in = layer.shape.bound(Dim::C), out = layer.shape.bound(Dim::M);
         OnnxLayerWeights lw;
         lw.dims = {out, in};
-        const std::vector<float> raw = weightValues(i, w);
+        const std::vector<float> raw = weightValues(i, w, lw);
         const bool stored =
             n.op_type() == "Gemm" && onnxgraph::attributeInt(n, "transB", 0) != 0; // already [out, in]
         lw.weight.resize(raw.size());

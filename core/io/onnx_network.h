@@ -38,6 +38,12 @@ struct OnnxLayerWeights {
     // where the graph keeps the tensor float.
     int weightBits = 32, activationBits = 32;
     double activationStep = 0;
+    // The weights' lowest and highest code less its zero point (0 and 0 for float weights).
+    double minWeightCode = 0, maxWeightCode = 0;
+    // The weights use the two's-complement full range -2^(b-1) .. 2^(b-1) - 1 (weight scale max-full or
+    // mse-full): a code -2^(b-1) is in the graph, or the model's `bitloop.weight_scale` metadata names a
+    // full-range scale. Re-quantized over the symmetric range, such weights would land on another grid.
+    bool weightFullRange = false;
     // Layer 0 only, when the graph quantizes the image as pixels (Mul(std), Add(mean), the quantizer,
     // Sub(mean), Div(std)): that normalization, one value per channel.
     std::vector<double> imageMean, imageStd;

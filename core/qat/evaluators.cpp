@@ -14,6 +14,7 @@
 
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -432,6 +433,12 @@ BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &spli
         r.quantized = r.quantized || w.weightBits <= 8 || w.activationStep > 0;
     }
     if (r.quantized) {
+        // Re-quantized on the range the file's codes use: weights on the full two's-complement grid read
+        // over the symmetric one would be rescaled. Either range reproduces its own grid exactly, whichever
+        // clipping (max or mse) chose the scales, since a channel's extreme code is on that grid.
+        const bool full = std::any_of(weights.begin(), weights.end(),
+                                      [](const OnnxLayerWeights &w) { return w.weightFullRange; });
+        net.weightScale = full ? WeightScale::MaxFull : WeightScale::Max;
         net.setBits(widths);
         if (!weights.front().imageMean.empty())
             net.setImageNormalization(weights.front().imageMean, weights.front().imageStd);

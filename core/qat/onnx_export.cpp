@@ -297,6 +297,10 @@ void writeQuantizedOnnx(QuantNet &net, const std::string &path, const QuantizedO
     onnx::StringStringEntryProto *meta = m.add_metadata_props();
     meta->set_key("bitloop.widths");
     meta->set_value(widths);
+    // How the weights were scaled: a reader re-quantizing them needs the range (max-full's code -2^(b-1)).
+    meta = m.add_metadata_props();
+    meta->set_key("bitloop.weight_scale");
+    meta->set_value(weightScaleName(net.weightScale));
     std::string bytes;
     if (!m.SerializeToString(&bytes))
         throw InputError(path, 0, "the ONNX model could not be serialized");
