@@ -11,6 +11,7 @@
 #include "qat/train.h"
 #include "util/error.h"
 #include "util/sqlite_db.h"
+#include "util/temp_path.h"
 #include "workload/mobilenet.h"
 
 #include <QDir>
@@ -404,6 +405,43 @@ private Q_SLOTS:
         RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--prune-states", "--older-than", "0"});
         QVERIFY2(pruned.status == 0 && pruned.out.contains("removed 1 "), qPrintable(pruned.summary()));
         QVERIFY(!QFile::exists(damaged));
+
+        // A killed writer's temporary (this host, a pid that runs no more, an hour old) is counted and
+        // pruned; another host's is only counted. A state dated ahead of this clock is said to be so.
+        const QString leftover = cache + "/training-state/x.state.tmp." + QString::fromStdString(hostName()) +
+                                 ".999999999",
+                      foreign = cache + "/training-state/x.state.tmp.another-host.999999999",
+                      future = cache + "/training-state/future.state";
+        for (const QString &f : {leftover, foreign, future}) {
+            QFile t(f);
+            QVERIFY(t.open(QIODevice::WriteOnly));
+            t.write("partial");
+            t.close();
+            std::filesystem::last_write_time(f.toStdString(), std::filesystem::file_time_type::clock::now() +
+                                                                  std::chrono::hours(f == future ? 24 : -1));
+        }
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--json"});
+        QVERIFY2(pruned.status == 0, qPrintable(pruned.summary()));
+        QCOMPARE(pruned.json()["leftover_temporaries"].toInt(), 2);
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--prune-states", "--older-than", "0"});
+        QVERIFY2(pruned.status == 0 && pruned.out.contains("removed 1 leftover temporary file") &&
+                     pruned.out.contains("from now (a clock ahead of this one's)"),
+                 qPrintable(pruned.summary()));
+        QVERIFY(!QFile::exists(leftover) && QFile::exists(foreign) && QFile::exists(future));
+
+        // A training-state that cannot be listed is an error, not "no states" (nothing pruned silently).
+        QVERIFY(QDir(cache + "/training-state").removeRecursively());
+        {
+            QFile f(cache + "/training-state");
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--prune-states"});
+        QVERIFY2(pruned.status == 2 && pruned.err.contains((cache + "/training-state").toUtf8()) &&
+                     pruned.err.contains("not a directory"),
+                 qPrintable(pruned.summary()));
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache + "/training-state"});
+        QVERIFY2(pruned.status == 2 && pruned.err.contains("not a directory (a cache directory is one)"),
+                 qPrintable(pruned.summary()));
 
         // Bad usage: exit 2, one line, nothing removed.
         RUN_CLI(pruned, {"cache", "--cache-dir", path("no-such-cache")});

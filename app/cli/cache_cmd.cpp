@@ -9,6 +9,7 @@
 #include "qat/train_state.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/temp_path.h"
 
 #include <algorithm>
 #include <chrono>
@@ -45,14 +46,41 @@ std::string lineAfter(const std::string &text, const std::string &prefix)
     return {};
 }
 
-std::vector<StateEntry> listStates(const fs::path &dir)
+// What training-state/ holds besides the states: temporaries a killed writer left (NAME.state.tmp.HOST.PID),
+// by the state they were to become.
+struct Leftovers {
+    std::vector<std::string> targets;
+    int files = 0;
+    uintmax_t bytes = 0;
+};
+
+std::vector<StateEntry> listStates(const fs::path &dir, Leftovers &leftovers)
 {
     std::vector<StateEntry> out;
     std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        return out;
+    const fs::file_status status = fs::status(dir, ec);
+    if (status.type() == fs::file_type::not_found)
+        return out; // nothing was ever fine-tuned here
+    if (ec)
+        throw InputError(dir.string(), 0, "cannot read it: " + ec.message());
+    if (status.type() != fs::file_type::directory)
+        throw InputError(dir.string(), 0, "not a directory (the cache keeps fine-tuning states in it)");
     const auto now = fs::file_time_type::clock::now();
-    for (const auto &e : fs::directory_iterator(dir, ec)) {
+    fs::directory_iterator it(dir, ec), end;
+    if (ec) // an empty listing would read as "no states" and prune nothing, silently
+        throw InputError(dir.string(), 0, "cannot list it: " + ec.message());
+    for (; it != end; it.increment(ec)) {
+        if (ec)
+            throw InputError(dir.string(), 0, "cannot list it: " + ec.message());
+        const fs::directory_entry &e = *it;
+        const std::string name = e.path().filename().string();
+        const size_t tmp = name.find(".state.tmp.");
+        if (tmp != std::string::npos && e.is_regular_file(ec)) {
+            leftovers.targets.push_back((dir / name.substr(0, tmp + 6)).string());
+            ++leftovers.files;
+            leftovers.bytes += e.file_size(ec);
+            continue;
+        }
         if (!e.is_regular_file(ec) || e.path().extension() != ".state")
             continue;
         StateEntry s;
@@ -75,8 +103,13 @@ std::vector<StateEntry> listStates(const fs::path &dir)
         }
         out.push_back(std::move(s));
     }
+    if (ec)
+        throw InputError(dir.string(), 0, "cannot list it: " + ec.message());
     std::sort(out.begin(), out.end(),
               [](const StateEntry &a, const StateEntry &b) { return a.path < b.path; });
+    std::sort(leftovers.targets.begin(), leftovers.targets.end());
+    leftovers.targets.erase(std::unique(leftovers.targets.begin(), leftovers.targets.end()),
+                            leftovers.targets.end());
     return out;
 }
 
@@ -94,6 +127,13 @@ std::string hours(double h)
     return buf;
 }
 
+// "written 3.0 h ago"; a time ahead of this machine's clock (another host's, or a changed clock) says so.
+std::string writtenAgo(double h)
+{
+    return h < 0 ? "written " + hours(-h) + " from now (a clock ahead of this one's)"
+                 : "written " + hours(h) + " ago";
+}
+
 } // namespace
 
 int runCache(const std::vector<std::string> &argv)
@@ -105,22 +145,41 @@ int runCache(const std::vector<std::string> &argv)
     if (olderThan && !prune)
         throw UsageError("--older-than goes with --prune-states");
     const double limitHours = numberOption(args, "older-than", 24.0, 0.0, 1e7);
+    if (dir.empty())
+        throw UsageError("--cache-dir: empty");
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
-        throw InputError(dir.string(), 0, "no such cache directory");
+        throw InputError(dir.string(), 0,
+                         fs::exists(dir, ec) ? "not a directory (a cache directory is one)"
+                                             : "no such cache directory");
 
-    std::vector<StateEntry> states = listStates(dir / "training-state");
+    Leftovers leftovers;
+    std::vector<StateEntry> states = listStates(dir / "training-state", leftovers);
     std::vector<StateEntry> removed, kept;
+    std::vector<std::string> failures; // "PATH: cannot remove it: why", for each state that stayed
     for (StateEntry &s : states) {
         // A state still being trained is rewritten every few hundred steps, so it is never this old.
         if (prune && s.hoursOld >= limitHours) {
-            if (!fs::remove(s.path, ec) && ec)
-                throw InputError(s.path, 0, "cannot remove it: " + ec.message());
+            std::error_code rm;
+            if (!fs::remove(s.path, rm) && rm) { // try the others all the same, then say which stayed
+                failures.push_back(s.path + ": cannot remove it: " + rm.message());
+                kept.push_back(std::move(s));
+                continue;
+            }
             removed.push_back(std::move(s));
         } else {
             kept.push_back(std::move(s));
         }
     }
+    // Temporaries of this host's writers that no longer run (and untouched 10 minutes): the rule every
+    // atomic write applies to its own file's leftovers.
+    int leftoversRemoved = 0;
+    if (prune)
+        for (const std::string &target : leftovers.targets)
+            leftoversRemoved += removeStaleTemporaries(target);
+    for (const std::string &f : failures)
+        std::cerr << f << "\n";
+    const int status = failures.empty() ? 0 : 2;
 
     if (args.flag("json")) {
         JsonWriter j;
@@ -145,17 +204,24 @@ int runCache(const std::vector<std::string> &argv)
         };
         j.beginObject().field("cache_dir", dir.string()).key("training_states");
         entries(kept);
+        j.field("leftover_temporaries", int64_t{leftovers.files});
         if (prune) {
             j.field("older_than_hours", limitHours).key("removed");
             entries(removed);
+            j.field("leftover_temporaries_removed", int64_t{leftoversRemoved})
+                .key("not_removed")
+                .beginArray();
+            for (const std::string &f : failures)
+                j.value(f);
+            j.endArray();
         }
         j.endObject();
         std::cout << j.str() << "\n";
-        return 0;
+        return status;
     }
     auto print = [](const StateEntry &s) {
-        std::cout << "  " << fs::path(s.path).filename().string() << "  " << megabytes(s.bytes)
-                  << ", written " << hours(s.hoursOld) << " ago";
+        std::cout << "  " << fs::path(s.path).filename().string() << "  " << megabytes(s.bytes) << ", "
+                  << writtenAgo(s.hoursOld);
         if (s.readable)
             std::cout << ", step " << s.step << " of " << s.totalSteps << "\n    " << s.network << "  "
                       << s.evaluator << "\n    bits: " << s.bits << "\n";
@@ -170,6 +236,9 @@ int runCache(const std::vector<std::string> &argv)
               << megabytes(keptBytes) << "\n";
     for (const StateEntry &s : kept)
         print(s);
+    if (leftovers.files > 0)
+        std::cout << "leftover temporary files of interrupted writes: " << leftovers.files << ", "
+                  << megabytes(leftovers.bytes) << "\n";
     if (prune) {
         uintmax_t freed = 0;
         for (const StateEntry &s : removed)
@@ -178,8 +247,13 @@ int runCache(const std::vector<std::string> &argv)
                   << megabytes(freed) << "):\n";
         for (const StateEntry &s : removed)
             print(s);
+        if (leftoversRemoved > 0)
+            std::cout << "removed " << leftoversRemoved
+                      << " leftover temporary files of this host's writers that no longer run\n";
+        if (!failures.empty())
+            std::cout << "not removed: " << failures.size() << " (each named on stderr)\n";
     }
-    return 0;
+    return status;
 }
 
 } // namespace bitloop::cli

@@ -69,6 +69,13 @@ qat::EvaluatorOptions resolveEvaluatorOptions(const Args &args, const std::strin
     if (args.get("activation-scale") && s.kind == EvaluatorKind::Supernet)
         throw UsageError("--activation-scale is for ptq, qat-short and qat: a supernet's activation steps "
                          "are trained with it (train-supernet --activation-scale sets where they start)");
+    // The supernet file fixes how it quantizes: an option that asks otherwise would be ignored silently.
+    for (const char *fixed : {"weight-scale", "image-input"})
+        if (args.get(fixed) && s.kind == EvaluatorKind::Supernet)
+            throw UsageError(
+                std::string("--") + fixed +
+                " is for ptq, qat-short and qat: a supernet measures as it was trained (train-supernet --" +
+                fixed + " sets it)");
     // One option, the setting of the evaluator asked for: per candidate (supernet), after fine-tuning (qat).
     int &bn = s.kind == EvaluatorKind::Supernet ? s.bnBatches : s.qatBnBatches;
     bn = static_cast<int>(args.integer("bn-batches", 0, 100000).value_or(bn));
