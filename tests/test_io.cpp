@@ -7,7 +7,9 @@
 #include "io/yaml_util.h"
 #include "util/error.h"
 #include "util/temp_path.h"
+#include "util/zip_check.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -813,6 +815,56 @@ private Q_SLOTS:
         std::ifstream in(path);
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         QCOMPARE(text, std::string("a: 1\n"));
+    }
+
+    // LibTorch's reader does not compare a zip entry's checksum: checkStoredZipEntries does, for the
+    // archives Python's zipfile (as LibTorch) writes uncompressed.
+    void zipChecksumsAreCompared()
+    {
+        const std::string nine = "123456789"; // CRC-32's check value (ISO 3309)
+        QCOMPARE(crc32Of(reinterpret_cast<const unsigned char *>(nine.data()), nine.size()), 0xCBF43926ul);
+        QTemporaryDir dir;
+        const QString zip = dir.filePath("a.pt");
+        QProcess py;
+        py.start("python3", {"-c",
+                             "import sys, zipfile\n"
+                             "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_STORED) as z:\n"
+                             "    z.writestr('a/version', '3\\n')\n"
+                             "    z.writestr('a/data/0', bytes(range(256)) * 4)\n"
+                             "    z.comment = b'a comment the end record is searched past'\n",
+                             zip});
+        QVERIFY(py.waitForFinished(60000) && py.exitCode() == 0);
+        std::string bytes;
+        {
+            std::ifstream in(zip.toStdString(), std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        const std::vector<ZipEntry> entries = zipEntries(bytes);
+        QCOMPARE(entries.size(), size_t(2));
+        QCOMPARE(entries[1].name, std::string("a/data/0"));
+        QCOMPARE(entries[1].size, size_t(1024));
+        QVERIFY(entries[1].stored);
+        QCOMPARE(bytes.substr(entries[1].offset, 4), std::string("\x00\x01\x02\x03", 4));
+        checkStoredZipEntries(zip.toStdString()); // intact: no error
+        // One bit flipped inside the data: an error naming the file and the entry.
+        bytes[entries[1].offset + 700] ^= 0x10;
+        {
+            std::ofstream out(zip.toStdString(), std::ios::binary | std::ios::trunc);
+            out << bytes;
+        }
+        try {
+            checkStoredZipEntries(zip.toStdString());
+            QFAIL("a flipped bit passed");
+        } catch (const InputError &e) {
+            QCOMPARE(QString::fromStdString(e.file()), zip);
+            QVERIFY2(std::string(e.what()).find("entry 'a/data/0' does not match its checksum") !=
+                         std::string::npos,
+                     e.what());
+        }
+        // Not a zip at all: left to the archive reader, which says so itself.
+        std::ofstream(dir.filePath("b.pt").toStdString()) << "not a zip";
+        checkStoredZipEntries(dir.filePath("b.pt").toStdString());
+        QVERIFY(zipEntries("not a zip").empty());
     }
 };
 

@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "util/sqlite_db.h"
 #include "util/temp_path.h"
+#include "util/zip_check.h"
 #include "workload/mobilenet.h"
 
 #include <QDir>
@@ -24,6 +25,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <csignal>
 #include <sys/types.h>
@@ -474,6 +477,30 @@ private Q_SLOTS:
             QFAIL("a missing checkpoint opened");
         } catch (const InputError &e) {
             QCOMPARE(QString::fromStdString(e.file()), path("missing.pt"));
+        }
+        // A bit flipped inside the weights' data: LibTorch would load it; the entry's checksum refuses it.
+        {
+            std::string bytes;
+            {
+                std::ifstream in(checkpoint_.toStdString(), std::ios::binary);
+                bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            }
+            const std::vector<ZipEntry> entries = zipEntries(bytes);
+            QVERIFY(!entries.empty());
+            const ZipEntry &largest =
+                *std::max_element(entries.begin(), entries.end(),
+                                  [](const ZipEntry &a, const ZipEntry &b) { return a.size < b.size; });
+            QVERIFY(largest.stored && largest.size > 1000);
+            bytes[largest.offset + largest.size / 2] ^= 0x01;
+            std::ofstream(path("flipped.pt").toStdString(), std::ios::binary) << bytes;
+            try {
+                openEvaluator(path("flipped.pt").toStdString(), optionsFor(EvaluatorKind::Ptq));
+                QFAIL("a checkpoint with a flipped bit opened");
+            } catch (const InputError &e) {
+                QCOMPARE(QString::fromStdString(e.file()), path("flipped.pt"));
+                QVERIFY2(std::string(e.what()).find("does not match its checksum") != std::string::npos,
+                         e.what());
+            }
         }
         // Weights without the info `train` writes: which network, which data?
         QuantNet net(info_.network);

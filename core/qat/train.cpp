@@ -4,6 +4,7 @@
 #include "qat/train_state.h"
 #include "util/error.h"
 #include "util/temp_path.h"
+#include "util/zip_check.h"
 
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
@@ -496,6 +497,7 @@ void openModuleArchive(torch::serialize::InputArchive &archive, const std::strin
                          std::filesystem::exists(path, ec)
                              ? "not a regular file: a checkpoint is the file bitloop-cli train writes"
                              : "checkpoint file not found");
+    checkStoredZipEntries(path); // LibTorch does not compare the entries' checksums
     try {
         archive.load_from(path);
     } catch (const c10::Error &e) {
