@@ -649,6 +649,27 @@ private Q_SLOTS:
         QVERIFY(frontCsv(p.spec(), {ind}).find("\n0.44,") != std::string::npos);
     }
 
+    // JSON strings hold file names and paths, which are bytes: well-formed UTF-8 (Unicode 15, table 3-7)
+    // passes as it is, every byte that is not part of it becomes U+FFFD, so the output always parses;
+    // printable() shows the same bytes on a terminal as \xNN, control characters included.
+    void jsonStringsAreValidUtf8()
+    {
+        QCOMPARE(jsonEscape("caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac"),
+                 std::string("\"caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac\""));
+        QCOMPARE(jsonEscape("a\xff"
+                            "b"),
+                 std::string("\"a\\ufffdb\""));
+        QCOMPARE(jsonEscape("\xc0\xaf"), std::string("\"\\ufffd\\ufffd\""));            // overlong '/'
+        QCOMPARE(jsonEscape("\xed\xa0\x80"), std::string("\"\\ufffd\\ufffd\\ufffd\"")); // a surrogate
+        QCOMPARE(jsonEscape("\xf4\x90\x80\x80"),
+                 std::string("\"\\ufffd\\ufffd\\ufffd\\ufffd\""));           // > U+10FFFF
+        QCOMPARE(jsonEscape("\xe2\x82"), std::string("\"\\ufffd\\ufffd\"")); // cut short
+        QCOMPARE(jsonEscape("\x1b\"\\\n"), std::string("\"\\u001b\\\"\\\\\\n\""));
+        QCOMPARE(utf8SequenceLength("\xf4\x8f\xbf\xbf", 0), size_t(4)); // U+10FFFF, the last
+        QCOMPARE(utf8SequenceLength("\xee\x80\x80", 0), size_t(3));     // U+E000, after the surrogates
+        QCOMPARE(printable("run\x1b[2J\xff\tcaf\xc3\xa9"), std::string("run\\x1B[2J\\xFF\\tcaf\xc3\xa9"));
+    }
+
     // JSON numbers (accuracy --json, front.json, exports): the shortest text that reads back as the same
     // double, so a measured 9117 / 10000 prints as 0.9117 and not 0.91169999999999995.
     void jsonNumbersAreShortestAndExact()

@@ -17,6 +17,7 @@
 
 #include <QDir>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -431,6 +432,21 @@ private Q_SLOTS:
                      pruned.out.contains("from now (a clock ahead of this one's)"),
                  qPrintable(pruned.summary()));
         QVERIFY(!QFile::exists(leftover) && QFile::exists(foreign) && QFile::exists(future));
+
+        // A file name is any bytes: one that is not UTF-8 and holds a terminal escape is listed as valid
+        // JSON (U+FFFD for the stray byte) and as \xNN on the terminal, not sent to it raw.
+        const std::string rawName = cache.toStdString() + "/training-state/\xff\x1b[2J.state";
+        std::ofstream(rawName) << "not a state";
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache, "--json"});
+        QVERIFY2(pruned.status == 0 && pruned.out.contains("\\ufffd\\u001b[2J.state") &&
+                     !pruned.out.contains('\xff') && !pruned.out.contains('\x1b'),
+                 qPrintable(pruned.summary()));
+        QVERIFY(QJsonDocument::fromJson(pruned.out).isObject());
+        RUN_CLI(pruned, {"cache", "--cache-dir", cache});
+        QVERIFY2(pruned.status == 0 && pruned.out.contains("\\xFF\\x1B[2J.state") &&
+                     !pruned.out.contains('\x1b'),
+                 qPrintable(pruned.summary()));
+        QVERIFY(std::filesystem::remove(rawName));
 
         // A training-state that cannot be listed is an error, not "no states" (nothing pruned silently).
         QVERIFY(QDir(cache + "/training-state").removeRecursively());

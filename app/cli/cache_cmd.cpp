@@ -54,17 +54,27 @@ struct Leftovers {
     uintmax_t bytes = 0;
 };
 
-std::vector<StateEntry> listStates(const fs::path &dir, Leftovers &leftovers)
+// Whether `dir` exists; an InputError naming it when it cannot be read or is not a directory (`why` says
+// what the directory is for).
+bool directoryExists(const fs::path &dir, const std::string &why)
 {
-    std::vector<StateEntry> out;
     std::error_code ec;
     const fs::file_status status = fs::status(dir, ec);
     if (status.type() == fs::file_type::not_found)
-        return out; // nothing was ever fine-tuned here
+        return false;
     if (ec)
         throw InputError(dir.string(), 0, "cannot read it: " + ec.message());
     if (status.type() != fs::file_type::directory)
-        throw InputError(dir.string(), 0, "not a directory (the cache keeps fine-tuning states in it)");
+        throw InputError(dir.string(), 0, "not a directory (" + why + ")");
+    return true;
+}
+
+std::vector<StateEntry> listStates(const fs::path &dir, Leftovers &leftovers)
+{
+    std::vector<StateEntry> out;
+    if (!directoryExists(dir, "the cache keeps fine-tuning states in it"))
+        return out; // nothing was ever fine-tuned here
+    std::error_code ec;
     const auto now = fs::file_time_type::clock::now();
     fs::directory_iterator it(dir, ec), end;
     if (ec) // an empty listing would read as "no states" and prune nothing, silently
@@ -147,11 +157,8 @@ int runCache(const std::vector<std::string> &argv)
     const double limitHours = numberOption(args, "older-than", 24.0, 0.0, 1e7);
     if (dir.empty())
         throw UsageError("--cache-dir: empty");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw InputError(dir.string(), 0,
-                         fs::exists(dir, ec) ? "not a directory (a cache directory is one)"
-                                             : "no such cache directory");
+    if (!directoryExists(dir, "a cache directory is one"))
+        throw InputError(dir.string(), 0, "no such cache directory");
 
     Leftovers leftovers;
     std::vector<StateEntry> states = listStates(dir / "training-state", leftovers);
@@ -178,7 +185,7 @@ int runCache(const std::vector<std::string> &argv)
         for (const std::string &target : leftovers.targets)
             leftoversRemoved += removeStaleTemporaries(target);
     for (const std::string &f : failures)
-        std::cerr << f << "\n";
+        std::cerr << printable(f) << "\n";
     const int status = failures.empty() ? 0 : 2;
 
     if (args.flag("json")) {
@@ -220,15 +227,15 @@ int runCache(const std::vector<std::string> &argv)
         return status;
     }
     auto print = [](const StateEntry &s) {
-        std::cout << "  " << fs::path(s.path).filename().string() << "  " << megabytes(s.bytes) << ", "
-                  << writtenAgo(s.hoursOld);
+        std::cout << "  " << printable(fs::path(s.path).filename().string()) << "  " << megabytes(s.bytes)
+                  << ", " << writtenAgo(s.hoursOld);
         if (s.readable)
-            std::cout << ", step " << s.step << " of " << s.totalSteps << "\n    " << s.network << "  "
-                      << s.evaluator << "\n    bits: " << s.bits << "\n";
+            std::cout << ", step " << s.step << " of " << s.totalSteps << "\n    " << printable(s.network)
+                      << "  " << printable(s.evaluator) << "\n    bits: " << printable(s.bits) << "\n";
         else
-            std::cout << ", unreadable: " << s.problem << "\n";
+            std::cout << ", unreadable: " << printable(s.problem) << "\n";
     };
-    std::cout << "cache directory " << dir.string() << "\n";
+    std::cout << "cache directory " << printable(dir.string()) << "\n";
     uintmax_t keptBytes = 0;
     for (const StateEntry &s : kept)
         keptBytes += s.bytes;

@@ -10,32 +10,6 @@ namespace bitloop
 namespace
 {
 
-// Length of the valid UTF-8 sequence at s[i] (a multi-byte one), or 0 when it is not one.
-size_t utf8Sequence(const std::string &s, size_t i)
-{
-    const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = byte(i);
-    size_t n = 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if (i + n > s.size())
-        return 0;
-    for (size_t k = 1; k < n; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80)
-            return 0;
-    // Overlong forms and surrogates.
-    if ((c == 0xE0 && byte(i + 1) < 0xA0) || (c == 0xED && byte(i + 1) > 0x9F) ||
-        (c == 0xF0 && byte(i + 1) < 0x90) || (c == 0xF4 && byte(i + 1) > 0x8F))
-        return 0;
-    return n;
-}
-
 // Appends s[i..] escaped to `out`, stopping before `out` would exceed `limit` bytes; the index reached.
 size_t appendEscaped(std::string &out, const std::string &s, size_t i, size_t limit, bool quoted)
 {
@@ -55,7 +29,7 @@ size_t appendEscaped(std::string &out, const std::string &s, size_t i, size_t li
             piece = b;
         } else if (c < 0x80) {
             piece = std::string(1, char(c));
-        } else if (size_t n = utf8Sequence(s, i)) {
+        } else if (size_t n = utf8SequenceLength(s, i)) {
             piece = s.substr(i, n);
             used = n;
         } else {
@@ -88,6 +62,31 @@ std::string formatInputError(const std::string &file, int line, const std::strin
 }
 
 } // namespace
+
+size_t utf8SequenceLength(const std::string &s, size_t i)
+{
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    size_t n = 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4;
+    else
+        return 0;
+    if (i + n > s.size())
+        return 0;
+    for (size_t k = 1; k < n; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return 0;
+    // Overlong forms and surrogates.
+    if ((c == 0xE0 && byte(i + 1) < 0xA0) || (c == 0xED && byte(i + 1) > 0x9F) ||
+        (c == 0xF0 && byte(i + 1) < 0x90) || (c == 0xF4 && byte(i + 1) > 0x8F))
+        return 0;
+    return n;
+}
 
 std::string printable(const std::string &text)
 {

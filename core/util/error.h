@@ -32,6 +32,9 @@ private:
 // ".-+_/" only; otherwise double-quoted, with control bytes, quotes, backslashes and invalid UTF-8 escaped,
 // and cut after `max` bytes ("...", then the full length). Never more than about max + 40 bytes.
 std::string echo(const std::string &value, size_t max = 60);
+// The length of the well-formed multi-byte UTF-8 sequence at s[i] (2 to 4), or 0 where there is none (ASCII
+// included): a stray continuation byte, a truncated or overlong sequence, a surrogate, above U+10FFFF.
+size_t utf8SequenceLength(const std::string &s, size_t i);
 // Control bytes and invalid UTF-8 as \xNN, \n and \t escaped: text that prints on one line as it is.
 std::string printable(const std::string &text);
 // "warning: " and the printable text on stderr, one line: where warnings go when no caller listens. On a

@@ -1,5 +1,7 @@
 #include "util/json.h"
 
+#include "util/error.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,7 +12,15 @@ namespace bitloop
 std::string jsonEscape(const std::string &s)
 {
     std::string o = "\"";
-    for (unsigned char c : s) {
+    for (size_t k = 0; k < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[k]);
+        if (c >= 0x80) { // JSON text is UTF-8: a byte that is not part of it reads as U+FFFD, as decoders do
+            const size_t n = utf8SequenceLength(s, k);
+            o += n == 0 ? std::string("\\ufffd") : s.substr(k, n);
+            k += n == 0 ? 1 : n;
+            continue;
+        }
+        ++k;
         switch (c) {
         case '"':
             o += "\\\"";

@@ -2,31 +2,17 @@
 
 #include "util/error.h"
 
-#include <array>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+
+#include <zlib.h>
 
 namespace bitloop
 {
 
 namespace
 {
-
-const std::array<uint32_t, 256> &crcTable()
-{
-    static const std::array<uint32_t, 256> table = [] {
-        std::array<uint32_t, 256> t{};
-        for (uint32_t n = 0; n < 256; ++n) {
-            uint32_t c = n;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }();
-    return table;
-}
 
 // Little-endian fields, as zip stores them.
 uint32_t u16(const std::string &b, size_t at)
@@ -44,11 +30,7 @@ constexpr uint32_t kEndOfDirectory = 0x06054b50, kDirectoryEntry = 0x02014b50, k
 
 unsigned long crc32Of(const unsigned char *data, size_t n)
 {
-    const std::array<uint32_t, 256> &t = crcTable();
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t k = 0; k < n; ++k)
-        c = t[(c ^ data[k]) & 0xFFu] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    return crc32_z(crc32_z(0, nullptr, 0), data, n);
 }
 
 std::vector<ZipEntry> zipEntries(const std::string &b)

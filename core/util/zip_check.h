@@ -28,7 +28,7 @@ struct ZipEntry {
 // does not); an entry that runs past the end is still listed.
 std::vector<ZipEntry> zipEntries(const std::string &bytes);
 
-// The CRC-32 of zip (ISO 3309, reflected polynomial 0xEDB88320) over `n` bytes.
+// The CRC-32 of zip (ISO 3309, reflected polynomial 0xEDB88320) over `n` bytes, by zlib.
 unsigned long crc32Of(const unsigned char *data, size_t n);
 
 } // namespace bitloop
