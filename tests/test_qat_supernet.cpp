@@ -329,6 +329,33 @@ private Q_SLOTS:
                     QVERIFY2(b > n / 10 && b < n / 4, qPrintable(QString::number(b)));
             }
         }
+        // per-layer+narrow: each step's first random configuration averages 2 to 4 bits (within the
+        // rounding of ±1.5 around a mean uniform over [2, 4]), every later one per layer.
+        std::mt19937_64 mixed(5);
+        double lowest = 8, highest = 2, laterLowest = 8;
+        for (int k = 0; k < 1000; ++k)
+            for (int index : {0, 1}) {
+                double sum = 0;
+                for (const auto &[w, a] :
+                     drawConfiguration(mixed, kLayers, allowed, SupernetSampling::PerLayerAndNarrow, index)) {
+                    QVERIFY(w >= 2 && w <= 5 + 3 * index && a >= 2 && a <= 5 + 3 * index);
+                    sum += w + a;
+                }
+                const double mean = sum / (2.0 * kLayers);
+                if (index == 0) {
+                    lowest = std::min(lowest, mean);
+                    highest = std::max(highest, mean);
+                } else {
+                    laterLowest = std::min(laterLowest, mean);
+                }
+            }
+        QVERIFY2(lowest < 2.5 && highest > 3.5 && highest < 4.3,
+                 qPrintable(QString("%1 %2").arg(lowest).arg(highest)));
+        QVERIFY2(laterLowest > 4.0, qPrintable(QString::number(laterLowest)));
+        QCOMPARE(parseSupernetSampling("per-layer+narrow"), SupernetSampling::PerLayerAndNarrow);
+        QCOMPARE(std::string(supernetSamplingName(SupernetSampling::PerLayerAndNarrow)),
+                 std::string("per-layer+narrow"));
+
         // Only allowed widths, also with gaps between them.
         std::mt19937_64 rng(3);
         for (int k = 0; k < 200; ++k)

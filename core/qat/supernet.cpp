@@ -438,7 +438,7 @@ SupernetResult trainSupernet(const std::string &checkpoint, const std::string &o
         std::vector<Config> configs{sn.uniform(maxBits), sn.uniform(minBits)};
         std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(p.step));
         for (int k = 0; k < o.randomConfigs; ++k)
-            configs.push_back(drawConfiguration(rng, sn.net->numLayers(), o.allowedBits, o.sampling));
+            configs.push_back(drawConfiguration(rng, sn.net->numLayers(), o.allowedBits, o.sampling, k));
         torch::Tensor target;
         if (o.floatTeacher) {
             torch::NoGradGuard noGrad;

@@ -28,16 +28,20 @@ int nearestAllowedWidth(const std::vector<int> &allowed, double v)
 }
 
 std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int layers,
-                                                   const std::vector<int> &allowed, SupernetSampling sampling)
+                                                   const std::vector<int> &allowed, SupernetSampling sampling,
+                                                   int index)
 {
     std::vector<std::pair<int, int>> c;
     c.reserve(static_cast<size_t>(layers));
-    if (sampling == SupernetSampling::PerLayer) {
+    const bool narrow = sampling == SupernetSampling::PerLayerAndNarrow && index == 0;
+    if (sampling == SupernetSampling::PerLayer ||
+        (sampling == SupernetSampling::PerLayerAndNarrow && !narrow)) {
         for (int i = 0; i < layers; ++i)
             c.emplace_back(allowed[drawBelow(rng, allowed.size())], allowed[drawBelow(rng, allowed.size())]);
         return c;
     }
-    const double mean = allowed.front() + (allowed.back() - allowed.front()) * unit(rng);
+    const double range = (allowed.back() - allowed.front()) / (narrow ? 3.0 : 1.0);
+    const double mean = allowed.front() + range * unit(rng);
     for (int i = 0; i < layers; ++i) {
         const int w = nearestAllowedWidth(allowed, mean + 3.0 * unit(rng) - 1.5);
         c.emplace_back(w, nearestAllowedWidth(allowed, mean + 3.0 * unit(rng) - 1.5));

@@ -20,29 +20,44 @@ enum class SupernetSampling {
     // offset in [-1.5, 1.5], rounded to the nearest allowed width (the lower on a tie): every mean width
     // is trained as often as any other.
     ByMean,
+    // Per layer, except each step's first random configuration, which is drawn by mean over the narrowest
+    // third of the range ([2, 4] for 2..8, widths within ±1.5 of it): the 2.5-4-bit mixtures get a
+    // quarter of a step's configurations (with two random ones), where by-mean gave them a third and
+    // pulled the shared weights towards them (docs/benchmarks.md §9).
+    PerLayerAndNarrow,
 };
 
 inline const char *supernetSamplingName(SupernetSampling s)
 {
-    return s == SupernetSampling::PerLayer ? "per-layer" : "by-mean";
+    switch (s) {
+    case SupernetSampling::PerLayer:
+        return "per-layer";
+    case SupernetSampling::ByMean:
+        return "by-mean";
+    case SupernetSampling::PerLayerAndNarrow:
+        break;
+    }
+    return "per-layer+narrow";
 }
 
-// Throws std::invalid_argument unless name is "per-layer" or "by-mean".
+// Throws std::invalid_argument unless name is "per-layer", "by-mean" or "per-layer+narrow".
 inline SupernetSampling parseSupernetSampling(const std::string &name)
 {
-    if (name == "per-layer")
-        return SupernetSampling::PerLayer;
-    if (name == "by-mean")
-        return SupernetSampling::ByMean;
-    throw std::invalid_argument("sampling: expected per-layer or by-mean, got '" + name + "'");
+    for (SupernetSampling s :
+         {SupernetSampling::PerLayer, SupernetSampling::ByMean, SupernetSampling::PerLayerAndNarrow})
+        if (name == supernetSamplingName(s))
+            return s;
+    throw std::invalid_argument("sampling: expected per-layer, by-mean or per-layer+narrow, got '" + name +
+                                "'");
 }
 
 // The allowed width (sorted, non-empty) nearest v; the narrower one on a tie.
 int nearestAllowedWidth(const std::vector<int> &allowed, double v);
 
-// One random configuration of `layers` (weight, activation) widths from `allowed` (sorted, non-empty).
+// The `index`-th random configuration of a step (from 0): `layers` (weight, activation) widths from
+// `allowed` (sorted, non-empty).
 std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int layers,
-                                                   const std::vector<int> &allowed,
-                                                   SupernetSampling sampling);
+                                                   const std::vector<int> &allowed, SupernetSampling sampling,
+                                                   int index = 0);
 
 } // namespace bitloop::qat
