@@ -20,6 +20,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
 using namespace bitloop;
 
 namespace
@@ -218,26 +222,23 @@ private Q_SLOTS:
                                                             : 1e-8f);
         }
         QCOMPARE(back.front().imageMean, std::vector<double>{double(0.2860f)});
-        qat::QuantNet r(again);
-        // Read back over the range the file records (import's rule: max clipping on that grid reproduces it).
         for (size_t k = 0; k < back.size(); ++k)
             QCOMPARE(back[k].weightFullRange, qat::usesFullRange(q.weightScale));
-        r.weightScale = back.front().weightFullRange ? qat::WeightScale::MaxFull : qat::WeightScale::Max;
-        qat::loadOnnxWeights(r, back);
-        r.setBits(bits);
-        r.setImageNormalization(back.front().imageMean, back.front().imageStd);
-        for (size_t k = 0; k < back.size(); ++k)
-            if (back[k].activationStep > 0)
-                r.layer(int(k)).inputQuant->setStep(back[k].activationStep);
-        r.eval();
-        const double gap = (r.forward(images) - mine).abs().max().item<double>();
+        // Read back as import measures a quantized graph: its widths, steps and dequantized weights.
+        auto readBack = [&](const std::vector<OnnxLayerWeights> &layers) {
+            qat::QuantNet r(again);
+            qat::loadOnnxWeights(r, layers);
+            const std::vector<std::pair<int, int>> widths = qat::applyOnnxQuantization(r, layers);
+            r.eval();
+            return std::make_pair(r.forward(images), widths);
+        };
+        const auto [readLogits, readWidths] = readBack(back);
+        QCOMPARE(readWidths, bits);
+        const double gap = (readLogits - mine).abs().max().item<double>();
         qInfo("read back: largest logit difference %g (logits up to %g)", gap,
               mine.abs().max().item<double>());
         QVERIFY2(gap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(gap)));
         if (q.weightScale == qat::WeightScale::MseFull) {
-            // The file holds codes -2^(b-1): read back under the symmetric range, they are rescaled.
-            r.weightScale = qat::WeightScale::Max;
-            QVERIFY((r.forward(images) - mine).abs().max().item<double>() > 1e-3);
             // Metadata that contradicts the codes is refused, naming the file and what is wrong.
             auto readWith = [&](const std::string &key, const std::string &value) -> std::string {
                 onnx::ModelProto m;
@@ -287,6 +288,106 @@ private Q_SLOTS:
         // And the comparison can fail: the float model computes otherwise.
         q.quantize = false;
         QVERIFY((q.forward(images) - theirs).abs().max().item<double>() > 1e-3);
+
+        // Another tool's grid: layer 1's 4-bit weights with one scale for the whole tensor (the largest
+        // channel's), as onnxruntime's quantizer writes them by default. Most channels' codes then stop
+        // short of the ends, so quantizing them again per channel (import's earlier rule) moves them;
+        // used as the graph dequantizes them, the read-back still computes what PyTorch computes.
+        onnx::ModelProto m;
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadOnly) && m.ParseFromString(f.readAll().toStdString()));
+        }
+        onnx::GraphProto &g = *m.mutable_graph();
+        auto initializer = [&g](const std::string &name) -> onnx::TensorProto * {
+            for (onnx::TensorProto &t : *g.mutable_initializer())
+                if (t.name() == name)
+                    return &t;
+            return nullptr;
+        };
+        const onnx::NodeProto *conv = nullptr, *dq = nullptr;
+        for (const onnx::NodeProto &n : g.node())
+            if (!conv && n.op_type() == "Conv")
+                conv = &n;
+        for (const onnx::NodeProto &n : g.node())
+            if (conv && n.op_type() == "DequantizeLinear" && n.output(0) == conv->input(1))
+                dq = &n;
+        QVERIFY(dq);
+        onnx::TensorProto *codes = initializer(dq->input(0)), *scale = initializer(dq->input(1)),
+                          *zero = initializer(dq->input(2));
+        QVERIFY(codes && scale && zero && scale->raw_data().size() % sizeof(float) == 0);
+        std::vector<float> scales(scale->raw_data().size() / sizeof(float));
+        std::memcpy(scales.data(), scale->raw_data().data(), scale->raw_data().size());
+        const float tensorScale = *std::max_element(scales.begin(), scales.end());
+        std::string stored = codes->raw_data();
+        const size_t per = stored.size() / scales.size();
+        for (size_t k = 0; k < stored.size(); ++k)
+            stored[k] = static_cast<char>(std::nearbyint(int8_t(stored[k]) * scales[k / per] / tensorScale));
+        codes->set_raw_data(stored);
+        scale->clear_dims();
+        scale->set_raw_data(std::string(reinterpret_cast<const char *>(&tensorScale), sizeof tensorScale));
+        zero->clear_dims();
+        zero->set_raw_data(std::string(1, '\0'));
+        const QString perTensor = dir.filePath("per-tensor.onnx");
+        {
+            QFile o(perTensor);
+            QVERIFY(o.open(QIODevice::WriteOnly));
+            o.write(QByteArray::fromStdString(m.SerializeAsString()));
+        }
+        const torch::Tensor theirsPerTensor = runOnnxInPyTorch(perTensor, images, dir.path(), error);
+        QVERIFY2(theirsPerTensor.defined(), qPrintable(error));
+        QVERIFY((theirsPerTensor - theirs).abs().max().item<double>() > 1e-3); // another network now
+        std::vector<OnnxLayerWeights> perTensorLayers;
+        readOnnxNetwork(perTensor.toStdString(), &perTensorLayers);
+        const double perTensorGap =
+            (readBack(perTensorLayers).first - theirsPerTensor).abs().max().item<double>();
+        qInfo("per-tensor weights read back: largest logit difference %g", perTensorGap);
+        QVERIFY2(perTensorGap <= 1e-4, qPrintable(QString("largest logit difference %1").arg(perTensorGap)));
+        // Quantized again on Bitloop's per-channel grid, they would compute another network.
+        qat::QuantNet again4(again);
+        again4.weightScale = q.weightScale;
+        qat::loadOnnxWeights(again4, perTensorLayers);
+        qat::applyOnnxQuantization(again4, perTensorLayers);
+        again4.setBits(bits);
+        again4.eval();
+        QVERIFY((again4.forward(images) - theirsPerTensor).abs().max().item<double>() > 1e-3);
+
+        // An input quantizer whose zero point leaves it fewer codes above zero than Bitloop's quantizer of
+        // that width (uint8 with zero point 250: 5 where 4 bits give 15) computes what no quantizer of
+        // Bitloop's computes: import refuses the graph, naming the file and the layer, and writes nothing,
+        // where it measured it with the zero point left out. (A zero point that the Clip before the
+        // quantizer makes irrelevant changes nothing and is accepted.)
+        int activationQuantizers = 0;
+        for (const onnx::NodeProto &n : g.node())
+            if (n.op_type() == "QuantizeLinear" && ++activationQuantizers == 2)
+                initializer(n.input(2))->set_raw_data(std::string(1, char(250)));
+        const QString shifted = dir.filePath("zero-point.onnx");
+        {
+            QFile o(shifted);
+            QVERIFY(o.open(QIODevice::WriteOnly));
+            o.write(QByteArray::fromStdString(m.SerializeAsString()));
+        }
+        std::vector<OnnxLayerWeights> shiftedLayers;
+        readOnnxNetwork(shifted.toStdString(), &shiftedLayers);
+        QCOMPARE(shiftedLayers[1].activationCodeMin, 0.0); // the Clip's lower end
+        QCOMPARE(shiftedLayers[1].activationCodeMax, 5.0);
+        QCOMPARE(shiftedLayers[2].activationCodeMax, 31.0); // 5 bits, as exported
+        try {
+            readBack(shiftedLayers);
+            QFAIL("a zero point was accepted");
+        } catch (const std::invalid_argument &e) {
+            QVERIFY2(std::string(e.what()).find("layer 2 (") == 0 &&
+                         std::string(e.what()).find("codes span 0..5 (zero point taken off), where a 4-bit unsigned quantizer of that input spans 0..15") != std::string::npos,
+                     e.what());
+        }
+        const QString ck = dir.filePath("shifted.pt");
+        CliRun imported;
+        RUN_CLI(imported, QStringList{"import", "--onnx", shifted, "--out", ck, "--validation-limit", "50",
+                                      "--test-limit", "50", "--threads", "1"});
+        QVERIFY2(imported.status == 2 && imported.err.contains(shifted.toUtf8()) &&
+                     imported.err.contains("layer 2"),
+                 qPrintable(imported.summary()));
+        QVERIFY(!QFile::exists(ck));
     }
 
     // The flow the README shows: a network from ONNX, trained, searched; the chosen point exported with
@@ -301,8 +402,9 @@ private Q_SLOTS:
                                "20000", "--optimizer", "adam", "--lr", "0.01"} +
                        slices);
         QVERIFY2(t.status == 0, qPrintable(t.summary()));
-        // Both weight ranges: over the full one the file holds codes -2^(b-1), and import must read them on
-        // that grid (read over the symmetric one they were rescaled: 0.658 exported, 0.628 imported).
+        // Both weight ranges: over the full one the file holds codes -2^(b-1), which import must compute
+        // as they are (quantized again over the symmetric range they were rescaled: 0.658 exported, 0.628
+        // imported).
         for (const QString &scale : {QStringLiteral("max"), QStringLiteral("max-full")}) {
             const QString run = dir.filePath("run-" + scale), out = dir.filePath("exp-" + scale);
             RUN_CLI(s, QStringList{

@@ -444,6 +444,58 @@ private:
         return v;
     }
 
+    // The codes layer k's input quantizer can produce, less its zero point: its type's range, narrowed by a
+    // Clip before it (Bitloop's export clips to the b-bit range). Import compares them with the range of
+    // the quantizer it measures with, so that a graph it would compute otherwise is refused, not measured.
+    void readActivationCodes(size_t k, const onnx::NodeProto &q, const onnx::NodeProto &dq, double step,
+                             OnnxLayerWeights &lw) const
+    {
+        const int node = layerNodes_[k];
+        auto zeroOf = [&](const onnx::NodeProto &n, int &type) {
+            type = onnx::TensorProto::UINT8; // ONNX's default when the zero point is left out
+            if (n.input_size() < 3 || n.input(2).empty())
+                return 0.0;
+            const onnx::TensorProto *z = constant(n.input(2));
+            if (!z)
+                fail("node '" + nodeName(node) + "': its input quantizer's zero point is not a constant");
+            type = z->data_type();
+            const std::vector<double> v = codes(node, *z, "input zero point");
+            if (v.size() != 1)
+                fail("node '" + nodeName(node) + "': its input quantizer has more than one zero point");
+            return v.front();
+        };
+        int qType = 0, dqType = 0;
+        const double zero = zeroOf(q, qType), dqZero = zeroOf(dq, dqType);
+        double qStep = 0;
+        if (dqZero != zero || dqType != qType || !index_->scalar(q.input(1), qStep) || qStep != step)
+            fail("node '" + nodeName(node) +
+                 "': its input's QuantizeLinear and DequantizeLinear differ in scale or zero point");
+        if (qType == onnx::TensorProto::INT8) {
+            lw.activationCodeMin = -128 - zero;
+            lw.activationCodeMax = 127 - zero;
+        } else {
+            lw.activationCodeMin = -zero;
+            lw.activationCodeMax = 255 - zero;
+        }
+        if (const onnx::NodeProto *clip = producerOf(q.input(0), "Clip")) {
+            double lo = -HUGE_VAL, hi = HUGE_VAL;
+            for (const onnx::AttributeProto &a : clip->attribute()) { // before opset 11
+                if (a.name() == "min")
+                    lo = a.f();
+                else if (a.name() == "max")
+                    hi = a.f();
+            }
+            if (clip->input_size() > 1 && !clip->input(1).empty() && !index_->scalar(clip->input(1), lo))
+                fail("node '" + nodeName(node) +
+                     "': the Clip before its input quantizer has no constant min");
+            if (clip->input_size() > 2 && !clip->input(2).empty() && !index_->scalar(clip->input(2), hi))
+                fail("node '" + nodeName(node) +
+                     "': the Clip before its input quantizer has no constant max");
+            lw.activationCodeMin = std::max(lw.activationCodeMin, std::nearbyint(lo / step));
+            lw.activationCodeMax = std::min(lw.activationCodeMax, std::nearbyint(hi / step));
+        }
+    }
+
     // What a quantized graph says of layer k's input and weights (OnnxLayerWeights' quantization fields):
     // walks back from the layer's input through [Div(std) <- Sub(mean) <-] DequantizeLinear <-
     // QuantizeLinear <- [Clip] [<- Add(mean) <- Mul(std)].
@@ -472,6 +524,7 @@ private:
             return;
         lw.activationBits = 8;
         lw.activationStep = step;
+        readActivationCodes(k, *q, *dq, step, lw);
         if (!sub)
             return;
         lw.imageStd = perChannel(div, "image deviations");

@@ -38,6 +38,9 @@ struct OnnxLayerWeights {
     // where the graph keeps the tensor float.
     int weightBits = 32, activationBits = 32;
     double activationStep = 0;
+    // The codes the input's quantizer produces less its zero point (its type's range, narrowed by a Clip
+    // before it); 0 and 0 where the input is float.
+    double activationCodeMin = 0, activationCodeMax = 0;
     // The weights' lowest and highest code less its zero point (0 and 0 for float weights).
     double minWeightCode = 0, maxWeightCode = 0;
     // The weights use the two's-complement full range -2^(b-1) .. 2^(b-1) - 1 (weight scale max-full or

@@ -427,24 +427,15 @@ BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &spli
     r.train.normalization = r.info.normalization;
     // A quantized graph (search-export's model.onnx): also what it computes as quantized, with its own
     // widths and steps, on the same images.
-    std::vector<std::pair<int, int>> widths;
-    for (const OnnxLayerWeights &w : weights) {
-        widths.emplace_back(w.weightBits, w.activationBits);
+    for (const OnnxLayerWeights &w : weights)
         r.quantized = r.quantized || w.weightBits <= 8 || w.activationStep > 0;
-    }
     if (r.quantized) {
-        // Re-quantized on the range the file's codes use: weights on the full two's-complement grid read
-        // over the symmetric one would be rescaled. Either range reproduces its own grid exactly, whichever
-        // clipping (max or mse) chose the scales, since a channel's extreme code is on that grid.
-        const bool full = std::any_of(weights.begin(), weights.end(),
-                                      [](const OnnxLayerWeights &w) { return w.weightFullRange; });
-        net.weightScale = full ? WeightScale::MaxFull : WeightScale::Max;
-        net.setBits(widths);
-        if (!weights.front().imageMean.empty())
-            net.setImageNormalization(weights.front().imageMean, weights.front().imageStd);
-        for (int i = 0; i < net.numLayers(); ++i)
-            if (weights[size_t(i)].activationStep > 0)
-                net.layer(i).inputQuant->setStep(weights[size_t(i)].activationStep);
+        std::vector<std::pair<int, int>> widths;
+        try {
+            widths = applyOnnxQuantization(net, weights);
+        } catch (const std::invalid_argument &e) {
+            throw InputError(onnxPath, 0, e.what());
+        }
         net.quantize = true;
         for (const auto &[w, a] : widths)
             r.widths += (r.widths.empty() ? "" : " ") + std::to_string(w) + "/" + std::to_string(a);
