@@ -400,6 +400,18 @@ BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &spli
     net.quantize = false;
     loadOnnxWeights(net, weights);
     BaselineResult r;
+    // A quantized graph's own quantization, set (and checked: a graph Bitloop would compute otherwise is
+    // refused) before anything is measured; with net.quantize off the float measurement ignores it.
+    std::vector<std::pair<int, int>> widths;
+    for (const OnnxLayerWeights &w : weights)
+        r.quantized = r.quantized || w.weightBits <= 8 || w.activationStep > 0;
+    if (r.quantized) {
+        try {
+            widths = applyOnnxQuantization(net, weights);
+        } catch (const std::invalid_argument &e) {
+            throw InputError(onnxPath, 0, e.what());
+        }
+    }
     const auto t0 = Clock::now();
     r.info.network = network;
     r.info.split = split;
@@ -427,15 +439,7 @@ BaselineResult importBaseline(const std::string &onnxPath, const DataSplit &spli
     r.train.normalization = r.info.normalization;
     // A quantized graph (search-export's model.onnx): also what it computes as quantized, with its own
     // widths and steps, on the same images.
-    for (const OnnxLayerWeights &w : weights)
-        r.quantized = r.quantized || w.weightBits <= 8 || w.activationStep > 0;
     if (r.quantized) {
-        std::vector<std::pair<int, int>> widths;
-        try {
-            widths = applyOnnxQuantization(net, weights);
-        } catch (const std::invalid_argument &e) {
-            throw InputError(onnxPath, 0, e.what());
-        }
         net.quantize = true;
         for (const auto &[w, a] : widths)
             r.widths += (r.widths.empty() ? "" : " ") + std::to_string(w) + "/" + std::to_string(a);
