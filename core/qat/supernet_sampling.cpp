@@ -34,8 +34,7 @@ std::vector<std::pair<int, int>> drawConfiguration(std::mt19937_64 &rng, int lay
     std::vector<std::pair<int, int>> c;
     c.reserve(static_cast<size_t>(layers));
     const bool narrow = sampling == SupernetSampling::PerLayerAndNarrow && index == 0;
-    if (sampling == SupernetSampling::PerLayer ||
-        (sampling == SupernetSampling::PerLayerAndNarrow && !narrow)) {
+    if (sampling != SupernetSampling::ByMean && !narrow) {
         for (int i = 0; i < layers; ++i)
             c.emplace_back(allowed[drawBelow(rng, allowed.size())], allowed[drawBelow(rng, allowed.size())]);
         return c;
