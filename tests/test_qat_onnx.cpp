@@ -59,6 +59,13 @@ double logitsGap(qat::QuantNet &net, const QString &prefix = "small",
     return (net.forward(x) - expected).abs().max().item<double>();
 }
 
+// An ONNX model read from `path` (exports altered by hand); false when it cannot be.
+bool readModel(const QString &path, onnx::ModelProto &m)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) && m.ParseFromString(f.readAll().toStdString());
+}
+
 void writeFloats(const QString &path, const torch::Tensor &t)
 {
     const torch::Tensor c = t.contiguous();
@@ -242,18 +249,12 @@ private Q_SLOTS:
             // Metadata that contradicts the codes is refused, naming the file and what is wrong.
             auto readWith = [&](const std::string &key, const std::string &value) -> std::string {
                 onnx::ModelProto m;
-                QFile f(path);
-                if (!f.open(QIODevice::ReadOnly) || !m.ParseFromString(f.readAll().toStdString()))
+                if (!readModel(path, m))
                     return "unreadable";
                 for (onnx::StringStringEntryProto &e : *m.mutable_metadata_props())
                     if (e.key() == key)
                         e.set_value(value);
-                const QString bad = dir.filePath("bad.onnx");
-                QFile o(bad);
-                if (!o.open(QIODevice::WriteOnly | QIODevice::Truncate))
-                    return "unwritable";
-                o.write(QByteArray::fromStdString(m.SerializeAsString()));
-                o.close();
+                const QString bad = testing::write(dir, "bad.onnx", m.SerializeAsString());
                 try {
                     std::vector<OnnxLayerWeights> w;
                     readOnnxNetwork(bad.toStdString(), &w);
@@ -294,10 +295,7 @@ private Q_SLOTS:
         // short of the ends, so quantizing them again per channel (import's earlier rule) moves them;
         // used as the graph dequantizes them, the read-back still computes what PyTorch computes.
         onnx::ModelProto m;
-        {
-            QFile f(path);
-            QVERIFY(f.open(QIODevice::ReadOnly) && m.ParseFromString(f.readAll().toStdString()));
-        }
+        QVERIFY(readModel(path, m));
         onnx::GraphProto &g = *m.mutable_graph();
         auto initializer = [&g](const std::string &name) -> onnx::TensorProto * {
             for (onnx::TensorProto &t : *g.mutable_initializer())
@@ -328,12 +326,7 @@ private Q_SLOTS:
         scale->set_raw_data(std::string(reinterpret_cast<const char *>(&tensorScale), sizeof tensorScale));
         zero->clear_dims();
         zero->set_raw_data(std::string(1, '\0'));
-        const QString perTensor = dir.filePath("per-tensor.onnx");
-        {
-            QFile o(perTensor);
-            QVERIFY(o.open(QIODevice::WriteOnly));
-            o.write(QByteArray::fromStdString(m.SerializeAsString()));
-        }
+        const QString perTensor = testing::write(dir, "per-tensor.onnx", m.SerializeAsString());
         const torch::Tensor theirsPerTensor = runOnnxInPyTorch(perTensor, images, dir.path(), error);
         QVERIFY2(theirsPerTensor.defined(), qPrintable(error));
         QVERIFY((theirsPerTensor - theirs).abs().max().item<double>() > 1e-3); // another network now
@@ -361,12 +354,7 @@ private Q_SLOTS:
         for (const onnx::NodeProto &n : g.node())
             if (n.op_type() == "QuantizeLinear" && ++activationQuantizers == 2)
                 initializer(n.input(2))->set_raw_data(std::string(1, char(250)));
-        const QString shifted = dir.filePath("zero-point.onnx");
-        {
-            QFile o(shifted);
-            QVERIFY(o.open(QIODevice::WriteOnly));
-            o.write(QByteArray::fromStdString(m.SerializeAsString()));
-        }
+        const QString shifted = testing::write(dir, "zero-point.onnx", m.SerializeAsString());
         std::vector<OnnxLayerWeights> shiftedLayers;
         readOnnxNetwork(shifted.toStdString(), &shiftedLayers);
         QCOMPARE(shiftedLayers[1].activationCodeMin, 0.0); // the Clip's lower end
@@ -377,7 +365,9 @@ private Q_SLOTS:
             QFAIL("a zero point was accepted");
         } catch (const std::invalid_argument &e) {
             QVERIFY2(std::string(e.what()).find("layer 2 (") == 0 &&
-                         std::string(e.what()).find("codes span 0..5 (zero point taken off), where a 4-bit unsigned quantizer of that input spans 0..15") != std::string::npos,
+                         std::string(e.what()).find("codes span 0..5 (zero point taken off), where a 4-bit "
+                                                    "unsigned quantizer of that input spans 0..15") !=
+                             std::string::npos,
                      e.what());
         }
         const QString ck = dir.filePath("shifted.pt");
