@@ -45,7 +45,7 @@ struct OnnxLayerWeights {
     double minWeightCode = 0, maxWeightCode = 0;
     // The weights use the two's-complement full range -2^(b-1) .. 2^(b-1) - 1 (weight scale max-full or
     // mse-full): a code -2^(b-1) is in the graph, or the model's `bitloop.weight_scale` metadata names a
-    // full-range scale. Re-quantized over the symmetric range, such weights would land on another grid.
+    // full-range scale (a symmetric one with such a code is refused). Import uses the weights as they are.
     bool weightFullRange = false;
     // Layer 0 only, when the graph quantizes the image as pixels (Mul(std), Add(mean), the quantizer,
     // Sub(mean), Div(std)): that normalization, one value per channel.
