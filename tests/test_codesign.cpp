@@ -668,6 +668,10 @@ private Q_SLOTS:
         QCOMPARE(utf8SequenceLength("\xf4\x8f\xbf\xbf", 0), size_t(4)); // U+10FFFF, the last
         QCOMPARE(utf8SequenceLength("\xee\x80\x80", 0), size_t(3));     // U+E000, after the surrogates
         QCOMPARE(printable("run\x1b[2J\xff\tcaf\xc3\xa9"), std::string("run\\x1B[2J\\xFF\\tcaf\xc3\xa9"));
+        // A terminal takes U+009B as CSI, and U+202E shows the rest of the line reversed: neither shows.
+        QCOMPARE(printable("x\xc2\x9b"
+                           "2J \xe2\x80\xaegnp.exe \xc2\xa0\xe2\x80\xaf"),
+                 std::string("x\\u009B2J \\u202Egnp.exe \xc2\xa0\xe2\x80\xaf"));
     }
 
     // JSON numbers (accuracy --json, front.json, exports): the shortest text that reads back as the same

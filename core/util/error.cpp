@@ -1,5 +1,6 @@
 #include "util/error.h"
 
+#include <cstdint>
 #include <cstdio>
 
 #include <unistd.h>
@@ -9,6 +10,22 @@ namespace bitloop
 
 namespace
 {
+
+// The code point of the well-formed n-byte UTF-8 sequence at s[i].
+uint32_t codePoint(const std::string &s, size_t i, size_t n)
+{
+    uint32_t cp = static_cast<unsigned char>(s[i]) & (0xFFu >> (n + 1));
+    for (size_t k = 1; k < n; ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    return cp;
+}
+
+// Code points that change what a terminal shows rather than showing themselves: the C1 controls (a
+// terminal takes U+009B as CSI) and the bidirectional overrides and isolates (text shown in another order).
+bool invisibleControl(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
 
 // Appends s[i..] escaped to `out`, stopping before `out` would exceed `limit` bytes; the index reached.
 size_t appendEscaped(std::string &out, const std::string &s, size_t i, size_t limit, bool quoted)
@@ -30,8 +47,15 @@ size_t appendEscaped(std::string &out, const std::string &s, size_t i, size_t li
         } else if (c < 0x80) {
             piece = std::string(1, char(c));
         } else if (size_t n = utf8SequenceLength(s, i)) {
-            piece = s.substr(i, n);
             used = n;
+            const uint32_t cp = codePoint(s, i, n);
+            if (invisibleControl(cp)) {
+                char b[12];
+                std::snprintf(b, sizeof b, "\\u%04X", static_cast<unsigned>(cp));
+                piece = b;
+            } else {
+                piece = s.substr(i, n);
+            }
         } else {
             char b[8];
             std::snprintf(b, sizeof b, "\\x%02X", c);

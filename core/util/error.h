@@ -35,7 +35,8 @@ std::string echo(const std::string &value, size_t max = 60);
 // The length of the well-formed multi-byte UTF-8 sequence at s[i] (2 to 4), or 0 where there is none (ASCII
 // included): a stray continuation byte, a truncated or overlong sequence, a surrogate, above U+10FFFF.
 size_t utf8SequenceLength(const std::string &s, size_t i);
-// Control bytes and invalid UTF-8 as \xNN, \n and \t escaped: text that prints on one line as it is.
+// Control bytes and invalid UTF-8 as \xNN, C1 controls and bidirectional overrides as \uNNNN, \n and \t
+// escaped: text that prints on one line as it is.
 std::string printable(const std::string &text);
 // "warning: " and the printable text on stderr, one line: where warnings go when no caller listens. On a
 // terminal the line is erased first (a progress line may stand there unfinished).
