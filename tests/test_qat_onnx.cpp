@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 using namespace bitloop;
 
@@ -376,6 +377,249 @@ private Q_SLOTS:
                                       "--test-limit", "50", "--threads", "1"});
         QVERIFY2(imported.status == 2 && imported.err.contains(shifted.toUtf8()) &&
                      imported.err.contains("layer 2"),
+                 qPrintable(imported.summary()));
+        QVERIFY(!QFile::exists(ck));
+    }
+
+    // Quantizers of another tool's graph that Bitloop would compute otherwise are refused, naming the file
+    // and the node, where each was measured with exit 0 as another network: an activation scale per
+    // channel, of 0 or NaN (taken for no quantizer: the input computed in float), a second Q/DQ pair in a
+    // row (only the last one computed), a skip that adds the tensor before its quantizer (Bitloop adds it
+    // quantized), int8 codes declared by output_dtype (taken for uint8). Also refused: a QuantizeLinear
+    // without its scale (read out of bounds), weights quantized in blocks, a NaN Clip bound. ONNX's same
+    // quantizer written otherwise (an int8 zero point on QuantizeLinear, none on DequantizeLinear) is read.
+    void quantizersBitloopDoesNotComputeAreRefused()
+    {
+        std::vector<OnnxLayerWeights> weights;
+        const Network net = readOnnxNetwork(fixture("smallres_bn.onnx").toStdString(), &weights);
+        qat::QuantNet q(net);
+        qat::loadOnnxWeights(q, weights);
+        q.setBits({{4, 8}, {3, 4}, {5, 5}, {8, 6}, {2, 3}, {6, 4}, {4, 16}});
+        q.setImageNormalization({0.2860}, {0.3530});
+        q.eval();
+        {
+            torch::NoGradGuard noGrad;
+            torch::manual_seed(3);
+            q.startCalibration(qat::Calibration::LsqMean);
+            q.forward(torch::randn({16, 1, 28, 28}));
+            q.stopCalibration();
+        }
+        QTemporaryDir dir;
+        const QString path = dir.filePath("model.onnx");
+        qat::QuantizedOnnxInfo info;
+        info.imageHeight = info.imageWidth = 28;
+        qat::writeQuantizedOnnx(q, path.toStdString(), info);
+        onnx::ModelProto exported;
+        QVERIFY(readModel(path, exported));
+
+        using Graph = onnx::GraphProto;
+        auto producer = [](Graph &g, const std::string &t, const std::string &op) -> onnx::NodeProto * {
+            for (onnx::NodeProto &n : *g.mutable_node())
+                if (n.op_type() == op && n.output(0) == t)
+                    return &n;
+            return nullptr;
+        };
+        auto initializer = [](Graph &g, const std::string &name) -> onnx::TensorProto * {
+            for (onnx::TensorProto &t : *g.mutable_initializer())
+                if (t.name() == name)
+                    return &t;
+            return nullptr;
+        };
+        auto setFloat = [](onnx::TensorProto *t, float v) {
+            t->set_raw_data(std::string(reinterpret_cast<const char *>(&v), sizeof v));
+        };
+        // Layer k's input quantizer in the export: Clip -> QuantizeLinear -> DequantizeLinear -> the layer
+        // (for the first through the image's Sub and Div).
+        struct Quantizer {
+            onnx::NodeProto *clip = nullptr, *q = nullptr, *dq = nullptr;
+        };
+        auto quantizerOf = [&](Graph &g, int k) {
+            Quantizer r;
+            int seen = 0;
+            for (onnx::NodeProto &n : *g.mutable_node())
+                if ((n.op_type() == "Conv" || n.op_type() == "Gemm") && seen++ == k) {
+                    std::string t = n.input(0);
+                    if (onnx::NodeProto *div = producer(g, t, "Div"))
+                        t = producer(g, div->input(0), "Sub")->input(0);
+                    r.dq = producer(g, t, "DequantizeLinear");
+                    r.q = r.dq ? producer(g, r.dq->input(0), "QuantizeLinear") : nullptr;
+                    r.clip = r.q ? producer(g, r.q->input(0), "Clip") : nullptr;
+                }
+            return r;
+        };
+        // The export altered, written and read: the reader's error less the file's name (which it must
+        // begin with), the graph's note of why the engine does not build it, or "accepted".
+        std::vector<OnnxLayerWeights> read;
+        auto attempt = [&](const QString &name, const std::function<bool(Graph &)> &alter) {
+            onnx::ModelProto m = exported;
+            if (!alter(*m.mutable_graph()))
+                return std::string("not altered");
+            const std::string file = testing::write(dir, name, m.SerializeAsString()).toStdString();
+            read.clear();
+            try {
+                const Network n = readOnnxNetwork(file, &read);
+                return n.chainNote.empty() ? std::string("accepted") : "note: " + n.chainNote;
+            } catch (const InputError &e) {
+                const std::string what = e.what();
+                return what.rfind(file + ": ", 0) == 0 ? what.substr(file.size() + 2) : "unnamed: " + what;
+            }
+        };
+        auto expect = [](const std::string &what, const std::string &part) {
+            QVERIFY2(what.find(part) != std::string::npos, what.c_str());
+        };
+        // What import's setting of the quantizers says of the file last read.
+        auto applyError = [&](const QString &name) {
+            qat::QuantNet back(readOnnxNetwork(dir.filePath(name).toStdString()));
+            qat::loadOnnxWeights(back, read);
+            try {
+                qat::applyOnnxQuantization(back, read);
+            } catch (const std::invalid_argument &e) {
+                return std::string(e.what());
+            }
+            return std::string("applied");
+        };
+        QCOMPARE(attempt("as-exported.onnx", [](Graph &) { return true; }), std::string("accepted"));
+        QCOMPARE(read[1].activationCodeMax, 15.0);
+        const std::string conv2 = net.layers[1].name;
+
+        const int64_t channels = net.layers[1].inputChannels();
+        QVERIFY(channels > 1);
+        expect(attempt("per-channel.onnx",
+                       [&](Graph &g) {
+                           onnx::TensorProto *t = g.add_initializer();
+                           t->set_name("per_channel_step");
+                           t->set_data_type(onnx::TensorProto::FLOAT);
+                           t->add_dims(channels);
+                           for (int64_t c = 0; c < channels; ++c)
+                               t->add_float_data(0.05f);
+                           const Quantizer l2 = quantizerOf(g, 1);
+                           *l2.q->mutable_input(1) = *l2.dq->mutable_input(1) = "per_channel_step";
+                           return true;
+                       }),
+               "node '" + conv2 + "': its input quantizer's scale is not one finite positive float32");
+        for (float bad : {0.0f, -0.05f, std::nanf("")})
+            expect(attempt("scale.onnx",
+                           [&](Graph &g) {
+                               setFloat(initializer(g, quantizerOf(g, 1).dq->input(1)), bad);
+                               return true;
+                           }),
+                   "node '" + conv2 + "': its input quantizer's scale is not one finite positive float32");
+
+        // Layer 2's quantizer twice: the graph rounds twice; the first pair is no layer's.
+        expect(
+            attempt("two-pairs.onnx",
+                    [&](Graph &g) {
+                        const onnx::NodeProto first = *quantizerOf(g, 1).dq;
+                        const std::vector<onnx::NodeProto> nodes(g.node().begin(), g.node().end());
+                        g.clear_node();
+                        for (const onnx::NodeProto &n : nodes) {
+                            onnx::NodeProto *copy = g.add_node();
+                            *copy = n;
+                            for (std::string &in : *copy->mutable_input())
+                                if (in == first.output(0))
+                                    in = "again";
+                            if (n.output(0) == first.output(0)) {
+                                testing::addNode(&g, "QuantizeLinear", "requantize",
+                                                 {first.output(0), first.input(1), first.input(2)},
+                                                 "again_codes");
+                                testing::addNode(&g, "DequantizeLinear", "dequantize_again",
+                                                 {"again_codes", first.input(1), first.input(2)}, "again");
+                            }
+                        }
+                        return true;
+                    }),
+            "is a QuantizeLinear that is neither a layer's input quantizer (right before its Conv, Gemm or "
+            "MatMul) nor its weights' dequantizer; Bitloop computes no other quantizer");
+
+        // The identity block's skip adds its input as it enters the quantizer, not as the block reads it.
+        expect(attempt("float-skip.onnx",
+                       [&](Graph &g) {
+                           for (int k = 0; k < int(net.layers.size()); ++k) {
+                               const Quantizer l = quantizerOf(g, k);
+                               for (onnx::NodeProto &n : *g.mutable_node())
+                                   for (std::string &in : *n.mutable_input())
+                                       if (l.dq && n.op_type() == "Add" && in == l.dq->output(0)) {
+                                           in = l.clip->input(0);
+                                           return true;
+                                       }
+                           }
+                           return false;
+                       }),
+               "unquantized, where the layer reads it quantized");
+
+        // The first layer's 8-bit pixels as int8 codes: 0..127 after the Clip, where Bitloop's 8-bit
+        // unsigned quantizer has 0..255; import refuses it when it sets the quantizers.
+        QCOMPARE(attempt("output-dtype.onnx",
+                         [&](Graph &g) {
+                             const Quantizer l1 = quantizerOf(g, 0);
+                             l1.q->mutable_input()->RemoveLast();
+                             l1.dq->mutable_input()->RemoveLast();
+                             testing::addInt(l1.q, "output_dtype", onnx::TensorProto::INT8);
+                             return true;
+                         }),
+                 std::string("accepted"));
+        QCOMPARE(read[0].activationCodeMax, 127.0);
+        expect(applyError("output-dtype.onnx"),
+               "layer 1 ('" + net.layers[0].name + "'): its input quantizer's codes span 0..127");
+        // A step below the quantizer's floor would be computed at the floor.
+        QCOMPARE(attempt("tiny-scale.onnx",
+                         [&](Graph &g) {
+                             setFloat(initializer(g, quantizerOf(g, 1).dq->input(1)), 1e-10f);
+                             return true;
+                         }),
+                 std::string("accepted"));
+        expect(applyError("tiny-scale.onnx"),
+               "layer 2 ('" + conv2 +
+                   "'): its input quantizer's scale 1.000000013351432e-10 is below the smallest step");
+        // Int8 codes from the zero point's type, DequantizeLinear left to read them as they come: the same
+        // quantizer as the export's, codes 0..15 after the Clip.
+        QCOMPARE(attempt("int8-zero.onnx",
+                         [&](Graph &g) {
+                             const Quantizer l2 = quantizerOf(g, 1);
+                             onnx::TensorProto *zero = g.add_initializer();
+                             zero->set_name("int8_zero");
+                             zero->set_data_type(onnx::TensorProto::INT8);
+                             zero->set_raw_data(std::string(1, '\0'));
+                             *l2.q->mutable_input(2) = "int8_zero";
+                             l2.dq->mutable_input()->RemoveLast();
+                             return true;
+                         }),
+                 std::string("accepted"));
+        QCOMPARE(read[1].activationCodeMin, 0.0);
+        QCOMPARE(read[1].activationCodeMax, 15.0);
+
+        expect(attempt("no-scale.onnx",
+                       [&](Graph &g) {
+                           onnx::NodeProto *q2 = quantizerOf(g, 1).q;
+                           q2->mutable_input()->RemoveLast();
+                           q2->mutable_input()->RemoveLast();
+                           return true;
+                       }),
+               "node '" + conv2 + "': its input quantizer has no scale");
+        expect(attempt("nan-clip.onnx",
+                       [&](Graph &g) {
+                           setFloat(initializer(g, quantizerOf(g, 1).clip->input(2)), std::nanf(""));
+                           return true;
+                       }),
+               "node '" + conv2 + "': the Clip before its input quantizer has a NaN bound");
+        expect(attempt("blocked.onnx",
+                       [&](Graph &g) {
+                           for (onnx::NodeProto &n : *g.mutable_node())
+                               if (n.op_type() == "Conv") {
+                                   testing::addInt(producer(g, n.input(1), "DequantizeLinear"), "block_size",
+                                                   2);
+                                   return true;
+                               }
+                           return false;
+                       }),
+               "': its weights are quantized in blocks (block_size), which Bitloop does not read");
+
+        // From the command line: refused with the file named, exit 2, nothing written.
+        const QString ck = dir.filePath("per-channel.pt");
+        const CliRun imported = runCli({"import", "--onnx", dir.filePath("per-channel.onnx"), "--out", ck,
+                                        "--validation-limit", "50", "--test-limit", "50", "--threads", "1"});
+        QVERIFY2(imported.status == 2 && imported.err.contains("per-channel.onnx") &&
+                     imported.err.contains("scale is not one finite positive float32"),
                  qPrintable(imported.summary()));
         QVERIFY(!QFile::exists(ck));
     }

@@ -111,8 +111,13 @@ public:
         const size_t n = nodes_.size();
         in_.resize(n);
         out_.resize(n);
-        for (size_t k = 0; k < n; ++k)
-            in_[k] = canonical(node(k).input(0), net_.layers[k].kind == LayerKind::FullyConnected);
+        inQuantized_.resize(n);
+        for (size_t k = 0; k < n; ++k) {
+            bool quantized = false;
+            in_[k] =
+                canonical(node(k).input(0), net_.layers[k].kind == LayerKind::FullyConnected, &quantized);
+            inQuantized_[k] = quantized;
+        }
         for (size_t k = 0; k < n; ++k)
             follow(k);
         for (size_t k = 0; k < n; ++k)
@@ -135,30 +140,38 @@ private:
     // The tensor t is a copy of: back through Identity and Dropout and a quantizer (QuantizeLinear,
     // DequantizeLinear, the Clip to its range), for a classifier's input also through the global pooling
     // and flattening before it, and to the graph's input through the image's quantization as pixels
-    // (Mul, Add, Sub, Div of constants), which only the image may pass.
-    std::string canonical(std::string t, bool classifier) const
+    // (Mul, Add, Sub, Div of constants), which only the image may pass. *quantized, when given, says
+    // whether the way back passed a QuantizeLinear or DequantizeLinear: t is then the quantized copy.
+    std::string canonical(std::string t, bool classifier, bool *quantized = nullptr) const
     {
         std::string beforeImageOps;
-        bool imageOps = false;
+        bool imageOps = false, crossed = false, crossedBeforeImageOps = false;
+        auto answer = [&](const std::string &root, bool viaQuantizer) {
+            if (quantized)
+                *quantized = viaQuantizer;
+            return root;
+        };
         for (int hops = 0; hops < 1000; ++hops) {
             auto p = g_.producer.find(t);
             if (p == g_.producer.end())
-                return t; // a graph input or an initializer
+                return answer(t, crossed); // a graph input or an initializer
             const onnx::NodeProto &n = g_.graph.node(p->second);
             const std::string &op = n.op_type();
             const bool image = (op == "Mul" || op == "Add" || op == "Sub" || op == "Div") &&
                                n.input_size() == 2 && g_.constant(n.input(1)) && !g_.constant(n.input(0));
             if (image && !imageOps) {
                 beforeImageOps = t;
+                crossedBeforeImageOps = crossed;
                 imageOps = true;
             }
             if (n.input_size() < 1 || !(passThrough(op) || quantizerStep(p->second) || image ||
                                         (classifier && classifierPooling(op)))) {
-                return imageOps ? beforeImageOps : t;
+                return imageOps ? answer(beforeImageOps, crossedBeforeImageOps) : answer(t, crossed);
             }
+            crossed = crossed || op == "QuantizeLinear" || op == "DequantizeLinear";
             t = n.input(0);
         }
-        return t;
+        return answer(t, crossed);
     }
 
     // Whether node i is part of a quantizer: QuantizeLinear, DequantizeLinear, or a Clip that only feeds
@@ -264,10 +277,16 @@ private:
             note("node '" + g_.nodeName(addNode) + "' adds a constant after layer '" + name(k) + "'");
             return false;
         }
-        const std::string o = canonical(other, false);
+        bool quantized = false;
+        const std::string o = canonical(other, false, &quantized);
         for (size_t r = 0; r <= k; ++r)
             if (in_[r] == o) {
                 layer.residualFrom = static_cast<int>(r);
+                // The QAT engine adds layer r's input as layer r reads it (quantized where it is).
+                if (quantized != bool(inQuantized_[r]))
+                    note("node '" + g_.nodeName(addNode) + "' adds the input of layer '" + name(r) + "' " +
+                         (quantized ? "through a quantizer that the layer does not read it through"
+                                    : "unquantized, where the layer reads it quantized"));
                 return true;
             }
         const int p = producingLayer(other);
@@ -275,6 +294,10 @@ private:
             return false; // the later branch's last layer owns the sum
         if (p >= 0 && out_[static_cast<size_t>(p)] == o) {
             layer.addOutputOf = p;
+            // The QAT engine adds an earlier layer's output as computed, before any quantizer.
+            if (quantized)
+                note("node '" + g_.nodeName(addNode) + "' adds the output of layer '" + name(size_t(p)) +
+                     "' quantized, where Bitloop adds it as computed");
             return true;
         }
         note("node '" + g_.nodeName(addNode) + "' adds '" + other +
@@ -371,6 +394,7 @@ private:
     Network &net_;
     std::map<int, int> layerOfNode_;
     std::vector<std::string> in_, out_; // per layer, canonical
+    std::vector<char> inQuantized_;     // whether layer k's input passes a quantizer
 };
 
 } // namespace

@@ -103,6 +103,7 @@ public:
         if (weights) {
             for (size_t k = 0; k < layerNodes_.size(); ++k)
                 readQuantization(k, (*weights)[k]);
+            refuseOtherQuantizers();
             readWidths(*weights);
         }
         return net;
@@ -423,6 +424,9 @@ private:
                 fail("node '" + nodeName(i) + "': its weights' zero point is not a constant");
             zero = codes(i, *z, "weight zero points");
         }
+        if (onnxgraph::attributeInt(*dq, "block_size", 0) != 0)
+            fail("node '" + nodeName(i) + "': its weights are quantized in blocks (block_size), which " +
+                 "Bitloop does not read");
         int64_t axis = onnxgraph::attributeInt(*dq, "axis", 1);
         if (axis < 0)
             axis += w.dims_size();
@@ -451,8 +455,10 @@ private:
                              OnnxLayerWeights &lw) const
     {
         const int node = layerNodes_[k];
+        // The codes' type: the zero point's, else QuantizeLinear's output_dtype (opset 21), else uint8;
+        // a DequantizeLinear reads the codes it is given.
+        const int64_t declared = onnxgraph::attributeInt(q, "output_dtype", 0);
         auto zeroOf = [&](const onnx::NodeProto &n, int &type) {
-            type = onnx::TensorProto::UINT8; // ONNX's default when the zero point is left out
             if (n.input_size() < 3 || n.input(2).empty())
                 return 0.0;
             const onnx::TensorProto *z = constant(n.input(2));
@@ -464,12 +470,24 @@ private:
                 fail("node '" + nodeName(node) + "': its input quantizer has more than one zero point");
             return v.front();
         };
-        int qType = 0, dqType = 0;
-        const double zero = zeroOf(q, qType), dqZero = zeroOf(dq, dqType);
+        int qType = declared ? int(declared) : int(onnx::TensorProto::UINT8);
+        const double zero = zeroOf(q, qType);
+        if (declared && qType != declared)
+            fail("node '" + nodeName(node) + "': its input's QuantizeLinear has a zero point of another " +
+                 "type than its output_dtype");
+        if (qType != onnx::TensorProto::INT8 && qType != onnx::TensorProto::UINT8)
+            fail("node '" + nodeName(node) + "': its input quantizer makes codes of ONNX type " +
+                 std::to_string(qType) + "; Bitloop reads int8 and uint8");
+        int dqType = qType;
+        const double dqZero = zeroOf(dq, dqType);
         double qStep = 0;
         if (dqZero != zero || dqType != qType || !index_->scalar(q.input(1), qStep) || qStep != step)
             fail("node '" + nodeName(node) +
                  "': its input's QuantizeLinear and DequantizeLinear differ in scale or zero point");
+        for (const onnx::NodeProto *n : {&q, &dq})
+            if (onnxgraph::attributeInt(*n, "block_size", 0) != 0)
+                fail("node '" + nodeName(node) + "': its input quantizer is blocked (block_size), which " +
+                     "Bitloop does not compute");
         if (qType == onnx::TensorProto::INT8) {
             lw.activationCodeMin = -128 - zero;
             lw.activationCodeMax = 127 - zero;
@@ -491,6 +509,8 @@ private:
             if (clip->input_size() > 2 && !clip->input(2).empty() && !index_->scalar(clip->input(2), hi))
                 fail("node '" + nodeName(node) +
                      "': the Clip before its input quantizer has no constant max");
+            if (std::isnan(lo) || std::isnan(hi))
+                fail("node '" + nodeName(node) + "': the Clip before its input quantizer has a NaN bound");
             lw.activationCodeMin = std::max(lw.activationCodeMin, std::nearbyint(lo / step));
             lw.activationCodeMax = std::min(lw.activationCodeMax, std::nearbyint(hi / step));
         }
@@ -499,7 +519,7 @@ private:
     // What a quantized graph says of layer k's input and weights (OnnxLayerWeights' quantization fields):
     // walks back from the layer's input through [Div(std) <- Sub(mean) <-] DequantizeLinear <-
     // QuantizeLinear <- [Clip] [<- Add(mean) <- Mul(std)].
-    void readQuantization(size_t k, OnnxLayerWeights &lw) const
+    void readQuantization(size_t k, OnnxLayerWeights &lw)
     {
         const onnx::NodeProto &layerNode = graph().node(layerNodes_[k]);
         const bool quantizedWeights = dequantizer(layerNode.input(1)) != nullptr;
@@ -518,10 +538,18 @@ private:
         if (sub)
             t = sub->input(0);
         const onnx::NodeProto *dq = producerOf(t, "DequantizeLinear");
-        const onnx::NodeProto *q = dq ? producerOf(dq->input(0), "QuantizeLinear") : nullptr;
+        const onnx::NodeProto *q =
+            dq && dq->input_size() > 0 ? producerOf(dq->input(0), "QuantizeLinear") : nullptr;
+        if (!dq || !q)
+            return; // a DequantizeLinear of another producer is no layer's quantizer: read() refuses it
         double step = 0;
-        if (!dq || !q || !index_->scalar(dq->input(1), step) || !(step > 0))
-            return;
+        if (dq->input_size() < 2 || q->input_size() < 2)
+            fail("node '" + nodeName(layerNodes_[k]) + "': its input quantizer has no scale");
+        if (!index_->scalar(dq->input(1), step) || !std::isfinite(step) || !(step > 0))
+            fail("node '" + nodeName(layerNodes_[k]) + "': its input quantizer's scale is not one finite " +
+                 "positive float32 (per-channel activation scales are not computed)");
+        quantizers_.insert(q);
+        quantizers_.insert(dq);
         lw.activationBits = 8;
         lw.activationStep = step;
         readActivationCodes(k, *q, *dq, step, lw);
@@ -532,6 +560,29 @@ private:
         if (lw.imageStd.empty() || lw.imageStd.size() != lw.imageMean.size())
             fail("node '" + nodeName(layerNodes_[k]) +
                  "': the image's Sub and Div are not one constant per channel");
+    }
+
+    // A QuantizeLinear or DequantizeLinear that is neither a layer's input quantizer nor its weights'
+    // dequantizer (one after the global pooling, on a skip, one pair after another) changes what the
+    // graph computes where Bitloop would compute the tensor unquantized: refused, not measured.
+    void refuseOtherQuantizers() const
+    {
+        for (int i = 0; i < graph().node_size(); ++i) {
+            const onnx::NodeProto &n = graph().node(i);
+            if (n.op_type() != "QuantizeLinear" && n.op_type() != "DequantizeLinear")
+                continue;
+            if (quantizers_.count(&n))
+                continue;
+            bool weightsOfALayer = false;
+            for (int layer : layerNodes_) {
+                const onnx::NodeProto &l = graph().node(layer);
+                weightsOfALayer = weightsOfALayer || (l.input_size() > 1 && dequantizer(l.input(1)) == &n);
+            }
+            if (!weightsOfALayer)
+                fail("node '" + nodeName(i) + "' is a " + n.op_type() + " that is neither a layer's input " +
+                     "quantizer (right before its Conv, Gemm or MatMul) nor its weights' dequantizer; " +
+                     "Bitloop computes no other quantizer");
+        }
     }
 
     // Bitloop's own record of the widths ("W/A" per layer) and of the weights' scale, when the model carries
@@ -684,6 +735,7 @@ private:
     std::map<std::string, std::vector<int64_t>> shapes_;
     std::unique_ptr<onnxgraph::GraphIndex> index_;
     std::vector<int> layerNodes_;
+    std::set<const onnx::NodeProto *> quantizers_; // the layers' input quantizers' nodes
 };
 
 } // namespace

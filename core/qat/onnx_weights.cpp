@@ -1,5 +1,7 @@
 #include "qat/onnx_weights.h"
 
+#include "util/json.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -58,6 +60,13 @@ std::vector<std::pair<int, int>> applyOnnxQuantization(QuantNet &net,
         const OnnxLayerWeights &w = weights[size_t(i)];
         if (w.activationStep <= 0)
             continue;
+        const std::string where =
+            "layer " + std::to_string(i + 1) + " ('" + net.network().layers[size_t(i)].name + "')";
+        // The quantizer computes with max(step, kMinStep): a smaller step would be another quantizer.
+        if (w.activationStep < kMinStep)
+            throw std::invalid_argument(where + ": its input quantizer's scale " +
+                                        shortestDouble(w.activationStep) + " is below " +
+                                        "the smallest step Bitloop computes with (1e-8)");
         ActQuantizer &q = *net.layer(i).inputQuant;
         q.setStep(w.activationStep);
         // The graph's codes must be this quantizer's: the same largest code, and the same smallest one
@@ -66,12 +75,11 @@ std::vector<std::pair<int, int>> applyOnnxQuantization(QuantNet &net,
         if (w.activationCodeMax != double(r.qp) ||
             (q.isUnsigned() ? w.activationCodeMin > 0 : w.activationCodeMin != -double(r.qn)))
             throw std::invalid_argument(
-                "layer " + std::to_string(i + 1) + " ('" + net.network().layers[size_t(i)].name +
-                "'): its input quantizer's codes span " + std::to_string(std::llround(w.activationCodeMin)) +
-                ".." + std::to_string(std::llround(w.activationCodeMax)) +
-                " (zero point taken off), where a " + std::to_string(w.activationBits) + "-bit " +
-                (q.isUnsigned() ? "unsigned" : "signed") + " quantizer of that input spans " +
-                std::to_string(-r.qn) + ".." + std::to_string(r.qp) +
+                where + ": its input quantizer's codes span " +
+                std::to_string(std::llround(w.activationCodeMin)) + ".." +
+                std::to_string(std::llround(w.activationCodeMax)) + " (zero point taken off), where a " +
+                std::to_string(w.activationBits) + "-bit " + (q.isUnsigned() ? "unsigned" : "signed") +
+                " quantizer of that input spans " + std::to_string(-r.qn) + ".." + std::to_string(r.qp) +
                 ": Bitloop cannot compute this graph as it is");
     }
     return widths;
