@@ -214,7 +214,9 @@ private Q_SLOTS:
     void samplingIsRecorded()
     {
         SupernetInfo info = readSupernetInfo(supernet_.toStdString());
-        QCOMPARE(info.options.sampling, SupernetSampling::PerLayer);
+        QCOMPARE(info.options.sampling, SupernetSampling::PerLayerAndNarrow); // the default since 2026-12-05
+        QVERIFY(info.options.describe().find(" sampling=per-layer+narrow") != std::string::npos);
+        QCOMPARE(info.options.epochs, 8);
         info.options.sampling = SupernetSampling::ByMean;
         const std::string yaml = supernetInfoToYaml(info);
         QCOMPARE(parseSupernetInfo(yaml, "s.pt").options.sampling, SupernetSampling::ByMean);

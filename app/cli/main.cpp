@@ -46,8 +46,8 @@ Commands:
              [--test-limit N] [--threads N] [--json]
   train-supernet  one supernet over every per-layer width, trained once from a float checkpoint
              --checkpoint FILE [--allowed-bits 2,3,4,5,6,7,8] [--out FILE (CHECKPOINT.supernet.pt)]
-             [--epochs N (4) | --steps N] [--batch N] [--lr X] [--random-configs K (2)]
-             [--sampling per-layer|by-mean|per-layer+narrow (per-layer)] [--activation-scale mse|auto (mse)]
+             [--epochs N (8) | --steps N] [--batch N] [--lr X] [--random-configs K (2)]
+             [--sampling per-layer|by-mean|per-layer+narrow (per-layer+narrow)] [--activation-scale mse|auto (mse)]
              [--teacher float|widest] [--temperature T] [--distill-weight W] [--calibration-batches N]
              [--seed N] [--threads N] [--train-limit N] [--dataset SPEC] [--state-every STEPS (200)]
              [--weight-scale max|mse|max-full|mse-full (max)] [--image-input pixels|normalized (pixels)] [--resume] [--json]

@@ -39,7 +39,8 @@ int runTrainSupernet(const std::vector<std::string> &argv)
         throw UsageError("--teacher must be float or widest, got '" + teacher + "'");
     o.floatTeacher = teacher == "float";
     try {
-        o.sampling = qat::parseSupernetSampling(args.get("sampling").value_or("per-layer"));
+        if (auto s = args.get("sampling"))
+            o.sampling = qat::parseSupernetSampling(*s);
     } catch (const std::invalid_argument &e) {
         throw UsageError(std::string("--") + e.what());
     }
