@@ -67,6 +67,15 @@ bool readModel(const QString &path, onnx::ModelProto &m)
     return f.open(QIODevice::ReadOnly) && m.ParseFromString(f.readAll().toStdString());
 }
 
+// The initializer called name in g (exports altered by hand); nullptr when there is none.
+onnx::TensorProto *initializer(onnx::GraphProto &g, const std::string &name)
+{
+    for (onnx::TensorProto &t : *g.mutable_initializer())
+        if (t.name() == name)
+            return &t;
+    return nullptr;
+}
+
 void writeFloats(const QString &path, const torch::Tensor &t)
 {
     const torch::Tensor c = t.contiguous();
@@ -298,12 +307,6 @@ private Q_SLOTS:
         onnx::ModelProto m;
         QVERIFY(readModel(path, m));
         onnx::GraphProto &g = *m.mutable_graph();
-        auto initializer = [&g](const std::string &name) -> onnx::TensorProto * {
-            for (onnx::TensorProto &t : *g.mutable_initializer())
-                if (t.name() == name)
-                    return &t;
-            return nullptr;
-        };
         const onnx::NodeProto *conv = nullptr, *dq = nullptr;
         for (const onnx::NodeProto &n : g.node())
             if (!conv && n.op_type() == "Conv")
@@ -312,8 +315,8 @@ private Q_SLOTS:
             if (conv && n.op_type() == "DequantizeLinear" && n.output(0) == conv->input(1))
                 dq = &n;
         QVERIFY(dq);
-        onnx::TensorProto *codes = initializer(dq->input(0)), *scale = initializer(dq->input(1)),
-                          *zero = initializer(dq->input(2));
+        onnx::TensorProto *codes = initializer(g, dq->input(0)), *scale = initializer(g, dq->input(1)),
+                          *zero = initializer(g, dq->input(2));
         QVERIFY(codes && scale && zero && scale->raw_data().size() % sizeof(float) == 0);
         std::vector<float> scales(scale->raw_data().size() / sizeof(float));
         std::memcpy(scales.data(), scale->raw_data().data(), scale->raw_data().size());
@@ -354,7 +357,7 @@ private Q_SLOTS:
         int activationQuantizers = 0;
         for (const onnx::NodeProto &n : g.node())
             if (n.op_type() == "QuantizeLinear" && ++activationQuantizers == 2)
-                initializer(n.input(2))->set_raw_data(std::string(1, char(250)));
+                initializer(g, n.input(2))->set_raw_data(std::string(1, char(250)));
         const QString shifted = testing::write(dir, "zero-point.onnx", m.SerializeAsString());
         std::vector<OnnxLayerWeights> shiftedLayers;
         readOnnxNetwork(shifted.toStdString(), &shiftedLayers);
@@ -417,12 +420,6 @@ private Q_SLOTS:
             for (onnx::NodeProto &n : *g.mutable_node())
                 if (n.op_type() == op && n.output(0) == t)
                     return &n;
-            return nullptr;
-        };
-        auto initializer = [](Graph &g, const std::string &name) -> onnx::TensorProto * {
-            for (onnx::TensorProto &t : *g.mutable_initializer())
-                if (t.name() == name)
-                    return &t;
             return nullptr;
         };
         auto setFloat = [](onnx::TensorProto *t, float v) {

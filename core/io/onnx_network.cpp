@@ -522,8 +522,10 @@ private:
     void readQuantization(size_t k, OnnxLayerWeights &lw)
     {
         const onnx::NodeProto &layerNode = graph().node(layerNodes_[k]);
-        const bool quantizedWeights = dequantizer(layerNode.input(1)) != nullptr;
-        lw.weightBits = quantizedWeights ? 8 : 32;
+        const onnx::NodeProto *weightDq = dequantizer(layerNode.input(1));
+        lw.weightBits = weightDq ? 8 : 32;
+        if (weightDq)
+            quantizers_.insert(weightDq);
         std::string t = layerNode.input(0);
         auto perChannel = [&](const onnx::NodeProto *n, const char *what) {
             std::vector<double> out;
@@ -571,14 +573,7 @@ private:
             const onnx::NodeProto &n = graph().node(i);
             if (n.op_type() != "QuantizeLinear" && n.op_type() != "DequantizeLinear")
                 continue;
-            if (quantizers_.count(&n))
-                continue;
-            bool weightsOfALayer = false;
-            for (int layer : layerNodes_) {
-                const onnx::NodeProto &l = graph().node(layer);
-                weightsOfALayer = weightsOfALayer || (l.input_size() > 1 && dequantizer(l.input(1)) == &n);
-            }
-            if (!weightsOfALayer)
+            if (!quantizers_.count(&n))
                 fail("node '" + nodeName(i) + "' is a " + n.op_type() + " that is neither a layer's input " +
                      "quantizer (right before its Conv, Gemm or MatMul) nor its weights' dequantizer; " +
                      "Bitloop computes no other quantizer");
@@ -735,7 +730,7 @@ private:
     std::map<std::string, std::vector<int64_t>> shapes_;
     std::unique_ptr<onnxgraph::GraphIndex> index_;
     std::vector<int> layerNodes_;
-    std::set<const onnx::NodeProto *> quantizers_; // the layers' input quantizers' nodes
+    std::set<const onnx::NodeProto *> quantizers_; // the layers' quantizer nodes: inputs' and weights'
 };
 
 } // namespace
